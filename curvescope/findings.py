@@ -1,0 +1,106 @@
+"""Data-health findings: what reading met that a user should know about.
+
+Each kind has a stable code (``CS0xx``, the data-health family) and a kebab-case name.
+Findings are plain, picklable data; the file and run they concern are relative paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+_KINDS = (
+    FindingKind("CS001", "unreadable-file", Severity.ERROR,
+                "A file could not be opened or is not the log it looks like; nothing was read from it."),
+    FindingKind("CS002", "truncated-record", Severity.WARNING,
+                "The file ends in a half-written record (a run still writing, or a crash); every complete record was read."),
+    FindingKind("CS003", "repeated-steps", Severity.WARNING,
+                "Steps were written more than once (a resumed run); the newest write of each step is kept."),
+    FindingKind("CS004", "non-finite-values", Severity.INFO,
+                "NaN or infinite values were logged; they are kept, as evidence."),
+    FindingKind("CS005", "no-loss-curve", Severity.WARNING,
+                "The run has no training or validation loss curve; most diagnoses cannot be made."),
+    FindingKind("CS006", "corrupt-record", Severity.WARNING,
+                "A record failed its checksum or could not be decoded; it was skipped and reading went on."),
+    FindingKind("CS007", "empty-file", Severity.WARNING,
+                "The file holds no data (zero bytes, or only a header)."),
+    FindingKind("CS008", "unparseable-cells", Severity.WARNING,
+                "Some cells could not be read as numbers; they are kept as missing values."),
+    FindingKind("CS009", "no-step-column", Severity.WARNING,
+                "No step-like column was found; row order was used as the step."),
+    FindingKind("CS010", "git-lfs-pointer", Severity.ERROR,
+                "The file is a Git LFS pointer, not the log itself; run `git lfs pull`."),
+    FindingKind("CS011", "unsupported-value", Severity.INFO,
+                "A value tagged as a scalar could not be read as one number; it was skipped."),
+    FindingKind("CS012", "ignored-file", Severity.INFO,
+                "A file looked like a log but held no metrics curvescope can use."),
+    FindingKind("CS013", "unreadable-directory", Severity.ERROR,
+                "A directory could not be listed (permissions) or is a symlink loop."),
+)
+KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
+_BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One data-health problem: which kind, where (file and run), and what exactly."""
+
+    code: str
+    message: str
+    source: str | None = None
+    run: str | None = None
+    count: int | None = None
+    steps: tuple[int, ...] = field(default=())
+
+    @property
+    def kind(self) -> FindingKind:
+        return KINDS[self.code]
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def severity(self) -> Severity:
+        return self.kind.severity
+
+    def located(self, *, source: str | None = None, run: str | None = None) -> Finding:
+        """The same finding with its file and run filled in (where not already set)."""
+        return replace(self, source=self.source or source, run=self.run or run)
+
+    def __str__(self) -> str:
+        where = self.source or self.run or ""
+        prefix = f"{where}: " if where else ""
+        return f"{prefix}{self.message} [{self.code} {self.name}]"
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": str(self.severity),
+            "run": self.run,
+            "source": self.source,
+            "message": self.message,
+            "count": self.count,
+            "steps": list(self.steps),
+        }
+
+
+def finding(name: str, message: str, **where) -> Finding:
+    """Make a finding by kind name: ``finding("truncated-record", "...", source=path)``."""
+    return Finding(code=_BY_NAME[name].code, message=message, **where)

@@ -1,0 +1,113 @@
+"""The reader interface and the registry of readers.
+
+A reader knows one log format. Discovery asks each registered reader, in order, whether it
+reads a file (``sniff``); the first that says yes owns the file. Files are grouped into runs
+by ``run_path``; each run's files go to ``read`` together, in name order, so a reader can
+merge restarts or pick the newest of several copies. Adding a format is adding a reader:
+no other reader changes. Third-party readers register through the ``curvescope.readers``
+entry-point group (the object it names: a reader instance or a class to instantiate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import pandas as pd
+
+from ..errors import PluginError
+from ..findings import Finding
+from ..schema import empty_reader_frame
+
+ENTRY_POINT_GROUP = "curvescope.readers"
+
+
+@dataclass
+class RunRead:
+    """What a reader read for one run.
+
+    ``scalars`` has the reader columns (``tag, step, wall_time, value, source``; ``source``
+    is the file's path as given) in write order: the order points were written, so that the
+    newest write of a repeated step is the last one. An optional ``run`` column names
+    sub-runs (a long CSV with a ``run`` column holds several runs in one file).
+    """
+
+    scalars: pd.DataFrame = field(default_factory=empty_reader_frame)
+    findings: list[Finding] = field(default_factory=list)
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """One log format."""
+
+    name: ClassVar[str]
+    per_file: ClassVar[bool]
+    """True for formats that hold one run per file (a CSV log); when several such files share
+    a directory, each file is its own run, named by its path."""
+
+    def sniff(self, path: Path) -> bool:
+        """Whether this reader reads ``path`` (by name and, cheaply, by content). Never raises."""
+        ...
+
+    def run_path(self, path: Path) -> Path:
+        """The directory whose path names the run ``path`` belongs to (usually its parent)."""
+        ...
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        """Read every file of one run. Problems with a file are findings, never exceptions."""
+        ...
+
+
+_REGISTRY: dict[str, Reader] = {}
+_PLUGINS_LOADED = False
+
+
+def register_reader(reader: Reader, *, before: str | None = None) -> Reader:
+    """Add ``reader`` to the registry (optionally ahead of the reader named ``before``)."""
+    if reader.name in _REGISTRY:
+        raise PluginError(
+            f"reader {reader.name!r}: a reader with this name is already registered "
+            f"({type(_REGISTRY[reader.name]).__module__}). Pick another name."
+        )
+    if before is None or before not in _REGISTRY:
+        _REGISTRY[reader.name] = reader
+        return reader
+    items = list(_REGISTRY.items())
+    index = [name for name, _ in items].index(before)
+    items.insert(index, (reader.name, reader))
+    _REGISTRY.clear()
+    _REGISTRY.update(items)
+    return reader
+
+
+def readers() -> tuple[Reader, ...]:
+    """Every registered reader, in sniffing order: built-ins first, then plugins by name."""
+    _load_plugins()
+    return tuple(_REGISTRY.values())
+
+
+def _load_plugins() -> None:
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    for ep in found:
+        if ep.name in _REGISTRY:
+            continue
+        try:
+            obj = ep.load()
+            reader = obj() if isinstance(obj, type) else obj
+        except Exception as exc:  # a broken plugin names itself, whatever it raised
+            dist = getattr(ep.dist, "name", "unknown distribution")
+            raise PluginError(
+                f"reader plugin {ep.name!r} from {dist} failed to load: {type(exc).__name__}: {exc}."
+                " Upgrade or uninstall that package."
+            ) from exc
+        if not isinstance(reader, Reader):
+            raise PluginError(f"reader plugin {ep.name!r} ({ep.value}) does not provide name, sniff, run_path and read.")
+        register_reader(reader)

@@ -1,0 +1,86 @@
+"""The tidy scalars frame: the one data format passed between stages.
+
+One row per logged point, long (never wide): ``run, tag, step, wall_time, value, source, role``.
+``run``, ``tag``, ``source`` and ``role`` are categoricals of strings: a directory of a
+million points repeats a handful of names, and categories keep that to a few bytes a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+SCALAR_COLUMNS: tuple[str, ...] = ("run", "tag", "step", "wall_time", "value", "source", "role")
+"""Columns of the tidy frame, in order."""
+
+READER_COLUMNS: tuple[str, ...] = ("tag", "step", "wall_time", "value", "source")
+"""Columns a reader returns for one run (``run`` and ``role`` are added when runs are assembled)."""
+
+NUMERIC_DTYPES = {"step": np.dtype("int64"), "wall_time": np.dtype("float64"), "value": np.dtype("float64")}
+LABEL_COLUMNS = ("run", "tag", "source", "role")
+
+
+def categorical(values, categories: Sequence[str] | None = None) -> pd.Categorical:
+    """A categorical with ``str`` categories (pandas' string dtype), whatever the input."""
+    if categories is None:
+        return pd.Categorical(pd.Series(values, dtype="str"))
+    return pd.Categorical(pd.Series(values, dtype="str"), categories=pd.Index(categories, dtype="str"))
+
+
+def from_codes(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    """A categorical from integer codes into ``categories`` (-1 is missing)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories), dtype="str"), validate=False)
+
+
+def reader_frame(tag, step, wall_time, value, source) -> pd.DataFrame:
+    """The frame a reader returns: ``tag`` and ``source`` may be arrays, categoricals or one string."""
+    n = len(step)
+    frame = pd.DataFrame(
+        {
+            "tag": tag if isinstance(tag, pd.Categorical) else categorical(_broadcast(tag, n)),
+            "step": np.asarray(step, dtype=np.int64),
+            "wall_time": np.asarray(wall_time, dtype=np.float64),
+            "value": np.asarray(value, dtype=np.float64),
+            "source": source if isinstance(source, pd.Categorical) else categorical(_broadcast(source, n)),
+        }
+    )
+    return frame
+
+
+def empty_reader_frame() -> pd.DataFrame:
+    return reader_frame([], [], [], [], [])
+
+
+def empty_scalars() -> pd.DataFrame:
+    frame = pd.DataFrame({column: categorical([]) for column in LABEL_COLUMNS})
+    for column, dtype in NUMERIC_DTYPES.items():
+        frame[column] = np.array([], dtype=dtype)
+    return frame[list(SCALAR_COLUMNS)]
+
+
+def validate_scalars(frame: pd.DataFrame, columns: Sequence[str] = SCALAR_COLUMNS) -> pd.DataFrame:
+    """Check ``frame`` has the tidy columns with the right dtypes; name the first problem."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"scalars frame: column {missing[0]!r} is missing (found: {', '.join(map(str, frame.columns))})."
+            f" A tidy frame has columns {', '.join(columns)}."
+        )
+    for column in columns:
+        dtype = frame[column].dtype
+        if column in NUMERIC_DTYPES:
+            if dtype != NUMERIC_DTYPES[column]:
+                raise SchemaError(f"scalars frame: column {column!r} has dtype {dtype}, expected {NUMERIC_DTYPES[column]}.")
+        elif not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)):
+            raise SchemaError(f"scalars frame: column {column!r} has dtype {dtype}, expected strings.")
+    return frame
+
+
+def _broadcast(value, n: int):
+    if isinstance(value, str):
+        return [value] * n
+    return value
