@@ -1,8 +1,30 @@
-"""curvescope: audit machine-learning training runs."""
+"""curvescope: audit machine-learning training runs.
 
-from .errors import CurvescopeError
+>>> import curvescope
+>>> result = curvescope.read("runs/")        # doctest: +SKIP
+>>> result.scalars                            # doctest: +SKIP
+"""
+
+from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRunsFound, SchemaError
+from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Severity
+from .read import ReadResult, read
+from .roles import ROLE_PATTERNS, ROLES
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["CurvescopeError", "Finding", "Severity", "__version__"]
+__all__ = [
+    "FINDING_KINDS",
+    "ROLES",
+    "ROLE_PATTERNS",
+    "CurvescopeError",
+    "Finding",
+    "InvalidParameterError",
+    "LogdirNotFound",
+    "NoRunsFound",
+    "ReadResult",
+    "SchemaError",
+    "Severity",
+    "__version__",
+    "read",
+]

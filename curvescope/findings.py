@@ -6,7 +6,7 @@ Findings are plain, picklable data; the file and run they concern are relative p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -78,10 +78,6 @@ class Finding:
     @property
     def severity(self) -> Severity:
         return self.kind.severity
-
-    def located(self, *, source: str | None = None, run: str | None = None) -> Finding:
-        """The same finding with its file and run filled in (where not already set)."""
-        return replace(self, source=self.source or source, run=self.run or run)
 
     def __str__(self) -> str:
         where = self.source or self.run or ""
