@@ -1,0 +1,5 @@
+"""``python -m curvescope``."""
+
+from .cli import app
+
+app(prog_name="curvescope")
