@@ -43,7 +43,7 @@ MISSING_CELLS = frozenset({"", "na", "n/a", "#n/a", "null", "none", "<na>"})
 _NAN_CELLS = frozenset({"nan", "-nan", "+nan"})
 _METRIC_WORDS = re.compile(
     r"loss|acc|reward|rew|return|perplex|ppl|precision|recall|entropy|score|error|err|f1|auc|map"
-    r"|bleu|rouge\w*|iou|dice|mse|mae|rmse|kl|lr\d*|learning|grad\w*|value|vf",
+    r"|bleu|rouge\w*|iou|dice|mse|mae|rmse|kl|lr\d*|learning|grad\w*|vf",
     re.IGNORECASE,
 )
 _SNIFF_BYTES = 65536

@@ -1,0 +1,264 @@
+"""JSON training logs: Hugging Face's ``trainer_state.json`` and JSON-lines logs.
+
+Both are lists of records (one dict per logging call); :func:`records_table` turns them into
+the :class:`~.csvlogs.Table` the CSV readers use, so the same rules decide what is a point:
+a number (``NaN``/``Infinity`` included) is a point, ``null`` is "not logged", strings, flags
+and lists are metadata, and a mostly-numeric key holding a few non-numbers is a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..findings import Finding, finding
+from .base import RunRead
+from .csvlogs import (
+    STEP_COLUMNS, Table, find_step_column, find_wall_time_column, first_line, flatten, lines_text,
+    looks_like_metric, melt, normalised, read_each,
+)
+
+_CHECKPOINT_DIR = re.compile(r"checkpoint-\d+")
+_SUMMARY_KEYS = frozenset({"train_runtime", "train_loss", "total_flos"})
+_STEP_KEY = re.compile(r'"\s*(' + "|".join(STEP_COLUMNS) + r')\s*"\s*:', re.IGNORECASE)
+
+
+def _number(value: Any) -> float | None:
+    """The value as a float if it is a JSON number (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def records_table(records: Sequence[dict], lines: Sequence[int]) -> Table:
+    """A table of flat records (one row each, a column per key); ``null`` cells are not written."""
+    index: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
+    is_number: list[bool] = []
+    for row, record in enumerate(records):
+        for key, value in record.items():
+            if value is not None:
+                number = _number(value)
+                rows.append(row)
+                cols.append(index.setdefault(str(key), len(index)))
+                values.append(math.nan if number is None else number)
+                is_number.append(number is not None)
+    shape = (len(records), len(index))
+    written = np.zeros(shape, dtype=bool)
+    numeric = np.zeros(shape, dtype=bool)
+    cells = np.full(shape, np.nan)
+    written[rows, cols] = True
+    numeric[rows, cols] = is_number
+    cells[rows, cols] = values
+    return Table(list(index), cells, written, numeric, np.asarray(lines, dtype=np.int64))
+
+
+def parse_json_lines(path: Path) -> tuple[list[dict], list[int], list[Finding]]:
+    """The JSON objects of a JSON-lines file, the line of each, and the lines that failed.
+
+    A failed last line with no newline after it is a half-written record (a crashed or running
+    job): ``truncated-record``. Other failed lines are ``corrupt-record``; the rest is read.
+    """
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [], [finding("unreadable-file", f"The file could not be read: {exc.strerror or exc}.", source=source)]
+    if not data.strip():
+        return [], [], [finding("empty-file", "The file is empty.", source=source)]
+    raw_lines = data.split(b"\n")
+    objects: list[dict] = []
+    numbers: list[int] = []
+    failed: list[int] = []
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except (ValueError, RecursionError):
+            failed.append(number)
+            continue
+        if isinstance(obj, dict):
+            objects.append(obj)
+            numbers.append(number)
+        else:
+            failed.append(number)
+    findings: list[Finding] = []
+    cut = bool(failed) and failed[-1] == len(raw_lines) and not data.endswith(b"\n")
+    if cut:
+        failed.pop()
+        findings.append(finding(
+            "truncated-record",
+            f"The last line ({len(raw_lines)}) is a half-written record (a crash, or a run still "
+            "writing); every complete line was read.",
+            source=source, count=1,
+        ))
+    if failed:
+        findings.append(finding(
+            "corrupt-record",
+            f"{len(failed)} lines are not JSON objects ({lines_text(failed)}); they were skipped.",
+            source=source, count=len(failed),
+        ))
+    return objects, numbers, findings
+
+
+def read_records(
+    records: Sequence[dict], lines: Sequence[int], source: str, step_key: str | None = None
+) -> RunRead:
+    """Flatten records (nested keys joined with ``/``) and melt them on ``step_key`` (found by name
+    when None; the record number when there is none, with a finding)."""
+    table = records_table([flatten(record) for record in records], lines)
+    step = step_key if step_key in table.columns else find_step_column(table.columns)
+    findings: list[Finding] = []
+    if step is None:
+        if not any(looks_like_metric(name) for name in table.columns):
+            return RunRead(findings=[finding(
+                "ignored-file", f"No step and no metric-like key (found: {', '.join(table.columns[:20])}).",
+                source=source,
+            )])
+        findings.append(finding(
+            "no-step-column", "No step-like key; the record number (from 0) is the step.", source=source,
+        ))
+    wall_time, scale = find_wall_time_column(table)
+    frame, more = melt(table, source, step, wall_time, scale)
+    return RunRead(frame, findings + more)
+
+
+def load_json(path: Path) -> tuple[Any, list[Finding]]:
+    """A whole JSON document; an unreadable, empty or broken file is a finding, never an exception."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [finding("unreadable-file", f"The file could not be read: {exc.strerror or exc}.", source=source)]
+    if not data.strip():
+        return None, [finding("empty-file", "The file is empty.", source=source)]
+    try:
+        return json.loads(data), []
+    except (ValueError, RecursionError) as exc:
+        return None, [finding("unreadable-file", f"The file is not valid JSON: {exc}.", source=source)]
+
+
+class TrainerStateReader:
+    """Hugging Face ``Trainer``'s ``trainer_state.json``: its ``log_history``.
+
+    Every key of a log entry is a tag as logged (``loss``, ``learning_rate``, ``grad_norm``,
+    ``epoch``, ``eval_loss`` ...) at the entry's ``step``. The final summary entry
+    (``train_runtime``, ``train_loss``, ``total_flos`` ...) is not a curve point: its
+    ``train_loss`` is the mean over all of training, and as a one-point ``train_loss`` tag it
+    would outrank the real ``loss`` curve. It goes to hparams as ``summary/<key>``, with the
+    state's own settings (``train_batch_size``, ``max_steps``, ``trial_params`` ...).
+
+    The Trainer writes a state into every ``checkpoint-N/`` and usually one beside them; they
+    all belong to the output directory's run. Each older state is a prefix of the newest, so
+    the one with the largest ``global_step`` (the top-level file on a tie) is read and the
+    others are reported as superseded.
+    """
+
+    name: ClassVar[str] = "trainer_state"
+    per_file: ClassVar[bool] = False
+
+    def sniff(self, path: Path) -> bool:
+        return path.name == "trainer_state.json"
+
+    def run_path(self, path: Path) -> Path:
+        parent = path.parent
+        return parent.parent if _CHECKPOINT_DIR.fullmatch(parent.name) else parent
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        findings: list[Finding] = []
+        states: list[tuple[tuple[float, bool], Path, dict]] = []
+        for path in files:
+            state, problems = load_json(path)
+            findings += problems
+            if state is None:
+                continue
+            if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
+                findings.append(finding("unreadable-file", "The file has no 'log_history' list.", source=str(path)))
+                continue
+            global_step = _number(state.get("global_step"))
+            rank = (global_step if global_step is not None else -math.inf, path.parent == run_path)
+            states.append((rank, path, state))
+        if not states:
+            return RunRead(findings=findings)
+        states.sort(key=lambda item: item[0])
+        _, path, state = states[-1]
+        if len(states) > 1:
+            older = [str(item[1].parent.name) for item in states[:-1]]
+            findings.append(finding(
+                "ignored-file",
+                f"{len(older)} older trainer_state.json ({', '.join(older)}) were not read: "
+                f"each is a prefix of {path.parent.name}/{path.name}, which was read.",
+                source=str(run_path), count=len(older),
+            ))
+        return self._read_state(path, state, findings)
+
+    @staticmethod
+    def _read_state(path: Path, state: dict, findings: list[Finding]) -> RunRead:
+        entries = [entry for entry in state["log_history"] if isinstance(entry, dict)]
+        points = [entry for entry in entries if not _SUMMARY_KEYS & entry.keys()]
+        summaries = [entry for entry in entries if _SUMMARY_KEYS & entry.keys()]
+        if len(entries) < len(state["log_history"]):
+            count = len(state["log_history"]) - len(entries)
+            findings.append(finding(
+                "unsupported-value", f"{count} log_history entries are not objects; they were skipped.",
+                source=str(path), count=count,
+            ))
+        result = read_records(points, list(range(1, len(points) + 1)), str(path), step_key="step")
+        hparams = {
+            key: value for key, value in state.items()
+            if key not in {"log_history", "trial_params"} and not isinstance(value, (dict, list))
+        }
+        if isinstance(state.get("trial_params"), dict):
+            hparams.update({f"trial_params/{key}": value for key, value in flatten(state["trial_params"]).items()})
+        for summary in summaries:
+            hparams.update({f"summary/{key}": value for key, value in summary.items() if key != "step"})
+        return RunRead(result.scalars, findings + result.findings, hparams)
+
+
+class JSONLinesReader:
+    """JSON-lines logs: one object per line (``*.jsonl``, ``*.ndjson``, or ``*.json`` whose first
+    line is a whole object), with a step-like key or metric-like keys. Nested dicts are flattened
+    with ``/``; lines that fail to parse are counted and skipped."""
+
+    name: ClassVar[str] = "jsonl"
+    per_file: ClassVar[bool] = True
+
+    def sniff(self, path: Path) -> bool:
+        if path.suffix.lower() not in {".jsonl", ".ndjson", ".json"}:
+            return False
+        line = first_line(path)
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            # a first line longer than the sniffed bytes: look for a step key in what was read
+            return path.suffix.lower() != ".json" and line.startswith("{") and bool(_STEP_KEY.search(line))
+        if not isinstance(record, dict):
+            return False
+        keys = list(flatten(record))
+        return any(normalised(key) in STEP_COLUMNS for key in keys) or any(looks_like_metric(key) for key in keys)
+
+    def run_path(self, path: Path) -> Path:
+        return path.parent
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        return read_each(self._read_file, files)
+
+    @staticmethod
+    def _read_file(path: Path) -> RunRead:
+        records, lines, findings = parse_json_lines(path)
+        if not records:
+            return RunRead(findings=findings)
+        result = read_records(records, lines, str(path))
+        return RunRead(result.scalars, findings + result.findings)
