@@ -88,6 +88,14 @@ def first_line(path: Path) -> str:
     return head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
 
 
+def is_empty(path: Path) -> bool:
+    """Whether a file has zero bytes (a log created by a run that never wrote)."""
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
 def header_names(line: str) -> tuple[str, list[str]]:
     """The separator of a CSV header line (comma, tab or semicolon) and its column names."""
     sep = max((",", "\t", ";"), key=line.count)
@@ -338,17 +346,19 @@ def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 
 def flatten(mapping: dict, sep: str = "/") -> dict[str, Any]:
-    """Nested dicts as one level, keys joined with ``sep`` (iterative: no recursion limit)."""
+    """Nested dicts as one level, keys joined with ``sep``, in key order (no recursion limit)."""
     flat: dict[str, Any] = {}
-    stack: list[tuple[str, dict]] = [("", mapping)]
+    stack = [("", iter(mapping.items()))]
     while stack:
-        prefix, current = stack.pop()
-        for key, value in current.items():
+        prefix, items = stack[-1]
+        for key, value in items:
             name = f"{prefix}{key}"
             if isinstance(value, dict) and value:
-                stack.append((f"{name}{sep}", value))
-            else:
-                flat[name] = value
+                stack.append((f"{name}{sep}", iter(value.items())))
+                break
+            flat[name] = value
+        else:
+            stack.pop()
     return flat
 
 
@@ -453,6 +463,8 @@ class GenericCSVReader:
     def sniff(self, path: Path) -> bool:
         if path.suffix.lower() not in {".csv", ".tsv"}:
             return False
+        if is_empty(path):
+            return True
         names = header_names(first_line(path))[1]
         return find_step_column(names) is not None or any(looks_like_metric(name) for name in names)
 

@@ -21,7 +21,7 @@ from ..findings import Finding, finding
 from .base import RunRead
 from .csvlogs import (
     STEP_COLUMNS, Table, find_step_column, find_wall_time_column, first_line, flatten, lines_text,
-    looks_like_metric, melt, normalised, read_each,
+    is_empty, looks_like_metric, melt, normalised, read_each,
 )
 
 _CHECKPOINT_DIR = re.compile(r"checkpoint-\d+")
@@ -238,6 +238,8 @@ class JSONLinesReader:
     def sniff(self, path: Path) -> bool:
         if path.suffix.lower() not in {".jsonl", ".ndjson", ".json"}:
             return False
+        if path.suffix.lower() != ".json" and is_empty(path):
+            return True
         line = first_line(path)
         try:
             record = json.loads(line)
