@@ -1,0 +1,144 @@
+"""JSON readers: Hugging Face trainer states and JSON-lines logs."""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES
+from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
+from curvescope.schema import READER_COLUMNS, validate_scalars
+
+JSON = FIXTURES / "json"
+HF_RUN = JSON / "hf" / "output"
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def series(frame, tag: str) -> list[tuple[int, float]]:
+    rows = frame[frame["tag"] == tag]
+    return list(zip(rows["step"].tolist(), rows["value"].tolist()))
+
+
+def hf_files() -> list[Path]:
+    return sorted(HF_RUN.rglob("trainer_state.json"))
+
+
+def test_checkpoint_states_belong_to_the_output_directory():
+    reader = TrainerStateReader()
+    assert {reader.run_path(path) for path in hf_files()} == {HF_RUN}
+    assert all(reader.sniff(path) for path in hf_files())
+
+
+def test_trainer_state_reads_the_newest_state_and_reports_the_others():
+    result = TrainerStateReader().read(HF_RUN, hf_files())
+    frame = result.scalars
+    validate_scalars(frame, READER_COLUMNS)
+    assert series(frame, "loss") == [(2, 1.2893), (4, 1.1021), (6, 0.9876)]
+    assert series(frame, "eval_loss") == [(4, 0.7435560822486877), (6, 0.6983112692832947)]
+    assert series(frame, "eval_accuracy") == [(4, 0.875), (6, 0.9)]
+    assert series(frame, "learning_rate") == [(2, 4.5e-05), (4, 3.5e-05), (6, 2.5e-05)]
+    assert [step for step, _ in series(frame, "grad_norm")] == [2, 4, 6]
+    assert math.isnan(series(frame, "grad_norm")[1][1])  # NaN written by json.dumps is kept
+    assert series(frame, "epoch") == [(2, 0.25), (4, 0.5), (4, 0.5), (6, 0.75), (6, 0.75)]
+    assert not {"train_loss", "total_flos", "train_runtime"} & set(frame["tag"])
+    assert frame["source"].unique().tolist() == [str(HF_RUN / "trainer_state.json")]
+    [superseded] = result.findings
+    assert (superseded.name, superseded.count) == ("ignored-file", 2)
+    assert "checkpoint-2" in superseded.message and "checkpoint-4" in superseded.message
+
+
+def test_trainer_state_summary_and_settings_are_hparams():
+    hparams = TrainerStateReader().read(HF_RUN, hf_files()).hparams
+    assert hparams["summary/train_loss"] == 1.1263333333333334
+    assert hparams["summary/train_runtime"] == 12.5
+    assert hparams["train_batch_size"] == 32 and hparams["max_steps"] == 6
+    assert "log_history" not in hparams
+
+
+def test_without_the_top_level_file_the_latest_checkpoint_is_read():
+    files = [HF_RUN / "checkpoint-2" / "trainer_state.json", HF_RUN / "checkpoint-4" / "trainer_state.json"]
+    result = TrainerStateReader().read(HF_RUN, files)
+    assert series(result.scalars, "loss") == [(2, 1.2893), (4, 1.1021)]
+    assert result.scalars["source"].unique().tolist() == [str(files[1])]
+
+
+def test_truncated_trainer_state_is_a_finding():
+    path = JSON / "hf_truncated" / "trainer_state.json"
+    result = TrainerStateReader().read(path.parent, [path])
+    assert [item.name for item in result.findings] == ["unreadable-file"]
+    assert result.findings[0].source == str(path) and result.scalars.empty
+
+
+def test_jsonl_flattens_nested_keys_and_reports_the_half_written_last_line():
+    path = JSON / "jsonl" / "metrics.jsonl"
+    reader = JSONLinesReader()
+    assert reader.sniff(path)
+    result = reader.read(path.parent, [path])
+    frame = result.scalars
+    assert series(frame, "train/acc") == [(0, 0.125), (1, math.inf)]
+    assert series(frame, "lr") == [(0, 0.1), (1, 0.1), (2, 0.05)]
+    assert series(frame, "train/loss")[:2] == [(0, 2.5), (1, 2.0)] and math.isnan(series(frame, "train/loss")[2][1])
+    assert "note" not in set(frame["tag"])
+    [cut] = result.findings
+    assert (cut.name, cut.count, cut.source) == ("truncated-record", 1, str(path))
+    assert "line (4)" in cut.message
+
+
+def test_jsonl_corrupt_line_is_counted_and_the_rest_read():
+    path = JSON / "jsonl_corrupt" / "metrics.jsonl"
+    result = JSONLinesReader().read(path.parent, [path])
+    [corrupt] = result.findings
+    assert (corrupt.name, corrupt.count) == ("corrupt-record", 1) and "line 2" in corrupt.message
+    assert len(series(result.scalars, "lr")) == 3
+
+
+def test_empty_jsonl_is_claimed_and_reported():
+    path = JSON / "jsonl_empty" / "metrics.jsonl"
+    assert JSONLinesReader().sniff(path)
+    assert [item.name for item in JSONLinesReader().read(path.parent, [path]).findings] == ["empty-file"]
+
+
+def test_jsonl_sniff_skips_json_documents_and_non_logs(tmp_path):
+    reader = JSONLinesReader()
+    (tmp_path / "config.json").write_text(json.dumps({"hidden_size": 8}, indent=2))
+    (tmp_path / "list.jsonl").write_text('{"repo": "a", "path": "b"}\n')
+    (tmp_path / "log.json").write_text('{"iteration": 1, "loss": 2.0}\n')
+    assert [reader.sniff(tmp_path / name) for name in ("config.json", "list.jsonl", "log.json")] == [False, False, True]
+    assert not reader.sniff(HF_RUN / "trainer_state.json")
+
+
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=10,
+)
+
+
+def _fuzz(reader, name: str, data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        reader.sniff(path)
+        result = reader.read(reader.run_path(path), [path])
+        validate_scalars(result.scalars, READER_COLUMNS)
+
+
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_json_readers_never_raise_on_random_bytes(data):
+    _fuzz(TrainerStateReader(), "trainer_state.json", data)
+    _fuzz(JSONLinesReader(), "log.jsonl", data)
+
+
+@FUZZ
+@given(records=st.lists(st.dictionaries(st.sampled_from(["step", "loss", "epoch", "x"]), JSON_VALUE), max_size=5))
+def test_json_readers_never_raise_on_random_records(records):
+    lines = "\n".join(json.dumps(record) for record in records)
+    _fuzz(JSONLinesReader(), "log.jsonl", lines.encode())
+    state = {"global_step": 3, "log_history": records}
+    _fuzz(TrainerStateReader(), "trainer_state.json", json.dumps(state).encode())
