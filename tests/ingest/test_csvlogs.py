@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, WILD_CSV
+from tests.conftest import FIXTURES, WILD_CSV
 from curvescope.ingest.csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from curvescope.ingest.csvlogs import GenericCSVReader
 from curvescope.ingest.jsonlogs import JSONLinesReader
 from curvescope.ingest.raytune import RayTuneReader
