@@ -1,0 +1,303 @@
+"""The fast decoder: Event protos read straight from the wire format with numpy.
+
+Levels are walked one after another, each for all messages at once: the Event fields of
+every record, then the k-th value of every summary, then each value's fields. Tags and
+metadata repeat, so each distinct byte string is decoded once. Scalar tensors are matched
+against the encodings TensorFlow, PyTorch and TensorBoard write. A record holding anything
+else (a session log, an hparams summary, a tensor of another encoding, a field written
+twice) goes to the protobuf decoder, which gives the same answer, only slower.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from google.protobuf.message import DecodeError
+from tensorboard.compat.proto import summary_pb2
+
+from . import slow
+from .records import Records
+from .values import NOT_NUMBER, NUMBER, SIMPLE, Values, merge
+from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, key, reader
+
+CHUNK = 1 << 17
+"""Records decoded together: bounds the working memory whatever the file's size."""
+
+# Event: 1 wall_time, 2 step, 5 summary; 3, 4, 6, 8, 9 are the other kinds of event, 10 is
+# the writer's name. A session log (7) goes to the protobuf decoder.
+_WALL_TIME, _STEP, _SUMMARY = key(1, FIXED64), key(2, VARINT), key(5, LENGTH)
+_OTHER_KINDS_OF_EVENT = [key(field, LENGTH) for field in (3, 4, 6, 8, 9)]
+_EVENT_KEYS = [_WALL_TIME, _STEP, _SUMMARY, key(10, LENGTH), *_OTHER_KINDS_OF_EVENT]
+_OTHER_KIND_BITS = sum(1 << field for field in (3, 4, 6, 7, 8, 9))
+
+_SUMMARY_VALUE = key(1, LENGTH)
+
+# Summary.Value: 1 tag, 2 simple_value, 8 tensor, 9 metadata; 3-6 are histograms, images
+# and audio (skipped). 7 (node_name, a fallback tag) goes to the protobuf decoder.
+_TAG, _SIMPLE_VALUE, _TENSOR, _METADATA = key(1, LENGTH), key(2, FIXED32), key(8, LENGTH), key(9, LENGTH)
+_VALUE_KEYS = [_TAG, _SIMPLE_VALUE, _TENSOR, _METADATA, *(key(field, LENGTH) for field in (3, 4, 5, 6))]
+_ONE_OF_BITS = sum(1 << field for field in (2, 3, 4, 5, 6, 8))
+
+# TensorProto encodings of one number: dtype, an empty shape (or none), then the value as
+# float_val, double_val or tensor_content.
+_SCALAR_TENSORS = [
+    (bytes([0x08, 0x01, 0x12, 0x00, 0x22, 0x04]), "<f4"),
+    (bytes([0x08, 0x01, 0x12, 0x00, 0x2A, 0x04]), "<f4"),
+    (bytes([0x08, 0x02, 0x12, 0x00, 0x22, 0x08]), "<f8"),
+    (bytes([0x08, 0x02, 0x12, 0x00, 0x32, 0x08]), "<f8"),
+    (bytes([0x08, 0x01, 0x22, 0x04]), "<f4"),
+    (bytes([0x08, 0x01, 0x2A, 0x04]), "<f4"),
+    (bytes([0x08, 0x02, 0x22, 0x08]), "<f8"),
+    (bytes([0x08, 0x02, 0x32, 0x08]), "<f8"),
+]
+_STRING_TENSOR = bytes([0x08, 0x07])
+"""dtype DT_STRING first: an image, text or audio tensor, never a number."""
+
+_NOT_SCALAR, _SCALAR, _HPARAMS = 0, 1, 2
+
+
+def _table(keys) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[keys] = True
+    return table
+
+
+_EVENT_KEY_OK = _table(_EVENT_KEYS)
+_VALUE_KEY_OK = _table(_VALUE_KEYS)
+
+
+def decode(records: Records, *, source: str) -> Values:
+    """The values of every record, decoded in chunks of :data:`CHUNK` records."""
+    count = len(records.starts)
+    parts = [_decode_chunk(records, lo, min(lo + CHUNK, count), source) for lo in range(0, count, CHUNK)]
+    return merge(parts) if parts else Values.empty()
+
+
+def _decode_chunk(records: Records, lo: int, hi: int, source: str) -> Values:
+    u8 = records.u8
+    begin = records.starts[lo:hi]
+    end = begin + records.lengths[lo:hi]
+    protobuf = np.zeros(hi - lo, dtype=bool)
+    """Records left to the protobuf decoder."""
+
+    events = _Events(u8, begin, end, protobuf)
+    values = _SummaryValues(u8, events, protobuf)
+    fields = _ValueFields(u8, values, protobuf)
+    number, kind = _tensor_numbers(u8, fields, values, protobuf)
+    scalar_metadata = _metadata_kinds(u8, fields, values, protobuf)
+    tag_codes, tags = _tags(u8, fields, values, protobuf)
+
+    is_row = (fields.simple_at >= 0) | (fields.tensor_at >= 0)
+    keep = ~protobuf[values.record]
+    rows = np.flatnonzero(keep & is_row)
+    record = values.record[rows]
+    simple = fields.simple_at[rows] >= 0
+    number = number[rows]
+    number[simple] = reader(u8, "<f4")(fields.simple_at[rows][simple])
+    kind = kind[rows]
+    kind[simple] = SIMPLE
+
+    first_metadata = {}
+    with_metadata = np.flatnonzero(keep & (fields.meta_at >= 0))
+    if with_metadata.size:
+        for i in with_metadata[_first_of_each_code(tag_codes[with_metadata], len(tags))]:
+            first_metadata[tags[tag_codes[i]]] = (lo + int(values.record[i]), bool(scalar_metadata[i]))
+
+    fast = Values(
+        tags=tags,
+        tag=tag_codes[rows].astype(np.int32),
+        step=events.step[record],
+        wall_time=events.wall_time(record),
+        value=number,
+        kind=kind,
+        record=record + lo,
+        first_metadata=first_metadata,
+    )
+    odd = np.flatnonzero(protobuf)
+    if not odd.size:
+        return fast
+    return merge([fast, slow.decode(records, odd + lo, source=source)])
+
+
+class _Events:
+    """Per record: wall time position, step and summary span."""
+
+    def __init__(self, u8: np.ndarray, begin: np.ndarray, end: np.ndarray, protobuf: np.ndarray):
+        count = len(begin)
+        self.u8 = u8
+        self.wall_at = np.full(count, -1, dtype=np.int64)
+        self.step = np.zeros(count, dtype=np.int64)
+        self.summary_at = np.full(count, -1, dtype=np.int64)
+        self.summary_length = np.zeros(count, dtype=np.int64)
+        seen = np.zeros(count, dtype=np.int64)
+        walk = Walk(u8, begin, end)
+        for fields in walk:
+            owner, keys = fields.owner, fields.key
+            bit = np.left_shift(1, keys >> 3, dtype=np.int64)
+            protobuf[owner[((seen[owner] & bit) != 0) | ~_EVENT_KEY_OK[keys]]] = True
+            seen[owner] |= bit
+            for wanted, target in ((_WALL_TIME, self.wall_at), (_SUMMARY, self.summary_at)):
+                match = keys == wanted
+                target[owner[match]] = fields.at[match]
+            match = keys == _STEP
+            self.step[owner[match]] = fields.value[match]
+            match = keys == _SUMMARY
+            self.summary_length[owner[match]] = fields.value[match]
+        protobuf[walk.broken_messages()] = True
+        protobuf |= (self.summary_at >= 0) & ((seen & _OTHER_KIND_BITS) != 0)
+
+    def wall_time(self, record: np.ndarray) -> np.ndarray:
+        at = self.wall_at[record]
+        present = at >= 0
+        wall = np.zeros(len(record), dtype=np.float64)
+        wall[present] = reader(self.u8, "<f8")(at[present])
+        return wall
+
+
+class _SummaryValues:
+    """Every summary value's span and record, in write order."""
+
+    def __init__(self, u8: np.ndarray, events: _Events, protobuf: np.ndarray):
+        holders = np.flatnonzero((events.summary_at >= 0) & ~protobuf)
+        at = events.summary_at[holders]
+        walk = Walk(u8, at, at + events.summary_length[holders])
+        rounds = []
+        for fields in walk:
+            good = fields.key == _SUMMARY_VALUE
+            protobuf[holders[fields.owner[~good]]] = True
+            rounds.append((holders[fields.owner[good]], fields.at[good], fields.value[good]))
+        protobuf[holders[walk.broken_messages()]] = True
+        if len(rounds) <= 1:
+            self.record, self.begin, length = rounds[0] if rounds else (np.zeros(0, dtype=np.int64),) * 3
+            self.end = self.begin + length
+            return
+        # Round k holds the k-th value of each summary: place each value after its record's earlier ones.
+        per_record = np.bincount(np.concatenate([r[0] for r in rounds]), minlength=len(protobuf))
+        offset = np.cumsum(per_record) - per_record
+        total = int(per_record.sum())
+        self.record = np.empty(total, dtype=np.int64)
+        self.begin = np.empty(total, dtype=np.int64)
+        self.end = np.empty(total, dtype=np.int64)
+        for k, (record, begin, length) in enumerate(rounds):
+            slot = offset[record] + k
+            self.record[slot] = record
+            self.begin[slot] = begin
+            self.end[slot] = begin + length
+
+
+class _ValueFields:
+    """Per summary value: where its tag, simple value, tensor and metadata are."""
+
+    def __init__(self, u8: np.ndarray, values: _SummaryValues, protobuf: np.ndarray):
+        count = len(values.begin)
+        self.tag_at = np.zeros(count, dtype=np.int64)
+        self.tag_length = np.zeros(count, dtype=np.int64)
+        self.simple_at = np.full(count, -1, dtype=np.int64)
+        self.tensor_at = np.full(count, -1, dtype=np.int64)
+        self.tensor_length = np.zeros(count, dtype=np.int64)
+        self.meta_at = np.full(count, -1, dtype=np.int64)
+        self.meta_length = np.zeros(count, dtype=np.int64)
+        seen = np.zeros(count, dtype=np.int64)
+        odd = np.zeros(count, dtype=bool)
+        walk = Walk(u8, values.begin, values.end)
+        for fields in walk:
+            owner, keys, at, value = fields.owner, fields.key, fields.at, fields.value
+            bit = np.left_shift(1, keys >> 3, dtype=np.int64)
+            odd[owner[((seen[owner] & bit) != 0) | ~_VALUE_KEY_OK[keys]]] = True
+            seen[owner] |= bit
+            for wanted, where, length in (
+                (_TAG, self.tag_at, self.tag_length),
+                (_TENSOR, self.tensor_at, self.tensor_length),
+                (_METADATA, self.meta_at, self.meta_length),
+            ):
+                match = keys == wanted
+                where[owner[match]] = at[match]
+                length[owner[match]] = value[match]
+            match = keys == _SIMPLE_VALUE
+            self.simple_at[owner[match]] = at[match]
+        odd[walk.broken_messages()] = True
+        one_of = seen & _ONE_OF_BITS
+        odd |= (one_of & (one_of - 1)) != 0
+        protobuf[values.record[odd]] = True
+
+
+def _tensor_numbers(u8, fields: _ValueFields, values: _SummaryValues, protobuf) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's number (NaN if none) and kind, from the scalar tensor encodings."""
+    count = len(fields.tensor_at)
+    number = np.full(count, np.nan, dtype=np.float64)
+    kind = np.full(count, NOT_NUMBER, dtype=np.int8)
+    tensors = np.flatnonzero(fields.tensor_at >= 0)
+    if not tensors.size:
+        return number, kind
+    at, length = fields.tensor_at[tensors], fields.tensor_length[tensors]
+    head = _head(u8, at, length)
+    known = np.zeros(len(tensors), dtype=bool)
+    for prefix, dtype in _SCALAR_TENSORS:
+        match = (length == len(prefix) + np.dtype(dtype).itemsize) & (_masked(head, len(prefix)) == _word(prefix))
+        number[tensors[match]] = reader(u8, dtype)(at[match] + len(prefix))
+        kind[tensors[match]] = NUMBER
+        known |= match
+    known |= (length >= len(_STRING_TENSOR)) & (_masked(head, len(_STRING_TENSOR)) == _word(_STRING_TENSOR))
+    protobuf[values.record[tensors[~known]]] = True
+    return number, kind
+
+
+def _metadata_kinds(u8, fields: _ValueFields, values: _SummaryValues, protobuf) -> np.ndarray:
+    """Whether each value's metadata marks a scalar; metadata is parsed once per distinct bytes."""
+    scalar = np.zeros(len(fields.meta_at), dtype=bool)
+    with_metadata = np.flatnonzero(fields.meta_at >= 0)
+    if not with_metadata.size:
+        return scalar
+    codes, blobs = distinct_strings(u8, fields.meta_at[with_metadata], fields.meta_length[with_metadata])
+    kinds = np.array([_metadata_kind(blob) for blob in blobs], dtype=np.int8)
+    scalar[with_metadata] = kinds[codes] == _SCALAR
+    unusual = kinds[codes] < 0
+    unusual |= kinds[codes] == _HPARAMS
+    protobuf[values.record[with_metadata[unusual]]] = True
+    return scalar
+
+
+def _metadata_kind(blob: bytes) -> int:
+    try:
+        metadata = summary_pb2.SummaryMetadata.FromString(blob)
+    except (DecodeError, ValueError):
+        return -1
+    if metadata.plugin_data.plugin_name == slow.HPARAMS_PLUGIN:
+        return _HPARAMS
+    return _SCALAR if slow.is_scalar_metadata(metadata) else _NOT_SCALAR
+
+
+def _tags(u8, fields: _ValueFields, values: _SummaryValues, protobuf) -> tuple[np.ndarray, list[str]]:
+    """A code per value into the list of distinct tags (decoded once each)."""
+    codes, raw = distinct_strings(u8, fields.tag_at, fields.tag_length)
+    tags = []
+    for code, tag in enumerate(raw):
+        try:
+            tags.append(tag.decode("utf-8"))
+        except UnicodeDecodeError:  # protobuf rejects such an event: let it say so
+            protobuf[values.record[codes == code]] = True
+            tags.append("")
+    return codes, tags
+
+
+def _first_of_each_code(codes: np.ndarray, count: int) -> np.ndarray:
+    """Index of the first occurrence of each code present in ``codes``."""
+    first = np.full(count, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first[first < len(codes)]
+
+
+def _head(u8: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The first (up to) eight bytes at each position, zero past ``length``, as little-endian words."""
+    word = np.zeros(len(at), dtype=np.uint64)
+    for b in range(8):
+        inside = length > b
+        word[inside] |= u8[at[inside] + b].astype(np.uint64) << np.uint64(8 * b)
+    return word
+
+
+def _masked(word: np.ndarray, width: int) -> np.ndarray:
+    return word & np.uint64((1 << (8 * width)) - 1)
+
+
+def _word(prefix: bytes) -> np.uint64:
+    return np.uint64(int.from_bytes(prefix, "little"))
