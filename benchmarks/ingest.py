@@ -352,8 +352,11 @@ def report(name: str, manifest: dict, corpus: dict) -> str:
         lines.append(f"  {reader}: not measured: {problem}")
     for label, target in corpus["targets"].items():
         bound = f">= {target['at_least']:g}x" if "at_least" in target else f"< {target['below']:g}"
-        measured = "n/a" if target["measured"] is None else f"{target['measured']:.1f}"
-        lines.append(f"  target {label.replace('_', ' ')} {bound}: {measured} {'met' if target['met'] else 'NOT MET'}")
+        if target["measured"] is None:
+            outcome = "not measured"
+        else:
+            outcome = f"{target['measured']:.1f} {'met' if target['met'] else 'NOT MET'}"
+        lines.append(f"  target {label.replace('_', ' ')} {bound}: {outcome}")
     tbparse = corpus["readers"].get("tbparse")
     if tbparse:
         lines.append(
