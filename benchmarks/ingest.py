@@ -339,13 +339,13 @@ def report(name: str, manifest: dict, corpus: dict) -> str:
         f"{name}: {shape['runs']:,} runs x {shape['tags']} tags x {shape['steps']:,} steps = {manifest['scalars']:,} scalars"
         f" ({manifest['tensor_scalars']:,} TF2 tensors, {manifest['nan']} NaN), {size / 1e6:,.1f} MB of event files",
         f"  {'reader':<18}{'reps':>5}{'scalars read':>14}{'median s':>10}{'scalars/s':>13}"
-        f"{'curvescope is':>15}{'peak RSS growth':>17}{'bytes/scalar':>14}",
+        f"{'curvescope x':>14}{'peak RSS growth':>17}{'bytes/scalar':>14}",
     ]
     for reader, figures in corpus["readers"].items():
         speedup = figures.get("curvescope_speedup")
         lines.append(
             f"  {reader:<18}{figures['repetitions']:>5}{figures['scalars']:>14,}{figures['median_seconds']:>10.2f}"
-            f"{figures['scalars_per_second']:>13,.0f}{(f'{speedup:.1f}x faster' if speedup else '-'):>15}"
+            f"{figures['scalars_per_second']:>13,.0f}{(f'{speedup:.1f}x' if speedup else '-'):>14}"
             f"{figures['peak_rss_growth'] / 1e6:>14,.1f} MB{figures['bytes_per_scalar']:>14.1f}"
         )
     for reader, problem in {**corpus["skipped"], **corpus["errors"]}.items():
@@ -411,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report(shape.name, manifest, corpus), flush=True)
             print(flush=True)
             failed |= bool(corpus["difference"] or corpus["errors"])
+    print("curvescope x: curvescope's scalars/s over the reader's.")
     print(f"memory: {MEMORY_METHOD}.")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
