@@ -175,7 +175,8 @@ def _walk(u8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _MAX_CYCLE = 64
-_STEPS = 2 * _MAX_CYCLE
+_STEPS = 8
+"""Records stepped through before looking for a cycle again."""
 _FIRST_BLOCK = 256
 _MAX_BLOCK = 1 << 16
 

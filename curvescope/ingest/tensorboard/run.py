@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ...findings import Finding, finding
 from ...schema import from_codes, reader_frame
@@ -122,9 +124,15 @@ def _frame(kept, tags: list[str], sources: list[str]):
         codes = renumber[codes].astype(np.int32)
     source_codes = np.concatenate([np.full(len(code), index, dtype=np.int32) for code, _, _, index in kept]) if kept else codes
     return reader_frame(
-        from_codes(codes, tags),
+        pd.Categorical.from_codes(codes, dtype=_tag_dtype(tuple(tags)), validate=False),
         column("step"),
         column("wall_time"),
         column("value"),
         from_codes(source_codes, sources),
     )
+
+
+@lru_cache(maxsize=1024)
+def _tag_dtype(tags: tuple[str, ...]) -> pd.CategoricalDtype:
+    """Runs of one experiment log the same tags: their categories are built once."""
+    return pd.CategoricalDtype(pd.Index(list(tags), dtype="str"))

@@ -153,28 +153,33 @@ def _first_of_each(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(new)
 
 
+_MASKS = np.array([(1 << (8 * width)) - 1 for width in range(9)], dtype=np.uint64)
+
+
 class _Words:
-    """The k-th eight-byte word of each string, zero-padded past its end."""
+    """The k-th eight-byte word of each string, zero past its end."""
 
     def __init__(self, u8: np.ndarray, at: np.ndarray, length: np.ndarray):
         self.at = at
         self.length = length
-        self.size = len(u8)
-        self.count = int(-(-int(length.max()) // 8)) if len(length) else 0
-        self.read = reader(u8, "<u8") if len(u8) >= 8 else None
         self.u8 = u8
+        self.count = int(-(-int(length.max()) // 8)) if len(length) else 0
+        self.last = len(u8) - 8
+        self.near_end = np.flatnonzero(at + 8 * self.count > self.last)
+        """Strings whose words cannot all be read whole: read byte by byte."""
+        self.read = reader(u8, "<u8")
 
     def word(self, k: int) -> np.ndarray:
-        left = np.clip(self.length - 8 * k, 0, 8).astype(np.uint64)
+        left = np.minimum(np.maximum(self.length - 8 * k, 0), 8)
         pos = self.at + 8 * k
-        if self.read is None:
-            return self._small(pos, left)
-        back = np.clip(pos + 8 - self.size, 0, 8)
-        raw = self.read(np.minimum(pos, self.size - 8)) >> (back.astype(np.uint64) * np.uint64(8))
-        mask = np.where(left == 8, ~np.uint64(0), (np.uint64(1) << (left * np.uint64(8))) - np.uint64(1))
-        return raw & mask
+        if not self.near_end.size:
+            return self.read(pos) & _MASKS[left]
+        word = self.read(np.minimum(np.maximum(pos, 0), max(self.last, 0))) if self.last >= 0 else np.zeros(len(pos), np.uint64)
+        word &= _MASKS[left]
+        word[self.near_end] = self._bytewise(pos[self.near_end], left[self.near_end])
+        return word
 
-    def _small(self, pos: np.ndarray, left: np.ndarray) -> np.ndarray:
+    def _bytewise(self, pos: np.ndarray, left: np.ndarray) -> np.ndarray:
         word = np.zeros(len(pos), dtype=np.uint64)
         for b in range(8):
             take = left > b
