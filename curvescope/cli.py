@@ -69,9 +69,15 @@ def read_command(
         if output_format is OutputFormat.JSON:
             typer.echo(json.dumps(_summary_dict(result), indent=2, default=str))
         else:
-            _print_summary(result, Console(), exported=to)
+            _print_summary(result, _stdout(), exported=to)
 
     _guarded(work, debug)
+
+
+def _stdout() -> Console:
+    """The terminal's width on a terminal; wide enough not to fold run names into a file or pipe."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
 
 
 def _guarded(work: Callable[[], None], debug: bool) -> None:

@@ -99,17 +99,13 @@ def _assemble_run(run: str, frames: list[pd.DataFrame], overrides, keep: str):
     wall_time = np.concatenate([f["wall_time"].to_numpy(np.float64) for f in frames])
     value = np.concatenate([f["value"].to_numpy(np.float64) for f in frames])
     order = np.lexsort((np.arange(len(step)), step, tag))
-    tag_sorted, step_sorted = tag[order], step[order]
+    findings = []
     if keep == "all":
         kept = order
     else:
-        last_of_group = np.ones(len(order), dtype=bool)
-        last_of_group[:-1] = (tag_sorted[1:] != tag_sorted[:-1]) | (step_sorted[1:] != step_sorted[:-1])
-        kept = order[last_of_group]
-    findings = []
-    replaced = len(step) - len(kept)
-    if replaced:
-        findings.append(_repeated_steps_finding(run, tags, tag, step, kept, replaced))
+        kept, rewritten = _newest_writes(order, tag, step, value)
+        if len(rewritten):
+            findings.append(_repeated_steps_finding(run, tags, tag, step, rewritten, len(step) - len(kept)))
     accounting = _account(run, sources, source, kept)
     kept_value = value[kept]
     non_finite = ~np.isfinite(kept_value)
@@ -149,17 +145,32 @@ def _sorted_codes(names: list[str], codes: np.ndarray) -> tuple[list[str], np.nd
     return [names[i] for i in order], (rank[codes] if len(names) else codes)
 
 
-def _repeated_steps_finding(run, tags, tag, step, kept, replaced) -> Finding:
-    dropped = np.ones(len(step), dtype=bool)
-    dropped[kept] = False
-    steps = np.unique(step[dropped])
-    tag_names = sorted({tags[i] for i in np.unique(tag[dropped])})
+def _newest_writes(order: np.ndarray, tag: np.ndarray, step: np.ndarray, value: np.ndarray):
+    """Rows to keep (the last write of each tag and step, in sorted order), and the dropped
+    rows whose value differs from the kept one: real rewrites, not exact repeats such as the
+    ``epoch`` a trainer logs on both its train and its eval row of one step."""
+    tag_sorted, step_sorted = tag[order], step[order]
+    last_of_group = np.ones(len(order), dtype=bool)
+    last_of_group[:-1] = (tag_sorted[1:] != tag_sorted[:-1]) | (step_sorted[1:] != step_sorted[:-1])
+    kept = order[last_of_group]
+    group = np.cumsum(np.r_[True, last_of_group[:-1]]) - 1
+    dropped = order[~last_of_group]
+    old, new = value[dropped], value[kept[group[~last_of_group]]]
+    same = (old == new) | (np.isnan(old) & np.isnan(new))
+    return kept, dropped[~same]
+
+
+def _repeated_steps_finding(run, tags, tag, step, rewritten, dropped) -> Finding:
+    steps = np.unique(step[rewritten])
+    tag_names = sorted({tags[i] for i in np.unique(tag[rewritten])})
     shown = ", ".join(tag_names[:4]) + (f" and {len(tag_names) - 4} more" if len(tag_names) > 4 else "")
+    repeats = dropped - len(rewritten)
+    also = f"; {repeats} exact repeats of a kept value were dropped too" if repeats else ""
     return finding(
         "repeated-steps",
-        f"{replaced} points at steps written more than once (steps {steps[0]}–{steps[-1]}, tags {shown}) "
-        "were replaced by the newest write, as TensorBoard shows them",
-        run=run, count=int(replaced), steps=tuple(int(s) for s in steps[:_MAX_STEPS_LISTED]))
+        f"{len(rewritten)} points at steps written again with another value (steps {steps[0]}–{steps[-1]}, tags {shown}) "
+        f"were replaced by the newest write, as TensorBoard shows them{also}",
+        run=run, count=len(rewritten), steps=tuple(int(s) for s in steps[:_MAX_STEPS_LISTED]))
 
 
 def _non_finite_finding(run, tags, tag, step, value, non_finite) -> Finding:

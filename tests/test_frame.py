@@ -91,3 +91,16 @@ def test_every_point_read_is_kept_or_counted_as_replaced(keep):
     assert int(out.files["rows_kept"].sum()) == len(out.scalars)
     if keep == "last":
         assert not out.scalars.duplicated(["tag", "step"]).any()
+
+
+def test_exact_repeats_of_a_step_are_dropped_without_a_warning():
+    out = assemble([part("r", "epoch", [10, 10, 20, 20], [1.0, 1.0, 2.0, 2.0])])
+    assert out.scalars["value"].tolist() == [1.0, 2.0]
+    assert not [f for f in out.findings if f.name == "repeated-steps"]
+    assert int(out.files["rows_replaced"].sum()) == 2
+
+
+def test_rewrites_are_counted_apart_from_exact_repeats():
+    out = assemble([part("r", "loss", [1, 1, 2, 2], [5.0, 4.0, 3.0, 3.0])])
+    [f] = out.findings
+    assert f.count == 1 and f.steps == (1,) and "1 exact repeats" in f.message
