@@ -22,15 +22,17 @@ _TEST = r"(?:test|testing)"
 _ACC = r"(?:acc|accuracy|categorical_accuracy|sparse_categorical_accuracy|top1|top_1|acc1|acc@1)"
 _SEP = r"[/_.\- ]?"
 _AGG = r"(?:[/_](?:step|epoch|avg|mean|total))?"
+_LOSSY = r"(?:loss|total_loss|cost|cross_entropy|xent|nll)(?:_\d+)?"
+_NOT_EVAL = rf"(?!(?:{_VAL}|{_TEST})/)"
 
 ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     # validation first, so that "val_loss" never falls to a generic loss pattern
     ("val_loss", rf"{_VAL}{_SEP}(?:epoch_)?loss{_AGG}"),        # val_loss, val/loss, eval_loss, validation/epoch_loss
     ("val_loss", rf"loss{_SEP}{_VAL}"),                        # Loss/val, loss_valid
-    ("val_loss", r"v_loss"),                                   # custom TF2 loops
+    ("val_loss", rf"(?:(?:{_VAL}|{_TEST})/)?v_loss"),           # custom TF2 loops: test/v_loss
     ("val_acc", rf"{_VAL}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),      # val_acc, eval/accuracy, validation/epoch_accuracy
     ("val_acc", rf"{_ACC}{_SEP}{_VAL}"),                       # Accuracy/val
-    ("val_acc", rf"v_{_ACC}"),
+    ("val_acc", rf"(?:(?:{_VAL}|{_TEST})/)?v_{_ACC}"),
     ("train_loss", rf"{_TRAIN}{_SEP}(?:epoch_)?loss{_AGG}"),   # train/loss, train_loss_step, train/epoch_loss
     ("train_loss", rf"loss{_SEP}{_TRAIN}"),                    # Loss/train
     ("train_acc", rf"{_TRAIN}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),  # train_acc, train/epoch_accuracy
@@ -47,8 +49,9 @@ ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("val_loss", rf"loss{_SEP}{_TEST}"),
     ("val_acc", rf"{_TEST}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),
     ("val_acc", rf"{_ACC}{_SEP}{_TEST}"),
-    # last resorts: a loss by another name, or one of several partial losses
-    ("train_loss", r"(?:[\w\-]+/)?(?:total_loss|cost|cross_entropy|xent|nll)(?:_\d+)?(?:/[\w\-]+)?"),
+    # last resorts: a loss by another name, a loss under a prefix, one of several partial losses
+    ("val_loss", rf"(?:{_VAL}|{_TEST})/(?:[\w\-]+/)*{_LOSSY}"),  # test/cross_entropy_1, eval/Loss/total_loss
+    ("train_loss", rf"{_NOT_EVAL}(?:[\w\-]+/)*{_LOSSY}"),        # cost/cost, train/Loss/total_loss, loss/loss
     ("val_loss", rf"{_VAL}/\w*loss"),                          # val/box_loss
     ("train_loss", rf"{_TRAIN}/\w*loss"),                      # train/box_loss
 )
@@ -87,7 +90,7 @@ def check_overrides(overrides: RoleOverrides | None) -> dict[str, tuple[str, ...
             raise InvalidParameterError(
                 f"The 'roles' parameter names an unknown role {role!r}. Known roles: {', '.join(ROLES)}."
             )
-        names = (tags,) if isinstance(tags, str) else tuple(tags)
+        names = (tags,) if isinstance(tags, str) else tuple(tags) if isinstance(tags, Sequence) else ()
         if not names or not all(isinstance(name, str) and name for name in names):
             raise InvalidParameterError(f"The 'roles' parameter must give tag names for {role!r}. Got {tags!r} instead.")
         checked[role] = names
