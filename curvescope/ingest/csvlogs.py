@@ -41,6 +41,8 @@ MISSING_CELLS = frozenset({"", "na", "n/a", "#n/a", "null", "none", "<na>"})
 """Cell texts that mean "not logged in this row" (lower-cased)."""
 
 _NAN_CELLS = frozenset({"nan", "-nan", "+nan"})
+_NAN_CELL = re.compile(rb"(?<![\w.])[-+]?nan(?![\w.])", re.IGNORECASE)
+_MISSING_VARIANTS = sorted({form for cell in MISSING_CELLS for form in (cell, cell.upper(), cell.capitalize())})
 _METRIC_WORDS = re.compile(
     r"loss|acc|reward|rew|return|perplex|ppl|precision|recall|entropy|score|error|err|f1|auc|map"
     r"|bleu|rouge\w*|iou|dice|mse|mae|rmse|kl|lr\d*|learning|grad\w*|vf",
@@ -73,6 +75,23 @@ class Table:
         written = ~lowered.isin(MISSING_CELLS).to_numpy()
         numeric = ~np.isnan(values) | lowered.isin(_NAN_CELLS).to_numpy()
         return cls(columns, values, written, numeric & written, lines)
+
+    @classmethod
+    def from_parsed(cls, cells: pd.DataFrame, columns: list[str], lines: np.ndarray) -> Table:
+        """Cells parsed by ``pd.read_csv`` (missing cells as NaN); columns it left as text are
+        parsed by :meth:`from_text`, column by column."""
+        parts = []
+        for position in range(cells.shape[1]):
+            column = cells.iloc[:, position]
+            if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+                values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+                parts.append((values, ~np.isnan(values), ~np.isnan(values)))
+            else:
+                text = cls.from_text(column.fillna("").astype(str).to_frame(), [columns[position]], lines)
+                parts.append((text.values[:, 0], text.written[:, 0], text.numeric[:, 0]))
+        shape = (len(lines), len(parts))
+        stack = [np.column_stack([part[k] for part in parts]) if parts else np.zeros(shape) for k in range(3)]
+        return cls(columns, stack[0].astype(np.float64), stack[1].astype(bool), stack[2].astype(bool), lines)
 
     def column(self, name: str) -> int:
         return self.columns.index(name)
@@ -215,28 +234,31 @@ def melt(
     code_of[metric_columns] = codes
     frame = reader_frame(
         from_codes(code_of[cols], list(tags)),
-        steps[rows], wall_times[rows], table.values[rows, cols], source,
+        steps[rows], wall_times[rows], table.values[rows, cols], from_codes(np.zeros(len(rows), np.int64), [source]),
     )
     return frame, findings
 
 
 def read_csv_text(
-    path: Path, sep: str = ",", names: Sequence[str] | None = None
+    path: Path, sep: str = ",", names: Sequence | None = None, skiprows: int = 0,
+    nrows: int | None = None, parsed: bool = False,
 ) -> tuple[pd.DataFrame | None, np.ndarray, list[Finding]]:
-    """The cells of a CSV file as text, the file line of each row, and what went wrong.
+    """The cells of a CSV file, the file line of each row, and what went wrong.
 
-    Without ``names`` the first line is the header and is row 0 of the result. Rows with
-    more cells than the header are skipped (a finding names their lines); a last line cut
-    short by a crash is dropped (``truncated-record``). None when nothing could be read.
+    Cells are text, or with ``parsed`` numbers where a whole column parses (missing cells
+    NaN). Without ``names`` the first line read is row 0. Rows with more cells than
+    ``names`` (or the first line) are skipped, and a finding names their lines; a last line
+    cut short by a crash is dropped (``truncated-record``). None when nothing could be read.
     """
     source = str(path)
+    text_options = {"na_values": _MISSING_VARIANTS} if parsed else {"dtype": str}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             cells = pd.read_csv(
-                path, sep=sep, header=None, names=names, dtype=str, keep_default_na=False,
-                skip_blank_lines=False, on_bad_lines="warn", encoding="utf-8",
-                encoding_errors="replace", engine="c", quoting=0,
+                path, sep=sep, header=None, names=names, skiprows=skiprows, nrows=nrows,
+                keep_default_na=False, skip_blank_lines=False, on_bad_lines="warn", encoding="utf-8",
+                encoding_errors="replace", engine="c", quoting=0, **text_options,
             )
         except pd.errors.EmptyDataError:
             return None, np.array([], dtype=np.int64), [finding("empty-file", "The file is empty.", source=source)]
@@ -253,16 +275,18 @@ def read_csv_text(
             f"{len(skipped)} rows have more cells than the header ({lines_text(skipped)}); they were not read.",
             source=source, count=len(skipped),
         ))
-    lines = np.setdiff1d(np.arange(1, len(cells) + len(skipped) + 1), skipped)[: len(cells)]
-    if len(cells) and _last_line_cut(path, sep, cells.shape[1]):
+    first = skiprows + 1
+    lines = np.setdiff1d(np.arange(first, first + len(cells) + len(skipped)), skipped)[: len(cells)]
+    if len(cells) and nrows is None and _last_line_cut(path, sep, cells.shape[1]):
+        cut_line = int(lines[-1])
         cells, lines = cells.iloc[:-1], lines[:-1]
         findings.append(finding(
             "truncated-record",
-            f"The last line ({int(lines[-1]) + 1 if len(lines) else 1}) was cut short (a crash, or a run still "
+            f"The last line ({cut_line}) was cut short (a crash, or a run still "
             "writing); every complete row was read.",
             source=source, count=1,
         ))
-    return cells.fillna(""), lines.astype(np.int64), findings
+    return (cells if parsed else cells.fillna("")), lines.astype(np.int64), findings
 
 
 def _last_line_cut(path: Path, sep: str, n_columns: int) -> bool:
@@ -280,16 +304,40 @@ def _last_line_cut(path: Path, sep: str, n_columns: int) -> bool:
 
 
 def read_csv_table(path: Path, sep: str = ",") -> tuple[Table | None, list[Finding]]:
-    """A CSV file with a header line as a :class:`Table`; None (with findings) if it has no data."""
-    cells, lines, findings = read_csv_text(path, sep)
-    if cells is None:
+    """A CSV file with a header line as a :class:`Table`; None (with findings) if it has no data.
+
+    Numbers are parsed by pandas' C parser (exact, and fast); only a file holding a literal
+    ``nan`` is read as text, because the parser would make it indistinguishable from an empty cell.
+    """
+    header_cells, _, findings = read_csv_text(path, sep, nrows=1)
+    if header_cells is None:
         return None, findings
-    header = [str(name).lstrip("\ufeff").strip() for name in cells.iloc[0]] if len(cells) else []
-    body = cells.iloc[1:]
-    if body.empty or not body.ne("").to_numpy().any():
+    header = [str(name).lstrip("\ufeff").strip() for name in header_cells.iloc[0]]
+    if _has_nan_cell(path):
+        cells, lines, findings = read_csv_text(path, sep, names=range(len(header)), skiprows=1)
+        parse = Table.from_text
+    else:
+        cells, lines, findings = read_csv_text(path, sep, names=range(len(header)), skiprows=1, parsed=True)
+        parse = Table.from_parsed
+    if cells is None or cells.empty:
         findings.append(finding("empty-file", "The file holds only a header, no rows.", source=str(path)))
         return None, findings
-    return Table.from_text(body, header, lines[1:]), findings
+    table = parse(cells, header, lines)
+    if not table.written.any():
+        findings.append(finding("empty-file", "The file holds only a header, no rows.", source=str(path)))
+        return None, findings
+    return table, findings
+
+
+def _has_nan_cell(path: Path) -> bool:
+    """Whether a cell after the header line reads ``nan`` (a logged NaN)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if not any(form in data for form in (b"nan", b"NaN", b"NAN", b"Nan")):
+        return False  # the common case, found at memory speed
+    return _NAN_CELL.search(data, data.find(b"\n") + 1 if b"\n" in data else len(data)) is not None
 
 
 def read_wide(path: Path, step_column: str | None) -> RunRead:

@@ -78,22 +78,14 @@ def parse_json_lines(path: Path) -> tuple[list[dict], list[int], list[Finding]]:
     if not data.strip():
         return [], [], [finding("empty-file", "The file is empty.", source=source)]
     raw_lines = data.split(b"\n")
-    objects: list[dict] = []
-    numbers: list[int] = []
-    failed: list[int] = []
-    for number, raw in enumerate(raw_lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except (ValueError, RecursionError):
-            failed.append(number)
-            continue
-        if isinstance(obj, dict):
-            objects.append(obj)
-            numbers.append(number)
-        else:
-            failed.append(number)
+    kept = [(number, raw) for number, raw in enumerate(raw_lines, start=1) if raw.strip()]
+    try:  # every line at once, in one call to the C decoder (the usual, intact file)
+        parsed = json.loads(b"[" + b",".join(raw for _, raw in kept) + b"]")
+    except (ValueError, RecursionError):
+        parsed = [_loads_or_none(raw) for _, raw in kept]
+    objects = [obj for obj in parsed if isinstance(obj, dict)]
+    numbers = [number for (number, _), obj in zip(kept, parsed) if isinstance(obj, dict)]
+    failed = [number for (number, _), obj in zip(kept, parsed) if not isinstance(obj, dict)]
     findings: list[Finding] = []
     cut = bool(failed) and failed[-1] == len(raw_lines) and not data.endswith(b"\n")
     if cut:
@@ -111,6 +103,13 @@ def parse_json_lines(path: Path) -> tuple[list[dict], list[int], list[Finding]]:
             source=source, count=len(failed),
         ))
     return objects, numbers, findings
+
+
+def _loads_or_none(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def read_records(
