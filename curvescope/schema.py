@@ -39,16 +39,15 @@ def from_codes(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
 def reader_frame(tag, step, wall_time, value, source) -> pd.DataFrame:
     """The frame a reader returns: ``tag`` and ``source`` may be arrays, categoricals or one string."""
     n = len(step)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "tag": tag if isinstance(tag, pd.Categorical) else categorical(_broadcast(tag, n)),
+            "tag": _labels(tag, n),
             "step": np.asarray(step, dtype=np.int64),
             "wall_time": np.asarray(wall_time, dtype=np.float64),
             "value": np.asarray(value, dtype=np.float64),
-            "source": source if isinstance(source, pd.Categorical) else categorical(_broadcast(source, n)),
+            "source": _labels(source, n),
         }
     )
-    return frame
 
 
 def empty_reader_frame() -> pd.DataFrame:
@@ -80,7 +79,10 @@ def validate_scalars(frame: pd.DataFrame, columns: Sequence[str] = SCALAR_COLUMN
     return frame
 
 
-def _broadcast(value, n: int):
-    if isinstance(value, str):
-        return [value] * n
-    return value
+def _labels(values, n: int) -> pd.Categorical:
+    """A label column: a categorical as it is, one string repeated without a list per row, or values."""
+    if isinstance(values, pd.Categorical):
+        return values
+    if isinstance(values, str):
+        return from_codes(np.zeros(n, dtype=np.int8), [values])
+    return categorical(values)
