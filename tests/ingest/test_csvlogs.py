@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import math
-import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, WILD_CSV
-from curvescope.ingest.csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader
+from curvescope.ingest.csvlogs import (
+    GenericCSVReader,
+    KerasCSVReader,
+    LightningCSVReader,
+    LongCSVReader,
+)
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.ingest.raytune import RayTuneReader
 from curvescope.roles import resolve_roles
 from curvescope.schema import READER_COLUMNS, validate_scalars
+from tests.conftest import FIXTURES, WILD_CSV
+from tests.ingest.fuzzing import FUZZ, read_bytes_as
 
 CSV = FIXTURES / "csv"
 READERS = (  # the registration order, TensorBoard aside
     RayTuneReader(), MLflowReader(), TrainerStateReader(), LightningCSVReader(), KerasCSVReader(),
     LongCSVReader(), JSONLinesReader(), GenericCSVReader(),
 )
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def owner(path: Path) -> str | None:
@@ -234,24 +238,15 @@ CSV_TEXT = st.lists(
 ).map(lambda rows: "\n".join(",".join(row) for row in rows))
 
 
-def _fuzz(reader, name: str, data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        reader.sniff(path)
-        result = reader.read(reader.run_path(path), [path])
-        validate_scalars(result.scalars, READER_COLUMNS)
-
-
 @FUZZ
 @given(data=st.binary(max_size=300))
 def test_csv_readers_never_raise_on_random_bytes(data):
     for reader in CSV_READERS:
-        _fuzz(reader, "metrics.csv", data)
+        read_bytes_as(reader, "metrics.csv", data)
 
 
 @FUZZ
 @given(text=CSV_TEXT, newline=st.booleans())
 def test_csv_readers_never_raise_on_random_csv(text, newline):
     for reader in CSV_READERS:
-        _fuzz(reader, "metrics.csv", (text + ("\n" if newline else "")).encode())
+        read_bytes_as(reader, "metrics.csv", (text + ("\n" if newline else "")).encode())

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
+from tests.conftest import FIXTURES
+from tests.ingest.fuzzing import FUZZ, read_bytes_as
 
 JSON = FIXTURES / "json"
 HF_RUN = JSON / "hf" / "output"
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def series(frame, tag: str) -> list[tuple[int, float]]:
@@ -119,26 +118,17 @@ JSON_VALUE = st.recursive(
 )
 
 
-def _fuzz(reader, name: str, data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        reader.sniff(path)
-        result = reader.read(reader.run_path(path), [path])
-        validate_scalars(result.scalars, READER_COLUMNS)
-
-
 @FUZZ
 @given(data=st.binary(max_size=300))
 def test_json_readers_never_raise_on_random_bytes(data):
-    _fuzz(TrainerStateReader(), "trainer_state.json", data)
-    _fuzz(JSONLinesReader(), "log.jsonl", data)
+    read_bytes_as(TrainerStateReader(), "trainer_state.json", data)
+    read_bytes_as(JSONLinesReader(), "log.jsonl", data)
 
 
 @FUZZ
 @given(records=st.lists(st.dictionaries(st.sampled_from(["step", "loss", "epoch", "x"]), JSON_VALUE), max_size=5))
 def test_json_readers_never_raise_on_random_records(records):
     lines = "\n".join(json.dumps(record) for record in records)
-    _fuzz(JSONLinesReader(), "log.jsonl", lines.encode())
+    read_bytes_as(JSONLinesReader(), "log.jsonl", lines.encode())
     state = {"global_step": 3, "log_history": records}
-    _fuzz(TrainerStateReader(), "trainer_state.json", json.dumps(state).encode())
+    read_bytes_as(TrainerStateReader(), "trainer_state.json", json.dumps(state).encode())
