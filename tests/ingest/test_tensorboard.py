@@ -72,7 +72,7 @@ def test_tf1_merged_simple_values():
 
 
 def test_loss_values_are_float32_of_what_was_written():
-    steps, values = series(read_run(TB / "tf1").scalars, "loss")
+    _, values = series(read_run(TB / "tf1").scalars, "loss")
     assert values == [float(np.float32(2.0 / (s + 1))) for s in range(10)]
 
 

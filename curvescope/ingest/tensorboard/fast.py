@@ -17,7 +17,7 @@ from tensorboard.compat.proto import summary_pb2
 from . import slow
 from .records import Records
 from .values import NOT_NUMBER, NUMBER, SIMPLE, Values, merge
-from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, key, reader
+from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, first_word, key, reader
 
 CHUNK = 1 << 17
 """Records decoded together: bounds the working memory whatever the file's size."""
@@ -76,8 +76,7 @@ def _decode_chunk(records: Records, lo: int, hi: int, source: str) -> Values:
     u8 = records.u8
     begin = records.starts[lo:hi]
     end = begin + records.lengths[lo:hi]
-    protobuf = np.zeros(hi - lo, dtype=bool)
-    """Records left to the protobuf decoder."""
+    protobuf = np.zeros(hi - lo, dtype=bool)  # records left to the protobuf decoder
 
     events = _Events(u8, begin, end, protobuf)
     values = _SummaryValues(u8, events, protobuf)
@@ -288,11 +287,7 @@ def _first_of_each_code(codes: np.ndarray, count: int) -> np.ndarray:
 
 def _head(u8: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:
     """The first (up to) eight bytes at each position, zero past ``length``, as little-endian words."""
-    word = np.zeros(len(at), dtype=np.uint64)
-    for b in range(8):
-        inside = length > b
-        word[inside] |= u8[at[inside] + b].astype(np.uint64) << np.uint64(8 * b)
-    return word
+    return first_word(u8, at, np.minimum(length, 8))
 
 
 def _masked(word: np.ndarray, width: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 A record is ``uint64 length | uint32 masked CRC-32C of the 8 length bytes | data |
 uint32 masked CRC-32C of data`` (little-endian). Walking the file is a tight loop over
 lengths (each record's position depends on the previous one); the data checksums are one
-C call per record, the length checksums are verified for all records at once.
+C call per record, the length checksums one per distinct length.
 """
 
 from __future__ import annotations

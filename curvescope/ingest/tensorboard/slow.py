@@ -113,7 +113,7 @@ def one_number(tensor) -> float | None:
         return _bfloat16(tensor)
     try:
         array = tensor_util.make_ndarray(tensor)
-    except Exception:  # whatever a malformed tensor makes TensorBoard's helper raise, it is not a number
+    except Exception:  # noqa: BLE001 - whatever a malformed tensor makes TensorBoard's helper raise, it is not a number
         return None
     return float(array.reshape(-1)[0]) if array.size == 1 else None
 

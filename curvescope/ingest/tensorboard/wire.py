@@ -20,6 +20,9 @@ VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 _FIXED_SIZE = np.zeros(256, dtype=np.int64)
 _FIXED_SIZE[[k for k in range(128) if k & 7 == FIXED64]] = 8
 _FIXED_SIZE[[k for k in range(128) if k & 7 == FIXED32]] = 4
+_COUNTED = np.array([k & 7 in (VARINT, LENGTH) for k in range(256)])
+"""Keys followed by a varint: the value, or the payload's length."""
+_LENGTH = np.array([k & 7 == LENGTH for k in range(256)])
 _WELL_FORMED = np.zeros(256, dtype=bool)
 _WELL_FORMED[[k for k in range(8, 128) if k & 7 in (VARINT, FIXED64, LENGTH, FIXED32)]] = True
 """One-byte keys (field numbers 1 to 15) with a wire type this module decodes."""
@@ -29,14 +32,22 @@ def key(field: int, wire_type: int) -> int:
     return field << 3 | wire_type
 
 
-def varints(u8: np.ndarray, at: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The varints starting at ``at`` (each ending before ``stop``): values, end positions, ok."""
+def varints(
+    u8: np.ndarray, at: np.ndarray, stop: np.ndarray, wanted: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The varints starting at ``at`` (each ending before ``stop``): values, end positions, ok.
+
+    Where ``wanted`` is false only the first byte is looked at (the caller ignores the result).
+    """
     last = len(u8) - 1
     byte = u8[np.minimum(at, last)]
     value = (byte & 0x7F).astype(np.uint64)
     end = at + 1
     ok = at < stop
-    more = np.flatnonzero((byte >= 0x80) & ok)
+    going_on = (byte >= 0x80) & ok
+    if wanted is not None:
+        going_on &= wanted
+    more = np.flatnonzero(going_on)
     shift = 7
     while more.size:
         pos = end[more]
@@ -82,21 +93,15 @@ class Walk:
         pos, stop = self.begin[owner], self.end[owner]
         while owner.size:
             keys = u8[pos]
-            wire_type = keys & 7
             at = pos + 1
-            is_varint, is_length = wire_type == VARINT, wire_type == LENGTH
-            ok = _WELL_FORMED[keys]
-            value = np.zeros(len(owner), dtype=np.int64)
-            nxt = at + _FIXED_SIZE[keys]
-            counted = np.flatnonzero(is_varint | is_length)
-            if counted.size:
-                found, after, found_ok = varints(u8, at[counted], stop[counted])
-                found = found.view(np.int64)
-                value[counted] = found
-                nxt[counted] = after
-                ok[counted] &= found_ok & (is_varint[counted] | ((found >= 0) & (found <= stop[counted] - after)))
-                at[is_length] = nxt[is_length]
-                nxt[is_length] += value[is_length]
+            counted = _COUNTED[keys]
+            value, after, counted_ok = varints(u8, at, stop, counted)
+            value = value.view(np.int64)
+            length = _LENGTH[keys]
+            ok = _WELL_FORMED[keys] & (counted_ok | ~counted) & ((value >= 0) | ~length)
+            nxt = np.where(counted, after, at + _FIXED_SIZE[keys])
+            nxt += np.where(length, np.minimum(value, stop), 0)
+            at = np.where(length, after, at)
             ok &= nxt <= stop
             if not ok.all():
                 self.broken.append(owner[~ok])
@@ -127,16 +132,16 @@ def distinct_strings(u8: np.ndarray, at: np.ndarray, length: np.ndarray) -> tupl
     """
     if not len(at):
         return np.zeros(0, dtype=np.int64), []
-    words = _Words(u8, at, length)
+    reading = _Words(u8, at, length)
+    words = [reading.word(k) for k in range(reading.count)]
     digest = length.astype(np.uint64)
-    for k in range(words.count):
-        digest = (digest ^ words.word(k)) * _PRIME
+    for word in words:
+        digest = (digest ^ word) * _PRIME
     codes, _ = pd.factorize(digest)
     first = _first_of_each(codes)
-    same = length == length[first[codes]]
-    rep = _Words(u8, at[first[codes]], length)
-    for k in range(words.count):
-        same &= words.word(k) == rep.word(k)
+    same = length == length[first][codes]
+    for word in words:
+        same &= word == word[first][codes]
     if not same.all():  # a 64-bit hash collision: factorise the strings themselves (slow, exact)
         every = np.array([u8[i : i + n].tobytes() for i, n in zip(at, length)], dtype=object)
         codes, _ = pd.factorize(every)
@@ -151,6 +156,11 @@ def _first_of_each(codes: np.ndarray) -> np.ndarray:
     new[0] = True
     np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=new[1:])
     return np.flatnonzero(new)
+
+
+def first_word(u8: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The first eight bytes of each string as a little-endian word, zero past its end."""
+    return _Words(u8, at, length).word(0) if len(at) else np.zeros(0, dtype=np.uint64)
 
 
 _MASKS = np.array([(1 << (8 * width)) - 1 for width in range(9)], dtype=np.uint64)
