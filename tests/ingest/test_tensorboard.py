@@ -188,7 +188,7 @@ def test_missing_file_and_directory_are_findings(tmp_path):
 
 # --- real-world logs --------------------------------------------------------------------------
 
-EXPECTED = json.loads((WILD / "expected.json").read_text())["files"] if (WILD / "expected.json").exists() else {}
+EXPECTED = json.loads((WILD / "expected.json").read_text())["files"]  # fails loudly when ../shared is missing
 
 
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
