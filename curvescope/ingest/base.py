@@ -40,6 +40,29 @@ class RunRead:
     hparams: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class BatchRead:
+    """What a reader read for several runs at once (see ``BatchReader``).
+
+    ``scalars`` has the reader columns plus ``part``: int32, the index of the run (in the
+    sequence the reader was given) each row belongs to; rows of one part are in write order.
+    ``findings`` and ``hparams`` hold one entry per part.
+    """
+
+    scalars: pd.DataFrame
+    findings: list[list[Finding]]
+    hparams: list[dict[str, Any]]
+
+
+@runtime_checkable
+class BatchReader(Protocol):
+    """A reader that reads many runs faster together than one by one (optional)."""
+
+    def read_batch(self, runs: Sequence[tuple[Path, Sequence[Path]]]) -> BatchRead:
+        """Read each ``(run_path, files)`` as ``read`` would, in one pass over all of them."""
+        ...
+
+
 @runtime_checkable
 class Reader(Protocol):
     """One log format."""
