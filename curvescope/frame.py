@@ -1,15 +1,16 @@
 """Assemble runs: readers' frames in, one tidy scalars frame out.
 
-Per run: the readers' rows are joined in write order, each repeated ``(tag, step)`` keeps
-its newest write (what TensorBoard shows), roles are resolved, and every point is counted
-per file (read, kept, replaced) so nothing leaves without a trace.
+Every reader's rows are joined in write order and handled together, whatever the number of
+runs: each repeated ``(run, tag, step)`` keeps its newest write (what TensorBoard shows),
+roles are resolved per run, and every point is counted per file (read, kept, replaced) so
+nothing leaves without a trace. The work is vectorised over all runs at once: the cost of
+a run is its points, not a fixed overhead per run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,216 +20,235 @@ from .roles import ROLES, resolve_roles
 from .schema import SCALAR_COLUMNS, empty_scalars, from_codes
 
 _MAX_STEPS_LISTED = 5
+_STEP_BITS = 40  # steps below 2**40 share one sort key with their run and tag
 
 
 @dataclass
-class RunPart:
-    """Rows one reader read for one run, with sources already relative to the log directory."""
+class Block:
+    """Rows some reader read: reader columns with relative sources, and the run of each row
+    as ``part`` (an index into ``runs``)."""
 
-    run: str
     scalars: pd.DataFrame
-    hparams: dict[str, Any] = field(default_factory=dict)
+    runs: list[str]
+    part: np.ndarray
 
 
 @dataclass
 class AssembledRuns:
     scalars: pd.DataFrame
     roles: dict[str, dict[str, str]]
-    hparams: dict[str, dict[str, Any]]
     files: pd.DataFrame
     findings: list[Finding]
 
 
 @dataclass
-class _RunColumns:
-    """One run's deduplicated, sorted columns; tag/source/role as codes into run-local names."""
+class _Columns:
+    """All rows as integer codes into shared names, in write order."""
 
-    run: str
+    runs: list[str]
+    run: np.ndarray
     tags: list[str]
     tag: np.ndarray
+    sources: list[str]
+    source: np.ndarray
     step: np.ndarray
     wall_time: np.ndarray
     value: np.ndarray
-    sources: list[str]
-    source: np.ndarray
-    roles: dict[str, str]
 
 
-def assemble(parts: Sequence[RunPart], overrides: Mapping[str, tuple[str, ...]] | None = None,
-             *, keep: str = "last") -> AssembledRuns:
-    """Join parts into runs (split sub-runs), deduplicate, resolve roles, count per file."""
-    by_run: dict[str, list[pd.DataFrame]] = {}
-    hparams: dict[str, dict[str, Any]] = {}
-    for part in parts:
-        for run, frame in _split_subruns(part):
-            by_run.setdefault(run, []).append(frame)
-            if part.hparams:
-                hparams.setdefault(run, {}).update(part.hparams)
+def block_of_run(run: str, scalars: pd.DataFrame) -> Block:
+    """A block for one run's frame; an optional ``run`` column names sub-runs (``run/<name>``)."""
+    if "run" not in scalars.columns:
+        return Block(scalars, [run], np.zeros(len(scalars), dtype=np.int32))
+    names = scalars["run"].astype("str").fillna("")
+    subruns, part = np.unique(names.to_numpy(dtype=object), return_inverse=True)
+    runs = [f"{run}/{name}" if name else run for name in subruns]
+    return Block(scalars.drop(columns="run"), runs, part.astype(np.int32))
+
+
+def assemble(blocks: Sequence[Block], overrides: Mapping[str, tuple[str, ...]] | None = None,
+             *, keep: str = "last", source_name: Callable[[str], str] = str) -> AssembledRuns:
+    """Join blocks into runs, deduplicate, resolve roles, count per file, report findings.
+    ``source_name`` turns a reader's file name into the one reported (relative to the logdir)."""
+    columns = _join(blocks, source_name)
+    order = _sorted_order(columns)
     findings: list[Finding] = []
-    columns: list[_RunColumns] = []
-    accounting: list[pd.DataFrame] = []
-    for run in sorted(by_run):
-        run_columns, run_findings, run_accounting = _assemble_run(run, by_run[run], overrides, keep)
-        columns.append(run_columns)
-        findings.extend(run_findings)
-        accounting.append(run_accounting)
-    files = pd.concat(accounting, ignore_index=True) if accounting else _empty_accounting()
-    return AssembledRuns(
-        scalars=_concat_runs(columns),
-        roles={c.run: c.roles for c in columns},
-        hparams={run: hparams[run] for run in sorted(hparams)},
-        files=files,
-        findings=findings,
-    )
-
-
-def _split_subruns(part: RunPart):
-    frame = part.scalars
-    if "run" not in frame.columns:
-        yield part.run, frame
-        return
-    subrun = frame["run"].astype("str").fillna("")
-    for name, rows in frame.drop(columns="run").groupby(subrun.to_numpy(), sort=True):
-        yield (f"{part.run}/{name}" if name else part.run), rows
-
-
-def _assemble_run(run: str, frames: list[pd.DataFrame], overrides, keep: str):
-    tags, tag = _sorted_codes(*_joint_codes([f["tag"] for f in frames]))
-    sources, source = _sorted_codes(*_joint_codes([f["source"] for f in frames]))
-    step = np.concatenate([f["step"].to_numpy(np.int64) for f in frames])
-    wall_time = np.concatenate([f["wall_time"].to_numpy(np.float64) for f in frames])
-    value = np.concatenate([f["value"].to_numpy(np.float64) for f in frames])
-    order = np.lexsort((np.arange(len(step)), step, tag))
-    findings = []
     if keep == "all":
         kept = order
     else:
-        kept, rewritten = _newest_writes(order, tag, step, value)
-        if len(rewritten):
-            findings.append(_repeated_steps_finding(run, tags, tag, step, rewritten, len(step) - len(kept)))
-    accounting = _account(run, sources, source, kept)
-    kept_value = value[kept]
-    non_finite = ~np.isfinite(kept_value)
-    if non_finite.any():
-        findings.append(_non_finite_finding(run, tags, tag[kept], step[kept], kept_value, non_finite))
-    counts = np.bincount(tag[kept], minlength=len(tags))
-    roles = resolve_roles({name: int(count) for name, count in zip(tags, counts) if count}, overrides)
-    if "train_loss" not in roles and "val_loss" not in roles:
-        listed = ", ".join(sorted(t for t, c in zip(tags, counts) if c)[:8]) or "none"
-        findings.append(finding(
-            "no-loss-curve",
-            f"no tag was recognised as a training or validation loss (tags: {listed}). "
-            "Name one with roles={'train_loss': TAG}.",
-            run=run))
-    columns = _RunColumns(run, tags, tag[kept], step[kept], wall_time[kept], value[kept], sources, source[kept], roles)
-    return columns, findings, accounting
+        kept, rewritten = _newest_writes(order, columns)
+        findings.extend(_repeated_steps_findings(columns, rewritten, order, kept))
+    findings.extend(_non_finite_findings(columns, kept))
+    roles, role_of_row, role_findings = _roles(columns, kept, overrides)
+    findings.extend(role_findings)
+    return AssembledRuns(
+        scalars=_frame(columns, kept, role_of_row),
+        roles=roles,
+        files=_accounting(columns, kept),
+        findings=sorted(findings, key=lambda f: (f.run or "", f.code)),
+    )
 
 
-def _joint_codes(columns: list[pd.Series]) -> tuple[list[str], np.ndarray]:
-    """Shared names and int32 codes for label columns of several frames (categorical or not)."""
-    names: dict[str, int] = {}
-    codes = []
-    for column in columns:
-        categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("str").astype("category")
-        local = categorical.cat.categories
-        mapping = np.array([names.setdefault(str(name), len(names)) for name in local], dtype=np.int32)
-        local_codes = categorical.cat.codes.to_numpy()
-        codes.append(mapping[local_codes] if len(mapping) else local_codes.astype(np.int32))
-    return list(names), (np.concatenate(codes) if codes else np.array([], dtype=np.int32))
+def _join(blocks: Sequence[Block], source_name: Callable[[str], str]) -> _Columns:
+    """Concatenate blocks into integer-coded columns; run, tag and source codes follow sorted names."""
+    run_names = sorted({name for block in blocks for name in block.runs})
+    run_index = {name: i for i, name in enumerate(run_names)}
+    tag_names, source_names = _NameTable(), _NameTable(source_name)
+    run, tag, source, step, wall_time, value = [], [], [], [], [], []
+    for block in blocks:
+        frame = block.scalars
+        run.append(np.array([run_index[name] for name in block.runs], dtype=np.int32)[block.part])
+        tag.append(tag_names.codes(frame["tag"]))
+        source.append(source_names.codes(frame["source"]))
+        step.append(frame["step"].to_numpy(np.int64))
+        wall_time.append(frame["wall_time"].to_numpy(np.float64))
+        value.append(frame["value"].to_numpy(np.float64))
+    tags, tag_rank = tag_names.sorted()
+    sources, source_rank = source_names.sorted()
+    joined = [np.concatenate(parts) if parts else np.zeros(0, dtype) for parts, dtype in (
+        (run, np.int32), (tag, np.int32), (source, np.int32), (step, np.int64), (wall_time, np.float64), (value, np.float64))]
+    return _Columns(run_names, joined[0], tags, tag_rank[joined[1]], sources, source_rank[joined[2]], *joined[3:])
 
 
-def _sorted_codes(names: list[str], codes: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Renumber codes so that names are in sorted order (rows then sort by tag name)."""
-    order = np.argsort(np.array(names, dtype=object), kind="stable")
-    rank = np.empty(len(names), dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
-    return [names[i] for i in order], (rank[codes] if len(names) else codes)
+class _NameTable:
+    """Names seen across blocks, each with one code."""
+
+    def __init__(self, rename: Callable[[str], str] = str) -> None:
+        self.index: dict[str, int] = {}
+        self.rename = rename
+
+    def codes(self, column: pd.Series) -> np.ndarray:
+        labels = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column.astype("str"))
+        mapping = np.array([self.index.setdefault(self.rename(str(name)), len(self.index))
+                            for name in labels.categories] or [0], dtype=np.int32)
+        return mapping[labels.codes]
+
+    def sorted(self) -> tuple[list[str], np.ndarray]:
+        """Names in sorted order, and each old code's new code."""
+        names = list(self.index)
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.zeros(max(len(names), 1), dtype=np.int32)
+        rank[order] = np.arange(len(names), dtype=np.int32)
+        return [names[i] for i in order], rank
 
 
-def _newest_writes(order: np.ndarray, tag: np.ndarray, step: np.ndarray, value: np.ndarray):
-    """Rows to keep (the last write of each tag and step, in sorted order), and the dropped
-    rows whose value differs from the kept one: real rewrites, not exact repeats such as the
+def _sorted_order(c: _Columns) -> np.ndarray:
+    """Row order by run, tag, step, then write order (a stable sort keeps writes in order)."""
+    group = c.run.astype(np.int64) * max(len(c.tags), 1) + c.tag
+    if len(c.step) and c.step.min() >= 0 and c.step.max() < 2**_STEP_BITS and group.max() < 2 ** (63 - _STEP_BITS):
+        return np.argsort((group << _STEP_BITS) | c.step, kind="stable")
+    return np.lexsort((c.step, group))
+
+
+def _same_point(c: _Columns, sorted_rows: np.ndarray) -> np.ndarray:
+    """For sorted rows: whether each row has the same run, tag and step as the next."""
+    run, tag, step = c.run[sorted_rows], c.tag[sorted_rows], c.step[sorted_rows]
+    return (run[1:] == run[:-1]) & (tag[1:] == tag[:-1]) & (step[1:] == step[:-1])
+
+
+def _newest_writes(order: np.ndarray, c: _Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to keep (the last write of each point, in sorted order), and the dropped rows
+    whose value differs from the kept one: real rewrites, not exact repeats such as the
     ``epoch`` a trainer logs on both its train and its eval row of one step."""
-    tag_sorted, step_sorted = tag[order], step[order]
-    last_of_group = np.ones(len(order), dtype=bool)
-    last_of_group[:-1] = (tag_sorted[1:] != tag_sorted[:-1]) | (step_sorted[1:] != step_sorted[:-1])
-    kept = order[last_of_group]
-    group = np.cumsum(np.r_[True, last_of_group[:-1]]) - 1
-    dropped = order[~last_of_group]
-    old, new = value[dropped], value[kept[group[~last_of_group]]]
+    last_of_point = np.ones(len(order), dtype=bool)
+    last_of_point[:-1] = ~_same_point(c, order)
+    kept = order[last_of_point]
+    point = np.cumsum(np.r_[True, last_of_point[:-1]]) - 1 if len(order) else order
+    dropped = order[~last_of_point]
+    old, new = c.value[dropped], c.value[kept[point[~last_of_point]]]
     same = (old == new) | (np.isnan(old) & np.isnan(new))
     return kept, dropped[~same]
 
 
-def _repeated_steps_finding(run, tags, tag, step, rewritten, dropped) -> Finding:
-    steps = np.unique(step[rewritten])
-    tag_names = sorted({tags[i] for i in np.unique(tag[rewritten])})
-    shown = ", ".join(tag_names[:4]) + (f" and {len(tag_names) - 4} more" if len(tag_names) > 4 else "")
-    repeats = dropped - len(rewritten)
-    also = f"; {repeats} exact repeats of a kept value were dropped too" if repeats else ""
-    return finding(
-        "repeated-steps",
-        f"{len(rewritten)} points at steps written again with another value (steps {steps[0]}–{steps[-1]}, tags {shown}) "
-        f"were replaced by the newest write, as TensorBoard shows them{also}",
-        run=run, count=len(rewritten), steps=tuple(int(s) for s in steps[:_MAX_STEPS_LISTED]))
+def _repeated_steps_findings(c: _Columns, rewritten: np.ndarray, order: np.ndarray, kept: np.ndarray) -> list[Finding]:
+    dropped_per_run = np.bincount(c.run, minlength=len(c.runs)) - np.bincount(c.run[kept], minlength=len(c.runs))
+    findings = []
+    for run in np.unique(c.run[rewritten]):
+        rows = rewritten[c.run[rewritten] == run]
+        steps = np.unique(c.step[rows])
+        tag_names = [c.tags[i] for i in np.unique(c.tag[rows])]
+        shown = ", ".join(tag_names[:4]) + (f" and {len(tag_names) - 4} more" if len(tag_names) > 4 else "")
+        repeats = int(dropped_per_run[run]) - len(rows)
+        also = f"; {repeats} exact repeats of a kept value were dropped too" if repeats else ""
+        findings.append(finding(
+            "repeated-steps",
+            f"{len(rows)} points at steps written again with another value (steps {steps[0]}–{steps[-1]}, tags {shown}) "
+            f"were replaced by the newest write, as TensorBoard shows them{also}",
+            run=c.runs[run], count=len(rows), steps=tuple(int(s) for s in steps[:_MAX_STEPS_LISTED])))
+    return findings
 
 
-def _non_finite_finding(run, tags, tag, step, value, non_finite) -> Finding:
-    nan = int(np.isnan(value).sum())
-    inf = int(non_finite.sum()) - nan
-    first = int(np.argmin(np.where(non_finite, step, np.iinfo(np.int64).max)))
-    kinds = " and ".join(part for part in (f"{nan} NaN" if nan else "", f"{inf} infinite" if inf else "") if part)
-    return finding(
-        "non-finite-values",
-        f"{kinds} values kept as evidence; the first at step {step[first]} of {tags[tag[first]]!r}",
-        run=run, count=int(non_finite.sum()), steps=(int(step[first]),))
+def _non_finite_findings(c: _Columns, kept: np.ndarray) -> list[Finding]:
+    rows = kept[~np.isfinite(c.value[kept])]
+    findings = []
+    for run in np.unique(c.run[rows]):
+        of_run = rows[c.run[rows] == run]
+        values = c.value[of_run]
+        nan = int(np.isnan(values).sum())
+        inf = len(of_run) - nan
+        first = of_run[np.argmin(c.step[of_run])]
+        kinds = " and ".join(part for part in (f"{nan} NaN" if nan else "", f"{inf} infinite" if inf else "") if part)
+        findings.append(finding(
+            "non-finite-values",
+            f"{kinds} values kept as evidence; the first at step {c.step[first]} of {c.tags[c.tag[first]]!r}",
+            run=c.runs[run], count=len(of_run), steps=(int(c.step[first]),)))
+    return findings
 
 
-def _account(run: str, sources: list[str], source: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
-    read = np.bincount(source, minlength=len(sources))
-    kept_counts = np.bincount(source[kept], minlength=len(sources))
+def _roles(c: _Columns, kept: np.ndarray, overrides) -> tuple[dict[str, dict[str, str]], np.ndarray, list[Finding]]:
+    """Each run's roles, the role code of each kept row (-1 for none), and no-loss findings."""
+    pair = c.run[kept].astype(np.int64) * max(len(c.tags), 1) + c.tag[kept]
+    pairs, row_pair, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    pair_run, pair_tag = np.divmod(pairs, max(len(c.tags), 1))
+    role_of_pair = np.full(len(pairs), -1, dtype=np.int8)
+    role_index = {role: i for i, role in enumerate(ROLES)}
+    roles: dict[str, dict[str, str]] = {}
+    findings = []
+    bounds = np.searchsorted(pair_run, np.arange(len(c.runs) + 1))
+    for run, name in enumerate(c.runs):
+        start, end = bounds[run], bounds[run + 1]
+        tag_counts = {c.tags[t]: int(n) for t, n in zip(pair_tag[start:end], counts[start:end])}
+        chosen = resolve_roles(tag_counts, overrides)
+        roles[name] = chosen
+        position = {c.tags[t]: start + i for i, t in enumerate(pair_tag[start:end])}
+        for role, tag in chosen.items():
+            role_of_pair[position[tag]] = role_index[role]
+        if "train_loss" not in chosen and "val_loss" not in chosen:
+            listed = ", ".join(sorted(tag_counts)[:8]) or "none"
+            findings.append(finding(
+                "no-loss-curve",
+                f"no tag was recognised as a training or validation loss (tags: {listed}). "
+                "Name one with roles={'train_loss': TAG}.",
+                run=name))
+    return roles, role_of_pair[row_pair] if len(kept) else np.zeros(0, np.int8), findings
+
+
+def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray) -> pd.DataFrame:
+    if not len(kept):
+        return empty_scalars()
+    frame = pd.DataFrame({
+        "run": from_codes(c.run[kept], c.runs),
+        "tag": from_codes(c.tag[kept], c.tags),
+        "step": c.step[kept],
+        "wall_time": c.wall_time[kept],
+        "value": c.value[kept],
+        "source": from_codes(c.source[kept], c.sources),
+        "role": from_codes(role_of_row, list(ROLES)),
+    })
+    return frame[list(SCALAR_COLUMNS)]
+
+
+def _accounting(c: _Columns, kept: np.ndarray) -> pd.DataFrame:
+    """Per run and file: rows read, kept, and replaced by a newer write of the same point."""
+    width = max(len(c.sources), 1)
+    pair = c.run.astype(np.int64) * width + c.source
+    pairs, read = np.unique(pair, return_counts=True)
+    kept_counts = np.bincount(np.searchsorted(pairs, pair[kept]), minlength=len(pairs))
+    run, source = np.divmod(pairs, width)
     return pd.DataFrame({
-        "run": pd.Series([run] * len(sources), dtype="str"),
-        "source": pd.Series(sources, dtype="str"),
+        "run": pd.Series([c.runs[i] for i in run], dtype="str"),
+        "source": pd.Series([c.sources[i] for i in source], dtype="str"),
         "rows_read": read.astype(np.int64),
         "rows_kept": kept_counts.astype(np.int64),
         "rows_replaced": (read - kept_counts).astype(np.int64),
     })
-
-
-def _empty_accounting() -> pd.DataFrame:
-    return pd.DataFrame({
-        "run": pd.Series([], dtype="str"), "source": pd.Series([], dtype="str"),
-        "rows_read": np.array([], np.int64), "rows_kept": np.array([], np.int64),
-        "rows_replaced": np.array([], np.int64),
-    })
-
-
-def _concat_runs(columns: list[_RunColumns]) -> pd.DataFrame:
-    """One frame with global categoricals, built from codes without materialising strings per row."""
-    if not columns:
-        return empty_scalars()
-    tag_names: dict[str, int] = {}
-    source_names: dict[str, int] = {}
-    lengths = np.array([len(c.step) for c in columns])
-    tag_codes, source_codes, role_codes = [], [], []
-    role_index = {role: i for i, role in enumerate(ROLES)}
-    for c in columns:
-        tag_map = np.array([tag_names.setdefault(name, len(tag_names)) for name in c.tags] or [0], dtype=np.int32)
-        source_map = np.array([source_names.setdefault(name, len(source_names)) for name in c.sources] or [0], dtype=np.int32)
-        role_of_tag = np.full(max(len(c.tags), 1), -1, dtype=np.int8)
-        for role, tag in c.roles.items():
-            role_of_tag[c.tags.index(tag)] = role_index[role]
-        tag_codes.append(tag_map[c.tag])
-        source_codes.append(source_map[c.source])
-        role_codes.append(role_of_tag[c.tag])
-    frame = pd.DataFrame({
-        "run": from_codes(np.repeat(np.arange(len(columns), dtype=np.int32), lengths), [c.run for c in columns]),
-        "tag": from_codes(np.concatenate(tag_codes), list(tag_names)),
-        "step": np.concatenate([c.step for c in columns]),
-        "wall_time": np.concatenate([c.wall_time for c in columns]),
-        "value": np.concatenate([c.value for c in columns]),
-        "source": from_codes(np.concatenate(source_codes), list(source_names)),
-        "role": from_codes(np.concatenate(role_codes), list(ROLES)),
-    })
-    return frame[list(SCALAR_COLUMNS)]

@@ -7,17 +7,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidParameterError, NoRunsFound
 from .findings import Finding, Severity, finding
-from .frame import RunPart, assemble
+from .frame import Block, assemble, block_of_run
 from .ingest import readers
-from .ingest.base import RunRead
+from .ingest.base import BatchRead, BatchReader, RunRead
 from .ingest.discover import RunSource, discover, relative_name
 from .roles import ROLES, RoleOverrides, check_overrides
 
 _DUPLICATES = ("last", "all")
+_BATCH_BYTES = 64 * 2**20  # files read in one pass by a batch reader, at most
 
 
 @dataclass(frozen=True)
@@ -108,28 +110,77 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
             f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
             "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
     base = root if root.is_dir() else root.parent
-    parts: list[RunPart] = []
+    blocks: list[Block] = []
     findings = list(found.findings)
+    hparams: dict[str, dict[str, Any]] = {}
     formats: dict[str, list[str]] = {}
-    for source in found.sources:
-        run_read = _read_source(source)
-        parts.append(RunPart(source.run, _relative_sources(run_read.scalars, base), run_read.hparams))
-        findings.extend(
-            replace(f, source=_relative(f.source, base), run=f.run or source.run) for f in run_read.findings
-        )
-        formats.setdefault(source.run, []).append(source.reader.name)
-    assembled = assemble(parts, overrides, keep=duplicates)
-    runs = sorted({*formats, *assembled.roles})
+    for batch in _batches(found.sources):
+        together = _read_together(batch)
+        if together is not None:
+            part = together.scalars["part"].to_numpy(np.int32)
+            blocks.append(Block(together.scalars.drop(columns="part"), [source.run for source in batch], part))
+            read_runs = [(source, [source.run], run_findings, run_hparams)
+                         for source, run_findings, run_hparams in zip(batch, together.findings, together.hparams)]
+        else:
+            read_runs = []
+            for source in batch:
+                run_read = _read_source(source)
+                block = block_of_run(source.run, run_read.scalars)
+                blocks.append(block)
+                read_runs.append((source, block.runs, run_read.findings, run_read.hparams))
+        for source, runs, run_findings, run_hparams in read_runs:
+            findings.extend(replace(f, source=_relative(f.source, base), run=f.run or source.run) for f in run_findings)
+            for run in runs if run_hparams else ():
+                hparams.setdefault(run, {}).update(run_hparams)
+            formats.setdefault(source.run, []).append(source.reader.name)
+    assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: _relative(name, base))
     return ReadResult(
         scalars=assembled.scalars,
         findings=tuple(findings + assembled.findings),
         roles=assembled.roles,
-        hparams=assembled.hparams,
+        hparams={run: hparams[run] for run in sorted(hparams)},
         files=assembled.files,
-        runs=tuple(runs),
+        runs=tuple(sorted(assembled.roles)),
         formats={run: tuple(names) for run, names in formats.items()},
         ignored_files=found.ignored,
     )
+
+
+def _batches(sources: list[RunSource]) -> list[list[RunSource]]:
+    """Runs of one batch-capable reader go together, up to a bounded size of files; others alone."""
+    batches: list[list[RunSource]] = []
+    open_batch: dict[str, tuple[list[RunSource], int]] = {}
+    for source in sources:
+        if not isinstance(source.reader, BatchReader):
+            batches.append([source])
+            continue
+        size = sum(_size(path) for path in source.files)
+        batch, total = open_batch.get(source.reader.name, ([], 0))
+        if batch and total + size > _BATCH_BYTES:
+            batch, total = [], 0
+        if not batch:
+            batches.append(batch)
+        batch.append(source)
+        open_batch[source.reader.name] = (batch, total + size)
+    return batches
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_together(batch: list[RunSource]) -> BatchRead | None:
+    """A batch in one pass, or None when it is one run or the pass failed (then each run is read alone)."""
+    reader = batch[0].reader
+    if len(batch) < 2 or not isinstance(reader, BatchReader):
+        return None
+    try:
+        return reader.read_batch([(source.path, list(source.files)) for source in batch])
+    except Exception:  # one bad run must not cost its batch
+        return None
 
 
 def _read_source(source: RunSource) -> RunRead:
@@ -146,13 +197,3 @@ def _read_source(source: RunSource) -> RunRead:
 
 def _relative(source: str | None, base: Path) -> str | None:
     return None if source is None else relative_name(Path(source), base)
-
-
-def _relative_sources(frame: pd.DataFrame, base: Path) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    column = frame["source"]
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype("str").astype("category")
-    renamed = column.cat.rename_categories([relative_name(Path(name), base) for name in column.cat.categories])
-    return frame.assign(source=renamed)

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curvescope.frame import RunPart, assemble
+from curvescope.frame import Block, assemble, block_of_run
 from curvescope.schema import SCALAR_COLUMNS, reader_frame, validate_scalars
 
 
 def part(run, tag, steps, values, source="a/events.1", wall=None):
     wall = np.arange(len(steps), dtype=float) if wall is None else wall
-    return RunPart(run, reader_frame(tag, steps, wall, values, source))
+    return block_of_run(run, reader_frame(tag, steps, wall, values, source))
 
 
 def test_newest_write_of_a_repeated_step_is_kept_and_counted():
@@ -71,7 +71,7 @@ def test_role_overrides_win_and_fall_back_per_run():
 def test_sub_runs_of_a_long_file_become_runs():
     frame = reader_frame(["loss", "loss", "loss"], [0, 0, 1], [np.nan] * 3, [1.0, 2.0, 3.0], "runs.csv")
     frame["run"] = pd.Series(["x", "y", "y"], dtype="str")
-    out = assemble([RunPart("logs", frame)])
+    out = assemble([block_of_run("logs", frame)])
     assert sorted(out.roles) == ["logs/x", "logs/y"]
     assert out.scalars.groupby("run", observed=True).size().to_dict() == {"logs/x": 1, "logs/y": 2}
 
@@ -86,7 +86,7 @@ def test_every_point_read_is_kept_or_counted_as_replaced(keep):
     rng = np.random.default_rng(0)
     steps = rng.integers(0, 50, size=500)
     tags = rng.choice(["loss", "acc", "lr"], size=500)
-    out = assemble([RunPart("r", reader_frame(tags, steps, np.zeros(500), rng.normal(size=500), "r/f"))], keep=keep)
+    out = assemble([block_of_run("r", reader_frame(tags, steps, np.zeros(500), rng.normal(size=500), "r/f"))], keep=keep)
     assert int(out.files["rows_read"].sum()) == 500
     assert int(out.files["rows_kept"].sum()) == len(out.scalars)
     if keep == "last":
@@ -104,3 +104,13 @@ def test_rewrites_are_counted_apart_from_exact_repeats():
     out = assemble([part("r", "loss", [1, 1, 2, 2], [5.0, 4.0, 3.0, 3.0])])
     [f] = out.findings
     assert f.count == 1 and f.steps == (1,) and "1 exact repeats" in f.message
+
+
+def test_one_block_can_hold_many_runs_and_runs_can_span_blocks():
+    frame = reader_frame(["loss"] * 4, [0, 1, 0, 1], np.zeros(4), [1.0, 2.0, 3.0, 4.0], "f")
+    batch = Block(frame, ["b", "a"], np.array([0, 0, 1, 1], dtype=np.int32))
+    extra = part("a", "val_loss", [0], [9.0])
+    out = assemble([batch, extra])
+    assert out.scalars["run"].astype(str).tolist() == ["a", "a", "a", "b", "b"]
+    assert out.scalars["value"].tolist() == [3.0, 4.0, 9.0, 1.0, 2.0]
+    assert out.roles == {"a": {"train_loss": "loss", "val_loss": "val_loss"}, "b": {"train_loss": "loss"}}
