@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import statistics
@@ -27,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from _corpus import CORPORA, Shape, ensure_corpus
 
 HERE = Path(__file__).resolve().parent

@@ -46,17 +46,27 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """Audit machine-learning training runs."""
 
 
-@app.command("read", epilog="Examples:\n\n  curvescope read runs/\n\n  curvescope read runs/ --role val_loss=eval/my_loss --to scalars.parquet")
+_READ_EXAMPLES = (
+    "Examples:\n\n  curvescope read runs/\n\n"
+    "  curvescope read runs/ --role val_loss=eval/my_loss --to scalars.parquet"
+)
+
+
+@app.command("read", epilog=_READ_EXAMPLES)
 def read_command(
     path: Annotated[Path, typer.Argument(help="A log directory (or one log file).", show_default=False)],
     to: Annotated[Path | None, typer.Option("--to", help="Also write the tidy frame to this .parquet or .csv file.")] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
-    all_points: Annotated[bool, typer.Option("--all-points", help="Keep every write of a repeated step, not only the newest.")] = False,
+    all_points: Annotated[
+        bool, typer.Option("--all-points", help="Keep every write of a repeated step, not only the newest.")
+    ] = False,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="Summary as a table or as JSON.")] = OutputFormat.TABLE,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
 ) -> None:
@@ -115,7 +125,8 @@ def _export(result: ReadResult, to: Path) -> None:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise CurvescopeError(f"{to}: writing parquet needs pyarrow. Install it with: pip install 'curvescope[parquet]'") from None
+            raise CurvescopeError(
+                f"{to}: writing parquet needs pyarrow. Install it with: pip install 'curvescope[parquet]'") from None
         result.scalars.to_parquet(to, index=False)
     elif suffix == ".csv":
         result.scalars.to_csv(to, index=False)

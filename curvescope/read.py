@@ -110,40 +110,51 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
             f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
             "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
     base = root if root.is_dir() else root.parent
-    blocks: list[Block] = []
-    findings = list(found.findings)
-    hparams: dict[str, dict[str, Any]] = {}
-    formats: dict[str, list[str]] = {}
+    reading = _Reading(findings=list(found.findings))
     for batch in _batches(found.sources):
+        reading.add(batch, base)
+    assembled = assemble(reading.blocks, overrides, keep=duplicates, source_name=lambda name: _relative(name, base))
+    return ReadResult(
+        scalars=assembled.scalars,
+        findings=tuple(reading.findings + assembled.findings),
+        roles=assembled.roles,
+        hparams={run: reading.hparams[run] for run in sorted(reading.hparams)},
+        files=assembled.files,
+        runs=tuple(sorted(assembled.roles)),
+        formats={run: tuple(names) for run, names in reading.formats.items()},
+        ignored_files=found.ignored,
+    )
+
+
+@dataclass
+class _Reading:
+    """What the readers returned so far: blocks of rows, and per run its findings, hparams and formats."""
+
+    blocks: list[Block] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    formats: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, batch: list[RunSource], base: Path) -> None:
+        """Read a batch: in one pass where its reader can, else run by run."""
         together = _read_together(batch)
         if together is not None:
             part = together.scalars["part"].to_numpy(np.int32)
-            blocks.append(Block(together.scalars.drop(columns="part"), [source.run for source in batch], part))
-            read_runs = [(source, [source.run], run_findings, run_hparams)
-                         for source, run_findings, run_hparams in zip(batch, together.findings, together.hparams)]
-        else:
-            read_runs = []
-            for source in batch:
-                run_read = _read_source(source)
-                block = block_of_run(source.run, run_read.scalars)
-                blocks.append(block)
-                read_runs.append((source, block.runs, run_read.findings, run_read.hparams))
-        for source, runs, run_findings, run_hparams in read_runs:
-            findings.extend(replace(f, source=_relative(f.source, base), run=f.run or source.run) for f in run_findings)
-            for run in runs if run_hparams else ():
-                hparams.setdefault(run, {}).update(run_hparams)
-            formats.setdefault(source.run, []).append(source.reader.name)
-    assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: _relative(name, base))
-    return ReadResult(
-        scalars=assembled.scalars,
-        findings=tuple(findings + assembled.findings),
-        roles=assembled.roles,
-        hparams={run: hparams[run] for run in sorted(hparams)},
-        files=assembled.files,
-        runs=tuple(sorted(assembled.roles)),
-        formats={run: tuple(names) for run, names in formats.items()},
-        ignored_files=found.ignored,
-    )
+            self.blocks.append(Block(together.scalars.drop(columns="part"), [source.run for source in batch], part))
+            for source, findings, hparams in zip(batch, together.findings, together.hparams):
+                self._note(source, [source.run], findings, hparams, base)
+            return
+        for source in batch:
+            run_read = _read_source(source)
+            block = block_of_run(source.run, run_read.scalars)
+            self.blocks.append(block)
+            self._note(source, block.runs, run_read.findings, run_read.hparams, base)
+
+    def _note(self, source: RunSource, runs: list[str], findings: list[Finding], hparams: dict, base: Path) -> None:
+        self.findings.extend(replace(f, source=_relative(f.source, base), run=f.run or source.run) for f in findings)
+        for run in runs if hparams else ():
+            self.hparams.setdefault(run, {}).update(hparams)
+        self.formats.setdefault(source.run, []).append(source.reader.name)
 
 
 def _batches(sources: list[RunSource]) -> list[list[RunSource]]:

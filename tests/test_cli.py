@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import curvescope
-
 from tests.conftest import FIXTURES
 
 DEMO = FIXTURES / "demo"
@@ -31,7 +30,8 @@ def test_missing_path_is_one_line_on_stderr_and_exit_two(tmp_path):
     done = run("read", tmp_path / "nope")
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'nope'}: no such file or directory. Pass a log directory or a log file."]
+    expected = f"error: {tmp_path / 'nope'}: no such file or directory. Pass a log directory or a log file."
+    assert done.stderr.strip().splitlines() == [expected]
 
 
 @pytest.mark.parametrize("args, message", [

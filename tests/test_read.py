@@ -10,7 +10,6 @@ import pytest
 import curvescope
 from curvescope.errors import InvalidParameterError, LogdirNotFound, NoRunsFound
 from curvescope.schema import validate_scalars
-
 from tests.conftest import FIXTURES
 
 DEMO = FIXTURES / "demo"

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 import curvescope
 from curvescope.errors import NoRunsFound
 from curvescope.schema import validate_scalars
-
 from tests.conftest import FIXTURES
 
 read_module = importlib.import_module("curvescope.read")

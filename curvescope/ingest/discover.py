@@ -109,7 +109,8 @@ def _walk(root: Path, findings: list[Finding], base: Path) -> Iterator[Path]:
         key = (info.st_dev, info.st_ino)
         if key in seen:
             findings.append(
-                finding("unreadable-directory", "already read through another path (a symlink loop or a second link to it); skipped",
+                finding("unreadable-directory",
+                        "already read through another path (a symlink loop or a second link to it); skipped",
                         source=relative_name(directory, base))
             )
             continue

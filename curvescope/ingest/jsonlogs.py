@@ -20,8 +20,18 @@ import numpy as np
 from ..findings import Finding, finding
 from .base import RunRead
 from .csvlogs import (
-    STEP_COLUMNS, Table, find_step_column, find_wall_time_column, first_line, flatten, lines_text,
-    is_empty, looks_like_metric, melt, normalised, read_each,
+    STEP_COLUMNS,
+    Table,
+    find_step_column,
+    find_wall_time_column,
+    first_line,
+    flatten,
+    is_empty,
+    lines_text,
+    looks_like_metric,
+    melt,
+    normalised,
+    read_each,
 )
 
 _CHECKPOINT_DIR = re.compile(r"checkpoint-\d+")

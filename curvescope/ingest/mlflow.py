@@ -75,7 +75,8 @@ class MLflowReader:
                 try:
                     hparams[key] = path.read_text(encoding="utf-8", errors="replace")
                 except OSError as exc:
-                    findings.append(finding("unreadable-file", f"The file could not be read: {exc.strerror or exc}.", source=str(path)))
+                    problem = f"The file could not be read: {exc.strerror or exc}."
+                    findings.append(finding("unreadable-file", problem, source=str(path)))
         frames = [frame for frame in frames if len(frame)]
         return RunRead(concat_frames(frames), findings, hparams) if frames else RunRead(findings=findings, hparams=hparams)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
+from tests.conftest import FIXTURES
 
 EXPERIMENT = FIXTURES / "mlflow" / "mlruns" / "0"
 RUN = EXPERIMENT / "0f5c1d3e2b4a49d8a7e6c5b4a3f2e1d0"

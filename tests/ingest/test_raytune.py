@@ -8,11 +8,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES
 from curvescope.ingest.csvlogs import GenericCSVReader
 from curvescope.ingest.jsonlogs import JSONLinesReader
 from curvescope.ingest.raytune import RayTuneReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
+from tests.conftest import FIXTURES
 
 EXPERIMENT = FIXTURES / "raytune" / "exp"
 WITH_JSON = EXPERIMENT / "train_fn_a_00000"
