@@ -127,3 +127,12 @@ def test_a_sniff_that_raises_does_not_stop_discovery(tmp_path):
 
     touch(tmp_path / "run" / "a.log")
     assert runs(discover(tmp_path, (Broken(), LogReader()))) == {"run": ["a.log"]}
+
+
+def test_a_file_inside_a_run_that_spans_folders_names_the_run(tmp_path):
+    class SplitReader(LogReader):
+        def run_path(self, path):
+            return path.parent.parent if path.parent.name == "train" else path.parent
+
+    log = touch(tmp_path / "exp3" / "train" / "a.log")
+    assert runs(discover(log, (SplitReader(),))) == {"exp3": ["a.log"]}

@@ -79,10 +79,12 @@ def relative_name(path: Path, base: Path) -> str:
 
 
 def _run_name(run_path: Path, base: Path) -> str:
-    name = relative_name(run_path, base)
-    if name == ".":
-        return base.resolve().name or "."
-    return name
+    """The run's path relative to the directory read; a run at or above it goes by its own name."""
+    try:
+        name = run_path.relative_to(base).as_posix()
+    except ValueError:
+        name = "."
+    return (run_path.resolve().name or ".") if name == "." else name
 
 
 def _claim(file: Path, readers: Sequence[Reader]) -> Reader | None:
