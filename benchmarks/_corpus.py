@@ -113,7 +113,7 @@ CORPORA = (
 class Run:
     """One run's content."""
 
-    name: str
+    index: int
     style: str
     tags: tuple[str, ...]
     steps: np.ndarray
@@ -129,9 +129,13 @@ class Run:
         return tuple(self.style == "tf2" or (self.style == "mixed" and j % 2 == 0) for j in range(len(self.tags)))
 
     @property
+    def name(self) -> str:
+        return f"run_{self.index:04d}"
+
+    @property
     def file_name(self) -> str:
         suffix = ".v2" if self.style == "tf2" else ""
-        return f"events.out.tfevents.{int(self.wall_time[0]):010d}.bench-host.{4000 + int(self.name[-4:])}.0{suffix}"
+        return f"events.out.tfevents.{int(self.wall_time[0]):010d}.bench-host.{4000 + self.index}.0{suffix}"
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ def make_run(shape: Shape, index: int) -> Run:
         cells = rng.choice(values.size, size=min(NAN_PER_RUN, values.size), replace=False)
         values.flat[cells] = np.nan
     return Run(
-        name=f"run_{index:04d}",
+        index=index,
         style=STYLES[index % len(STYLES)],
         tags=tags,
         steps=np.arange(n, dtype=np.int64) * stride,
