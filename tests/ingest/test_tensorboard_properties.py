@@ -14,7 +14,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_
 from tensorboard.summary.writer.record_writer import RecordWriter
 
 from curvescope.ingest.tensorboard import read_event_file
-from curvescope.ingest.tensorboard.records import frame_records
+from curvescope.ingest.tensorboard.records import Buffer, frame
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -160,10 +160,14 @@ def test_damaged_files_never_raise_and_keep_what_is_whole(tmp_path_factory, writ
     result = read_event_file(path)
     read_event_file(path, fast=False)
     if damage == "truncate" and at > 0:
-        complete = len(frame_records(bad, source="x").starts)
+        complete = len(frame(one_file(bad))[0].starts)
         assert complete == _complete_records(good, at)
         if at not in _record_offsets(good):  # cut inside a record, not between two
             assert [f.name for f in result.findings][:1] == ["truncated-record"]
+
+
+def one_file(data: bytes) -> Buffer:
+    return Buffer(data, np.array([0]), np.array([0]), np.array([len(data)]), ["x"])
 
 
 def _record_offsets(data: bytes) -> list[int]:

@@ -1,8 +1,9 @@
 """TensorBoard event files: the reader of ``events.out.tfevents.*`` logs.
 
-``records`` cuts a file into checked records, ``fast`` decodes them with numpy (``slow``, the
-protobuf decoder, takes what ``fast`` does not recognise), ``run`` applies TensorBoard's
-rule for which values are scalars and builds the run's frame.
+``records`` cuts files into checked records (``walk`` finds them, ``crc`` checks them),
+``fast`` decodes them with numpy (``slow``, the protobuf decoder, takes what ``fast`` does
+not recognise), ``batch`` applies TensorBoard's rule for which values are scalars and builds
+one frame for many runs.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from ..base import RunRead
-from .run import read_run
+from ..base import BatchRead, RunRead
+from .batch import read_batch
 
 KERAS_SPLITS = frozenset({"train", "validation", "eval", "test", "val", "valid"})
 """Folders the Keras TensorBoard callback (and others) write one run's splits into."""
@@ -38,13 +39,21 @@ class TensorBoardReader:
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         """Every scalar of the run, with tags from a split folder prefixed by it (``validation/epoch_loss``)."""
-        return read_run(run_path, files)
+        return _one_run(read_batch([(Path(run_path), files)]))
+
+    def read_batch(self, runs: Sequence[tuple[Path, Sequence[Path]]]) -> BatchRead:
+        """Every scalar of each ``(run_path, files)``, as ``read`` reads it, in one pass over all the files."""
+        return read_batch(runs)
 
 
 def read_event_file(path: Path | str, *, verify_crc: bool = True, fast: bool = True) -> RunRead:
     """One event file read on its own: ``fast=False`` uses the protobuf decoder throughout."""
     path = Path(path)
-    return read_run(path.parent, [path], verify_crc=verify_crc, fast=fast)
+    return _one_run(read_batch([(path.parent, [path])], verify_crc=verify_crc, fast=fast))
+
+
+def _one_run(batch: BatchRead) -> RunRead:
+    return RunRead(scalars=batch.scalars.drop(columns="part"), findings=batch.findings[0], hparams=batch.hparams[0])
 
 
 __all__ = ["KERAS_SPLITS", "TensorBoardReader", "read_event_file"]

@@ -16,7 +16,7 @@ from tensorboard.compat.proto import summary_pb2
 
 from . import slow
 from .records import Records
-from .values import NOT_NUMBER, NUMBER, SIMPLE, Values, merge
+from .values import NOT_NUMBER, NUMBER, SIMPLE, Metadata, Values, merge
 from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, first_word, key, reader
 
 CHUNK = 1 << 17
@@ -65,14 +65,13 @@ _EVENT_KEY_OK = _table(_EVENT_KEYS)
 _VALUE_KEY_OK = _table(_VALUE_KEYS)
 
 
-def decode(records: Records, *, source: str) -> Values:
+def decode(records: Records) -> Values:
     """The values of every record, decoded in chunks of :data:`CHUNK` records."""
     count = len(records.starts)
-    parts = [_decode_chunk(records, lo, min(lo + CHUNK, count), source) for lo in range(0, count, CHUNK)]
-    return merge(parts) if parts else Values.empty()
+    return merge([_decode_chunk(records, lo, min(lo + CHUNK, count)) for lo in range(0, count, CHUNK)])
 
 
-def _decode_chunk(records: Records, lo: int, hi: int, source: str) -> Values:
+def _decode_chunk(records: Records, lo: int, hi: int) -> Values:
     u8 = records.u8
     begin = records.starts[lo:hi]
     end = begin + records.lengths[lo:hi]
@@ -95,11 +94,10 @@ def _decode_chunk(records: Records, lo: int, hi: int, source: str) -> Values:
     kind = kind[rows]
     kind[simple] = SIMPLE
 
-    first_metadata = {}
     with_metadata = np.flatnonzero(keep & (fields.meta_at >= 0))
-    if with_metadata.size:
-        for i in with_metadata[_first_of_each_code(tag_codes[with_metadata], len(tags))]:
-            first_metadata[tags[tag_codes[i]]] = (lo + int(values.record[i]), bool(scalar_metadata[i]))
+    file = records.file[lo + values.record[with_metadata]]
+    _, first = np.unique(file * len(tags) + tag_codes[with_metadata], return_index=True)
+    first_in_file = with_metadata[first]
 
     fast = Values(
         tags=tags,
@@ -109,12 +107,14 @@ def _decode_chunk(records: Records, lo: int, hi: int, source: str) -> Values:
         value=number,
         kind=kind,
         record=record + lo,
-        first_metadata=first_metadata,
+        metadata=Metadata(
+            tag_codes[first_in_file].astype(np.int32), values.record[first_in_file] + lo, scalar_metadata[first_in_file]
+        ),
     )
     odd = np.flatnonzero(protobuf)
     if not odd.size:
         return fast
-    return merge([fast, slow.decode(records, odd + lo, source=source)])
+    return merge([fast, slow.decode(records, odd + lo)])
 
 
 class _Events:
@@ -276,13 +276,6 @@ def _tags(u8, fields: _ValueFields, values: _SummaryValues, protobuf) -> tuple[n
             protobuf[values.record[codes == code]] = True
             tags.append("")
     return codes, tags
-
-
-def _first_of_each_code(codes: np.ndarray, count: int) -> np.ndarray:
-    """Index of the first occurrence of each code present in ``codes``."""
-    first = np.full(count, len(codes), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(codes)))
-    return first[first < len(codes)]
 
 
 def _head(u8: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:

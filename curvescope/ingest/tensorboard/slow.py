@@ -17,9 +17,8 @@ from tensorboard.compat.proto import event_pb2, summary_pb2, types_pb2
 from tensorboard.plugins.hparams import plugin_data_pb2
 from tensorboard.util import tensor_util
 
-from ...findings import finding
 from .records import Records
-from .values import NOT_NUMBER, NUMBER, SIMPLE, Values
+from .values import NOT_NUMBER, NUMBER, SIMPLE, Metadata, Values
 
 SCALARS_PLUGIN = "scalars"
 HPARAMS_PLUGIN = "hparams"
@@ -30,30 +29,37 @@ _NUMERIC = {
 }  # fmt: skip
 
 
-def decode(records: Records, indices: Iterable[int] | None = None, *, source: str) -> Values:
+def decode(records: Records, indices: Iterable[int] | None = None) -> Values:
     """The values of ``records`` (or of the records at ``indices``), parsed one by one."""
     if indices is None:
         indices = range(len(records.starts))
     tags: dict[str, int] = {}
     columns: tuple[list, ...] = ([], [], [], [], [], [])
     tag_codes, steps, walls, numbers, kinds, record_of = columns
-    first_metadata: dict[str, tuple[int, bool]] = {}
-    hparams: dict[str, Any] = {}
-    unparsed = 0
+    metadata_tags, metadata_records, metadata_scalar = [], [], []
+    first_in_file: set[tuple[int, str]] = set()
+    hparams: list[tuple[int, dict[str, Any]]] = []
+    unparsed: list[int] = []
     for index in indices:
         index = int(index)
         try:
             event = event_pb2.Event.FromString(records.record(index))
         except (DecodeError, ValueError):
-            unparsed += 1
+            unparsed.append(index)
             continue
         if event.WhichOneof("what") != "summary":
             continue
+        file = int(records.file[index])
         for value in event.summary.value:
-            if value.HasField("metadata") and value.tag not in first_metadata:
-                first_metadata[value.tag] = (index, is_scalar_metadata(value.metadata))
+            if value.HasField("metadata") and (file, value.tag) not in first_in_file:
+                first_in_file.add((file, value.tag))
+                metadata_tags.append(tags.setdefault(value.tag, len(tags)))
+                metadata_records.append(index)
+                metadata_scalar.append(is_scalar_metadata(value.metadata))
             if value.HasField("metadata") and value.metadata.plugin_data.plugin_name == HPARAMS_PLUGIN:
-                hparams.update(session_hparams(value.metadata.plugin_data.content))
+                session = session_hparams(value.metadata.plugin_data.content)
+                if session:
+                    hparams.append((index, session))
             kind = value.WhichOneof("value")
             if kind == "simple_value":
                 number, code = value.simple_value, SIMPLE
@@ -69,7 +75,7 @@ def decode(records: Records, indices: Iterable[int] | None = None, *, source: st
             numbers.append(np.nan if number is None else number)
             kinds.append(code)
             record_of.append(index)
-    values = Values(
+    return Values(
         tags=list(tags),
         tag=np.array(tag_codes, dtype=np.int32),
         step=np.array(steps, dtype=np.int64),
@@ -77,19 +83,14 @@ def decode(records: Records, indices: Iterable[int] | None = None, *, source: st
         value=np.array(numbers, dtype=np.float64),
         kind=np.array(kinds, dtype=np.int8),
         record=np.array(record_of, dtype=np.int64),
-        first_metadata=first_metadata,
+        metadata=Metadata(
+            np.array(metadata_tags, dtype=np.int32),
+            np.array(metadata_records, dtype=np.int64),
+            np.array(metadata_scalar, dtype=bool),
+        ),
         hparams=hparams,
+        unparsed=np.array(unparsed, dtype=np.int64),
     )
-    if unparsed:
-        values.findings.append(
-            finding(
-                "corrupt-record",
-                f"{unparsed} record(s) passed their checksum but are not valid events; they were skipped",
-                source=source,
-                count=unparsed,
-            )
-        )
-    return values
 
 
 def is_scalar_metadata(metadata: summary_pb2.SummaryMetadata) -> bool:

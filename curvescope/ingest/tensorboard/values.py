@@ -1,9 +1,9 @@
-"""The summary values a decoder found in an event file, before TensorBoard's scalar rule.
+"""The summary values a decoder found in event records, before TensorBoard's scalar rule.
 
 Both decoders (``fast`` and ``slow``) return a :class:`Values`: every summary value that is
-a number or holds a tensor, in write order, plus where each tag first carried metadata.
-Which tensor values are scalars depends on that metadata, which may come later in the
-file or in an earlier file of the run, so the rule is applied once a run is read.
+a number or holds a tensor, in write order, plus where tags carried metadata. Which tensor
+values are scalars depends on the first metadata of their tag in the run, which may come
+later in the file or in an earlier file of the run, so the rule is applied once runs are read.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ...findings import Finding
-
 SIMPLE = 0
 """A ``simple_value``: always a scalar."""
 NUMBER = 1
@@ -25,8 +23,22 @@ NOT_NUMBER = 2
 
 
 @dataclass
+class Metadata:
+    """Values that carried metadata (at least each tag's first in each file): tag, record, and
+    whether the metadata marks a scalar (plugin ``scalars`` or data class scalar)."""
+
+    tag: np.ndarray
+    record: np.ndarray
+    scalar: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Metadata:
+        return cls(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+
+
+@dataclass
 class Values:
-    """Summary values of one file (or part of one) that may become scalar rows, in write order."""
+    """Summary values of some records that may become scalar rows, in write order."""
 
     tags: list[str]
     tag: np.ndarray
@@ -36,12 +48,12 @@ class Values:
     value: np.ndarray
     kind: np.ndarray
     record: np.ndarray
-    """Index of the record each value came from: decoders split a file by record."""
-    first_metadata: dict[str, tuple[int, bool]] = field(default_factory=dict)
-    """For each tag: the record where it first carried metadata, and whether that metadata
-    marks a scalar (plugin ``scalars`` or data class scalar)."""
-    hparams: dict[str, Any] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    """Index of the record each value came from."""
+    metadata: Metadata = field(default_factory=Metadata.empty)
+    hparams: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """The record and hyperparameters of each hparams session-start summary."""
+    unparsed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Records that passed their checksum but are not valid events."""
 
     def __len__(self) -> int:
         return len(self.step)
@@ -61,14 +73,16 @@ class Values:
 
 def merge(parts: Sequence[Values]) -> Values:
     """One table from tables of disjoint records, rows ordered by record (stable within one)."""
-    parts = [part for part in parts if part is not None]
     if len(parts) == 1:
         return parts[0]
+    if not parts:
+        return Values.empty()
     tags: dict[str, int] = {}
-    codes = []
-    for part in parts:
-        remap = np.array([tags.setdefault(tag, len(tags)) for tag in part.tags], dtype=np.int32)
-        codes.append(remap[part.tag] if len(part.tags) else part.tag)
+    remaps = [np.array([tags.setdefault(tag, len(tags)) for tag in part.tags], dtype=np.int32) for part in parts]
+
+    def recoded(codes: np.ndarray, remap: np.ndarray) -> np.ndarray:
+        return remap[codes] if len(remap) else codes
+
     record = np.concatenate([part.record for part in parts])
     order = None if _ascending(record) else np.argsort(record, kind="stable")
 
@@ -76,22 +90,22 @@ def merge(parts: Sequence[Values]) -> Values:
         array = np.concatenate(arrays)
         return array if order is None else array[order]
 
-    merged = Values(
+    return Values(
         tags=list(tags),
-        tag=joined(codes),
+        tag=joined([recoded(part.tag, remap) for part, remap in zip(parts, remaps)]),
         step=joined([part.step for part in parts]),
         wall_time=joined([part.wall_time for part in parts]),
         value=joined([part.value for part in parts]),
         kind=joined([part.kind for part in parts]),
         record=record if order is None else record[order],
+        metadata=Metadata(
+            np.concatenate([recoded(part.metadata.tag, remap) for part, remap in zip(parts, remaps)]),
+            np.concatenate([part.metadata.record for part in parts]),
+            np.concatenate([part.metadata.scalar for part in parts]),
+        ),
+        hparams=sorted((entry for part in parts for entry in part.hparams), key=lambda entry: entry[0]),
+        unparsed=np.concatenate([part.unparsed for part in parts]),
     )
-    for part in parts:
-        for tag, (record_index, scalar) in part.first_metadata.items():
-            if tag not in merged.first_metadata or record_index < merged.first_metadata[tag][0]:
-                merged.first_metadata[tag] = (record_index, scalar)
-        merged.hparams.update(part.hparams)
-        merged.findings.extend(part.findings)
-    return merged
 
 
 def _ascending(array: np.ndarray) -> bool:
