@@ -19,7 +19,7 @@ from .records import Records
 from .values import NOT_NUMBER, NUMBER, SIMPLE, Metadata, Values, merge
 from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, first_word, key, reader
 
-CHUNK = 1 << 17
+CHUNK = 1 << 16
 """Records decoded together: bounds the working memory whatever the file's size."""
 
 # Event: 1 wall_time, 2 step, 5 summary; 3, 4, 6, 8, 9 are the other kinds of event, 10 is
@@ -121,28 +121,12 @@ class _Events:
     """Per record: wall time position, step and summary span."""
 
     def __init__(self, u8: np.ndarray, begin: np.ndarray, end: np.ndarray, protobuf: np.ndarray):
-        count = len(begin)
         self.u8 = u8
-        self.wall_at = np.full(count, -1, dtype=np.int64)
-        self.step = np.zeros(count, dtype=np.int64)
-        self.summary_at = np.full(count, -1, dtype=np.int64)
-        self.summary_length = np.zeros(count, dtype=np.int64)
-        seen = np.zeros(count, dtype=np.int64)
-        walk = Walk(u8, begin, end)
-        for fields in walk:
-            owner, keys = fields.owner, fields.key
-            bit = np.left_shift(1, keys >> 3, dtype=np.int64)
-            protobuf[owner[((seen[owner] & bit) != 0) | ~_EVENT_KEY_OK[keys]]] = True
-            seen[owner] |= bit
-            for wanted, target in ((_WALL_TIME, self.wall_at), (_SUMMARY, self.summary_at)):
-                match = keys == wanted
-                target[owner[match]] = fields.at[match]
-            match = keys == _STEP
-            self.step[owner[match]] = fields.value[match]
-            match = keys == _SUMMARY
-            self.summary_length[owner[match]] = fields.value[match]
-        protobuf[walk.broken_messages()] = True
-        protobuf |= (self.summary_at >= 0) & ((seen & _OTHER_KIND_BITS) != 0)
+        fields = _Fields(Walk(u8, begin, end), len(begin), [_WALL_TIME, _STEP, _SUMMARY], _EVENT_KEY_OK)
+        self.wall_at, self.step = fields.at[0], fields.value[1]
+        self.summary_at, self.summary_length = fields.at[2], fields.value[2]
+        protobuf |= fields.odd
+        protobuf |= (self.summary_at >= 0) & ((fields.seen & _OTHER_KIND_BITS) != 0)
 
     def wall_time(self, record: np.ndarray) -> np.ndarray:
         at = self.wall_at[record]
@@ -187,36 +171,38 @@ class _ValueFields:
     """Per summary value: where its tag, simple value, tensor and metadata are."""
 
     def __init__(self, u8: np.ndarray, values: _SummaryValues, protobuf: np.ndarray):
-        count = len(values.begin)
-        self.tag_at = np.zeros(count, dtype=np.int64)
-        self.tag_length = np.zeros(count, dtype=np.int64)
-        self.simple_at = np.full(count, -1, dtype=np.int64)
-        self.tensor_at = np.full(count, -1, dtype=np.int64)
-        self.tensor_length = np.zeros(count, dtype=np.int64)
-        self.meta_at = np.full(count, -1, dtype=np.int64)
-        self.meta_length = np.zeros(count, dtype=np.int64)
-        seen = np.zeros(count, dtype=np.int64)
-        odd = np.zeros(count, dtype=bool)
-        walk = Walk(u8, values.begin, values.end)
-        for fields in walk:
-            owner, keys, at, value = fields.owner, fields.key, fields.at, fields.value
-            bit = np.left_shift(1, keys >> 3, dtype=np.int64)
-            odd[owner[((seen[owner] & bit) != 0) | ~_VALUE_KEY_OK[keys]]] = True
-            seen[owner] |= bit
-            for wanted, where, length in (
-                (_TAG, self.tag_at, self.tag_length),
-                (_TENSOR, self.tensor_at, self.tensor_length),
-                (_METADATA, self.meta_at, self.meta_length),
-            ):
-                match = keys == wanted
-                where[owner[match]] = at[match]
-                length[owner[match]] = value[match]
-            match = keys == _SIMPLE_VALUE
-            self.simple_at[owner[match]] = at[match]
-        odd[walk.broken_messages()] = True
-        one_of = seen & _ONE_OF_BITS
-        odd |= (one_of & (one_of - 1)) != 0
+        wanted = [_TAG, _SIMPLE_VALUE, _TENSOR, _METADATA]
+        fields = _Fields(Walk(u8, values.begin, values.end), len(values.begin), wanted, _VALUE_KEY_OK)
+        self.tag_at, self.tag_length = np.maximum(fields.at[0], 0), fields.value[0]
+        self.simple_at = fields.at[1]
+        self.tensor_at, self.tensor_length = fields.at[2], fields.value[2]
+        self.meta_at, self.meta_length = fields.at[3], fields.value[3]
+        one_of = fields.seen & _ONE_OF_BITS
+        odd = fields.odd | ((one_of & (one_of - 1)) != 0)
         protobuf[values.record[odd]] = True
+
+
+class _Fields:
+    """For each of ``count`` messages: where each wanted field is (-1 if absent) and its value (or
+    length); ``odd`` marks messages holding a field twice, a key not ``allowed``, or broken bytes."""
+
+    def __init__(self, walk: Walk, count: int, wanted: list[int], allowed: np.ndarray):
+        slot = np.full(256, len(wanted), dtype=np.intp)  # the last row takes the fields not wanted
+        slot[wanted] = np.arange(len(wanted))
+        self.at = np.full((len(wanted) + 1, count), -1, dtype=np.int64)
+        self.value = np.zeros((len(wanted) + 1, count), dtype=np.int64)
+        self.seen = np.zeros(count, dtype=np.int64)
+        self.odd = np.zeros(count, dtype=bool)
+        for fields in walk:
+            owner, keys = fields.owner, fields.key
+            bit = np.left_shift(1, keys >> 3, dtype=np.int64)
+            before = self.seen[owner]
+            self.odd[owner[((before & bit) != 0) | ~allowed[keys]]] = True
+            self.seen[owner] = before | bit
+            row = slot[keys]
+            self.at[row, owner] = fields.at
+            self.value[row, owner] = fields.value
+        self.odd[walk.broken_messages()] = True
 
 
 def _tensor_numbers(u8, fields: _ValueFields, values: _SummaryValues, protobuf) -> tuple[np.ndarray, np.ndarray]:

@@ -66,24 +66,47 @@ class Records:
 
 
 def load(paths: Sequence[Path]) -> tuple[list[Buffer], Findings]:
-    """The files' bytes: small files joined in one buffer, each large file mapped in its own."""
+    """The files' bytes: small files read back to back into one buffer, each large file mapped in its own."""
     buffers: list[Buffer] = []
-    small: list[tuple[int, bytes]] = []
     findings: Findings = {}
+    sizes = {index: size for index, size in enumerate(map(_size, paths)) if size is not None and size < MMAP_FROM}
+    joined = bytearray(sum(sizes.values()))
+    view = memoryview(joined)
+    files, offsets, read, at = [], [], [], 0
     for index, path in enumerate(paths):
-        data, problems = _load(Path(path))
-        if data is None:
+        if index not in sizes:
+            data, problems = _load(Path(path))
+            if data is None:
+                findings[index] = problems
+            else:
+                buffers.append(Buffer(data, np.array([index]), np.zeros(1, dtype=np.int64), np.array([len(data)]), [str(path)]))
+            continue
+        try:
+            with open(path, "rb") as file:
+                size = file.readinto(view[at : at + sizes[index]])
+        except OSError as exc:
+            findings[index] = [_unopened(exc, str(path))]
+            continue
+        problems = _not_events(view[at : at + size], str(path))
+        if problems:
             findings[index] = problems
-        elif isinstance(data, mmap.mmap):
-            buffers.append(Buffer(data, np.array([index]), np.zeros(1, dtype=np.int64), np.array([len(data)]), [str(path)]))
-        else:
-            small.append((index, data))
-    if small:
-        sizes = np.array([len(data) for _, data in small], dtype=np.int64)
-        joined = b"".join(data for _, data in small) if len(small) > 1 else small[0][1]
-        files = np.array([index for index, _ in small])
-        buffers.insert(0, Buffer(joined, files, np.cumsum(sizes) - sizes, sizes, [str(paths[i]) for i in files.tolist()]))
+            continue
+        files.append(index)
+        offsets.append(at)
+        read.append(size)
+        at += sizes[index]
+    if files:
+        sources = [str(paths[index]) for index in files]
+        offsets, read = np.array(offsets, dtype=np.int64), np.array(read, dtype=np.int64)
+        buffers.insert(0, Buffer(joined, np.array(files), offsets, read, sources))
     return buffers, findings
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return None  # opening it says why
 
 
 def _load(path: Path) -> tuple[bytes | mmap.mmap | None, list[Finding]]:
@@ -91,21 +114,30 @@ def _load(path: Path) -> tuple[bytes | mmap.mmap | None, list[Finding]]:
     source = str(path)
     try:
         with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            if size >= MMAP_FROM:
+            if os.fstat(file.fileno()).st_size >= MMAP_FROM:
                 data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
             else:
                 data = file.read()
     except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        return None, [finding("unreadable-file", f"cannot open the event file: {reason}", source=source)]
+        return None, [_unopened(exc, source)]
     except (ValueError, OverflowError) as exc:  # mmap of a file that changed under us
         return None, [finding("unreadable-file", f"cannot map the event file: {exc}", source=source)]
+    problems = _not_events(data, source)
+    return (None if problems else data), problems
+
+
+def _unopened(exc: OSError, source: str) -> Finding:
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return finding("unreadable-file", f"cannot open the event file: {reason}", source=source)
+
+
+def _not_events(data, source: str) -> list[Finding]:
+    """Why bytes that were read cannot hold events: none at all, or a Git LFS pointer."""
     if len(data) == 0:
-        return None, [finding("empty-file", "the event file is empty (0 bytes)", source=source)]
+        return [finding("empty-file", "the event file is empty (0 bytes)", source=source)]
     if data[: len(LFS_POINTER)] == LFS_POINTER:
-        return None, [finding("git-lfs-pointer", "the event file is a Git LFS pointer; run `git lfs pull`", source=source)]
-    return data, []
+        return [finding("git-lfs-pointer", "the event file is a Git LFS pointer; run `git lfs pull`", source=source)]
+    return []
 
 
 def frame(buffer: Buffer, *, verify_crc: bool = True) -> tuple[Records, Findings]:

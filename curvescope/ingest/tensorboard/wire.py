@@ -20,6 +20,8 @@ VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 _FIXED_SIZE = np.zeros(256, dtype=np.int64)
 _FIXED_SIZE[[k for k in range(128) if k & 7 == FIXED64]] = 8
 _FIXED_SIZE[[k for k in range(128) if k & 7 == FIXED32]] = 4
+_AFTER_FIRST_BYTE = np.where(_FIXED_SIZE > 0, _FIXED_SIZE - 1, 0)
+"""Where a field ends, counted from the byte after the key's: fixed payloads are read whole."""
 _COUNTED = np.array([k & 7 in (VARINT, LENGTH) for k in range(256)])
 """Keys followed by a varint: the value, or the payload's length."""
 _LENGTH = np.array([k & 7 == LENGTH for k in range(256)])
@@ -95,11 +97,11 @@ class Walk:
             keys = u8[pos]
             at = pos + 1
             counted = _COUNTED[keys]
-            value, after, counted_ok = varints(u8, at, stop, counted)
+            value, after, ok = varints(u8, at, stop, counted)  # only the first byte of fixed payloads
             value = value.view(np.int64)
             length = _LENGTH[keys]
-            ok = _WELL_FORMED[keys] & (counted_ok | ~counted) & ((value >= 0) | ~length)
-            nxt = np.where(counted, after, at + _FIXED_SIZE[keys])
+            ok &= _WELL_FORMED[keys] & ((value >= 0) | ~length)
+            nxt = after + _AFTER_FIRST_BYTE[keys]
             nxt += np.where(length, np.minimum(value, stop), 0)
             at = np.where(length, after, at)
             ok &= nxt <= stop
