@@ -17,10 +17,10 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.record_writer import RecordWriter
 
 from curvescope.ingest.base import BatchReader
-from curvescope.ingest.tensorboard import TensorBoardReader, crc, read_event_file, walk
+from curvescope.ingest.tensorboard import TensorBoardReader, crc, layout, read_event_file, walk
 from curvescope.ingest.tensorboard.records import Buffer, frame
 from tests.conftest import FIXTURES
-from tests.ingest.test_tensorboard_properties import events
+from tests.ingest.test_tensorboard_properties import assert_same_reads, event_file, events, floats, steps, tags, tensors
 
 TB = FIXTURES / "tensorboard"
 READER = TensorBoardReader()
@@ -198,3 +198,46 @@ def test_read_event_file_reads_one_file_as_a_batch_of_one():
     path = event_files(TB / "tf1")[0]
     result = read_event_file(path)
     assert "part" not in result.scalars.columns and len(result.scalars) == 20
+
+
+# --- records of one layout --------------------------------------------------------------------
+
+
+@st.composite
+def scalar_events(draw) -> event_pb2.Event:
+    """Plain scalar events, the kind grouped by layout, with now and then something else."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(events())
+    event = event_pb2.Event(step=draw(steps), wall_time=draw(st.floats(allow_nan=True, allow_infinity=True)))
+    for _ in range(draw(st.integers(1, 3))):
+        value = summary_pb2.Summary.Value(tag=draw(tags))
+        if draw(st.booleans()):
+            value.simple_value = draw(floats)
+        else:
+            value.tensor.CopyFrom(draw(tensors()))
+        if draw(st.booleans()):
+            plugin = draw(st.sampled_from(["scalars", "images", "hparams"]))
+            value.metadata.plugin_data.plugin_name = plugin
+        event.summary.value.append(value)
+    return event
+
+
+@SETTINGS
+@given(st.lists(scalar_events(), min_size=1, max_size=40))
+def test_records_read_by_layout_agree_with_the_protobuf_decoder(tmp_path_factory, written):
+    with mock.patch.object(layout, "GROUP_FROM", 2):
+        assert_same_reads(event_file(tmp_path_factory.mktemp("layout"), written))
+
+
+def test_a_run_of_plain_scalar_events_is_read_by_layout(tmp_path):
+    written = [
+        event_pb2.Event(step=step, wall_time=1e9 + step, summary=summary_pb2.Summary(value=[
+            summary_pb2.Summary.Value(tag=tag, simple_value=step / 3) for tag in ("loss", "lr!")]))
+        for step in range(10, 100)
+    ]
+    path = event_file(tmp_path, written)
+    records, _ = frame(Buffer(path.read_bytes(), np.array([0]), np.array([0]), np.array([path.stat().st_size]), ["x"]))
+    with mock.patch.object(layout, "GROUP_FROM", 2):
+        grouped, rest = layout.decode(records)
+        assert sum(map(len, grouped)) == 180 and rest.size == 0
+        assert_same_reads(path)

@@ -1,8 +1,8 @@
 """TensorBoard event files: the reader of ``events.out.tfevents.*`` logs.
 
 ``records`` cuts files into checked records (``walk`` finds them, ``crc`` checks them),
-``fast`` decodes them with numpy (``slow``, the protobuf decoder, takes what ``fast`` does
-not recognise), ``batch`` applies TensorBoard's rule for which values are scalars and builds
+``fast`` decodes them with numpy (``layout`` reads records that repeat one layout at fixed
+offsets; ``slow``, the protobuf decoder, takes what ``fast`` does not recognise), ``batch`` applies TensorBoard's rule for which values are scalars and builds
 one frame for many runs.
 """
 

@@ -1,6 +1,7 @@
 """The fast decoder: Event protos read straight from the wire format with numpy.
 
-Levels are walked one after another, each for all messages at once: the Event fields of
+Records in large groups of one layout are read at fixed offsets (``layout``); the others are
+walked. Levels are walked one after another, each for all messages at once: the Event fields of
 every record, then the k-th value of every summary, then each value's fields. Tags and
 metadata repeat, so each distinct byte string is decoded once. Scalar tensors are matched
 against the encodings TensorFlow, PyTorch and TensorBoard write. A record holding anything
@@ -11,10 +12,9 @@ twice) goes to the protobuf decoder, which gives the same answer, only slower.
 from __future__ import annotations
 
 import numpy as np
-from google.protobuf.message import DecodeError
-from tensorboard.compat.proto import summary_pb2
 
-from . import slow
+from . import layout, slow
+from .layout import SCALAR_TENSORS
 from .records import Records
 from .values import NOT_NUMBER, NUMBER, SIMPLE, Metadata, Values, merge
 from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, first_word, key, reader
@@ -37,22 +37,9 @@ _TAG, _SIMPLE_VALUE, _TENSOR, _METADATA = key(1, LENGTH), key(2, FIXED32), key(8
 _VALUE_KEYS = [_TAG, _SIMPLE_VALUE, _TENSOR, _METADATA, *(key(field, LENGTH) for field in (3, 4, 5, 6))]
 _ONE_OF_BITS = sum(1 << field for field in (2, 3, 4, 5, 6, 8))
 
-# TensorProto encodings of one number: dtype, an empty shape (or none), then the value as
-# float_val, double_val or tensor_content.
-_SCALAR_TENSORS = [
-    (bytes([0x08, 0x01, 0x12, 0x00, 0x22, 0x04]), "<f4"),
-    (bytes([0x08, 0x01, 0x12, 0x00, 0x2A, 0x04]), "<f4"),
-    (bytes([0x08, 0x02, 0x12, 0x00, 0x22, 0x08]), "<f8"),
-    (bytes([0x08, 0x02, 0x12, 0x00, 0x32, 0x08]), "<f8"),
-    (bytes([0x08, 0x01, 0x22, 0x04]), "<f4"),
-    (bytes([0x08, 0x01, 0x2A, 0x04]), "<f4"),
-    (bytes([0x08, 0x02, 0x22, 0x08]), "<f8"),
-    (bytes([0x08, 0x02, 0x32, 0x08]), "<f8"),
-]
 _STRING_TENSOR = bytes([0x08, 0x07])
 """dtype DT_STRING first: an image, text or audio tensor, never a number."""
 
-_NOT_SCALAR, _SCALAR, _HPARAMS = 0, 1, 2
 
 
 def _table(keys) -> np.ndarray:
@@ -66,16 +53,17 @@ _VALUE_KEY_OK = _table(_VALUE_KEYS)
 
 
 def decode(records: Records) -> Values:
-    """The values of every record, decoded in chunks of :data:`CHUNK` records."""
-    count = len(records.starts)
-    return merge([_decode_chunk(records, lo, min(lo + CHUNK, count)) for lo in range(0, count, CHUNK)])
+    """The values of every record: large groups of one layout read at fixed offsets, the rest
+    walked field by field in chunks of :data:`CHUNK` records."""
+    grouped, rest = layout.decode(records)
+    return merge([*grouped, *(_decode_chunk(records, rest[lo : lo + CHUNK]) for lo in range(0, len(rest), CHUNK))])
 
 
-def _decode_chunk(records: Records, lo: int, hi: int) -> Values:
+def _decode_chunk(records: Records, chosen: np.ndarray) -> Values:
     u8 = records.u8
-    begin = records.starts[lo:hi]
-    end = begin + records.lengths[lo:hi]
-    protobuf = np.zeros(hi - lo, dtype=bool)  # records left to the protobuf decoder
+    begin = records.starts[chosen]
+    end = begin + records.lengths[chosen]
+    protobuf = np.zeros(len(chosen), dtype=bool)  # records left to the protobuf decoder
 
     events = _Events(u8, begin, end, protobuf)
     values = _SummaryValues(u8, events, protobuf)
@@ -95,7 +83,7 @@ def _decode_chunk(records: Records, lo: int, hi: int) -> Values:
     kind[simple] = SIMPLE
 
     with_metadata = np.flatnonzero(keep & (fields.meta_at >= 0))
-    file = records.file[lo + values.record[with_metadata]]
+    file = records.file[chosen[values.record[with_metadata]]]
     _, first = np.unique(file * len(tags) + tag_codes[with_metadata], return_index=True)
     first_in_file = with_metadata[first]
 
@@ -106,15 +94,15 @@ def _decode_chunk(records: Records, lo: int, hi: int) -> Values:
         wall_time=events.wall_time(record),
         value=number,
         kind=kind,
-        record=record + lo,
+        record=chosen[record],
         metadata=Metadata(
-            tag_codes[first_in_file].astype(np.int32), values.record[first_in_file] + lo, scalar_metadata[first_in_file]
+            tag_codes[first_in_file].astype(np.int32), chosen[values.record[first_in_file]], scalar_metadata[first_in_file]
         ),
     )
     odd = np.flatnonzero(protobuf)
     if not odd.size:
         return fast
-    return merge([fast, slow.decode(records, odd + lo)])
+    return merge([fast, slow.decode(records, chosen[odd])])
 
 
 class _Events:
@@ -216,7 +204,7 @@ def _tensor_numbers(u8, fields: _ValueFields, values: _SummaryValues, protobuf) 
     at, length = fields.tensor_at[tensors], fields.tensor_length[tensors]
     head = _head(u8, at, length)
     known = np.zeros(len(tensors), dtype=bool)
-    for prefix, dtype in _SCALAR_TENSORS:
+    for prefix, dtype in SCALAR_TENSORS.items():
         match = (length == len(prefix) + np.dtype(dtype).itemsize) & (_masked(head, len(prefix)) == _word(prefix))
         number[tensors[match]] = reader(u8, dtype)(at[match] + len(prefix))
         kind[tensors[match]] = NUMBER
@@ -233,22 +221,12 @@ def _metadata_kinds(u8, fields: _ValueFields, values: _SummaryValues, protobuf) 
     if not with_metadata.size:
         return scalar
     codes, blobs = distinct_strings(u8, fields.meta_at[with_metadata], fields.meta_length[with_metadata])
-    kinds = np.array([_metadata_kind(blob) for blob in blobs], dtype=np.int8)
-    scalar[with_metadata] = kinds[codes] == _SCALAR
+    kinds = np.array([slow.metadata_kind(blob) for blob in blobs], dtype=np.int8)
+    scalar[with_metadata] = kinds[codes] == slow.SCALAR_METADATA
     unusual = kinds[codes] < 0
-    unusual |= kinds[codes] == _HPARAMS
+    unusual |= kinds[codes] == slow.HPARAMS_METADATA
     protobuf[values.record[with_metadata[unusual]]] = True
     return scalar
-
-
-def _metadata_kind(blob: bytes) -> int:
-    try:
-        metadata = summary_pb2.SummaryMetadata.FromString(blob)
-    except (DecodeError, ValueError):
-        return -1
-    if metadata.plugin_data.plugin_name == slow.HPARAMS_PLUGIN:
-        return _HPARAMS
-    return _SCALAR if slow.is_scalar_metadata(metadata) else _NOT_SCALAR
 
 
 def _tags(u8, fields: _ValueFields, values: _SummaryValues, protobuf) -> tuple[np.ndarray, list[str]]:

@@ -93,6 +93,20 @@ def decode(records: Records, indices: Iterable[int] | None = None) -> Values:
     )
 
 
+OTHER_METADATA, SCALAR_METADATA, HPARAMS_METADATA = 0, 1, 2
+
+
+def metadata_kind(blob: bytes) -> int:
+    """What serialised metadata marks: a scalar tag, an hparams summary, another plugin (-1: unparseable)."""
+    try:
+        metadata = summary_pb2.SummaryMetadata.FromString(blob)
+    except (DecodeError, ValueError):
+        return -1
+    if metadata.plugin_data.plugin_name == HPARAMS_PLUGIN:
+        return HPARAMS_METADATA
+    return SCALAR_METADATA if is_scalar_metadata(metadata) else OTHER_METADATA
+
+
 def is_scalar_metadata(metadata: summary_pb2.SummaryMetadata) -> bool:
     """Whether ``metadata`` marks its tag's tensors as scalars."""
     return (
