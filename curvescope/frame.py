@@ -9,13 +9,14 @@ a run is its points, not a fixed overhead per run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .findings import Finding, finding
+from .memory import release_free_memory
 from .roles import ROLES, resolve_roles
 from .schema import SCALAR_COLUMNS, empty_scalars, from_codes
 
@@ -66,18 +67,23 @@ def block_of_run(run: str, scalars: pd.DataFrame) -> Block:
     return Block(scalars.drop(columns="run"), runs, part.astype(np.int32))
 
 
-def assemble(blocks: Sequence[Block], overrides: Mapping[str, tuple[str, ...]] | None = None,
+def assemble(blocks: list[Block], overrides: Mapping[str, tuple[str, ...]] | None = None,
              *, keep: str = "last", source_name: Callable[[str], str] = str) -> AssembledRuns:
     """Join blocks into runs, deduplicate, resolve roles, count per file, report findings.
+
+    ``blocks`` is emptied as it is joined, so that readers' frames are freed early.
     ``source_name`` turns a reader's file name into the one reported (relative to the logdir)."""
     columns = _join(blocks, source_name)
+    release_free_memory()
     order = _sorted_order(columns)
     findings: list[Finding] = []
     if keep == "all":
         kept = order
     else:
         kept, rewritten = _newest_writes(order, columns)
-        findings.extend(_repeated_steps_findings(columns, rewritten, order, kept))
+        del order
+        release_free_memory()
+        findings.extend(_repeated_steps_findings(columns, rewritten, kept))
     findings.extend(_non_finite_findings(columns, kept))
     roles, role_of_row, role_findings = _roles(columns, kept, overrides)
     findings.extend(role_findings)
@@ -89,25 +95,49 @@ def assemble(blocks: Sequence[Block], overrides: Mapping[str, tuple[str, ...]] |
     )
 
 
-def _join(blocks: Sequence[Block], source_name: Callable[[str], str]) -> _Columns:
-    """Concatenate blocks into integer-coded columns; run, tag and source codes follow sorted names."""
+def _join(blocks: list[Block], source_name: Callable[[str], str]) -> _Columns:
+    """Concatenate blocks into integer-coded columns; run, tag and source codes follow sorted names.
+
+    Consumes ``blocks``: each block's frame is let go once its columns are joined, so that the
+    readers' frames and the joined columns are not all held at once."""
     run_names = sorted({name for block in blocks for name in block.runs})
     run_index = {name: i for i, name in enumerate(run_names)}
     tag_names, source_names = _NameTable(), _NameTable(source_name)
-    run, tag, source, step, wall_time, value = [], [], [], [], [], []
-    for block in blocks:
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in ("run", "tag", "source", "step", "wall_time", "value")}
+    while blocks:
+        block = blocks.pop(0)
         frame = block.scalars
-        run.append(np.array([run_index[name] for name in block.runs], dtype=np.int32)[block.part])
-        tag.append(tag_names.codes(frame["tag"]))
-        source.append(source_names.codes(frame["source"]))
-        step.append(frame["step"].to_numpy(np.int64))
-        wall_time.append(frame["wall_time"].to_numpy(np.float64))
-        value.append(frame["value"].to_numpy(np.float64))
+        parts["run"].append(np.array([run_index[name] for name in block.runs], dtype=np.int32)[block.part])
+        parts["tag"].append(tag_names.codes(frame["tag"]))
+        parts["source"].append(source_names.codes(frame["source"]))
+        for name, dtype in (("step", np.int64), ("wall_time", np.float64), ("value", np.float64)):
+            parts[name].append(frame[name].to_numpy(dtype))
+        del block, frame
     tags, tag_rank = tag_names.sorted()
     sources, source_rank = source_names.sorted()
-    joined = [np.concatenate(parts) if parts else np.zeros(0, dtype) for parts, dtype in (
-        (run, np.int32), (tag, np.int32), (source, np.int32), (step, np.int64), (wall_time, np.float64), (value, np.float64))]
-    return _Columns(run_names, joined[0], tags, tag_rank[joined[1]], sources, source_rank[joined[2]], *joined[3:])
+    return _Columns(
+        runs=run_names,
+        run=_concatenate(parts.pop("run"), np.int32).astype(_code_dtype(len(run_names))),
+        tags=tags,
+        tag=tag_rank[_concatenate(parts.pop("tag"), np.int32)],
+        sources=sources,
+        source=source_rank[_concatenate(parts.pop("source"), np.int32)],
+        step=_concatenate(parts.pop("step"), np.int64),
+        wall_time=_concatenate(parts.pop("wall_time"), np.float64),
+        value=_concatenate(parts.pop("value"), np.float64),
+    )
+
+
+def _concatenate(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """One array of the parts; a single part as it is, without a copy."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+
+def _code_dtype(count: int) -> np.dtype:
+    """The smallest unsigned integer type that holds codes for ``count`` names."""
+    return np.min_scalar_type(max(count - 1, 0))
 
 
 class _NameTable:
@@ -127,17 +157,21 @@ class _NameTable:
         """Names in sorted order, and each old code's new code."""
         names = list(self.index)
         order = sorted(range(len(names)), key=names.__getitem__)
-        rank = np.zeros(max(len(names), 1), dtype=np.int32)
-        rank[order] = np.arange(len(names), dtype=np.int32)
+        rank = np.zeros(max(len(names), 1), dtype=_code_dtype(len(names)))
+        rank[order] = np.arange(len(names))
         return [names[i] for i in order], rank
 
 
 def _sorted_order(c: _Columns) -> np.ndarray:
     """Row order by run, tag, step, then write order (a stable sort keeps writes in order)."""
-    group = c.run.astype(np.int64) * max(len(c.tags), 1) + c.tag
-    if len(c.step) and c.step.min() >= 0 and c.step.max() < 2**_STEP_BITS and group.max() < 2 ** (63 - _STEP_BITS):
-        return np.argsort((group << _STEP_BITS) | c.step, kind="stable")
-    return np.lexsort((c.step, group))
+    key = c.run.astype(np.int64)
+    key *= max(len(c.tags), 1)
+    key += c.tag
+    if len(key) and c.step.min() >= 0 and c.step.max() < 2**_STEP_BITS and key.max() < 2 ** (63 - _STEP_BITS):
+        key <<= _STEP_BITS
+        key |= c.step
+        return np.argsort(key, kind="stable")
+    return np.lexsort((c.step, key))
 
 
 def _same_point(c: _Columns, sorted_rows: np.ndarray) -> np.ndarray:
@@ -160,7 +194,7 @@ def _newest_writes(order: np.ndarray, c: _Columns) -> tuple[np.ndarray, np.ndarr
     return kept, dropped[~same]
 
 
-def _repeated_steps_findings(c: _Columns, rewritten: np.ndarray, order: np.ndarray, kept: np.ndarray) -> list[Finding]:
+def _repeated_steps_findings(c: _Columns, rewritten: np.ndarray, kept: np.ndarray) -> list[Finding]:
     dropped_per_run = np.bincount(c.run, minlength=len(c.runs)) - np.bincount(c.run[kept], minlength=len(c.runs))
     findings = []
     for run in np.unique(c.run[rewritten]):
@@ -226,7 +260,7 @@ def _roles(c: _Columns, kept: np.ndarray, overrides) -> tuple[dict[str, dict[str
 def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray) -> pd.DataFrame:
     if not len(kept):
         return empty_scalars()
-    frame = pd.DataFrame({
+    columns = {
         "run": from_codes(c.run[kept], c.runs),
         "tag": from_codes(c.tag[kept], c.tags),
         "step": c.step[kept],
@@ -234,8 +268,8 @@ def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray) -> pd.DataFra
         "value": c.value[kept],
         "source": from_codes(c.source[kept], c.sources),
         "role": from_codes(role_of_row, list(ROLES)),
-    })
-    return frame[list(SCALAR_COLUMNS)]
+    }
+    return pd.DataFrame({name: columns[name] for name in SCALAR_COLUMNS}, copy=False)
 
 
 def _accounting(c: _Columns, kept: np.ndarray) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from .frame import Block, assemble, block_of_run
 from .ingest import readers
 from .ingest.base import BatchRead, BatchReader, RunRead
 from .ingest.discover import RunSource, discover, relative_name
+from .memory import release_free_memory
 from .roles import ROLES, RoleOverrides, check_overrides
 
 _DUPLICATES = ("last", "all")
@@ -113,7 +114,9 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
     reading = _Reading(findings=list(found.findings))
     for batch in _batches(found.sources):
         reading.add(batch, base)
-    assembled = assemble(reading.blocks, overrides, keep=duplicates, source_name=lambda name: _relative(name, base))
+        release_free_memory()
+    blocks, reading.blocks = reading.blocks, []
+    assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: _relative(name, base))
     return ReadResult(
         scalars=assembled.scalars,
         findings=tuple(reading.findings + assembled.findings),

@@ -46,7 +46,8 @@ def reader_frame(tag, step, wall_time, value, source) -> pd.DataFrame:
             "wall_time": np.asarray(wall_time, dtype=np.float64),
             "value": np.asarray(value, dtype=np.float64),
             "source": _labels(source, n),
-        }
+        },
+        copy=False,
     )
 
 
