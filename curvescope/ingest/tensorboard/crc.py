@@ -41,6 +41,18 @@ def checksums(data, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The CRC-32C of each record ``data[starts[i] : starts[i] + lengths[i]]``."""
     crcs = np.empty(len(starts), dtype=np.uint32)
     u8 = np.frombuffer(data, dtype=np.uint8)
+    for lo in range(0, len(starts), BLOCK):
+        block = slice(lo, lo + BLOCK)
+        crcs[block] = _block_checksums(data, u8, starts[block], lengths[block])
+    return crcs
+
+
+BLOCK = 1 << 16
+"""Records checked together: the passes over their bytes stay in cache."""
+
+
+def _block_checksums(data, u8: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    crcs = np.empty(len(starts), dtype=np.uint32)
     codes, distinct = pd.factorize(lengths)
     by_table = (np.bincount(codes, minlength=len(distinct)) >= TABLE_FROM) & (distinct >= 8) & (distinct <= TABLE_LIMIT)
     for code in np.flatnonzero(by_table).tolist():

@@ -19,7 +19,7 @@ import pandas as pd
 from . import slow
 from .records import Records
 from .values import NUMBER, SIMPLE, Metadata, Values
-from .wire import distinct_strings, reader
+from .wire import distinct_strings, first_of_each, reader
 
 GROUP_FROM = 256
 """Smaller groups are left to the field walker, whose cost is shared by all its records."""
@@ -76,49 +76,70 @@ class _Layout:
 
 def decode(records: Records) -> tuple[list[Values], np.ndarray]:
     """The values of the records in large groups of one layout (a table per group), and the
-    indices of the other records."""
-    codes, lengths = pd.factorize(records.lengths)
-    count = np.bincount(codes, minlength=len(lengths))
-    groups = [np.flatnonzero(codes == code) for code in np.flatnonzero((count >= GROUP_FROM) & (lengths <= LONGEST))]
+    indices of the other records.
+
+    Records are grouped by length, a block of :data:`BLOCK` records at a time (so that the
+    passes over a group's bytes stay in cache); the records of a length that share its first
+    record's layout are read, and the others try again with their own first record.
+    """
     parts: list[Values] = []
     rest = np.ones(len(records.starts), dtype=bool)
-    for _ in range(_SPLITS + 1):
-        split = []
-        for group in groups:
-            read = _read_group(records, group, split)
-            if read is not None:
-                parts.append(read)
-                rest[read.record] = False
-        groups = split
+    for lo in range(0, len(records.starts), BLOCK):
+        _decode_block(records, lo, min(lo + BLOCK, len(records.starts)), parts, rest)
     return parts, np.flatnonzero(rest)
 
 
-_SPLITS = 2
-"""Times a group of one length but several layouts is split by the bytes where layouts differ."""
+BLOCK = 1 << 16
 
 
-def _read_group(records: Records, group: np.ndarray, split: list[np.ndarray]) -> Values | None:
-    """The values of a group of equal-length records, if they share the first one's layout; else
-    the group is split (into ``split``) by the bytes at the first places where layouts differ."""
-    u8, length = records.u8, int(records.lengths[group[0]])
-    layout = _layout(records.record(int(group[0])))
-    if layout is None or not layout.numbers:
-        return None
+def _decode_block(records: Records, lo: int, hi: int, parts: list[Values], rest: np.ndarray) -> None:
+    u8 = records.u8
+    codes, lengths = pd.factorize(records.lengths[lo:hi])
+    count = np.bincount(codes, minlength=len(lengths))
+    for code in np.flatnonzero((count >= GROUP_FROM) & (lengths <= LONGEST)).tolist():
+        group, length = np.flatnonzero(codes == code) + lo, int(lengths[code])
+        for _ in range(_LAYOUTS_PER_LENGTH):
+            layout = _layout(records.record(int(group[0])))
+            free = layout.free(length) if layout is not None and layout.numbers else np.zeros(length, dtype=bool)
+            alike = _alike(u8, records.starts[group], length, ~free)
+            if free.any():
+                read = _read(records, group[alike], layout)
+                if read is not None:
+                    parts.append(read)
+                    rest[read.record] = False
+            group = group[~alike]
+            if len(group) < GROUP_FROM:
+                break
+
+
+_LAYOUTS_PER_LENGTH = 16
+"""Layouts tried per record length (one per tag and kind of value, usually a handful)."""
+
+
+def _alike(u8: np.ndarray, starts: np.ndarray, length: int, fixed: np.ndarray) -> np.ndarray:
+    """Which records have the first one's bytes wherever ``fixed`` is true."""
+    alike = np.ones(len(starts), dtype=bool)
+    words = reader(u8, "<u8")
+    for at in range(0, length, 8):
+        at = min(at, length - 8)
+        mask = int.from_bytes(bytes(0xFF if is_fixed else 0 for is_fixed in fixed[at : at + 8].tolist()), "little")
+        if mask:
+            word = words(starts + at)
+            alike &= ((word ^ word[0]) & np.uint64(mask)) == 0
+    return alike
+
+
+def _read(records: Records, group: np.ndarray, layout: _Layout) -> Values | None:
+    """The values of records of one layout (None if a tag is not UTF-8: the walker reports it)."""
+    u8 = records.u8
     starts = records.starts[group]
-    fixed = np.flatnonzero(_differing(u8, starts, length) & ~layout.free(length))
-    if fixed.size:
-        key = np.zeros(len(group), dtype=np.uint64)
-        for position in fixed[:8].tolist():
-            key = (key << np.uint64(8)) | u8[starts + position]
-        codes, _ = pd.factorize(key)
-        count = np.bincount(codes)
-        split.extend(group[codes == code] for code in np.flatnonzero(count >= GROUP_FROM).tolist())
-        return None
     step = np.zeros(len(group), dtype=np.int64)
     if layout.step is not None:
         step, ok = _steps(u8, starts + layout.step[0], layout.step[1])
         if not ok.all():
             group, starts, step = group[ok], starts[ok], step[ok]
+    if not len(group):
+        return None
     wall = reader(u8, "<f8")(starts + layout.wall_at) if layout.wall_at is not None else np.zeros(len(group))
     tags: dict[str, int] = {}
     columns: list[tuple[np.ndarray, ...]] = []
@@ -132,35 +153,28 @@ def _read_group(records: Records, group: np.ndarray, split: list[np.ndarray]) ->
         value = reader(u8, number.dtype)(starts + number.at).astype(np.float64)
         columns.append((remap[codes], value, np.full(len(group), number.kind, dtype=np.int8)))
         if number.scalar_metadata is not None:  # each tag's first in each file is enough
-            _, first = np.unique(records.file[group] * np.int64(len(raw)) + codes, return_index=True)
+            first = first_of_each(pd.factorize(records.file[group] * np.int64(len(raw)) + codes)[0])
             metadata.append((remap[codes[first]], group[first], np.full(len(first), number.scalar_metadata)))
     per_record = len(columns)
 
     def interleaved(index: int) -> np.ndarray:
+        if per_record == 1:
+            return columns[0][index]
         return np.stack([column[index] for column in columns], axis=1).reshape(-1)
+
+    def repeated(array: np.ndarray) -> np.ndarray:
+        return array if per_record == 1 else np.repeat(array, per_record)
 
     return Values(
         tags=list(tags),
         tag=interleaved(0),
-        step=np.repeat(step, per_record),
-        wall_time=np.repeat(wall, per_record),
+        step=repeated(step),
+        wall_time=repeated(wall),
         value=interleaved(1),
         kind=interleaved(2),
-        record=np.repeat(group, per_record),
+        record=repeated(group),
         metadata=Metadata(*(np.concatenate(column) for column in zip(*metadata))) if metadata else Metadata.empty(),
     )
-
-
-def _differing(u8: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    """Which byte positions differ between any record and the first."""
-    differs = np.zeros(length, dtype=bool)
-    words = reader(u8, "<u8")
-    for at in range(0, length, 8):
-        at = min(at, length - 8)
-        word = words(starts + at)
-        bits = int(np.bitwise_or.reduce(word ^ word[0]))
-        differs[at : at + 8] |= [(bits >> (8 * byte)) & 0xFF != 0 for byte in range(8)]
-    return differs
 
 
 def _steps(u8: np.ndarray, at: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

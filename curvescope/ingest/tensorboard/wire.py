@@ -140,19 +140,19 @@ def distinct_strings(u8: np.ndarray, at: np.ndarray, length: np.ndarray) -> tupl
     for word in words:
         digest = (digest ^ word) * _PRIME
     codes, _ = pd.factorize(digest)
-    first = _first_of_each(codes)
+    first = first_of_each(codes)
     same = length == length[first][codes]
     for word in words:
         same &= word == word[first][codes]
     if not same.all():  # a 64-bit hash collision: factorise the strings themselves (slow, exact)
         every = np.array([u8[i : i + n].tobytes() for i, n in zip(at, length)], dtype=object)
         codes, _ = pd.factorize(every)
-        first = _first_of_each(codes)
+        first = first_of_each(codes)
     strings = [u8[at[i] : at[i] + length[i]].tobytes() for i in first]
     return codes, strings
 
 
-def _first_of_each(codes: np.ndarray) -> np.ndarray:
+def first_of_each(codes: np.ndarray) -> np.ndarray:
     """Where each code first occurs, for codes numbered in order of first occurrence."""
     new = np.empty(len(codes), dtype=bool)
     new[0] = True
