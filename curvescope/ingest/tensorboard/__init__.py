@@ -2,8 +2,9 @@
 
 ``records`` cuts files into checked records (``walk`` finds them, ``crc`` checks them),
 ``fast`` decodes them with numpy (``layout`` reads records that repeat one layout at fixed
-offsets; ``slow``, the protobuf decoder, takes what ``fast`` does not recognise), ``batch`` applies TensorBoard's rule for which values are scalars and builds
-one frame for many runs.
+offsets; ``slow``, the protobuf decoder, takes what ``fast`` does not recognise), and
+``batch`` applies TensorBoard's rule for which values are scalars and builds one frame for
+many runs.
 """
 
 from __future__ import annotations
