@@ -238,6 +238,6 @@ def test_a_run_of_plain_scalar_events_is_read_by_layout(tmp_path):
     path = event_file(tmp_path, written)
     records, _ = frame(Buffer(path.read_bytes(), np.array([0]), np.array([0]), np.array([path.stat().st_size]), ["x"]))
     with mock.patch.object(layout, "GROUP_FROM", 2):
-        grouped, rest = layout.decode(records)
+        grouped, rest = layout.decode(records, 0, len(records.starts))
         assert sum(map(len, grouped)) == 180 and rest.size == 0
         assert_same_reads(path)

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ...findings import Finding, finding
-from ...schema import from_codes, reader_frame
+from ...schema import from_codes
 from ..base import BatchRead
 from . import fast as fast_decoder
 from . import slow as slow_decoder
-from .records import Findings, Records, frame, load
-from .values import NOT_NUMBER, NUMBER, SIMPLE, Values
+from .records import Buffer, Findings, Records, frame, load
+from .values import NOT_NUMBER, NUMBER, SIMPLE, Values, ascending
 
 
 @dataclass
@@ -54,9 +54,10 @@ class _Files:
 
 @dataclass
 class _Read:
-    """One buffer's records and their values, with each value's file and run-level tag."""
+    """One buffer's values, with each value's file and run-level tag (its bytes are let go)."""
 
-    records: Records
+    record_file: np.ndarray
+    """The file of each of the buffer's records."""
     values: Values
     file: np.ndarray
     tag: np.ndarray
@@ -70,12 +71,9 @@ def read_batch(runs: Sequence[tuple[Path, Sequence[Path]]], *, verify_crc: bool 
     buffers, findings = load(files.paths)
     names: dict[str, int] = {}
     read = []
-    for buffer in buffers:
-        records, framing = frame(buffer, verify_crc=verify_crc)
-        findings.update(framing)
-        decode = fast_decoder.decode if fast else slow_decoder.decode
-        values = decode(records) if len(records.starts) else Values.empty()
-        read.append(_named(records, values, files, names))
+    buffers.reverse()
+    while buffers:  # each buffer's bytes (a mapped file) are released once decoded
+        read.append(_read_buffer(buffers.pop(), files, names, findings, verify_crc=verify_crc, fast=fast))
     read = read or [_NOTHING]
     rows = _Rows.of(read)
     scalar = _of_scalar_tags(rows, read, files, len(names))
@@ -84,6 +82,14 @@ def read_batch(runs: Sequence[tuple[Path, Sequence[Path]]], *, verify_crc: bool 
     tags = list(names)
     run_findings, hparams = _per_run(read, rows, keep, skipped, tags, findings, files, len(runs))
     return BatchRead(scalars=_frame(rows, keep, tags, files), findings=run_findings, hparams=hparams)
+
+
+def _read_buffer(buffer: Buffer, files: _Files, names: dict[str, int], findings: Findings, *, verify_crc: bool, fast: bool):
+    records, framing = frame(buffer, verify_crc=verify_crc)
+    findings.update(framing)
+    decode = fast_decoder.decode if fast else slow_decoder.decode
+    values = decode(records) if len(records.starts) else Values.empty()
+    return _named(records, values, files, names)
 
 
 def _in_order(files: Sequence[Path]) -> list[Path]:
@@ -112,7 +118,7 @@ def _named(records: Records, values: Values, files: _Files, names: dict[str, int
     for pair in np.flatnonzero(np.bincount(np.concatenate(pairs), minlength=len(table))).tolist():
         prefix, tag = divmod(pair, raw)
         table[pair] = names.setdefault(files.prefixes[prefix] + values.tags[tag], len(names))
-    return _Read(records, values, file, table[pairs[0]], metadata_file, table[pairs[1]])
+    return _Read(records.file, values, file, table[pairs[0]], metadata_file, table[pairs[1]])
 
 
 @dataclass
@@ -135,7 +141,7 @@ class _Rows:
         if len(read) == 1:
             return cls(*columns[0])
         file = np.concatenate([part.file for part in read])
-        order = None if _ascending(file) else np.argsort(file, kind="stable")  # each file is in one buffer
+        order = None if ascending(file) else np.argsort(file, kind="stable")  # each file is in one buffer
         joined = [np.concatenate(column) for column in zip(*columns)]
         return cls(*(joined if order is None else [column[order] for column in joined]))
 
@@ -165,10 +171,10 @@ def _per_run(read, rows: _Rows, keep, skipped, tags, findings: Findings, files: 
     unparsed = np.zeros(count, dtype=np.int64)
     file_hparams: dict[int, list[dict[str, Any]]] = {}
     for part in read:
-        records += np.bincount(part.records.file, minlength=count)
-        unparsed += np.bincount(part.records.file[part.values.unparsed], minlength=count)
+        records += np.bincount(part.record_file, minlength=count)
+        unparsed += np.bincount(part.record_file[part.values.unparsed], minlength=count)
         for record, hparams in part.values.hparams:
-            file_hparams.setdefault(int(part.records.file[record]), []).append(hparams)
+            file_hparams.setdefault(int(part.record_file[record]), []).append(hparams)
     kept = np.bincount(rows.file[keep], minlength=count)
     unsupported = _unsupported(rows, skipped, tags, files)
     run_findings: list[list[Finding]] = [[] for _ in range(runs)]
@@ -233,15 +239,15 @@ def _frame(rows: _Rows, keep: np.ndarray, tags: list[str], files: _Files) -> pd.
         tags = [tag for tag, is_used in zip(tags, used.tolist()) if is_used]
         codes = (np.cumsum(used) - 1)[codes]
     file = rows.file[kept]
-    scalars = reader_frame(
-        pd.Categorical.from_codes(codes.astype(np.int32, copy=False), dtype=_tag_dtype(tuple(tags)), validate=False),
-        rows.step[kept],
-        rows.wall_time[kept],
-        rows.value[kept],
-        from_codes(file.astype(np.int32, copy=False), files.sources),
-    )
-    scalars["part"] = files.part[file]
-    return scalars
+    columns = {
+        "tag": pd.Categorical.from_codes(codes, dtype=_tag_dtype(tuple(tags)), validate=False),
+        "step": rows.step[kept],
+        "wall_time": rows.wall_time[kept],
+        "value": rows.value[kept],
+        "source": from_codes(file, files.sources),
+        "part": files.part[file],
+    }
+    return pd.DataFrame(columns, copy=False)  # the columns are this frame's alone: no copy
 
 
 @lru_cache(maxsize=1024)
@@ -250,12 +256,8 @@ def _tag_dtype(tags: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(pd.Index(list(tags), dtype="str"))
 
 
-def _ascending(array: np.ndarray) -> bool:
-    return len(array) < 2 or bool((array[1:] >= array[:-1]).all())
-
-
 _NOTHING = _Read(
-    Records(b"", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)),
+    np.zeros(0, dtype=np.int32),
     Values.empty(),
     np.zeros(0, dtype=np.int64),
     np.zeros(0, dtype=np.int32),

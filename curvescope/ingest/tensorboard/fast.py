@@ -20,7 +20,8 @@ from .values import NOT_NUMBER, NUMBER, SIMPLE, Metadata, Values, merge
 from .wire import FIXED32, FIXED64, LENGTH, VARINT, Walk, distinct_strings, first_word, key, reader
 
 CHUNK = 1 << 16
-"""Records decoded together: bounds the working memory whatever the file's size."""
+"""Records decoded together: bounds the working memory whatever the file's size, and keeps
+the passes over their bytes in cache."""
 
 # Event: 1 wall_time, 2 step, 5 summary; 3, 4, 6, 8, 9 are the other kinds of event, 10 is
 # the writer's name. A session log (7) goes to the protobuf decoder.
@@ -53,10 +54,13 @@ _VALUE_KEY_OK = _table(_VALUE_KEYS)
 
 
 def decode(records: Records) -> Values:
-    """The values of every record: large groups of one layout read at fixed offsets, the rest
-    walked field by field in chunks of :data:`CHUNK` records."""
-    grouped, rest = layout.decode(records)
-    return merge([*grouped, *(_decode_chunk(records, rest[lo : lo + CHUNK]) for lo in range(0, len(rest), CHUNK))])
+    """The values of every record, :data:`CHUNK` records at a time: large groups of one layout
+    read at fixed offsets, the other records walked field by field."""
+    chunks = []
+    for lo in range(0, len(records.starts), CHUNK):
+        grouped, rest = layout.decode(records, lo, min(lo + CHUNK, len(records.starts)))
+        chunks.append(merge([*grouped, _decode_chunk(records, rest)] if len(rest) else grouped))
+    return merge(chunks)
 
 
 def _decode_chunk(records: Records, chosen: np.ndarray) -> Values:

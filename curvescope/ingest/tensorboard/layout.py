@@ -74,26 +74,16 @@ class _Layout:
         return free
 
 
-def decode(records: Records) -> tuple[list[Values], np.ndarray]:
-    """The values of the records in large groups of one layout (a table per group), and the
-    indices of the other records.
+def decode(records: Records, lo: int, hi: int) -> tuple[list[Values], np.ndarray]:
+    """The values of records ``lo`` to ``hi`` that are in large groups of one layout (a table per
+    group), and the indices of the others.
 
-    Records are grouped by length, a block of :data:`BLOCK` records at a time (so that the
-    passes over a group's bytes stay in cache); the records of a length that share its first
-    record's layout are read, and the others try again with their own first record.
+    Records are grouped by length; the records of a length that share its first record's
+    layout are read, and the others try again with their own first record.
     """
-    parts: list[Values] = []
-    rest = np.ones(len(records.starts), dtype=bool)
-    for lo in range(0, len(records.starts), BLOCK):
-        _decode_block(records, lo, min(lo + BLOCK, len(records.starts)), parts, rest)
-    return parts, np.flatnonzero(rest)
-
-
-BLOCK = 1 << 16
-
-
-def _decode_block(records: Records, lo: int, hi: int, parts: list[Values], rest: np.ndarray) -> None:
     u8 = records.u8
+    parts: list[Values] = []
+    rest = np.ones(hi - lo, dtype=bool)
     codes, lengths = pd.factorize(records.lengths[lo:hi])
     count = np.bincount(codes, minlength=len(lengths))
     for code in np.flatnonzero((count >= GROUP_FROM) & (lengths <= LONGEST)).tolist():
@@ -106,10 +96,11 @@ def _decode_block(records: Records, lo: int, hi: int, parts: list[Values], rest:
                 read = _read(records, group[alike], layout)
                 if read is not None:
                     parts.append(read)
-                    rest[read.record] = False
+                    rest[read.record - lo] = False
             group = group[~alike]
             if len(group) < GROUP_FROM:
                 break
+    return parts, np.flatnonzero(rest) + lo
 
 
 _LAYOUTS_PER_LENGTH = 16

@@ -79,7 +79,8 @@ def load(paths: Sequence[Path]) -> tuple[list[Buffer], Findings]:
             if data is None:
                 findings[index] = problems
             else:
-                buffers.append(Buffer(data, np.array([index]), np.zeros(1, dtype=np.int64), np.array([len(data)]), [str(path)]))
+                whole = np.array([0]), np.array([len(data)])
+                buffers.append(Buffer(data, np.array([index], dtype=np.int32), *whole, [str(path)]))
             continue
         try:
             with open(path, "rb") as file:
@@ -98,7 +99,7 @@ def load(paths: Sequence[Path]) -> tuple[list[Buffer], Findings]:
     if files:
         sources = [str(paths[index]) for index in files]
         offsets, read = np.array(offsets, dtype=np.int64), np.array(read, dtype=np.int64)
-        buffers.insert(0, Buffer(joined, np.array(files), offsets, read, sources))
+        buffers.insert(0, Buffer(joined, np.array(files, dtype=np.int32), offsets, read, sources))
     return buffers, findings
 
 

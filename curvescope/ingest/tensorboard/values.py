@@ -72,34 +72,39 @@ class Values:
 
 
 def merge(parts: Sequence[Values]) -> Values:
-    """One table from tables of disjoint records, rows ordered by record (stable within one)."""
+    """One table from tables of disjoint records, rows ordered by record (stable within one).
+
+    The parts are consumed: each column of theirs is released once joined, so that a large
+    table is not held twice.
+    """
     if len(parts) == 1:
         return parts[0]
     if not parts:
         return Values.empty()
     tags: dict[str, int] = {}
     remaps = [np.array([tags.setdefault(tag, len(tags)) for tag in part.tags], dtype=np.int32) for part in parts]
-
-    def recoded(codes: np.ndarray, remap: np.ndarray) -> np.ndarray:
-        return remap[codes] if len(remap) else codes
-
+    for part, remap in zip(parts, remaps):
+        part.tag = remap[part.tag] if len(remap) else part.tag
+        part.metadata.tag = remap[part.metadata.tag] if len(remap) else part.metadata.tag
     record = np.concatenate([part.record for part in parts])
-    order = None if _ascending(record) else np.argsort(record, kind="stable")
+    order = None if ascending(record) else np.argsort(record, kind="stable")
 
-    def joined(arrays):
-        array = np.concatenate(arrays)
+    def joined(column: str) -> np.ndarray:
+        array = np.concatenate([getattr(part, column) for part in parts])
+        for part in parts:
+            setattr(part, column, None)
         return array if order is None else array[order]
 
     return Values(
         tags=list(tags),
-        tag=joined([recoded(part.tag, remap) for part, remap in zip(parts, remaps)]),
-        step=joined([part.step for part in parts]),
-        wall_time=joined([part.wall_time for part in parts]),
-        value=joined([part.value for part in parts]),
-        kind=joined([part.kind for part in parts]),
+        tag=joined("tag"),
+        step=joined("step"),
+        wall_time=joined("wall_time"),
+        value=joined("value"),
+        kind=joined("kind"),
         record=record if order is None else record[order],
         metadata=Metadata(
-            np.concatenate([recoded(part.metadata.tag, remap) for part, remap in zip(parts, remaps)]),
+            np.concatenate([part.metadata.tag for part in parts]),
             np.concatenate([part.metadata.record for part in parts]),
             np.concatenate([part.metadata.scalar for part in parts]),
         ),
@@ -108,5 +113,6 @@ def merge(parts: Sequence[Values]) -> Values:
     )
 
 
-def _ascending(array: np.ndarray) -> bool:
+def ascending(array: np.ndarray) -> bool:
+    """Whether ``array`` never decreases."""
     return len(array) < 2 or bool((array[1:] >= array[:-1]).all())

@@ -41,22 +41,37 @@ def walk_files(u8: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> tuple[
             files, pos, length, last_start = files[fits], pos[fits], length[fits], last_start[fits]
         steps.append((files, pos, length))
         pos = pos + FRAMING + length
-    walked = [len(step[0]) for step in steps]
-    ranks = [np.repeat(np.arange(len(steps)), walked)]
-    parts = [tuple(np.concatenate(column) for column in zip(*steps))] if steps else []
-    done = np.bincount(parts[0][0], minlength=len(offsets)) if parts else np.zeros(len(offsets), dtype=np.int64)
+    alone = []
     for file, start, stop in zip(files.tolist(), pos.tolist(), (last_start + FRAMING).tolist()):
         starts, lengths = cycle_walk(u8[start:stop])
-        parts.append((np.full(len(starts), file), starts + start, lengths))
-        ranks.append(done[file] + np.arange(len(starts)))
-    if not parts:
-        return _EMPTY, _EMPTY, _EMPTY
-    file, start, length = (np.concatenate(column) for column in zip(*parts))
-    count = np.bincount(file, minlength=len(offsets))
-    slot = (np.cumsum(count) - count)[file] + np.concatenate(ranks)
+        alone.append((np.full(len(starts), file, dtype=np.int32), starts + start, lengths))
+    file, start, length = _in_file_order(steps, alone, len(offsets)) if steps else _joined(alone)
+    return start, length, file
+
+
+def _in_file_order(steps, alone, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """File, start and length of the records found in lockstep (step k holds the k-th record of
+    each file still going) and then alone, ordered by file, then by position."""
+    stepped = _joined([(files.astype(np.int32), pos, length) for files, pos, length in steps])
+    rank = [np.repeat(np.arange(len(steps)), [len(step[0]) for step in steps])]
+    done = np.bincount(stepped[0], minlength=count)
+    rank += [done[file[0]] + np.arange(len(file)) for file, _, _ in alone if len(file)]
+    file, start, length = _joined([stepped, *alone])
+    total = np.bincount(file, minlength=count)
+    slot = (np.cumsum(total) - total)[file] + np.concatenate(rank)
     order = np.empty_like(slot)
     order[slot] = np.arange(len(slot))
-    return start[order], length[order], file[order]
+    return file[order], start[order], length[order]
+
+
+def _joined(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """File, start and length columns of ``parts`` (each a tuple of the three), one after another."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=np.int32), _EMPTY, _EMPTY
+    file, start, length = (np.concatenate(column) for column in zip(*parts))
+    return file, start, length
 
 
 def cycle_walk(u8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
