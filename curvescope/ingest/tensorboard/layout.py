@@ -24,7 +24,8 @@ from .wire import distinct_strings, first_of_each, reader
 GROUP_FROM = 256
 """Smaller groups are left to the field walker, whose cost is shared by all its records."""
 LONGEST = 1024
-"""Longer records (images, histograms) are never plain scalar events."""
+"""Longer records (images, histograms) are never plain scalar events; nor are records shorter
+than 8 bytes, which also could not be compared a word at a time."""
 
 SCALAR_TENSORS = {
     bytes([0x08, 0x01, 0x12, 0x00, 0x22, 0x04]): "<f4",
@@ -86,7 +87,7 @@ def decode(records: Records, lo: int, hi: int) -> tuple[list[Values], np.ndarray
     rest = np.ones(hi - lo, dtype=bool)
     codes, lengths = pd.factorize(records.lengths[lo:hi])
     count = np.bincount(codes, minlength=len(lengths))
-    for code in np.flatnonzero((count >= GROUP_FROM) & (lengths <= LONGEST)).tolist():
+    for code in np.flatnonzero((count >= GROUP_FROM) & (lengths >= 8) & (lengths <= LONGEST)).tolist():
         group, length = np.flatnonzero(codes == code) + lo, int(lengths[code])
         for _ in range(_LAYOUTS_PER_LENGTH):
             layout = _layout(records.record(int(group[0])))
