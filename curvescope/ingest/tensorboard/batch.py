@@ -85,6 +85,7 @@ def read_batch(runs: Sequence[tuple[Path, Sequence[Path]]], *, verify_crc: bool 
 
 
 def _read_buffer(buffer: Buffer, files: _Files, names: dict[str, int], findings: Findings, *, verify_crc: bool, fast: bool):
+    """One buffer framed and decoded; its framing findings added to ``findings``."""
     records, framing = frame(buffer, verify_crc=verify_crc)
     findings.update(framing)
     decode = fast_decoder.decode if fast else slow_decoder.decode
