@@ -87,10 +87,11 @@ def assemble(blocks: list[Block], overrides: Mapping[str, tuple[str, ...]] | Non
     findings.extend(_non_finite_findings(columns, kept))
     roles, role_of_row, role_findings = _roles(columns, kept, overrides)
     findings.extend(role_findings)
+    files = _accounting(columns, kept)
     return AssembledRuns(
         scalars=_frame(columns, kept, role_of_row),
         roles=roles,
-        files=_accounting(columns, kept),
+        files=files,
         findings=sorted(findings, key=lambda f: (f.run or "", f.code)),
     )
 
@@ -231,8 +232,7 @@ def _non_finite_findings(c: _Columns, kept: np.ndarray) -> list[Finding]:
 
 def _roles(c: _Columns, kept: np.ndarray, overrides) -> tuple[dict[str, dict[str, str]], np.ndarray, list[Finding]]:
     """Each run's roles, the role code of each kept row (-1 for none), and no-loss findings."""
-    pair = c.run[kept].astype(np.int64) * max(len(c.tags), 1) + c.tag[kept]
-    pairs, row_pair, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    pairs, row_pair, counts = _runs_of_equal(c.run[kept].astype(np.int64) * max(len(c.tags), 1) + c.tag[kept])
     pair_run, pair_tag = np.divmod(pairs, max(len(c.tags), 1))
     role_of_pair = np.full(len(pairs), -1, dtype=np.int8)
     role_index = {role: i for i, role in enumerate(ROLES)}
@@ -257,18 +257,28 @@ def _roles(c: _Columns, kept: np.ndarray, overrides) -> tuple[dict[str, dict[str
     return roles, role_of_pair[row_pair] if len(kept) else np.zeros(0, np.int8), findings
 
 
+def _runs_of_equal(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(..., return_inverse=True, return_counts=True)`` for values already sorted, without a sort."""
+    if not len(sorted_values):
+        return sorted_values, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    inverse = np.zeros(len(sorted_values), dtype=np.int32 if len(starts) < 2**31 else np.int64)
+    inverse[starts[1:]] = 1
+    np.cumsum(inverse, out=inverse)
+    return sorted_values[starts], inverse, np.diff(np.r_[starts, len(sorted_values)])
+
+
 def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray) -> pd.DataFrame:
+    """The tidy frame of the kept rows. Consumes ``c``: each column is let go once gathered."""
     if not len(kept):
         return empty_scalars()
-    columns = {
-        "run": from_codes(c.run[kept], c.runs),
-        "tag": from_codes(c.tag[kept], c.tags),
-        "step": c.step[kept],
-        "wall_time": c.wall_time[kept],
-        "value": c.value[kept],
-        "source": from_codes(c.source[kept], c.sources),
-        "role": from_codes(role_of_row, list(ROLES)),
-    }
+    names = {"run": c.runs, "tag": c.tags, "source": c.sources}
+    columns = {}
+    for name in ("run", "tag", "step", "wall_time", "value", "source"):
+        gathered = getattr(c, name)[kept]
+        setattr(c, name, None)
+        columns[name] = from_codes(gathered, names[name]) if name in names else gathered
+    columns["role"] = from_codes(role_of_row, list(ROLES))
     return pd.DataFrame({name: columns[name] for name in SCALAR_COLUMNS}, copy=False)
 
 
@@ -276,8 +286,14 @@ def _accounting(c: _Columns, kept: np.ndarray) -> pd.DataFrame:
     """Per run and file: rows read, kept, and replaced by a newer write of the same point."""
     width = max(len(c.sources), 1)
     pair = c.run.astype(np.int64) * width + c.source
-    pairs, read = np.unique(pair, return_counts=True)
-    kept_counts = np.bincount(np.searchsorted(pairs, pair[kept]), minlength=len(pairs))
+    if len(c.runs) * width <= 2**22:  # few enough pairs to count directly
+        read_all = np.bincount(pair, minlength=len(c.runs) * width)
+        kept_all = np.bincount(pair[kept], minlength=len(c.runs) * width)
+        pairs = np.flatnonzero(read_all)
+        read, kept_counts = read_all[pairs], kept_all[pairs]
+    else:
+        pairs, read = np.unique(pair, return_counts=True)
+        kept_counts = np.bincount(np.searchsorted(pairs, pair[kept]), minlength=len(pairs))
     run, source = np.divmod(pairs, width)
     return pd.DataFrame({
         "run": pd.Series([c.runs[i] for i in run], dtype="str"),
