@@ -19,7 +19,7 @@ import numpy as np
 
 from ..findings import Finding, finding
 from .base import RunRead
-from .csvlogs import (
+from .tables import (
     STEP_COLUMNS,
     Table,
     find_step_column,

@@ -18,7 +18,7 @@ import pandas as pd
 from ..findings import Finding, finding
 from ..schema import reader_frame
 from .base import RunRead
-from .csvlogs import Table, concat_frames, lines_text, read_csv_text, valid_steps
+from .tables import Table, concat_frames, lines_text, read_csv_text, valid_steps
 
 _RUN_FOLDERS = frozenset({"metrics", "params", "tags", "inputs", "outputs"})
 """Folders of a run directory holding run data (``artifacts/`` holds user files, left to other readers)."""

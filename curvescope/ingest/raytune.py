@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from ..findings import Finding, finding
 from .base import RunRead
-from .csvlogs import first_line, flatten, read_wide
 from .jsonlogs import load_json, parse_json_lines, read_records
+from .tables import first_line, flatten, read_wide
 
 STEP = "training_iteration"
 _RESULTS = ("result.json", "progress.csv")
