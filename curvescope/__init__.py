@@ -7,6 +7,7 @@
 
 from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRunsFound, SchemaError
 from .findings import KINDS as FINDING_KINDS
+from .features import smooth
 from .findings import Finding, Severity
 from .read import ReadResult, read
 from .roles import ROLE_PATTERNS, ROLES
@@ -27,4 +28,5 @@ __all__ = [
     "Severity",
     "__version__",
     "read",
+    "smooth",
 ]
