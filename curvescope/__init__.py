@@ -6,8 +6,8 @@
 """
 
 from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRunsFound, SchemaError
-from .findings import KINDS as FINDING_KINDS
 from .features import smooth
+from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Severity
 from .read import ReadResult, read
 from .roles import ROLE_PATTERNS, ROLES

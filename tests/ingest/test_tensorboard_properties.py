@@ -45,7 +45,8 @@ def tensors(draw) -> tensor_pb2.TensorProto:
             bits = int(np.float16(value).view(np.uint16))
         return tensor_pb2.TensorProto(dtype=types_pb2.DT_HALF, tensor_shape=shape, half_val=[bits])
     if encoding == "int":
-        return tensor_pb2.TensorProto(dtype=types_pb2.DT_INT64, tensor_shape=shape, int64_val=[draw(st.integers(-(2**40), 2**40))])
+        integer = draw(st.integers(-(2**40), 2**40))
+        return tensor_pb2.TensorProto(dtype=types_pb2.DT_INT64, tensor_shape=shape, int64_val=[integer])
     return tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=shape, string_val=[b"text"])
 
 
@@ -54,8 +55,10 @@ def metadata(draw) -> summary_pb2.SummaryMetadata | None:
     plugin = draw(st.sampled_from([None, "scalars", "scalars", "images", "histograms", "text", ""]))
     if plugin is None:
         return None
-    data_class = draw(st.sampled_from([summary_pb2.DATA_CLASS_UNKNOWN, summary_pb2.DATA_CLASS_SCALAR, summary_pb2.DATA_CLASS_TENSOR]))
-    return summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin), data_class=data_class)
+    classes = [summary_pb2.DATA_CLASS_UNKNOWN, summary_pb2.DATA_CLASS_SCALAR, summary_pb2.DATA_CLASS_TENSOR]
+    data_class = draw(st.sampled_from(classes))
+    plugin_data = summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin)
+    return summary_pb2.SummaryMetadata(plugin_data=plugin_data, data_class=data_class)
 
 
 @st.composite
