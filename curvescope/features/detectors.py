@@ -1,0 +1,252 @@
+"""Detectors: each measures one thing a person looks for on a curve and locates it.
+
+All work on a :class:`Curve` with numpy (no loop over points) and return plain numbers plus
+events. Ratios to a curve's own minimum are invariant to scaling it; measures relative to a
+curve's range or its robust spread are invariant to shifting it too. A curve too short or
+without finite points gives NaN numbers and no events, never an error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+from .events import Curve, Event
+from .smoothing import align, rolling_median, smooth
+
+_MAD_TO_SD = 1.4826  # a normal distribution's standard deviation over its median absolute deviation
+NAN = math.nan
+
+
+def trend(curve: Curve, weight: float = 0.6) -> np.ndarray:
+    """The smoothed values a person reads the curve by (TensorBoard's smoothing)."""
+    return smooth(curve.values, weight)
+
+
+def divergence(curve: Curve, *, factor: float = 10.0) -> tuple[dict[str, float], list[Event]]:
+    """Explosion: the first non-finite value, and a rise of ``factor`` or more over the running minimum.
+
+    Numbers: ``non_finite_fraction``, ``explosion_ratio`` (largest smoothed value over the running
+    minimum before it; for positive curves), ``explosion_onset`` (fraction of the run where the
+    rise began).
+    """
+    numbers = {"non_finite_fraction": NAN, "explosion_ratio": NAN, "explosion_onset": NAN}
+    events: list[Event] = []
+    if not len(curve):
+        return numbers, events
+    bad = ~np.isfinite(curve.values)
+    numbers["non_finite_fraction"] = float(bad.mean())
+    if bad.any():
+        first = int(np.argmax(bad))
+        events.append(_event(curve, "non_finite", first, first, float(curve.values[first]),
+                             f"{curve.tag or curve.role} became {curve.values[first]} at step {curve.steps[first]}"))
+    finite = curve.finite()
+    if len(finite) < 3 or finite.values.min() <= 0:
+        return numbers, events
+    smoothed = trend(finite)
+    running_min = np.minimum.accumulate(smoothed)
+    ratio = smoothed / running_min
+    peak = int(np.argmax(ratio))
+    numbers["explosion_ratio"] = float(ratio[peak])
+    if ratio[peak] >= factor:
+        crossing = int(np.argmax(ratio >= math.sqrt(factor)))
+        onset = int(np.argmin(smoothed[: crossing + 1]))
+        numbers["explosion_onset"] = _position(finite, onset)
+        events.append(_event(finite, "explosion", onset, peak, float(ratio[peak]),
+                             f"{finite.tag or finite.role} rose {ratio[peak]:.1f}x above its running minimum "
+                             f"from step {finite.steps[onset]} to step {finite.steps[peak]}"))
+    return numbers, events
+
+
+def spikes(curve: Curve, *, threshold: float = 6.0, window: int | None = None) -> tuple[dict[str, float], list[Event]]:
+    """Spikes: points far from the local median, by a robust z-score of the residuals.
+
+    Numbers: ``spike_rate`` (spikes per 100 points) and ``spike_size`` (largest robust z).
+    """
+    numbers = {"spike_rate": NAN, "spike_size": NAN}
+    finite = curve.finite()
+    if len(finite) < 5:
+        return numbers, []
+    window = window or max(5, (len(finite) // 50) | 1)
+    residual = finite.values - rolling_median(finite.values, window)
+    spread = _robust_spread(residual)
+    if spread == 0:
+        numbers.update(spike_rate=0.0, spike_size=0.0)
+        return numbers, []
+    z = np.abs(residual) / spread
+    found = np.flatnonzero(z > threshold)
+    numbers.update(spike_rate=100.0 * len(found) / len(finite), spike_size=float(z.max()))
+    biggest = found[np.argsort(-z[found], kind="stable")][:10]
+    events = [_event(finite, "spike", int(i), int(i), float(z[i]),
+                     f"{finite.tag or finite.role} jumped {z[i]:.0f} robust deviations off its trend at step {finite.steps[i]}")
+              for i in np.sort(biggest)]
+    return numbers, events
+
+
+def noise(curve: Curve, *, window: int | None = None) -> float:
+    """Noise-to-trend ratio: the robust spread of the residuals over the trend's range."""
+    finite = curve.finite()
+    if len(finite) < 5:
+        return NAN
+    window = window or max(5, (len(finite) // 20) | 1)
+    level = rolling_median(finite.values, window)
+    span = float(np.nanmax(level) - np.nanmin(level))
+    return _robust_spread(finite.values - level) / span if span > 0 else NAN
+
+
+def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05) -> tuple[dict[str, float], list[Event]]:
+    """Plateaus: stretches of at least ``min_fraction`` of the run where the smoothed curve moves
+    less than ``tolerance`` of its whole range.
+
+    Numbers: ``start_plateau`` and ``end_plateau`` (fraction of the run flat from the start / to
+    the end), ``plateau_level`` (level of the longest plateau after progress, relative to the
+    first and best levels: 1 = no progress, 0 = at the best).
+    """
+    numbers = {"start_plateau": NAN, "end_plateau": NAN, "plateau_level": NAN}
+    finite = curve.finite()
+    n = len(finite)
+    if n < 5:
+        return numbers, []
+    smoothed = trend(finite)
+    span = float(smoothed.max() - smoothed.min())
+    length = max(3, math.ceil(min_fraction * n))
+    if length > n:
+        return numbers, []
+    if span == 0:
+        flat_points = np.ones(n, dtype=bool)
+    else:
+        high = maximum_filter1d(smoothed, length, origin=-(length // 2))[: n - length + 1]
+        low = minimum_filter1d(smoothed, length, origin=-(length // 2))[: n - length + 1]
+        flat_start = (high - low) <= tolerance * span
+        covered = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(covered, np.flatnonzero(flat_start), 1)
+        np.add.at(covered, np.flatnonzero(flat_start) + length, -1)
+        flat_points = np.cumsum(covered)[:n] > 0
+    spans = _spans(flat_points)
+    first, best = float(smoothed[0]), float(smoothed.min())
+    numbers["start_plateau"] = _fraction(finite, spans[0]) if spans and spans[0][0] == 0 else 0.0
+    numbers["end_plateau"] = _fraction(finite, spans[-1]) if spans and spans[-1][1] == n - 1 else 0.0
+    events = []
+    after_progress = []
+    for start, end in spans:
+        level = float(smoothed[start : end + 1].mean())
+        relative = (level - best) / (first - best) if first != best else NAN
+        where = "start" if start == 0 else "end" if end == n - 1 else "middle"
+        if start > 0:
+            after_progress.append((end - start, relative))
+        events.append(_event(finite, "plateau", start, end, _fraction(finite, (start, end)),
+                             f"{finite.tag or finite.role} made no progress from step {finite.steps[start]} "
+                             f"to step {finite.steps[end]} ({where} of the run)",
+                             position=where, level=level, relative_level=relative))
+    if after_progress:
+        numbers["plateau_level"] = max(after_progress)[1]
+    return numbers, events
+
+
+def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str, float], list[Event]]:
+    """The best value of a validation curve, how far it has moved away since, and whether it still improves.
+
+    Numbers: ``best_position`` (fraction of the run), ``rise_since_best`` (drift from the best to
+    the last value, relative to the improvement made before it), ``worse_since_best`` (the same
+    drift relative to the best value, for messages: 0.34 = 34% worse), ``still_improving`` (1 when
+    the best is among the last points).
+    """
+    numbers = {"best_position": NAN, "rise_since_best": NAN, "worse_since_best": NAN, "still_improving": NAN}
+    finite = curve.finite()
+    if len(finite) < 2:
+        return numbers, []
+    signed = -finite.values if higher_is_better else finite.values
+    best = int(np.argmin(signed))
+    first, last = float(signed[0]), float(signed[-1])
+    improvement = first - float(signed[best])
+    drift = last - float(signed[best])
+    numbers["best_position"] = _position(finite, best)
+    numbers["rise_since_best"] = drift / improvement if improvement > 0 else (0.0 if drift == 0 else NAN)
+    numbers["worse_since_best"] = drift / abs(float(signed[best])) if signed[best] != 0 else NAN
+    numbers["still_improving"] = float(best >= len(finite) - max(2, len(finite) // 20))
+    name = finite.tag or finite.role
+    event = _event(finite, "best_step", best, best, float(finite.values[best]),
+                   f"{name} was best at step {finite.steps[best]} ({finite.values[best]:.4g})"
+                   + (f" and is {numbers['worse_since_best']:.0%} worse at the last step" if drift > 0 else ""))
+    return numbers, [event]
+
+
+def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
+    """Train/validation gap on aligned steps, relative to how far training moved.
+
+    Numbers: ``gap_end`` (validation minus training at the last common step, over the training
+    curve's range) and ``gap_growth`` (how much that gap grew since validation was best).
+    """
+    numbers = {"gap_end": NAN, "gap_growth": NAN}
+    t, v = train.finite(), val.finite()
+    if len(t) < 2 or len(v) < 2:
+        return numbers, []
+    steps, train_at, val_at = align(t.steps, trend(t), v.steps, v.values)
+    span = float(t.values.max() - t.values.min())
+    if len(steps) < 2 or span == 0:
+        return numbers, []
+    difference = (val_at - train_at) / span
+    best = int(np.argmin(val_at))
+    numbers["gap_end"] = float(difference[-1])
+    numbers["gap_growth"] = float(difference[-1] - difference[best])
+    event = Event("gap", int(steps[best]), int(steps[-1]), float(difference[-1]),
+                  f"the gap between {v.tag or 'validation'} and {t.tag or 'training'} went from "
+                  f"{difference[best]:.2f} to {difference[-1]:.2f} of the training range "
+                  f"between steps {steps[best]} and {steps[-1]}", role="val_loss", tag=v.tag)
+    return numbers, [event]
+
+
+def chance_classes(accuracy: Curve) -> int | None:
+    """Number of classes, when the first accuracy sits at chance level (1/C), else None."""
+    finite = accuracy.finite()
+    if not len(finite):
+        return None
+    first = float(finite.values[0])
+    if not 0 < first < 0.6:
+        return None
+    classes = round(1 / first)
+    return classes if 2 <= classes <= 1000 and abs(first - 1 / classes) < 0.35 / classes else None
+
+
+def initial_loss_vs_chance(loss: Curve, classes: int | None) -> tuple[dict[str, float], list[Event]]:
+    """The first loss over ln(C), the cross-entropy of a uniform guess over C classes."""
+    finite = loss.finite()
+    if classes is None or classes < 2 or not len(finite):
+        return {"initial_loss_vs_chance": NAN}, []
+    ratio = float(finite.values[0]) / math.log(classes)
+    event = _event(finite, "initial_loss", 0, 0, ratio,
+                   f"the first {finite.tag or 'loss'} is {finite.values[0]:.3g}, {ratio:.1f}x the "
+                   f"chance level ln({classes}) = {math.log(classes):.3g}")
+    return {"initial_loss_vs_chance": ratio}, [event]
+
+
+def _robust_spread(values: np.ndarray) -> float:
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0
+    mad = float(np.median(np.abs(values - np.median(values))))
+    return _MAD_TO_SD * mad if mad > 0 else float(np.mean(np.abs(values - np.mean(values))))
+
+
+def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Index ranges ``(start, end)`` (inclusive) of the runs of True in ``mask``."""
+    edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist()))
+
+
+def _position(curve: Curve, index: int) -> float:
+    """Where an index lies in the run, as a fraction of its steps."""
+    first, last = int(curve.steps[0]), int(curve.steps[-1])
+    return (int(curve.steps[index]) - first) / (last - first) if last > first else 0.0
+
+
+def _fraction(curve: Curve, span: tuple[int, int]) -> float:
+    first, last = int(curve.steps[0]), int(curve.steps[-1])
+    return (int(curve.steps[span[1]]) - int(curve.steps[span[0]])) / (last - first) if last > first else 1.0
+
+
+def _event(curve: Curve, kind: str, start: int, end: int, magnitude: float, description: str, **details) -> Event:
+    return Event(kind, int(curve.steps[start]), int(curve.steps[end]), magnitude, description,
+                 role=curve.role, tag=curve.tag, details=details)
