@@ -17,6 +17,9 @@ from .events import Curve, Event
 from .smoothing import align, rolling_median, smooth
 
 _MAD_TO_SD = 1.4826  # a normal distribution's standard deviation over its median absolute deviation
+_MIN_SPIKE_POINTS = 20  # fewer points (a per-epoch curve) are too few to tell a spike from the trend
+_MIN_SPIKE_SPAN = 0.05  # a spike stands out by at least this share of the trend's range
+_RELATIVE_FLOOR = 1e-6  # progress smaller than this share of a curve's range is rounding, not progress
 NAN = math.nan
 
 
@@ -52,7 +55,8 @@ def divergence(curve: Curve, *, factor: float = 10.0) -> tuple[dict[str, float],
     numbers["explosion_ratio"] = float(ratio[peak])
     if ratio[peak] >= factor:
         crossing = int(np.argmax(ratio >= math.sqrt(factor)))
-        onset = int(np.argmin(smoothed[: crossing + 1]))
+        at_minimum = ratio[: crossing + 1] <= 1 + 1e-9  # the rise began when the curve last sat at its minimum
+        onset = int(np.flatnonzero(at_minimum)[-1])
         numbers["explosion_onset"] = _position(finite, onset)
         events.append(_event(finite, "explosion", onset, peak, float(ratio[peak]),
                              f"{finite.tag or finite.role} rose {ratio[peak]:.1f}x above its running minimum "
@@ -61,22 +65,27 @@ def divergence(curve: Curve, *, factor: float = 10.0) -> tuple[dict[str, float],
 
 
 def spikes(curve: Curve, *, threshold: float = 6.0, window: int | None = None) -> tuple[dict[str, float], list[Event]]:
-    """Spikes: points far from the local median, by a robust z-score of the residuals.
+    """Spikes: points far from the local median, by a robust z-score of the residuals (of the
+    logarithm, for a positive curve).
 
     Numbers: ``spike_rate`` (spikes per 100 points) and ``spike_size`` (largest robust z).
     """
     numbers = {"spike_rate": NAN, "spike_size": NAN}
     finite = curve.finite()
-    if len(finite) < 5:
+    if len(finite) < _MIN_SPIKE_POINTS:
         return numbers, []
     window = window or max(5, (len(finite) // 50) | 1)
-    residual = finite.values - rolling_median(finite.values, window)
+    values = np.log(finite.values) if finite.values.min() > 0 else finite.values  # losses fall by orders of magnitude
+    level = rolling_median(values, window)
+    residual = values - level
+    residual[: window // 2 + 1] = 0.0  # a fast first descent is not a spike: the median lags at the edge
     spread = _robust_spread(residual)
-    if spread == 0:
+    span = float(np.ptp(level))
+    if spread == 0 or span == 0:
         numbers.update(spike_rate=0.0, spike_size=0.0)
         return numbers, []
     z = np.abs(residual) / spread
-    found = np.flatnonzero(z > threshold)
+    found = np.flatnonzero((z > threshold) & (np.abs(residual) > _MIN_SPIKE_SPAN * span))
     numbers.update(spike_rate=100.0 * len(found) / len(finite), spike_size=float(z.max()))
     biggest = found[np.argsort(-z[found], kind="stable")][:10]
     events = [_event(finite, "spike", int(i), int(i), float(z[i]),
@@ -132,7 +141,7 @@ def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05
     after_progress = []
     for start, end in spans:
         level = float(smoothed[start : end + 1].mean())
-        relative = (level - best) / (first - best) if first != best else NAN
+        relative = (level - best) / (first - best) if first - best > _RELATIVE_FLOOR * span else NAN
         where = "start" if start == 0 else "end" if end == n - 1 else "middle"
         if start > 0:
             after_progress.append((end - start, relative))
@@ -191,11 +200,12 @@ def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     best = int(np.argmin(val_at))
     numbers["gap_end"] = float(difference[-1])
     numbers["gap_growth"] = float(difference[-1] - difference[best])
-    event = Event("gap", int(steps[best]), int(steps[-1]), float(difference[-1]),
-                  f"the gap between {v.tag or 'validation'} and {t.tag or 'training'} went from "
-                  f"{difference[best]:.2f} to {difference[-1]:.2f} of the training range "
-                  f"between steps {steps[best]} and {steps[-1]}", role="val_loss", tag=v.tag)
-    return numbers, [event]
+    names = f"{v.tag or 'validation'} and {t.tag or 'training'}"
+    description = f"the gap between {names} is {difference[-1]:.2f} of the training range at step {steps[-1]}"
+    if best < len(steps) - 1:
+        description += f", {difference[best]:.2f} when validation was best at step {steps[best]}"
+    return numbers, [Event("gap", int(steps[best]), int(steps[-1]), float(difference[-1]), description,
+                           role="val_loss", tag=v.tag)]
 
 
 def chance_classes(accuracy: Curve) -> int | None:
@@ -204,10 +214,10 @@ def chance_classes(accuracy: Curve) -> int | None:
     if not len(finite):
         return None
     first = float(finite.values[0])
-    if not 0 < first < 0.6:
+    if not 0 < first <= 0.35:  # two classes are too ambiguous: 0.5 is also a well-trained guess's start
         return None
     classes = round(1 / first)
-    return classes if 2 <= classes <= 1000 and abs(first - 1 / classes) < 0.35 / classes else None
+    return classes if 3 <= classes <= 1000 and abs(first - 1 / classes) <= 0.15 / classes else None
 
 
 def initial_loss_vs_chance(loss: Curve, classes: int | None) -> tuple[dict[str, float], list[Event]]:

@@ -124,7 +124,10 @@ def inferred_drops(loss: Curve, *, threshold: float = 8.0) -> tuple[Event, ...]:
     if not spread > 0:
         return ()
     z = (typical - change) / spread
-    candidates = np.flatnonzero(z > threshold)
+    # a drop follows slower progress: the loss did not already fall this fast one window earlier
+    fell_before = np.full(len(change), np.inf)
+    fell_before[window:] = typical - change[:-window]
+    candidates = np.flatnonzero((z > threshold) & (fell_before < (typical - change) / 3))
     if not len(candidates):
         return ()
     groups = np.split(candidates, np.flatnonzero(np.diff(candidates) > window) + 1)

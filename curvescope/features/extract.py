@@ -1,0 +1,169 @@
+"""All features of a run: a fixed vector of named, scale-invariant numbers, and located events.
+
+``run_features`` measures one run from its role curves; ``features`` does every run of a
+``ReadResult`` and returns one row per run. A run missing a role gets NaN for what needs it,
+never a made-up number. The vector is what the learned classifier reads; the events are what
+the rules cite and the report draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import detectors
+from .events import Curve, Event
+from .schedule import Schedule, inferred_drops, lr_schedule, progress_around
+
+FEATURES: dict[str, str] = {
+    "points": "log10 of the number of training-loss points",
+    "has_val": "1 when a validation loss (or accuracy) was logged, else 0",
+    "has_lr": "1 when a learning-rate curve was logged, else 0",
+    "train_drop": "last over first smoothed training loss (below 1: it fell)",
+    "train_early_progress": "share of the smoothed training loss's whole fall made in the run's first quarter",
+    "non_finite_fraction": "share of training-loss points that are NaN or infinite",
+    "explosion_ratio": "log10 of the largest rise of the smoothed training loss over its running minimum",
+    "explosion_onset": "where that rise began (fraction of the run) when it reached 10x, else NaN",
+    "spike_rate": "training-loss spikes (robust z > 6 around the rolling median) per 100 points",
+    "spike_size": "largest robust z of a training-loss point around its rolling median",
+    "noise": "robust spread of the training loss around its trend, over the trend's range",
+    "start_plateau": "fraction of the run the smoothed training loss stays flat from the start",
+    "end_plateau": "fraction of the run the smoothed training loss stays flat up to the end",
+    "plateau_level": "level of the longest plateau after progress: 1 = the starting level, 0 = the best",
+    "best_position": "where validation was best (fraction of the run)",
+    "rise_since_best": "validation's drift from its best to the end, over the improvement before the best",
+    "worse_since_best": "validation's drift from its best to the end, over the best value",
+    "still_improving": "1 when validation is best at (or next to) its last points, else 0",
+    "gap_end": "validation minus training loss at the last common step, over the training loss's range",
+    "gap_growth": "growth of that gap since validation was best, over the training loss's range",
+    "lr_drops": "abrupt learning-rate drops (from the lr curve, or inferred from the loss)",
+    "first_drop_position": "where the first drop happened (fraction of the run)",
+    "drop_inferred": "1 when drops were inferred from the loss because no lr was logged, else 0",
+    "lr_half_position": "where the learning rate first fell below half its peak (fraction of the run)",
+    "lr_total_decay": "log10 of the peak learning rate over the last",
+    "slope_before": "training-loss slope before the first drop, in loss ranges per run",
+    "slope_after": "training-loss slope after the first drop, in loss ranges per run",
+    "fall_vs_promised": "fall of the training loss after the first drop over what the earlier slope promised",
+    "initial_loss_vs_chance": "first training loss over ln(classes), the loss of a uniform guess",
+    "train_acc_final": "last training accuracy",
+    "val_acc_final": "last validation accuracy",
+}
+"""The feature vector, in order: name and one-line meaning."""
+
+
+@dataclass(frozen=True)
+class RunFeatures:
+    values: dict[str, float]
+    events: tuple[Event, ...]
+    schedule: str | None
+    classes: int | None
+
+
+@dataclass(frozen=True)
+class FeatureTable:
+    """Features of every run: ``frame`` has one row per run (``FEATURES`` columns and ``schedule``)."""
+
+    frame: pd.DataFrame
+    events: dict[str, tuple[Event, ...]]
+
+
+def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> RunFeatures:
+    """Every feature and event of one run, from its curves by role."""
+    values = dict.fromkeys(FEATURES, math.nan)
+    events: list[Event] = []
+    train, val_loss, val_acc = curves.get("train_loss"), curves.get("val_loss"), curves.get("val_acc")
+    lr, train_acc = curves.get("lr"), curves.get("train_acc")
+    values["has_val"] = float(val_loss is not None or val_acc is not None)
+    values["has_lr"] = float(lr is not None)
+    if classes is None:
+        classes = next((c for c in (detectors.chance_classes(a) for a in (train_acc, val_acc) if a is not None) if c), None)
+    if train is not None:
+        _measure_training(train, values, events, classes)
+    validation = val_loss if val_loss is not None else val_acc
+    if validation is not None:
+        numbers, found = detectors.best_step(validation, higher_is_better=val_loss is None)
+        values.update(numbers)
+        events += found
+    if train is not None and val_loss is not None:
+        numbers, found = detectors.gap(train, val_loss)
+        values.update(numbers)
+        events += found
+    schedule = lr_schedule(lr) if lr is not None else None
+    _measure_drops(train, schedule, values, events)
+    for role, name in (("train_acc", "train_acc_final"), ("val_acc", "val_acc_final")):
+        finite = curves[role].finite() if role in curves else None
+        if finite is not None and len(finite):
+            values[name] = float(finite.values[-1])
+    return RunFeatures(values, tuple(events), schedule.kind if schedule else None, classes)
+
+
+def _measure_training(train: Curve, values: dict, events: list, classes: int | None) -> None:
+    finite = train.finite()
+    values["points"] = math.log10(len(train)) if len(train) else math.nan
+    if len(finite) >= 2:
+        smoothed = detectors.trend(finite)
+        first, last, best = float(smoothed[0]), float(smoothed[-1]), float(smoothed.min())
+        values["train_drop"] = last / first if first > 0 and last > 0 else math.nan
+        quarter = finite.steps[0] + (finite.steps[-1] - finite.steps[0]) / 4
+        early = float(smoothed[finite.steps <= quarter].min())
+        values["train_early_progress"] = (first - early) / (first - best) if first > best else math.nan
+    numbers, found = detectors.divergence(train)
+    numbers["explosion_ratio"] = math.log10(numbers["explosion_ratio"]) if numbers["explosion_ratio"] > 0 else math.nan
+    values.update(numbers)
+    events += found
+    for measure in (detectors.spikes, detectors.plateaus):
+        numbers, found = measure(train)
+        values.update(numbers)
+        events += found
+    values["noise"] = detectors.noise(train)
+    numbers, found = detectors.initial_loss_vs_chance(train, classes)
+    values.update(numbers)
+    events += found
+
+
+def _measure_drops(train: Curve | None, schedule: Schedule | None, values: dict, events: list) -> None:
+    if schedule is not None:
+        drops, inferred = schedule.drops, False
+        values["lr_half_position"] = schedule.half_position
+        values["lr_total_decay"] = math.log10(schedule.total_decay) if schedule.total_decay > 0 else math.nan
+    else:
+        drops, inferred = (inferred_drops(train) if train is not None else ()), True
+    if schedule is None and train is None:
+        return
+    values["lr_drops"] = float(len(drops))
+    values["drop_inferred"] = float(inferred)
+    events += drops
+    if drops and train is not None and len(train):
+        first, last = int(train.steps[0]), int(train.steps[-1])
+        at = drops[0].end_step
+        values["first_drop_position"] = (at - first) / (last - first) if last > first else math.nan
+        values.update(progress_around(train, at))
+
+
+def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
+    """Each run's curves by role, from a tidy scalars frame."""
+    with_role = scalars[scalars["role"].notna()]
+    curves: dict[str, dict[str, Curve]] = {}
+    for (run, role), rows in with_role.groupby(["run", "role"], observed=True, sort=True):
+        tag = str(rows["tag"].iloc[0])
+        curves.setdefault(str(run), {})[str(role)] = Curve.of(rows["step"].to_numpy(), rows["value"].to_numpy(), str(role), tag)
+    return curves
+
+
+def features(result, *, classes: int | None = None) -> FeatureTable:
+    """Features of every run of a ``ReadResult``: one row per run, and each run's events."""
+    by_run = role_curves(result.scalars)
+    rows, events, schedules = [], {}, []
+    for run in result.runs:
+        measured = run_features(by_run.get(run, {}), classes=classes)
+        rows.append([measured.values[name] for name in FEATURES])
+        schedules.append(measured.schedule)
+        events[run] = measured.events
+    frame = pd.DataFrame(np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
+                         index=pd.Index(list(result.runs), name="run", dtype="str"), columns=list(FEATURES))
+    frame["schedule"] = pd.Series(schedules, index=frame.index, dtype="str")
+    return FeatureTable(frame, events)
