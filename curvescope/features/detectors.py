@@ -20,6 +20,7 @@ _MAD_TO_SD = 1.4826  # a normal distribution's standard deviation over its media
 _MIN_SPIKE_POINTS = 20  # fewer points (a per-epoch curve) are too few to tell a spike from the trend
 _MIN_SPIKE_SPAN = 0.05  # a spike stands out by at least this share of the trend's range
 _RELATIVE_FLOOR = 1e-6  # progress smaller than this share of a curve's range is rounding, not progress
+_ROUNDING = 1e-12  # a range this small next to the values themselves is float rounding: the curve is constant
 NAN = math.nan
 
 
@@ -102,7 +103,8 @@ def noise(curve: Curve, *, window: int | None = None) -> float:
     window = window or max(5, (len(finite) // 20) | 1)
     level = rolling_median(finite.values, window)
     span = float(np.nanmax(level) - np.nanmin(level))
-    return _robust_spread(finite.values - level) / span if span > 0 else NAN
+    constant = span <= _ROUNDING * float(np.nanmax(np.abs(level)))
+    return NAN if constant else _robust_spread(finite.values - level) / span
 
 
 def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05) -> tuple[dict[str, float], list[Event]]:
@@ -123,7 +125,7 @@ def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05
     length = max(3, math.ceil(min_fraction * n))
     if length > n:
         return numbers, []
-    if span == 0:
+    if span <= _ROUNDING * float(np.abs(smoothed).max()):  # constant but for rounding
         flat_points = np.ones(n, dtype=bool)
     else:
         high = maximum_filter1d(smoothed, length, origin=-(length // 2))[: n - length + 1]
@@ -167,10 +169,12 @@ def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str
     if len(finite) < 2:
         return numbers, []
     signed = -finite.values if higher_is_better else finite.values
-    best = int(np.argmin(signed))
+    tie = _ROUNDING * float(np.abs(signed).max())
+    best = int(np.argmax(signed <= signed.min() + tie))  # the first best, values equal but for rounding being equal
     first, last = float(signed[0]), float(signed[-1])
     improvement = first - float(signed[best])
     drift = last - float(signed[best])
+    improvement, drift = (value if value > tie else 0.0 for value in (improvement, drift))
     numbers["best_position"] = _position(finite, best)
     numbers["rise_since_best"] = drift / improvement if improvement > 0 else (0.0 if drift == 0 else NAN)
     numbers["worse_since_best"] = drift / abs(float(signed[best])) if signed[best] != 0 else NAN
