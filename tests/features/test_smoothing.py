@@ -124,3 +124,11 @@ def test_align_interpolates_between_steps_and_skips_gaps():
 def test_align_with_an_empty_curve_is_empty():
     steps, a, b = align([], [], [1, 2], [1.0, 2.0])
     assert len(steps) == len(a) == len(b) == 0
+
+
+def test_every_feature_is_documented_in_the_readme():
+    from curvescope.features import FEATURES
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"| `{name}` | {meaning} |" in readme for name, meaning in FEATURES.items())
