@@ -1,32 +1,47 @@
 """curvescope: audit machine-learning training runs.
 
 >>> import curvescope
->>> result = curvescope.read("runs/")        # doctest: +SKIP
->>> result.scalars                            # doctest: +SKIP
+>>> report = curvescope.audit("runs/")        # doctest: +SKIP
+>>> report.to_frame()                          # doctest: +SKIP
+>>> result = curvescope.read("runs/")          # doctest: +SKIP
+>>> result.scalars                             # doctest: +SKIP
 """
 
+from .audit import audit
+from .diagnose import LABELS, Diagnosis, Evidence, Rule, RuleFailure, RunDiagnosis, Verdict
 from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRunsFound, SchemaError
 from .features import smooth
 from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Severity
-from .read import ReadResult, read
+from .read import ReadResult, read, read_frame
+from .report import Report, RunReport
 from .roles import ROLE_PATTERNS, ROLES
-
-__version__ = "0.1.0.dev0"
+from .version import __version__
 
 __all__ = [
     "FINDING_KINDS",
+    "LABELS",
     "ROLES",
     "ROLE_PATTERNS",
     "CurvescopeError",
+    "Diagnosis",
+    "Evidence",
     "Finding",
     "InvalidParameterError",
     "LogdirNotFound",
     "NoRunsFound",
     "ReadResult",
+    "Report",
+    "Rule",
+    "RuleFailure",
+    "RunDiagnosis",
+    "RunReport",
     "SchemaError",
     "Severity",
+    "Verdict",
     "__version__",
+    "audit",
     "read",
+    "read_frame",
     "smooth",
 ]

@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__
 from .errors import CurvescopeError, InvalidParameterError
 from .findings import Severity
 from .read import ReadResult, read
+from .version import __version__
 
 app = typer.Typer(
     name="curvescope",

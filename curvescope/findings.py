@@ -1,6 +1,7 @@
 """Data-health findings: what reading met that a user should know about.
 
-Each kind has a stable code (``CS0xx``, the data-health family) and a kebab-case name.
+Each kind has a stable code (``CS0xx``, the data-health family) and a kebab-case name; the
+last two concern the learned model rather than a log.
 Findings are plain, picklable data; the file and run they concern are relative paths.
 """
 
@@ -51,6 +52,10 @@ _KINDS = (
                 "A file looked like a log but held no metrics curvescope can use."),
     FindingKind("CS013", "unreadable-directory", Severity.ERROR,
                 "A directory could not be listed (permissions) or is a symlink loop."),
+    FindingKind("CS014", "model-version-mismatch", Severity.INFO,
+                "The learned model was saved with another scikit-learn version; it loaded and runs."),
+    FindingKind("CS015", "model-unavailable", Severity.WARNING,
+                "The learned model could not be loaded or trusted; runs are diagnosed by the rules alone."),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}

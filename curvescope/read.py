@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidParameterError, NoRunsFound
+from .errors import InvalidParameterError, NoRunsFound, SchemaError
 from .findings import Finding, Severity, finding
 from .frame import Block, assemble, block_of_run
 from .ingest import readers
@@ -18,6 +18,7 @@ from .ingest.base import BatchRead, BatchReader, RunRead
 from .ingest.discover import RunSource, discover, relative_name
 from .memory import release_free_memory
 from .roles import ROLES, RoleOverrides, check_overrides
+from .schema import reader_frame
 
 _DUPLICATES = ("last", "all")
 _BATCH_BYTES = 64 * 2**20  # files read in one pass by a batch reader, at most
@@ -127,6 +128,36 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
         formats={run: tuple(names) for run, names in reading.formats.items()},
         ignored_files=found.ignored,
     )
+
+
+_FRAME_COLUMNS = ("run", "tag", "step", "value")
+
+
+def read_frame(frame: pd.DataFrame, *, roles: RoleOverrides | None = None) -> ReadResult:
+    """A ``ReadResult`` from scalars already in a frame: columns ``run, tag, step, value`` and
+    optionally ``wall_time`` and ``source``. Repeated steps, roles and findings are handled as
+    for files.
+
+    >>> curvescope.read_frame(pd.DataFrame({"run": "a", "tag": "loss", "step": [0, 1], "value": [2.3, 1.9]}))  # doctest: +SKIP
+    """
+    overrides = check_overrides(roles)
+    missing = [column for column in _FRAME_COLUMNS if column not in frame.columns]
+    if missing:
+        raise SchemaError(f"scalars frame: column {missing[0]!r} is missing (found: {', '.join(map(str, frame.columns))})."
+                          f" A frame of runs needs columns {', '.join(_FRAME_COLUMNS)}.")
+    steps = pd.to_numeric(frame["step"], errors="coerce")
+    if steps.isna().any() or (steps % 1 != 0).any() or (steps < 0).any():
+        raise SchemaError("scalars frame: column 'step' must hold whole numbers >= 0.")
+    names, part = np.unique(frame["run"].astype("str").to_numpy(dtype=object), return_inverse=True)
+    rows = reader_frame(
+        frame["tag"].astype("str").to_numpy(dtype=object), steps.to_numpy(dtype=np.int64),
+        frame["wall_time"].to_numpy(dtype=np.float64) if "wall_time" in frame.columns else np.full(len(frame), np.nan),
+        pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=np.float64),
+        frame["source"].astype("str").to_numpy(dtype=object) if "source" in frame.columns else "<frame>")
+    assembled = assemble([Block(rows, [str(name) for name in names], part.astype(np.int32))], overrides)
+    runs = tuple(sorted(assembled.roles))
+    return ReadResult(scalars=assembled.scalars, findings=tuple(assembled.findings), roles=assembled.roles,
+                      hparams={}, files=assembled.files, runs=runs, formats=dict.fromkeys(runs, ("frame",)))
 
 
 @dataclass

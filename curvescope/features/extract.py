@@ -65,10 +65,12 @@ class RunFeatures:
 
 @dataclass(frozen=True)
 class FeatureTable:
-    """Features of every run: ``frame`` has one row per run (``FEATURES`` columns and ``schedule``)."""
+    """Features of every run: ``frame`` has one row per run (``FEATURES`` columns and ``schedule``),
+    ``events`` each run's located events, ``classes`` the class count used for its chance level."""
 
     frame: pd.DataFrame
     events: dict[str, tuple[Event, ...]]
+    classes: dict[str, int | None]
 
 
 def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> RunFeatures:
@@ -154,16 +156,20 @@ def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
     return curves
 
 
-def features(result, *, classes: int | None = None) -> FeatureTable:
-    """Features of every run of a ``ReadResult``: one row per run, and each run's events."""
-    by_run = role_curves(result.scalars)
-    rows, events, schedules = [], {}, []
+def features(result, *, classes: int | None = None,
+             curves: Mapping[str, Mapping[str, Curve]] | None = None) -> FeatureTable:
+    """Features of every run of a ``ReadResult``: one row per run, and each run's events.
+
+    ``curves`` (each run's curves by role, as ``role_curves`` gives them) saves building them again."""
+    by_run = role_curves(result.scalars) if curves is None else curves
+    rows, events, schedules, counts = [], {}, [], {}
     for run in result.runs:
         measured = run_features(by_run.get(run, {}), classes=classes)
         rows.append([measured.values[name] for name in FEATURES])
         schedules.append(measured.schedule)
         events[run] = measured.events
+        counts[run] = measured.classes
     frame = pd.DataFrame(np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
                          index=pd.Index(list(result.runs), name="run", dtype="str"), columns=list(FEATURES))
     frame["schedule"] = pd.Series(schedules, index=frame.index, dtype="str")
-    return FeatureTable(frame, events)
+    return FeatureTable(frame, events, counts)

@@ -1,0 +1,84 @@
+"""``curvescope.audit``: the one code path from logs to a report, used by the API, the CLI and the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .diagnose import LearnedModel, diagnose, shipped_model
+from .diagnose import select as select_rules
+from .diagnose.engine import contexts
+from .errors import InvalidParameterError
+from .features.extract import features, role_curves
+from .read import ReadResult, read, read_frame
+from .report import Report, RunReport, key_numbers
+from .roles import RoleOverrides
+from .version import __version__
+
+Source = str | os.PathLike[str] | pd.DataFrame | ReadResult
+
+
+def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequence[str] | None = None,
+          ignore: Sequence[str] | None = None, classes: int | None = None,
+          model: bool | str | os.PathLike[str] | LearnedModel = True, strict: bool = False) -> Report:
+    """Read every run below ``source``, measure it, diagnose it and report.
+
+    ``source`` is a log directory or file, a tidy frame (columns ``run, tag, step, value``) or a
+    ``ReadResult``. ``select`` / ``ignore`` pick rules by code prefix (``["CS2", "CS401"]``).
+    ``classes`` is the number of classes, for the first-loss check when no accuracy shows it.
+    ``model`` is ``True`` for the learned model that ships with curvescope, ``False`` for the
+    rules alone, or a path to (or an instance of) a model trained with ``curvescope train``.
+    ``strict`` re-raises a rule's error instead of reporting it as a rule failure.
+
+    >>> report = curvescope.audit("fixtures/demo")              # doctest: +SKIP
+    >>> report.to_frame()[["run", "labels", "confidence"]]      # doctest: +SKIP
+    """
+    if classes is not None and (isinstance(classes, bool) or not isinstance(classes, int) or classes < 2):
+        raise InvalidParameterError(f"The 'classes' parameter of audit must be an int >= 2. Got {classes!r} instead.")
+    rules = select_rules(select, ignore)
+    learned, model_findings = _model(model)
+    reading = _read(source, roles)
+    curves = role_curves(reading.scalars)
+    table = features(reading, classes=classes, curves=curves)
+    diagnosed = diagnose(contexts(table, curves), table.frame, rules, learned, strict=strict)
+    by_run: dict[str, list] = {}
+    for item in reading.findings:
+        by_run.setdefault(item.run or "", []).append(item)
+    runs = tuple(
+        RunReport(d.run, d, key_numbers(curves.get(d.run, {}), table.events[d.run]),
+                  {k: float(v) for k, v in table.frame.loc[d.run].drop("schedule").items()},
+                  table.events[d.run], tuple(by_run.get(d.run, ())), reading.formats.get(d.run, ()),
+                  dict(reading.hparams.get(d.run, {})))
+        for d in diagnosed)
+    settings = {"curvescope": __version__, "rules": [rule.code for rule in rules],
+                "parameters": {rule.code: rule.get_params() for rule in rules},
+                "model": None if learned is None else learned.trained_on or "custom", "classes": classes}
+    return Report(runs, (*model_findings, *reading.findings), settings, reading)
+
+
+def _read(source: Source, roles: RoleOverrides | None) -> ReadResult:
+    if isinstance(source, ReadResult):
+        return source
+    if isinstance(source, pd.DataFrame):
+        return read_frame(source, roles=roles)
+    if isinstance(source, str | os.PathLike):
+        return read(source, roles=roles)
+    raise InvalidParameterError(
+        f"The 'source' parameter of audit must be a path, a DataFrame or a ReadResult. Got {type(source).__name__} instead.")
+
+
+def _model(model) -> tuple[LearnedModel | None, tuple]:
+    if model is False:
+        return None, ()
+    if model is True:
+        return shipped_model()
+    if isinstance(model, LearnedModel):
+        return model, ()
+    if isinstance(model, str | os.PathLike):
+        loaded, findings = LearnedModel.load(Path(model))
+        return loaded, tuple(findings)
+    raise InvalidParameterError(
+        f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead.")

@@ -1,0 +1,53 @@
+"""Rules and the learned model, combined into one verdict per label.
+
+For each label a run can be judged on:
+
+- ``r`` is the confidence of the strongest rule that fired for it (0 when none did);
+- ``p`` is the learned model's calibrated probability (absent when there is no model);
+- the label's confidence is ``(r + p) / 2`` when a rule fired, ``p`` when none did, and ``r``
+  without a model. The label is given when that confidence reaches ``THRESHOLD``.
+
+So a strong rule stands unless the model is sure it is wrong, a weak rule needs the model's
+support, and the model alone can give a label the rules missed. Each verdict says which side
+said yes (``rules``, ``model`` or ``rules+model``) and keeps the rule diagnoses (with their
+evidence and fix) ahead of the model's. A run with no label is ``healthy``, with confidence
+one minus the strongest doubt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .diagnosis import MODEL, Diagnosis, RuleFailure, RunDiagnosis, Verdict
+from .labels import HEALTHY, PROBLEMS
+
+THRESHOLD = 0.5
+
+
+def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str, float] | None,
+            not_judged: Mapping[str, str], failures: Sequence[RuleFailure] = ()) -> RunDiagnosis:
+    """The run's labels, strongest first, from its rule and model diagnoses."""
+    verdicts, doubts = [], []
+    for label in PROBLEMS:
+        if label in not_judged:
+            continue
+        by_rules = sorted((d for d in diagnoses if d.label == label and d.origin != MODEL), key=lambda d: -d.confidence)
+        by_model = [d for d in diagnoses if d.label == label and d.origin == MODEL]
+        r = by_rules[0].confidence if by_rules else 0.0
+        p = None if probabilities is None else float(probabilities[label])
+        confidence = r if p is None else (r + p) / 2 if by_rules else p
+        doubts.append(confidence)
+        if confidence < THRESHOLD or not (by_rules or by_model):
+            continue
+        rules_say, model_says = r >= THRESHOLD, p is not None and p >= THRESHOLD
+        driver = "rules+model" if rules_say and model_says else "model" if model_says and not rules_say else "rules"
+        verdicts.append(Verdict(label, confidence, r, p, driver, (*by_rules, *by_model)))
+    verdicts.sort(key=lambda v: -v.confidence)
+    judged = len(not_judged) < len(PROBLEMS)
+    if verdicts:
+        labels, confidence = tuple(v.label for v in verdicts), verdicts[0].confidence
+    elif judged:
+        labels, confidence = (HEALTHY,), 1.0 - max(doubts, default=0.0)
+    else:
+        labels, confidence = (), 0.0
+    return RunDiagnosis(run, labels, confidence, tuple(verdicts), tuple(diagnoses), dict(not_judged), tuple(failures))

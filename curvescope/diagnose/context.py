@@ -1,0 +1,55 @@
+"""What a rule sees of one run: its features, located events and curves by role."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..features.events import Curve, Event
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One run, measured: ``values`` are the ``FEATURES`` (NaN where unmeasurable)."""
+
+    run: str
+    values: Mapping[str, float]
+    events: tuple[Event, ...]
+    curves: Mapping[str, Curve]
+    schedule: str | None = None
+    classes: int | None = None
+
+    def value(self, name: str) -> float:
+        return float(self.values.get(name, math.nan))
+
+    def events_of(self, kind: str) -> tuple[Event, ...]:
+        return tuple(event for event in self.events if event.kind == kind)
+
+    def first(self, kind: str) -> Event | None:
+        return next((event for event in self.events if event.kind == kind), None)
+
+    def has(self, role: str) -> bool:
+        """True when the run logged a finite point of ``role`` (``validation``: a val loss or accuracy)."""
+        if role == "validation":
+            return self.has("val_loss") or self.has("val_acc")
+        curve = self.curves.get(role)
+        return curve is not None and bool(np.isfinite(curve.values).any())
+
+    def last(self, role: str) -> tuple[int, float] | None:
+        """The last finite point of a role's curve: (step, value)."""
+        curve = self.curves.get(role)
+        if curve is None:
+            return None
+        finite = curve.finite()
+        return (int(finite.steps[-1]), float(finite.values[-1])) if len(finite) else None
+
+    def step_at(self, position: float) -> int | None:
+        """The training step at a fraction of the run."""
+        curve = self.curves.get("train_loss")
+        if curve is None or not len(curve) or not math.isfinite(position):
+            return None
+        first, last = int(curve.steps[0]), int(curve.steps[-1])
+        return int(round(first + position * (last - first)))

@@ -1,0 +1,144 @@
+"""The learned classifier: calibrated probabilities for every label, from the feature vector.
+
+One gradient-boosted tree model per label (multi-label: a run may carry several), each
+calibrated by cross-validation (Platt scaling), trained with a fixed seed. It is stored in
+skops's format, which rebuilds objects without unpickling: loading accepts only the
+scikit-learn types this model is made of, and checks the scikit-learn version it was saved
+with. A model that cannot be trusted or loaded leaves curvescope with its rules alone and a
+finding that says why.
+"""
+
+from __future__ import annotations
+
+import functools
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sklearn
+
+from ..findings import Finding, finding
+from .labels import LABELS
+
+MODEL_FILE = "model.skops"
+FORMAT = 1
+TRUSTED_TYPES = (
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+"""The only types outside skops's default trust list a stored model may contain."""
+
+
+class ModelUnavailable(Exception):
+    """The stored model cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """A fitted classifier and what it expects: feature names in order and label names."""
+
+    estimator: object
+    features: tuple[str, ...]
+    labels: tuple[str, ...]
+    sklearn_version: str
+    trained_on: str
+
+    def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Probability of each label for each run (rows of ``table``, which holds the feature columns)."""
+        missing = [name for name in self.features if name not in table.columns]
+        if missing:
+            raise ModelUnavailable(f"the model needs features the table lacks: {', '.join(missing)}")
+        x = table.loc[:, list(self.features)].to_numpy(dtype=np.float64)
+        if not len(x):
+            return pd.DataFrame(columns=list(self.labels), index=table.index, dtype=np.float64)
+        probabilities = np.column_stack([p[:, 1] for p in self.estimator.predict_proba(x)])
+        return pd.DataFrame(probabilities, index=table.index, columns=list(self.labels))
+
+    def save(self, path: str | Path) -> None:
+        import skops.io
+
+        stored = {"format": FORMAT, "estimator": self.estimator, "features": list(self.features),
+                  "labels": list(self.labels), "sklearn": self.sklearn_version, "trained_on": self.trained_on}
+        skops.io.dump(stored, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+    @classmethod
+    def load(cls, path: str | Path) -> tuple[LearnedModel, list[Finding]]:
+        """Load a stored model, trusting only ``TRUSTED_TYPES``; raise ``ModelUnavailable`` otherwise.
+
+        A model saved with another scikit-learn version is loaded and checked on a probe; the
+        returned findings say it was.
+        """
+        import skops.io
+
+        try:
+            untrusted = skops.io.get_untrusted_types(file=path)
+            unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+            if unexpected:
+                raise ModelUnavailable(f"{Path(path).name} holds types curvescope does not trust: {', '.join(unexpected)}")
+            stored = skops.io.load(path, trusted=list(TRUSTED_TYPES))
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # a damaged or foreign file is a reason to fall back, whatever it raised
+            raise ModelUnavailable(f"{Path(path).name} could not be loaded ({type(exc).__name__}: {exc})") from exc
+        if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+            raise ModelUnavailable(f"{Path(path).name} is not a curvescope model of format {FORMAT}")
+        model = cls(stored["estimator"], tuple(stored["features"]), tuple(stored["labels"]), stored["sklearn"],
+                    stored.get("trained_on", ""))
+        findings = []
+        if _minor(model.sklearn_version) != _minor(sklearn.__version__):
+            probe = pd.DataFrame(np.zeros((1, len(model.features))), columns=list(model.features))
+            try:
+                model.predict_proba(probe)
+            except Exception as exc:  # the stored trees do not fit this scikit-learn
+                raise ModelUnavailable(
+                    f"{Path(path).name} was saved with scikit-learn {model.sklearn_version} and does not run on "
+                    f"{sklearn.__version__} ({type(exc).__name__}: {exc})") from exc
+            findings.append(finding("model-version-mismatch",
+                                    f"the learned model was saved with scikit-learn {model.sklearn_version}; "
+                                    f"{sklearn.__version__} is installed. It loaded and runs, but its probabilities "
+                                    "may differ slightly; retrain it with `curvescope train CORPUS`."))
+        return model, findings
+
+
+def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0,
+        trained_on: str = "") -> LearnedModel:
+    """Fit one calibrated model per label of ``truth`` (runs × labels, booleans) on ``table``'s features."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.multioutput import MultiOutputClassifier
+
+    trees = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.08, max_depth=3, l2_regularization=1.0,
+                                           min_samples_leaf=10, random_state=seed)
+    estimator = MultiOutputClassifier(CalibratedClassifierCV(trees, method="sigmoid", cv=5, ensemble=False))
+    x = table.loc[truth.index, list(features)].to_numpy(dtype=np.float64)
+    estimator.fit(x, truth.to_numpy(dtype=np.int64))
+    return LearnedModel(estimator, tuple(features), tuple(truth.columns), sklearn.__version__, trained_on)
+
+
+def shipped_model_path() -> Path:
+    return Path(str(resources.files(__package__).joinpath(MODEL_FILE)))
+
+
+@functools.cache
+def shipped_model() -> tuple[LearnedModel | None, tuple[Finding, ...]]:
+    """The model that ships with curvescope, loaded once per process; ``None`` with a finding when
+    it is missing or cannot be used (diagnosis then rests on the rules alone)."""
+    path = shipped_model_path()
+    try:
+        if not path.is_file():
+            raise ModelUnavailable(f"{MODEL_FILE} is missing from the installed package")
+        model, findings = LearnedModel.load(path)
+    except ModelUnavailable as exc:
+        return None, (finding("model-unavailable", f"{exc}; diagnosing with the rules alone."),)
+    if tuple(model.labels) != LABELS:
+        return None, (finding("model-unavailable", f"{MODEL_FILE} predicts {', '.join(model.labels)}, not "
+                              f"{', '.join(LABELS)}; diagnosing with the rules alone."),)
+    return model, tuple(findings)
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])

@@ -1,0 +1,177 @@
+"""The rule registry: stable codes, documented thresholds, selection by code prefix.
+
+A rule is a class with a ``code`` (``CS`` and three digits; the hundreds digit is its label's
+family: CS1xx bad init, CS2xx learning rate too high, CS3xx decay too early, CS4xx overfitting,
+CS5xx underfitting), a kebab-case ``name`` for the pattern it sees, the ``label`` it supports,
+its thresholds as keyword arguments of ``__init__`` (stored unchanged, checked against
+``_parameter_constraints`` when the rule runs) and ``check(context)``, which yields diagnoses
+with evidence and a fix worded for the run. Third-party rules register through the
+``curvescope.rules`` entry-point group and use their own letter prefix.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import ClassVar
+
+from ..errors import InvalidParameterError, PluginError
+from .context import RunContext
+from .diagnosis import Diagnosis, Evidence
+from .labels import PROBLEMS
+
+ENTRY_POINT_GROUP = "curvescope.rules"
+CODE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LIFECYCLES = ("stable", "preview", "deprecated")
+SECTIONS = ("What it detects", "Why it matters", "Example", "What to try")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An allowed range for a numeric parameter."""
+
+    low: float
+    high: float = math.inf
+    closed: str = "both"  # "both", "left", "right" or "neither"
+
+    def contains(self, value: float) -> bool:
+        above = value >= self.low if self.closed in ("both", "left") else value > self.low
+        below = value <= self.high if self.closed in ("both", "right") else value < self.high
+        return above and below
+
+    def __str__(self) -> str:
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") and math.isfinite(self.high) else ")"
+        return f"{left}{self.low}, {self.high}{right}"
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    label: ClassVar[str]
+    lifecycle: ClassVar[str] = "stable"
+    _parameter_constraints: ClassVar[dict[str, Interval]] = {}
+
+    def check(self, context: RunContext) -> Iterable[Diagnosis]:
+        raise NotImplementedError
+
+    def get_params(self) -> dict[str, float]:
+        """The rule's thresholds, as given to ``__init__``."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def validate_params(self) -> None:
+        """Raise ``InvalidParameterError`` for a threshold outside its documented range."""
+        for name, value in self.get_params().items():
+            allowed = self._parameter_constraints.get(name)
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+            if allowed is None or (ok and allowed.contains(float(value))):
+                continue
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {self.code} must be a float in the range {allowed}. Got {value!r} instead.")
+
+    def diagnose(self, context: RunContext, confidence: float, message: str, fix: str,
+                 evidence: Sequence[Evidence]) -> Diagnosis:
+        """A diagnosis by this rule on the run in ``context``."""
+        return Diagnosis(self.code, self.name, self.label, context.run, float(min(max(confidence, 0.0), 1.0)),
+                         message, fix, tuple(evidence))
+
+    @classmethod
+    def summary(cls) -> str:
+        """The docstring's first line."""
+        return (inspect.getdoc(cls) or "").splitlines()[0]
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        """The docstring's sections (``What it detects``, ``Why it matters``, ``Example``, ``What to try``)."""
+        doc = inspect.getdoc(cls) or ""
+        found, current = {}, None
+        for line in doc.splitlines()[1:]:
+            if line.rstrip(":") in SECTIONS and line.endswith(":"):
+                current = line.rstrip(":")
+                found[current] = []
+            elif current:
+                found[current].append(line)
+        return {name: "\n".join(lines).strip() for name, lines in found.items()}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+_RULES: dict[str, type[Rule]] = {}
+_PLUGINS_LOADED = False
+
+
+def register(rule: type[Rule]) -> type[Rule]:
+    """Class decorator: add a rule to the registry; a bad or taken code or name fails here."""
+    code, name = getattr(rule, "code", None), getattr(rule, "name", None)
+    if not isinstance(code, str) or not CODE.match(code):
+        raise PluginError(f"rule {rule.__name__}: code {code!r} must be 1-3 capital letters and three digits, e.g. CS401.")
+    if not isinstance(name, str) or not NAME.match(name):
+        raise PluginError(f"rule {code}: name {name!r} must be kebab-case, e.g. 'val-loss-rises-after-best'.")
+    if getattr(rule, "label", None) not in PROBLEMS:
+        raise PluginError(f"rule {code}: label must be one of {', '.join(PROBLEMS)}.")
+    if rule.lifecycle not in LIFECYCLES:
+        raise PluginError(f"rule {code}: lifecycle must be one of {', '.join(LIFECYCLES)}.")
+    for other in _RULES.values():
+        if other.code == code or other.name == name:
+            raise PluginError(f"rule {code} ({name}, {rule.__module__}) clashes with rule {other.code} "
+                              f"({other.name}, {other.__module__}): codes and names must be unique.")
+    _RULES[code] = rule
+    return rule
+
+
+def rules() -> dict[str, type[Rule]]:
+    """Every registered rule class by code, sorted by code: built-ins, then plugins."""
+    _load_plugins()
+    return dict(sorted(_RULES.items()))
+
+
+def select(select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> list[Rule]:
+    """Rules (with default thresholds) whose code starts with a ``select`` prefix and none of the
+    ``ignore`` prefixes. ``select=None`` is every rule; ``["CS2", "CS401"]`` picks a family and one rule."""
+    table = rules()
+    for option, prefixes in (("select", select), ("ignore", ignore)):
+        for prefix in prefixes or ():
+            if not isinstance(prefix, str) or not any(code.startswith(prefix.upper()) for code in table):
+                raise InvalidParameterError(
+                    f"The {option!r} parameter names {prefix!r}, which matches no rule code. "
+                    f"Codes: {', '.join(table)} (a prefix such as CS2 picks a family).")
+    chosen = [code for code in table if select is None or any(code.startswith(p.upper()) for p in select)]
+    chosen = [code for code in chosen if not any(code.startswith(p.upper()) for p in ignore or ())]
+    return [table[code]() for code in chosen]
+
+
+def ramp(value: float, threshold: float, full: float) -> float:
+    """Confidence for a measure past its threshold: 0.5 at ``threshold``, rising linearly to 1
+    at ``full`` (which may lie below ``threshold`` for a measure that must be small)."""
+    if not math.isfinite(value):
+        return 1.0 if (value > 0) == (full > threshold) else 0.5
+    share = (value - threshold) / (full - threshold) if full != threshold else 1.0
+    return 0.5 + 0.5 * min(max(share, 0.0), 1.0)
+
+
+def _load_plugins() -> None:
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        try:
+            rule = ep.load()
+        except Exception as exc:  # a broken plugin names itself, whatever it raised
+            dist = getattr(ep.dist, "name", "unknown distribution")
+            raise PluginError(f"rule plugin {ep.name!r} from {dist} failed to load: {type(exc).__name__}: {exc}."
+                              " Upgrade or uninstall that package.") from exc
+        if not (isinstance(rule, type) and issubclass(rule, Rule)):
+            raise PluginError(f"rule plugin {ep.name!r} ({ep.value}) is not a curvescope Rule subclass.")
+        if rule.code not in _RULES:
+            register(rule)

@@ -1,0 +1,111 @@
+"""CS3xx: the learning rate was cut while the loss was still falling fast."""
+
+from __future__ import annotations
+
+from ..context import RunContext
+from ..diagnosis import Evidence
+from ..labels import DECAY_TOO_EARLY
+from ..registry import Interval, Rule, ramp, register
+
+_FIX = ("decay later or more gently (a longer step size, more patience on reduce-on-plateau, cosine over the whole run), "
+        "or raise the base learning rate")
+
+
+@register
+class CutWhileImproving(Rule):
+    """The learning rate dropped early, while the loss was still falling fast, and the loss then stalled.
+
+    What it detects:
+    A first learning-rate drop (from the lr curve, or read off an abrupt fall of the loss when
+    no lr was logged) within the first ``max_position`` of the run, after which the training
+    loss fell less than ``max_fall`` of what its slope before the drop promised by the last step.
+
+    Why it matters:
+    A smaller rate only takes smaller steps: cut before the loss has flattened, it freezes the
+    model far above where it was heading, and the remaining epochs are spent crawling.
+
+    Example:
+    lr dropped 10x at step 280 (10% of the run); the loss then fell 5% of what its earlier
+    slope promised.
+
+    What to try:
+    Move the first decay past the point where the loss flattens (a longer step size, a larger
+    patience), use cosine over the whole run, or raise the base learning rate.
+    """
+
+    code = "CS301"
+    name = "lr-cut-while-improving"
+    label = DECAY_TOO_EARLY
+    _parameter_constraints = {"max_position": Interval(0.0, 1.0, "neither"), "max_fall": Interval(0.0, closed="neither")}
+
+    def __init__(self, max_position: float = 0.4, max_fall: float = 0.35):
+        self.max_position = max_position
+        self.max_fall = max_fall
+
+    def check(self, context: RunContext):
+        position, fall = context.value("first_drop_position"), context.value("fall_vs_promised")
+        drop = context.first("lr_drop")
+        if drop is None or not (position <= self.max_position and fall <= self.max_fall):
+            return
+        confidence = ramp(fall, self.max_fall, 0.0) * (0.8 if drop.inferred else 1.0)
+        yield self.diagnose(
+            context, confidence,
+            f"{drop.description} ({position:.0%} into the run); the loss then fell only {max(fall, 0):.0%} of what "
+            "its slope before the drop promised",
+            f"the cut at step {drop.end_step:,} came while the loss was still falling; {_FIX}",
+            [Evidence.of(drop, self.max_position),
+             Evidence("fall_vs_promised", f"fall after the drop over the fall promised: {fall:.2f}", drop.end_step,
+                      None, fall, self.max_fall, "train_loss", context.curves["train_loss"].tag)])
+
+
+@register
+class DecaysToFloorEarly(Rule):
+    """A smooth schedule brings the learning rate to a small fraction of its peak early in the run.
+
+    What it detects:
+    A logged lr that falls below half its peak within the first ``max_half_position`` of the
+    run and ends ``min_decay`` times (or more) below its peak, while the training loss spends
+    the end of the run on a plateau (``min_end_plateau`` of the run or more).
+
+    Why it matters:
+    An exponential decay with too small a factor, or a cosine period far shorter than the run,
+    leaves most epochs at a rate too small to move the weights.
+
+    Example:
+    lr fell below half its peak 8% into the run and ended 1,000x below it; the loss was flat for
+    the last 70% of the run.
+
+    What to try:
+    Stretch the schedule over the whole run (cosine with T = the run's length, a gentler
+    exponential factor), or restart it.
+    """
+
+    code = "CS302"
+    name = "lr-decays-to-floor-early"
+    label = DECAY_TOO_EARLY
+    _parameter_constraints = {"max_half_position": Interval(0.0, 1.0, "neither"),
+                              "min_decay": Interval(1.0, closed="neither"),
+                              "min_end_plateau": Interval(0.0, 1.0, "left")}
+
+    def __init__(self, max_half_position: float = 0.2, min_decay: float = 20.0, min_end_plateau: float = 0.4):
+        self.max_half_position = max_half_position
+        self.min_decay = min_decay
+        self.min_end_plateau = min_end_plateau
+
+    def check(self, context: RunContext):
+        half, decay = context.value("lr_half_position"), 10 ** context.value("lr_total_decay")
+        flat = context.value("end_plateau")
+        if not (half <= self.max_half_position and decay >= self.min_decay and flat >= self.min_end_plateau):
+            return
+        lr, loss = context.curves["lr"], context.curves["train_loss"]
+        half_step = context.step_at(half)
+        flat_from = context.step_at(1 - flat)
+        yield self.diagnose(
+            context, ramp(half, self.max_half_position, 0.0),
+            f"{lr.tag} fell below half its peak by step {half_step:,} ({half:.0%} into the run) and ended {decay:,.0f}x "
+            f"below it; {loss.tag} was flat from step {flat_from:,} on",
+            f"the rate was spent by step {half_step:,}; {_FIX}",
+            [Evidence("lr_half_position", f"lr below half its peak from step {half_step:,}", half_step, None, half,
+                      self.max_half_position, "lr", lr.tag),
+             Evidence("end_plateau", f"no progress from step {flat_from:,}", flat_from, int(loss.steps[-1]), flat,
+                      self.min_end_plateau, "train_loss", loss.tag)])

@@ -1,0 +1,99 @@
+"""CS2xx: the step size is too large for the loss surface."""
+
+from __future__ import annotations
+
+from ..context import RunContext
+from ..diagnosis import Evidence
+from ..labels import LR_TOO_HIGH
+from ..registry import Interval, Rule, ramp, register
+
+_FIX = "lower the learning rate 3-10x, add a warm-up, clip gradients"
+
+
+@register
+class LossDiverges(Rule):
+    """The training loss explodes: it becomes NaN or infinite, or grows far above its running minimum.
+
+    What it detects:
+    A non-finite training loss, or a smoothed training loss that rises ``min_ratio`` times (or
+    more) above the lowest level it had reached.
+
+    Why it matters:
+    Updates too large for the curvature overshoot the minimum and feed on themselves; once the
+    loss is NaN nothing after it is training.
+
+    Example:
+    train/loss rose 480x above its running minimum from step 300 to step 420, then became NaN.
+
+    What to try:
+    Lower the learning rate 3-10x, add a warm-up, clip gradients (norm 1.0 is a common start);
+    with mixed precision, check the loss scaling.
+    """
+
+    code = "CS201"
+    name = "loss-diverges"
+    label = LR_TOO_HIGH
+    _parameter_constraints = {"min_ratio": Interval(1.0, closed="neither")}
+
+    def __init__(self, min_ratio: float = 10.0):
+        self.min_ratio = min_ratio
+
+    def check(self, context: RunContext):
+        non_finite = context.first("non_finite")
+        explosion = context.first("explosion")
+        ratio = 10 ** context.value("explosion_ratio")
+        evidence = []
+        if non_finite is not None:
+            evidence.append(Evidence.of(non_finite))
+        if explosion is not None and ratio >= self.min_ratio:
+            evidence.append(Evidence.of(explosion, self.min_ratio))
+        if not evidence:
+            return
+        confidence = 0.95 if non_finite is not None else ramp(ratio, self.min_ratio, self.min_ratio**2)
+        first = min(evidence, key=lambda e: e.start_step)
+        yield self.diagnose(context, confidence, "; ".join(e.description for e in evidence),
+                            f"the loss blew up from step {first.start_step:,}; {_FIX}", evidence)
+
+
+@register
+class LossOscillatesWithoutProgress(Rule):
+    """The training loss swings violently with no downward trend.
+
+    What it detects:
+    A smoothed training loss that ends at ``min_final`` (or more) of its first level while its
+    points scatter around the trend by ``min_noise`` of the trend's range or more.
+
+    Why it matters:
+    Each step jumps across the valley instead of down it: the model does not learn, and its
+    loss tells nothing about how good the architecture could be.
+
+    Example:
+    train/loss ends at 95% of its first level and scatters 0.8 of its range around its trend.
+
+    What to try:
+    Lower the learning rate 10x and look again; add a warm-up; clip gradients.
+    """
+
+    code = "CS202"
+    name = "loss-oscillates-without-progress"
+    label = LR_TOO_HIGH
+    _parameter_constraints = {"min_final": Interval(0.0, closed="neither"), "min_noise": Interval(0.0, closed="neither")}
+
+    def __init__(self, min_final: float = 0.8, min_noise: float = 0.35):
+        self.min_final = min_final
+        self.min_noise = min_noise
+
+    def check(self, context: RunContext):
+        final, noise = context.value("train_drop"), context.value("noise")
+        if not (final >= self.min_final and noise >= self.min_noise):
+            return
+        curve = context.curves["train_loss"]
+        yield self.diagnose(
+            context, ramp(noise, self.min_noise, 3 * self.min_noise),
+            f"{curve.tag} ends at {final:.0%} of its first level and scatters {noise:.2f} of its range around "
+            f"its trend from step {int(curve.steps[0]):,} to step {int(curve.steps[-1]):,}",
+            f"the loss never settled into a descent; {_FIX}",
+            [Evidence("noise", f"noise-to-trend ratio {noise:.2f}", int(curve.steps[0]), int(curve.steps[-1]),
+                      noise, self.min_noise, "train_loss", curve.tag),
+             Evidence("train_drop", f"last over first smoothed loss {final:.2f}", None, None, final, self.min_final,
+                      "train_loss", curve.tag)])

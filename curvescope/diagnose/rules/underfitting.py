@@ -1,0 +1,53 @@
+"""CS5xx: the model cannot fit even the training set."""
+
+from __future__ import annotations
+
+from ..context import RunContext
+from ..diagnosis import Evidence
+from ..labels import UNDERFITTING
+from ..registry import Interval, Rule, ramp, register
+
+_FIX = "use a bigger model, train longer, regularise less, or raise the learning rate"
+
+
+@register
+class LossBarelyFalls(Rule):
+    """The training loss hardly falls over the whole run, smoothly and without exploding.
+
+    What it detects:
+    A smoothed training loss that ends at ``min_final`` (or more) of its first level, with no
+    explosion, no non-finite value and little scatter (noise below ``max_noise``).
+
+    Why it matters:
+    Whatever the model can represent, it is not learning it: too small a model, too strong a
+    regulariser, or a learning rate far too low all look like this.
+
+    Example:
+    train/loss ends at 88% of its first level after 3,000 steps, creeping down smoothly.
+
+    What to try:
+    A learning rate 10x higher first (the cheapest test); then a bigger model, less
+    regularisation, longer training.
+    """
+
+    code = "CS501"
+    name = "loss-barely-falls"
+    label = UNDERFITTING
+    _parameter_constraints = {"min_final": Interval(0.0, 1.0, "neither"), "max_noise": Interval(0.0, closed="neither")}
+
+    def __init__(self, min_final: float = 0.7, max_noise: float = 0.35):
+        self.min_final = min_final
+        self.max_noise = max_noise
+
+    def check(self, context: RunContext):
+        final, noise = context.value("train_drop"), context.value("noise")
+        exploded = context.value("non_finite_fraction") > 0 or context.first("explosion") is not None
+        if exploded or not (final >= self.min_final and not noise >= self.max_noise):
+            return
+        curve = context.curves["train_loss"]
+        yield self.diagnose(
+            context, ramp(final, self.min_final, 1.0),
+            f"{curve.tag} ends at {final:.0%} of its first level after {int(curve.steps[-1]):,} steps",
+            f"the model is not learning the training set; {_FIX}",
+            [Evidence("train_drop", f"last over first smoothed {curve.tag}: {final:.2f}", int(curve.steps[0]),
+                      int(curve.steps[-1]), final, self.min_final, "train_loss", curve.tag)])

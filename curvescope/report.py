@@ -1,0 +1,147 @@
+"""The audit's result: per run its labels, verdicts, evidence, key numbers and reading findings.
+
+Plain data: a ``Report`` pickles, and ``to_dict`` gives the JSON-ready form (versioned by
+``SCHEMA_VERSION``); ``to_frame`` gives one row per run for a notebook or a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .diagnose.diagnosis import RunDiagnosis
+from .features.events import Curve, Event
+from .findings import Finding
+from .read import ReadResult
+
+SCHEMA_VERSION = 1
+
+NUMBERS = ("best_val_step", "best_val_loss", "final_train_loss", "final_val_loss", "final_train_acc", "final_val_acc",
+           "last_step")
+"""Key numbers of a run, as ``RunReport.numbers`` and ``Report.to_frame`` give them (None when not logged)."""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """One run of the audit: its diagnosis, key numbers, features, located events and findings."""
+
+    run: str
+    diagnosis: RunDiagnosis
+    numbers: dict[str, float | int | None]
+    features: dict[str, float]
+    events: tuple[Event, ...]
+    findings: tuple[Finding, ...]
+    formats: tuple[str, ...] = ()
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.diagnosis.labels
+
+    @property
+    def primary_label(self) -> str | None:
+        return self.diagnosis.primary_label
+
+    @property
+    def confidence(self) -> float:
+        return self.diagnosis.confidence
+
+    @property
+    def fix(self) -> str | None:
+        verdicts = self.diagnosis.verdicts
+        return verdicts[0].fix if verdicts else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.diagnosis
+        return {
+            "run": self.run, "labels": list(d.labels), "primary_label": d.primary_label,
+            "confidence": round(d.confidence, 4), "fix": self.fix,
+            "verdicts": [v.to_dict() for v in d.verdicts],
+            "diagnoses": [x.to_dict() for x in d.diagnoses],
+            "not_judged": dict(d.not_judged),
+            "rule_failures": [f.to_dict() for f in d.failures],
+            "numbers": {k: _json_number(v) for k, v in self.numbers.items()},
+            "formats": list(self.formats),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``curvescope.audit`` found: every run's report, the reading findings, the settings used.
+
+    >>> report = curvescope.audit("fixtures/demo")          # doctest: +SKIP
+    >>> report.to_frame()[["run", "primary_label", "confidence"]]  # doctest: +SKIP
+    """
+
+    runs: tuple[RunReport, ...]
+    findings: tuple[Finding, ...]
+    settings: dict[str, Any]
+    reading: ReadResult | None = field(default=None, compare=False, repr=False)
+    """The scalars and roles the audit read: each run's frame for a notebook user."""
+
+    def __iter__(self) -> Iterator[RunReport]:
+        return iter(self.runs)
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __getitem__(self, run: str) -> RunReport:
+        for report in self.runs:
+            if report.run == run:
+                return report
+        raise KeyError(f"no run named {run!r}; runs: {', '.join(r.run for r in self.runs[:10])}")
+
+    def counts(self) -> dict[str, int]:
+        """How many runs carry each label (a run with two labels counts for both)."""
+        return dict(Counter(label for run in self.runs for label in run.labels))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per run: ``run, labels, primary_label, confidence, driver, fix``, the key numbers
+        (``NUMBERS``) and the count of reading findings."""
+        rows = []
+        for run in self.runs:
+            top = run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None
+            rows.append({"run": run.run, "labels": list(run.labels), "primary_label": run.primary_label,
+                         "confidence": run.confidence, "driver": top.driver if top else None, "fix": run.fix,
+                         **{name: run.numbers.get(name) for name in NUMBERS}, "findings": len(run.findings)})
+        columns = ["run", "labels", "primary_label", "confidence", "driver", "fix", *NUMBERS, "findings"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame = frame.astype({"run": "str", "primary_label": "str", "driver": "str", "fix": "str", "confidence": "float64",
+                              "best_val_step": "Int64", "last_step": "Int64", "findings": "int64"})
+        for name in ("best_val_loss", "final_train_loss", "final_val_loss", "final_train_acc", "final_val_acc"):
+            frame[name] = frame[name].astype("float64")
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "settings": self.settings, "counts": self.counts(),
+                "runs": [run.to_dict() for run in self.runs], "findings": [f.to_dict() for f in self.findings]}
+
+
+def key_numbers(curves: Mapping[str, Curve], events: tuple[Event, ...]) -> dict[str, float | int | None]:
+    """The numbers a person looks up first: best validation step and value, final losses and accuracies."""
+    numbers: dict[str, float | int | None] = dict.fromkeys(NUMBERS)
+    best = next((e for e in events if e.kind == "best_step"), None)
+    if best is not None:
+        numbers["best_val_step"] = best.end_step
+        numbers["best_val_loss"] = best.magnitude if best.role == "val_loss" else None
+    for role, name in (("train_loss", "final_train_loss"), ("val_loss", "final_val_loss"),
+                       ("train_acc", "final_train_acc"), ("val_acc", "final_val_acc")):
+        curve = curves.get(role)
+        finite = curve.finite() if curve is not None else None
+        if finite is not None and len(finite):
+            numbers[name] = float(finite.values[-1])
+    steps = [int(c.steps[-1]) for c in curves.values() if len(c)]
+    numbers["last_step"] = max(steps) if steps else None
+    return numbers
+
+
+def _json_number(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
