@@ -1,4 +1,9 @@
-"""The ``curvescope`` command line: ``curvescope read PATH`` summarises what a log directory holds."""
+"""The ``curvescope`` command line.
+
+``audit`` diagnoses every run below a path, ``read`` summarises what a log directory holds,
+``rules`` and ``explain`` document the rules, ``eval`` and ``train`` measure and fit the
+learned model on a labelled corpus. Every command calls the library; none holds logic of its own.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from . import evaluate
+from .audit import audit
+from .diagnose import MODEL_CODES, Rule, rules
 from .errors import CurvescopeError, InvalidParameterError
-from .findings import Severity
+from .findings import KINDS, Severity
 from .read import ReadResult, read
+from .report import Report
 from .version import __version__
 
 app = typer.Typer(
@@ -80,6 +89,154 @@ def read_command(
             typer.echo(json.dumps(_summary_dict(result), indent=2, default=str))
         else:
             _print_summary(result, _stdout(), exported=to)
+
+    _guarded(work, debug)
+
+
+_AUDIT_EXAMPLES = (
+    "Examples:\n\n  curvescope audit fixtures/demo\n\n"
+    "  curvescope audit runs/ --select CS2 --select CS4 --format json"
+)
+
+
+@app.command("audit", epilog=_AUDIT_EXAMPLES)
+def audit_command(
+    path: Annotated[Path, typer.Argument(help="A log directory (or one log file).", show_default=False)],
+    select: Annotated[list[str] | None, typer.Option("--select", help="Only rules whose code starts so (repeatable).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip rules whose code starts so (repeatable).")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
+    classes: Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")] = None,
+    no_model: Annotated[bool, typer.Option("--no-model", help="Diagnose with the rules alone.")] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="A table or JSON.")] = OutputFormat.TABLE,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
+) -> None:
+    """Diagnose every run below PATH: labels with confidence, evidence and the fix."""
+
+    def work() -> None:
+        report = audit(path, roles=_parse_roles(role or []), select=select, ignore=ignore, classes=classes,
+                       model=not no_model)
+        if output_format is OutputFormat.JSON:
+            typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        else:
+            _print_report(report, _stdout())
+
+    _guarded(work, debug)
+
+
+def _print_report(report: Report, console: Console) -> None:
+    table = Table(header_style="bold")
+    for column, justify in (("run", "left"), ("labels", "left"), ("best val step", "right"),
+                            ("final train / val loss", "right"), ("fix", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for run in report:
+        labels = ", ".join(f"{label} {v.confidence:.0%}" for label, v in
+                           zip(run.labels, run.diagnosis.verdicts)) or ", ".join(run.labels)
+        if run.labels == ("healthy",):
+            labels = f"healthy {run.confidence:.0%}"
+        elif not run.labels:
+            labels = "[yellow]not judged[/]"
+        n = run.numbers
+        losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
+        best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"
+        table.add_row(_text(run.run), labels, best, losses, _text(run.fix or ""))
+    console.print(table)
+    for item in report.findings:
+        style = _SEVERITY_STYLE[item.severity]
+        where = item.source or item.run or ""
+        console.print(f"[{style}]{item.severity:<7}[/] {item.code} {_text(where)}: {_text(item.message)}",
+                      highlight=False, soft_wrap=True)
+    counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
+    console.print(f"{len(report)} runs: {counts or 'none'}", highlight=False)
+
+
+@app.command("rules")
+def rules_command() -> None:
+    """List every rule: code, name, label, lifecycle and what it detects."""
+    table = Table(header_style="bold")
+    for column in ("code", "name", "label", "lifecycle", "detects"):
+        table.add_column(column, overflow="fold")
+    for code, rule in rules().items():
+        table.add_row(code, rule.name, rule.label, rule.lifecycle, rule.summary())
+    for label, code in MODEL_CODES.items():
+        table.add_row(code, f"learned-{label.replace('_', '-')}", label, "stable", f"the learned model gives {label}")
+    _stdout().print(table)
+
+
+@app.command("explain", epilog="Examples:\n\n  curvescope explain CS401\n\n  curvescope explain CS003")
+def explain_command(code: Annotated[str, typer.Argument(help="A rule, model or finding code, e.g. CS401.")]) -> None:
+    """Print the documentation of a rule (or of a model or finding code)."""
+
+    def work() -> None:
+        key = code.strip().upper()
+        table = rules()
+        if key in table:
+            typer.echo(_rule_doc(table[key]))
+        elif key in KINDS:
+            kind = KINDS[key]
+            typer.echo(f"{kind.code} {kind.name} (reading finding, {kind.severity})\n\n{kind.summary}")
+        elif key in MODEL_CODES.values():
+            label = next(label for label, c in MODEL_CODES.items() if c == key)
+            typer.echo(f"{key} learned-{label.replace('_', '-')} (label: {label})\n\nThe learned model's calibrated "
+                       f"probability of {label} reached the threshold. Its evidence quotes the run's located events and "
+                       "the features a person would check first for the label.")
+        else:
+            raise InvalidParameterError(f"{code!r} is not a rule, model or finding code. `curvescope rules` lists them.")
+
+    _guarded(work, False)
+
+
+def _rule_doc(rule: type[Rule]) -> str:
+    instance = rule()
+    lines = [f"{rule.code} {rule.name} (label: {rule.label}, {rule.lifecycle})", "", rule.summary(), ""]
+    for section, text in rule.sections().items():
+        lines += [f"{section}:", *(f"  {line}" for line in text.splitlines()), ""]
+    lines.append("Parameters:")
+    for name, value in instance.get_params().items():
+        allowed = rule._parameter_constraints.get(name)
+        lines.append(f"  {name} = {value}" + (f"  (allowed: {allowed})" if allowed else ""))
+    return "\n".join(lines)
+
+
+@app.command("eval", epilog="Example:\n\n  curvescope eval fixtures/corpus --split test")
+def eval_command(
+    corpus: Annotated[Path, typer.Argument(help="A labelled corpus: labels.csv beside the runs.", show_default=False)],
+    split: Annotated[str | None, typer.Option("--split", help="Only runs of this split (labels.csv's split column).")] = "test",
+    model: Annotated[Path | None, typer.Option("--model", help="A model file; the shipped model by default.")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
+) -> None:
+    """Per-label precision, recall and F1, macro-F1, the confusion matrix and healthy false alarms,
+    for the rules alone, the model alone and both."""
+
+    def work() -> None:
+        from .diagnose import LearnedModel, shipped_model
+
+        learned, findings = LearnedModel.load(model) if model is not None else shipped_model()
+        for item in findings:
+            Console(stderr=True).print(f"warning: {item.message}", highlight=False, soft_wrap=True)
+        labelled = evaluate.load(corpus, split=split)
+        results = evaluate.evaluate(labelled, learned)
+        typer.echo(evaluate.render(results, runs=len(labelled.truth), split=split))
+
+    _guarded(work, debug)
+
+
+@app.command("train", epilog="Example:\n\n  curvescope train fixtures/corpus --output curvescope/diagnose/model.skops")
+def train_command(
+    corpus: Annotated[Path, typer.Argument(help="A labelled corpus: labels.csv beside the runs.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", help="Where to write the model (skops format).")],
+    split: Annotated[str | None, typer.Option("--split", help="Train on this split only.")] = "train",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
+) -> None:
+    """Fit the learned model on a labelled corpus (reproducible: fixed seed)."""
+
+    def work() -> None:
+        labelled = evaluate.load(corpus, split=split)
+        described = f"{corpus.name}" + (f" split {split}" if split else "") + f", {len(labelled.truth)} runs, seed {seed}"
+        model = evaluate.train(labelled, seed=seed, trained_on=described)
+        model.save(output)
+        counts = labelled.truth.sum().astype(int).to_dict()
+        typer.echo(f"trained on {described} ({', '.join(f'{k} {v}' for k, v in counts.items())}); written to {output}")
 
     _guarded(work, debug)
 
