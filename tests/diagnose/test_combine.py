@@ -1,0 +1,158 @@
+"""How rule diagnoses and the model's probabilities combine into one verdict per label."""
+
+from __future__ import annotations
+
+import pytest
+
+from curvescope.diagnose import HEALTHY, PROBLEMS, THRESHOLD, Diagnosis, RuleFailure, combine
+
+RUN = "exp1"
+
+
+def rule(label: str, confidence: float, code: str | None = None) -> Diagnosis:
+    code = code or f"CS{PROBLEMS.index(label) + 1}01"
+    return Diagnosis(code, "planted-rule", label, RUN, confidence, "seen", "fix it", ())
+
+
+def model(label: str, probability: float) -> Diagnosis:
+    return Diagnosis(f"CS9{PROBLEMS.index(label) + 1:02d}", "learned", label, RUN, probability, "the model says so",
+                     "model fix", (), "model")
+
+
+def probabilities(**given: float) -> dict[str, float]:
+    return {label: given.get(label, 0.0) for label in PROBLEMS}
+
+
+def test_threshold_is_one_half():
+    assert THRESHOLD == 0.5
+
+
+def test_strong_rule_alone_without_a_model_gives_its_label_driven_by_rules():
+    d = combine(RUN, [rule("lr_too_high", 0.9)], None, {})
+    assert d.labels == ("lr_too_high",) and d.primary_label == "lr_too_high"
+    verdict = d.verdict("lr_too_high")
+    assert verdict.driver == "rules"
+    assert verdict.confidence == pytest.approx(0.9) and verdict.rule_confidence == pytest.approx(0.9)
+    assert verdict.model_confidence is None
+    assert d.confidence == pytest.approx(0.9)
+    assert verdict.fix == "fix it"
+
+
+def test_weak_rule_alone_without_a_model_gives_no_label():
+    d = combine(RUN, [rule("underfitting", 0.4)], None, {})
+    assert d.labels == (HEALTHY,)
+    assert d.confidence == pytest.approx(0.6)
+    assert d.diagnoses == (rule("underfitting", 0.4),), "an overruled diagnosis is still reported"
+
+
+def test_rule_at_exactly_the_threshold_gives_its_label():
+    assert combine(RUN, [rule("bad_init", THRESHOLD)], None, {}).labels == ("bad_init",)
+
+
+def test_model_sure_the_rule_is_wrong_overrules_a_middling_rule():
+    d = combine(RUN, [rule("overfitting", 0.6)], probabilities(overfitting=0.1), {})
+    assert "overfitting" not in d.labels
+    assert d.labels == (HEALTHY,)
+    assert d.confidence == pytest.approx(1 - (0.6 + 0.1) / 2)
+
+
+def test_strong_rule_stands_against_a_doubtful_model():
+    d = combine(RUN, [rule("overfitting", 0.95)], probabilities(overfitting=0.2), {})
+    assert d.labels == ("overfitting",)
+    verdict = d.verdict("overfitting")
+    assert verdict.driver == "rules"
+    assert verdict.confidence == pytest.approx((0.95 + 0.2) / 2)
+    assert verdict.model_confidence == pytest.approx(0.2)
+
+
+def test_model_alone_gives_a_label_the_rules_missed():
+    d = combine(RUN, [model("decay_too_early", 0.9)], probabilities(decay_too_early=0.9), {})
+    assert d.labels == ("decay_too_early",)
+    verdict = d.verdict("decay_too_early")
+    assert verdict.driver == "model"
+    assert verdict.confidence == pytest.approx(0.9) and verdict.rule_confidence == 0.0
+    assert verdict.fix == "model fix"
+
+
+def test_rule_and_model_agreeing_is_driven_by_both():
+    d = combine(RUN, [model("lr_too_high", 0.8), rule("lr_too_high", 0.7)], probabilities(lr_too_high=0.8), {})
+    verdict = d.verdict("lr_too_high")
+    assert d.labels == ("lr_too_high",)
+    assert verdict.driver == "rules+model"
+    assert verdict.confidence == pytest.approx(0.75)
+    assert [x.origin for x in verdict.diagnoses] == ["rule", "model"], "rule diagnoses come first"
+    assert verdict.fix == "fix it"
+
+
+def test_weak_rule_supported_by_the_model_is_driven_by_the_model():
+    d = combine(RUN, [rule("underfitting", 0.4), model("underfitting", 0.8)], probabilities(underfitting=0.8), {})
+    assert d.verdict("underfitting").driver == "model"
+    assert d.verdict("underfitting").confidence == pytest.approx(0.6)
+
+
+def test_strongest_rule_speaks_for_its_label():
+    weak, strong = rule("lr_too_high", 0.6, "CS202"), rule("lr_too_high", 0.95, "CS201")
+    d = combine(RUN, [weak, strong], None, {})
+    verdict = d.verdict("lr_too_high")
+    assert verdict.rule_confidence == pytest.approx(0.95)
+    assert [x.code for x in verdict.diagnoses] == ["CS201", "CS202"]
+
+
+def test_no_label_is_healthy_with_one_minus_the_strongest_doubt():
+    d = combine(RUN, [rule("overfitting", 0.6)], probabilities(overfitting=0.1, underfitting=0.45, bad_init=0.3), {})
+    assert d.labels == (HEALTHY,) and d.primary_label == HEALTHY
+    assert d.verdicts == ()
+    assert d.confidence == pytest.approx(1 - 0.45)
+
+
+def test_nothing_at_all_is_healthy_with_full_confidence():
+    d = combine(RUN, [], None, {})
+    assert d.labels == (HEALTHY,)
+    assert d.confidence == pytest.approx(1.0)
+
+
+def test_labels_not_judged_are_skipped_even_when_a_rule_fired():
+    reason = "overfitting cannot be judged without a validation curve"
+    d = combine(RUN, [rule("overfitting", 0.99), rule("bad_init", 0.7)], None, {"overfitting": reason})
+    assert d.labels == ("bad_init",)
+    assert d.verdict("overfitting") is None
+    assert d.not_judged == {"overfitting": reason}
+
+
+def test_a_not_judged_label_does_not_count_as_doubt():
+    d = combine(RUN, [], probabilities(overfitting=0.49, underfitting=0.1), {"overfitting": "no validation"})
+    assert d.labels == (HEALTHY,)
+    assert d.confidence == pytest.approx(0.9)
+
+
+def test_nothing_judged_gives_no_labels_and_no_primary_label():
+    not_judged = {label: f"{label} cannot be judged without a train loss curve" for label in PROBLEMS}
+    d = combine(RUN, [rule("lr_too_high", 0.99)], None, not_judged)
+    assert d.labels == ()
+    assert d.primary_label is None
+    assert d.verdicts == ()
+    assert d.not_judged == not_judged
+
+
+def test_labels_are_sorted_by_confidence():
+    found = [rule("overfitting", 0.7), rule("lr_too_high", 0.95), rule("bad_init", 0.8), rule("underfitting", 0.55)]
+    d = combine(RUN, found, None, {})
+    assert d.labels == ("lr_too_high", "bad_init", "overfitting", "underfitting")
+    assert [v.confidence for v in d.verdicts] == sorted((v.confidence for v in d.verdicts), reverse=True)
+    assert d.confidence == pytest.approx(0.95)
+
+
+def test_labels_with_a_model_are_sorted_by_combined_confidence():
+    found = [rule("overfitting", 0.9), rule("lr_too_high", 0.7), model("bad_init", 0.6)]
+    p = probabilities(overfitting=0.2, lr_too_high=0.9, bad_init=0.6)
+    d = combine(RUN, found, p, {})
+    assert d.labels == ("lr_too_high", "bad_init", "overfitting")  # 0.8, 0.6, 0.55
+
+
+def test_failures_and_every_diagnosis_are_kept():
+    failure = RuleFailure("CS301", RUN, "ZeroDivisionError: division by zero")
+    found = [rule("overfitting", 0.2), rule("bad_init", 0.9)]
+    d = combine(RUN, found, None, {}, [failure])
+    assert d.failures == (failure,)
+    assert d.diagnoses == tuple(found)
+    assert d.run == RUN
