@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .diagnose import LearnedModel, diagnose, shipped_model
+from .diagnose import LABELS, LearnedModel, diagnose, shipped_model
 from .diagnose import select as select_rules
 from .diagnose.engine import contexts
 from .errors import InvalidParameterError
@@ -76,9 +76,14 @@ def _model(model) -> tuple[LearnedModel | None, tuple]:
     if model is True:
         return shipped_model()
     if isinstance(model, LearnedModel):
-        return model, ()
-    if isinstance(model, str | os.PathLike):
-        loaded, findings = LearnedModel.load(Path(model))
-        return loaded, tuple(findings)
-    raise InvalidParameterError(
-        f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead.")
+        loaded, findings = model, ()
+    elif isinstance(model, str | os.PathLike):
+        loaded, found = LearnedModel.load(Path(model))
+        findings = tuple(found)
+    else:
+        raise InvalidParameterError(
+            f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead.")
+    if tuple(loaded.labels) != LABELS:
+        raise InvalidParameterError(f"The 'model' parameter of audit must predict {', '.join(LABELS)}. "
+                                    f"Got a model of {', '.join(loaded.labels)} instead.")
+    return loaded, findings

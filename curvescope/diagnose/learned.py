@@ -19,12 +19,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sklearn
+from threadpoolctl import threadpool_limits
 
+from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Finding, finding
 from .labels import LABELS
 
 MODEL_FILE = "model.skops"
 FORMAT = 1
+MISSING = -1e6
 TRUSTED_TYPES = (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -33,7 +36,7 @@ TRUSTED_TYPES = (
 """The only types outside skops's default trust list a stored model may contain."""
 
 
-class ModelUnavailable(Exception):
+class ModelUnavailable(CurvescopeError):
     """The stored model cannot be used; the message says why."""
 
 
@@ -52,10 +55,11 @@ class LearnedModel:
         missing = [name for name in self.features if name not in table.columns]
         if missing:
             raise ModelUnavailable(f"the model needs features the table lacks: {', '.join(missing)}")
-        x = table.loc[:, list(self.features)].to_numpy(dtype=np.float64)
+        x = _matrix(table, self.features)
         if not len(x):
             return pd.DataFrame(columns=list(self.labels), index=table.index, dtype=np.float64)
-        probabilities = np.column_stack([p[:, 1] for p in self.estimator.predict_proba(x)])
+        with threadpool_limits(1):  # a few hundred rows: threads only cost, and oversubscribe a busy machine
+            probabilities = np.column_stack([p[:, 1] for p in self.estimator.predict_proba(x)])
         return pd.DataFrame(probabilities, index=table.index, columns=list(self.labels))
 
     def save(self, path: str | Path) -> None:
@@ -67,10 +71,9 @@ class LearnedModel:
 
     @classmethod
     def load(cls, path: str | Path) -> tuple[LearnedModel, list[Finding]]:
-        """Load a stored model, trusting only ``TRUSTED_TYPES``; raise ``ModelUnavailable`` otherwise.
-
-        A model saved with another scikit-learn version is loaded and checked on a probe; the
-        returned findings say it was.
+        """Load a stored model, trusting only ``TRUSTED_TYPES`` beyond skops's defaults, and check that
+        it predicts; raise ``ModelUnavailable`` otherwise. A model saved with another scikit-learn
+        version that passes the check comes with a finding saying so.
         """
         import skops.io
 
@@ -86,22 +89,31 @@ class LearnedModel:
             raise ModelUnavailable(f"{Path(path).name} could not be loaded ({type(exc).__name__}: {exc})") from exc
         if not isinstance(stored, dict) or stored.get("format") != FORMAT:
             raise ModelUnavailable(f"{Path(path).name} is not a curvescope model of format {FORMAT}")
-        model = cls(stored["estimator"], tuple(stored["features"]), tuple(stored["labels"]), stored["sklearn"],
-                    stored.get("trained_on", ""))
+        try:
+            model = cls(stored["estimator"], tuple(map(str, stored["features"])), tuple(map(str, stored["labels"])),
+                        str(stored["sklearn"]), str(stored.get("trained_on", "")))
+        except (KeyError, TypeError) as exc:
+            raise ModelUnavailable(f"{Path(path).name} lacks a field of a curvescope model ({exc})") from exc
+        _probe(model, Path(path).name)
         findings = []
         if _minor(model.sklearn_version) != _minor(sklearn.__version__):
-            probe = pd.DataFrame(np.zeros((1, len(model.features))), columns=list(model.features))
-            try:
-                model.predict_proba(probe)
-            except Exception as exc:  # the stored trees do not fit this scikit-learn
-                raise ModelUnavailable(
-                    f"{Path(path).name} was saved with scikit-learn {model.sklearn_version} and does not run on "
-                    f"{sklearn.__version__} ({type(exc).__name__}: {exc})") from exc
             findings.append(finding("model-version-mismatch",
                                     f"the learned model was saved with scikit-learn {model.sklearn_version}; "
                                     f"{sklearn.__version__} is installed. It loaded and runs, but its probabilities "
                                     "may differ slightly; retrain it with `curvescope train CORPUS`."))
         return model, findings
+
+
+def _probe(model: LearnedModel, name: str) -> None:
+    """Predict one run of unmeasured features: a model that cannot is unusable, whatever its contents."""
+    probe = pd.DataFrame(np.full((1, len(model.features)), np.nan), columns=list(model.features))
+    try:
+        probabilities = model.predict_proba(probe)
+    except Exception as exc:  # whatever a foreign estimator raises, it cannot serve
+        raise ModelUnavailable(
+            f"{name} does not predict on scikit-learn {sklearn.__version__} ({type(exc).__name__}: {exc})") from exc
+    if probabilities.shape != (1, len(model.labels)):
+        raise ModelUnavailable(f"{name} gives {probabilities.shape[1]} probabilities per run for {len(model.labels)} labels")
 
 
 def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0,
@@ -111,11 +123,18 @@ def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], 
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.multioutput import MultiOutputClassifier
 
+    folds = 5
+    for label in truth.columns:
+        positives = int(truth[label].sum())
+        if min(positives, len(truth) - positives) < folds:
+            raise InvalidParameterError(
+                f"training needs at least {folds} runs with and {folds} without each label; {label!r} has "
+                f"{positives} of {len(truth)}. Label more runs.")
     trees = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.08, max_depth=3, l2_regularization=1.0,
                                            min_samples_leaf=10, random_state=seed)
-    estimator = MultiOutputClassifier(CalibratedClassifierCV(trees, method="sigmoid", cv=5, ensemble=False))
-    x = table.loc[truth.index, list(features)].to_numpy(dtype=np.float64)
-    estimator.fit(x, truth.to_numpy(dtype=np.int64))
+    estimator = MultiOutputClassifier(CalibratedClassifierCV(trees, method="sigmoid", cv=folds, ensemble=False))
+    with threadpool_limits(1):
+        estimator.fit(_matrix(table.loc[truth.index], features), truth.to_numpy(dtype=np.int64))
     return LearnedModel(estimator, tuple(features), tuple(truth.columns), sklearn.__version__, trained_on)
 
 
@@ -138,6 +157,13 @@ def shipped_model() -> tuple[LearnedModel | None, tuple[Finding, ...]]:
         return None, (finding("model-unavailable", f"{MODEL_FILE} predicts {', '.join(model.labels)}, not "
                               f"{', '.join(LABELS)}; diagnosing with the rules alone."),)
     return model, tuple(findings)
+
+
+def _matrix(table: pd.DataFrame, features) -> np.ndarray:
+    """The feature matrix; a feature that could not be measured (NaN) becomes ``MISSING``, a value
+    no feature takes, so a feature never measured in training cannot break the trees' binning."""
+    x = table.loc[:, list(features)].to_numpy(dtype=np.float64)
+    return np.nan_to_num(x, nan=MISSING, posinf=-MISSING, neginf=MISSING)
 
 
 def _minor(version: str) -> tuple[str, ...]:

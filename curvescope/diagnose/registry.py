@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,14 +65,18 @@ class Rule:
 
     def get_params(self) -> dict[str, float]:
         """The rule's thresholds, as given to ``__init__``."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
+        init = type(self).__init__
+        if init is object.__init__:
+            return {}
+        parameters = inspect.signature(init).parameters.values()
+        return {p.name: getattr(self, p.name) for p in parameters
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
 
     def validate_params(self) -> None:
         """Raise ``InvalidParameterError`` for a threshold outside its documented range."""
         for name, value in self.get_params().items():
             allowed = self._parameter_constraints.get(name)
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
             if allowed is None or (ok and allowed.contains(float(value))):
                 continue
             raise InvalidParameterError(
@@ -135,13 +140,14 @@ def rules() -> dict[str, type[Rule]]:
     return dict(sorted(_RULES.items()))
 
 
-def select(select: Sequence[str] | None = None, ignore: Sequence[str] | None = None) -> list[Rule]:
+def select(select: str | Sequence[str] | None = None, ignore: str | Sequence[str] | None = None) -> list[Rule]:
     """Rules (with default thresholds) whose code starts with a ``select`` prefix and none of the
     ``ignore`` prefixes. ``select=None`` is every rule; ``["CS2", "CS401"]`` picks a family and one rule."""
     table = rules()
+    select, ignore = ([p] if isinstance(p, str) else p for p in (select, ignore))
     for option, prefixes in (("select", select), ("ignore", ignore)):
         for prefix in prefixes or ():
-            if not isinstance(prefix, str) or not any(code.startswith(prefix.upper()) for code in table):
+            if not isinstance(prefix, str) or not prefix or not any(code.startswith(prefix.upper()) for code in table):
                 raise InvalidParameterError(
                     f"The {option!r} parameter names {prefix!r}, which matches no rule code. "
                     f"Codes: {', '.join(table)} (a prefix such as CS2 picks a family).")

@@ -23,7 +23,7 @@ FEATURES: dict[str, str] = {
     "points": "log10 of the number of training-loss points",
     "has_val": "1 when a validation loss (or accuracy) was logged, else 0",
     "has_lr": "1 when a learning-rate curve was logged, else 0",
-    "train_drop": "last over first smoothed training loss (below 1: it fell)",
+    "train_drop": "the training loss's level at the end over its level at the start (medians of the last and first points; below 1: it fell)",
     "train_early_progress": "share of the smoothed training loss's whole fall made in the run's first quarter",
     "non_finite_fraction": "share of training-loss points that are NaN or infinite",
     "explosion_ratio": "log10 of the largest rise of the smoothed training loss over its running minimum",
@@ -108,7 +108,11 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
     values["points"] = math.log10(len(train)) if len(train) else math.nan
     if len(finite) >= 2:
         smoothed = detectors.trend(finite)
-        first, last, best = float(smoothed[0]), float(smoothed[-1]), float(smoothed.min())
+        # levels at the start and the end are medians of the first and last few points: a noisy
+        # point (or the few an exponential average weighs) must not decide them
+        first = float(np.median(finite.values[: max(3, len(finite) // 50)]))
+        last = float(np.median(finite.values[-max(5, len(finite) // 20):]))
+        best = float(min(smoothed.min(), first))
         values["train_drop"] = last / first if first > 0 and last > 0 else math.nan
         quarter = finite.steps[0] + (finite.steps[-1] - finite.steps[0]) / 4
         early = float(smoothed[finite.steps <= quarter].min())

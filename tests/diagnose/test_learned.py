@@ -243,18 +243,13 @@ def test_audit_with_an_old_version_model_reports_cs014(light, tmp_path):
     assert report.settings["model"] == "light"
 
 
-def test_audit_with_a_damaged_model_file_falls_back_to_the_rules_with_a_finding(saved):
-    """A model that cannot be loaded leaves the audit to the rules, with a CS015 finding saying why
-    (the contract of ``diagnose.learned``), the same as for the shipped model; a damaged file must
-    not end the audit with an exception that is not even a CurvescopeError."""
+def test_audit_with_a_damaged_model_file_the_user_chose_is_a_clear_error(saved):
+    """A model the user named explicitly is not silently replaced by the rules: the audit stops with
+    a CurvescopeError naming the file (only the shipped model falls back, with a CS015 finding)."""
     saved.write_bytes(saved.read_bytes()[:100])
     frame = c.frame({"u": c.val_loss_u_shape(), "h": c.healthy()})
-    report = curvescope.audit(frame, model=saved)
-    assert [f.code for f in report.findings if f.code.startswith("CS01")] == ["CS015"]
-    assert "model.skops" in report.findings[0].message
-    assert report.settings["model"] is None
-    rules_alone = curvescope.audit(frame, model=False)
-    assert [r.labels for r in report] == [r.labels for r in rules_alone]
+    with pytest.raises(curvescope.CurvescopeError, match="model.skops"):
+        curvescope.audit(frame, model=saved)
 
 
 def test_audit_refuses_a_model_that_predicts_other_labels(light):
