@@ -6,8 +6,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..features.events import Curve, Event
 
 
@@ -32,11 +30,11 @@ class RunContext:
         return next((event for event in self.events if event.kind == kind), None)
 
     def has(self, role: str) -> bool:
-        """True when the run logged a finite point of ``role`` (``validation``: a val loss or accuracy)."""
+        """True when the run logged ``role`` (``validation``: a val loss or accuracy), NaN or not."""
         if role == "validation":
             return self.has("val_loss") or self.has("val_acc")
         curve = self.curves.get(role)
-        return curve is not None and bool(np.isfinite(curve.values).any())
+        return curve is not None and len(curve) > 0
 
     def last(self, role: str) -> tuple[int, float] | None:
         """The last finite point of a role's curve: (step, value)."""

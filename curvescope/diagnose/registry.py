@@ -85,7 +85,7 @@ class Rule:
     def diagnose(self, context: RunContext, confidence: float, message: str, fix: str,
                  evidence: Sequence[Evidence]) -> Diagnosis:
         """A diagnosis by this rule on the run in ``context``."""
-        return Diagnosis(self.code, self.name, self.label, context.run, float(min(max(confidence, 0.0), 1.0)),
+        return Diagnosis(self.code, self.name, self.label, context.run, float(min(max(confidence, 0.0), CERTAIN)),
                          message, fix, tuple(evidence))
 
     @classmethod
@@ -156,13 +156,17 @@ def select(select: str | Sequence[str] | None = None, ignore: str | Sequence[str
     return [table[code]() for code in chosen]
 
 
+CERTAIN = 0.95
+"""The most confidence a rule gives: a threshold is never proof, and the model can still overrule it."""
+
+
 def ramp(value: float, threshold: float, full: float) -> float:
-    """Confidence for a measure past its threshold: 0.5 at ``threshold``, rising linearly to 1
-    at ``full`` (which may lie below ``threshold`` for a measure that must be small)."""
+    """Confidence for a measure past its threshold: 0.5 at ``threshold``, rising linearly to
+    ``CERTAIN`` at ``full`` (which may lie below ``threshold`` for a measure that must be small)."""
     if not math.isfinite(value):
-        return 1.0 if (value > 0) == (full > threshold) else 0.5
+        return CERTAIN if (value > 0) == (full > threshold) else 0.5
     share = (value - threshold) / (full - threshold) if full != threshold else 1.0
-    return 0.5 + 0.5 * min(max(share, 0.0), 1.0)
+    return 0.5 + (CERTAIN - 0.5) * min(max(share, 0.0), 1.0)
 
 
 def _load_plugins() -> None:

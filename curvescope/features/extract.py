@@ -23,8 +23,11 @@ FEATURES: dict[str, str] = {
     "points": "log10 of the number of training-loss points",
     "has_val": "1 when a validation loss (or accuracy) was logged, else 0",
     "has_lr": "1 when a learning-rate curve was logged, else 0",
-    "train_drop": "the training loss's level at the end over its level at the start (medians of the last and first points; below 1: it fell)",
+    "train_drop": "the training loss's level at the end over its level at the start (medians of the last and first "
+                  "points; below 1: it fell)",
     "train_early_progress": "share of the smoothed training loss's whole fall made in the run's first quarter",
+    "initial_collapse": "log10 of the training loss's starting level over its level a tenth into the run",
+    "peak_vs_start": "log10 of the highest smoothed training loss after the first tenth of the run over its starting level",
     "non_finite_fraction": "share of training-loss points that are NaN or infinite",
     "explosion_ratio": "log10 of the largest rise of the smoothed training loss over its running minimum",
     "explosion_onset": "where that rise began (fraction of the run) when it reached 10x, else NaN",
@@ -40,15 +43,17 @@ FEATURES: dict[str, str] = {
     "still_improving": "1 when validation is best at (or next to) its last points, else 0",
     "gap_end": "validation minus training loss at the last common step, over the training loss's range",
     "gap_growth": "growth of that gap since validation was best, over the training loss's range",
+    "train_since_best": "the training loss's level at the end over its level when validation was best (below 1: it kept falling)",
     "lr_drops": "abrupt learning-rate drops (from the lr curve, or inferred from the loss)",
     "first_drop_position": "where the first drop happened (fraction of the run)",
     "drop_inferred": "1 when drops were inferred from the loss because no lr was logged, else 0",
     "lr_half_position": "where the learning rate first fell below half its peak (fraction of the run)",
     "lr_total_decay": "log10 of the peak learning rate over the last",
-    "slope_before": "training-loss slope before the first drop, in loss ranges per run",
-    "slope_after": "training-loss slope after the first drop, in loss ranges per run",
-    "fall_vs_promised": "fall of the training loss after the first drop over what the earlier slope promised",
+    "slope_before": "training-loss slope before the first drop (or where a smooth decay halved the rate), in ranges per run",
+    "slope_after": "training-loss slope after that point, in loss ranges per run",
+    "fall_vs_promised": "fall of the training loss after that point over what the earlier slope promised",
     "initial_loss_vs_chance": "first training loss over ln(classes), the loss of a uniform guess",
+    "initial_loss": "log10 of the training loss's starting level: absolute, as cross-entropy starts near ln(classes)",
     "train_acc_final": "last training accuracy",
     "val_acc_final": "last validation accuracy",
 }
@@ -94,6 +99,9 @@ def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> 
         numbers, found = detectors.gap(train, val_loss)
         values.update(numbers)
         events += found
+    best = next((e for e in events if e.kind == "best_step"), None)
+    if train is not None and best is not None:
+        values["train_since_best"] = _since(train, best.end_step)
     schedule = lr_schedule(lr) if lr is not None else None
     _measure_drops(train, schedule, values, events)
     for role, name in (("train_acc", "train_acc_final"), ("val_acc", "val_acc_final")):
@@ -113,7 +121,15 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         first = float(np.median(finite.values[: max(3, len(finite) // 50)]))
         last = float(np.median(finite.values[-max(5, len(finite) // 20):]))
         best = float(min(smoothed.min(), first))
-        values["train_drop"] = last / first if first > 0 and last > 0 else math.nan
+        broken = not np.isfinite(train.values[-1])  # it ended NaN or infinite: nothing fell
+        values["initial_loss"] = math.log10(first) if first > 0 else math.nan
+        values["train_drop"] = math.inf if broken else last / first if first > 0 and last >= 0 else math.nan
+        tenth = len(finite) // 10
+        if first > 0 and tenth >= 2:
+            around = float(np.median(finite.values[tenth // 2 : tenth + tenth // 2 + 1]))
+            values["initial_collapse"] = math.log10(first / around) if around > 0 else math.nan
+            peak = float(smoothed[tenth:].max())
+            values["peak_vs_start"] = math.log10(peak / first) if peak > 0 else math.nan
         quarter = finite.steps[0] + (finite.steps[-1] - finite.steps[0]) / 4
         early = float(smoothed[finite.steps <= quarter].min())
         values["train_early_progress"] = (first - early) / (first - best) if first > best else math.nan
@@ -131,6 +147,17 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
     events += found
 
 
+def _since(train: Curve, step: int) -> float:
+    """The training loss's level at the end (median of the last points) over its smoothed level at ``step``."""
+    finite = train.finite()
+    if len(finite) < 5 or not np.isfinite(train.values[-1]):
+        return math.nan
+    smoothed = detectors.trend(finite)
+    at = float(smoothed[max(int(np.searchsorted(finite.steps, step, side="right")) - 1, 0)])
+    end = float(np.median(finite.values[-max(5, len(finite) // 20):]))
+    return end / at if at > 0 and end >= 0 else math.nan
+
+
 def _measure_drops(train: Curve | None, schedule: Schedule | None, values: dict, events: list) -> None:
     if schedule is not None:
         drops, inferred = schedule.drops, False
@@ -143,11 +170,15 @@ def _measure_drops(train: Curve | None, schedule: Schedule | None, values: dict,
     values["lr_drops"] = float(len(drops))
     values["drop_inferred"] = float(inferred)
     events += drops
-    if drops and train is not None and len(train):
+    if train is None or not len(train):
+        return
+    if drops:
         first, last = int(train.steps[0]), int(train.steps[-1])
         at = drops[0].end_step
         values["first_drop_position"] = (at - first) / (last - first) if last > first else math.nan
         values.update(progress_around(train, at))
+    elif schedule is not None and schedule.half_step is not None:  # a smooth decay: judge where the rate halved
+        values.update(progress_around(train, schedule.half_step))
 
 
 def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:

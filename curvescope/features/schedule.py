@@ -35,6 +35,8 @@ class Schedule:
     warmup_end_step: int | None
     half_position: float
     """Where the rate first fell below half its peak, as a fraction of the run (NaN: never)."""
+    half_step: int | None
+    """The step where it did (None: never)."""
     total_decay: float
     """Peak rate over final rate."""
 
@@ -58,10 +60,11 @@ def lr_schedule(curve: Curve) -> Schedule | None:
     below_half = np.flatnonzero((values < 0.5 * values[peak]) & (np.arange(len(values)) > peak))
     first, last = int(steps[0]), int(steps[-1])
     half = (int(steps[below_half[0]]) - first) / (last - first) if len(below_half) and last > first else math.nan
+    half_step = int(steps[below_half[0]]) if len(below_half) else None
     warmup = peak > 0 and values[0] < 0.5 * values[peak] and (change[:peak] >= -_FLAT).mean() > 0.9
     kind = _kind(steps, values, change, peak, warmup, drops)
     abrupt = kind in _ABRUPT
-    return Schedule(kind, drops if abrupt else (), int(steps[peak]) if warmup else None, half,
+    return Schedule(kind, drops if abrupt else (), int(steps[peak]) if warmup else None, half, half_step,
                     float(values[peak] / values[-1]))
 
 

@@ -19,7 +19,9 @@ class FirstLossFarAboveChance(Rule):
 
     What it detects:
     A first cross-entropy loss ``ratio`` times (or more) the chance level ln(C), with C the
-    number of classes (inferred from a first accuracy at 1/C, or given with ``classes=``).
+    number of classes (inferred from a first accuracy at 1/C, or given with ``classes=``),
+    after which the loss falls to ``max_final`` of that start or lower without ever rising
+    above it (a loss that climbs is a step size problem, not the start).
 
     Why it matters:
     A freshly initialised classifier should be unsure of every class. A first loss far above
@@ -37,15 +39,17 @@ class FirstLossFarAboveChance(Rule):
     code = "CS101"
     name = "first-loss-far-above-chance"
     label = BAD_INIT
-    _parameter_constraints = {"ratio": Interval(1.0, closed="neither")}
+    _parameter_constraints = {"ratio": Interval(1.0, closed="neither"), "max_final": Interval(0.0, 1.0, "neither")}
 
-    def __init__(self, ratio: float = 3.0):
+    def __init__(self, ratio: float = 3.0, max_final: float = 0.5):
         self.ratio = ratio
+        self.max_final = max_final
 
     def check(self, context: RunContext):
         measured = context.value("initial_loss_vs_chance")
         event = context.first("initial_loss")
-        if not measured >= self.ratio or event is None:
+        fell = context.value("train_drop") <= self.max_final and not context.value("peak_vs_start") > 0
+        if not measured >= self.ratio or event is None or not fell:
             return
         yield self.diagnose(
             context, ramp(measured, self.ratio, 4 * self.ratio),

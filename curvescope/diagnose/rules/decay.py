@@ -19,6 +19,8 @@ class CutWhileImproving(Rule):
     A first learning-rate drop (from the lr curve, or read off an abrupt fall of the loss when
     no lr was logged) within the first ``max_position`` of the run, after which the training
     loss fell less than ``max_fall`` of what its slope before the drop promised by the last step.
+    When validation turned up after its best (``overfit_rise`` worse than its best), an early
+    cut is what a reduce-on-plateau schedule does to an overfitting run, and is left to CS401.
 
     Why it matters:
     A smaller rate only takes smaller steps: cut before the loss has flattened, it freezes the
@@ -36,16 +38,19 @@ class CutWhileImproving(Rule):
     code = "CS301"
     name = "lr-cut-while-improving"
     label = DECAY_TOO_EARLY
-    _parameter_constraints = {"max_position": Interval(0.0, 1.0, "neither"), "max_fall": Interval(0.0, closed="neither")}
+    _parameter_constraints = {"max_position": Interval(0.0, 1.0, "neither"), "max_fall": Interval(0.0, closed="neither"),
+                              "overfit_rise": Interval(0.0, closed="neither")}
 
-    def __init__(self, max_position: float = 0.4, max_fall: float = 0.35):
+    def __init__(self, max_position: float = 0.4, max_fall: float = 0.35, overfit_rise: float = 0.15):
         self.max_position = max_position
         self.max_fall = max_fall
+        self.overfit_rise = overfit_rise
 
     def check(self, context: RunContext):
         position, fall = context.value("first_drop_position"), context.value("fall_vs_promised")
         drop = context.first("lr_drop")
-        if drop is None or not (position <= self.max_position and fall <= self.max_fall):
+        overfits = context.value("worse_since_best") >= self.overfit_rise and context.has("val_loss")
+        if drop is None or overfits or not (position <= self.max_position and fall <= self.max_fall):
             return
         confidence = ramp(fall, self.max_fall, 0.0) * (0.8 if drop.inferred else 1.0)
         yield self.diagnose(
@@ -64,16 +69,16 @@ class DecaysToFloorEarly(Rule):
 
     What it detects:
     A logged lr that falls below half its peak within the first ``max_half_position`` of the
-    run and ends ``min_decay`` times (or more) below its peak, while the training loss spends
-    the end of the run on a plateau (``min_end_plateau`` of the run or more).
+    run and ends ``min_decay`` times (or more) below its peak, after which the training loss
+    fell less than ``max_fall`` of what its slope before that point promised.
 
     Why it matters:
     An exponential decay with too small a factor, or a cosine period far shorter than the run,
     leaves most epochs at a rate too small to move the weights.
 
     Example:
-    lr fell below half its peak 8% into the run and ended 1,000x below it; the loss was flat for
-    the last 70% of the run.
+    lr fell below half its peak 8% into the run and ended 1,000x below it; the loss then fell 4%
+    of what its slope before promised.
 
     What to try:
     Stretch the schedule over the whole run (cosine with T = the run's length, a gentler
@@ -84,28 +89,26 @@ class DecaysToFloorEarly(Rule):
     name = "lr-decays-to-floor-early"
     label = DECAY_TOO_EARLY
     _parameter_constraints = {"max_half_position": Interval(0.0, 1.0, "neither"),
-                              "min_decay": Interval(1.0, closed="neither"),
-                              "min_end_plateau": Interval(0.0, 1.0, "left")}
+                              "min_decay": Interval(1.0, closed="neither"), "max_fall": Interval(0.0, closed="neither")}
 
-    def __init__(self, max_half_position: float = 0.2, min_decay: float = 20.0, min_end_plateau: float = 0.4):
+    def __init__(self, max_half_position: float = 0.2, min_decay: float = 30.0, max_fall: float = 0.5):
         self.max_half_position = max_half_position
         self.min_decay = min_decay
-        self.min_end_plateau = min_end_plateau
+        self.max_fall = max_fall
 
     def check(self, context: RunContext):
         half, decay = context.value("lr_half_position"), 10 ** context.value("lr_total_decay")
-        flat = context.value("end_plateau")
-        if not (half <= self.max_half_position and decay >= self.min_decay and flat >= self.min_end_plateau):
+        fall = context.value("fall_vs_promised")
+        if not (half <= self.max_half_position and decay >= self.min_decay and fall <= self.max_fall):
             return
         lr, loss = context.curves["lr"], context.curves["train_loss"]
         half_step = context.step_at(half)
-        flat_from = context.step_at(1 - flat)
         yield self.diagnose(
             context, ramp(half, self.max_half_position, 0.0),
-            f"{lr.tag} fell below half its peak by step {half_step:,} ({half:.0%} into the run) and ended {decay:,.0f}x "
-            f"below it; {loss.tag} was flat from step {flat_from:,} on",
+            f"{lr.tag} fell below half its peak by step {half_step:,} ({half:.0%} into the run) and ended {decay:.3g}x "
+            f"below it; {loss.tag} then fell only {max(fall, 0):.0%} of what its slope before promised",
             f"the rate was spent by step {half_step:,}; {_FIX}",
             [Evidence("lr_half_position", f"lr below half its peak from step {half_step:,}", half_step, None, half,
                       self.max_half_position, "lr", lr.tag),
-             Evidence("end_plateau", f"no progress from step {flat_from:,}", flat_from, int(loss.steps[-1]), flat,
-                      self.min_end_plateau, "train_loss", loss.tag)])
+             Evidence("fall_vs_promised", f"fall after that over the fall promised: {fall:.2f}", half_step, None, fall,
+                      self.max_fall, "train_loss", loss.tag)])

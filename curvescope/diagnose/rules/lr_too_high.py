@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import LR_TOO_HIGH
-from ..registry import Interval, Rule, ramp, register
+from ..registry import CERTAIN, Interval, Rule, ramp, register
 
 _FIX = "lower the learning rate 3-10x, add a warm-up, clip gradients"
 
@@ -16,7 +16,8 @@ class LossDiverges(Rule):
 
     What it detects:
     A non-finite training loss, or a smoothed training loss that rises ``min_ratio`` times (or
-    more) above the lowest level it had reached.
+    more) above the lowest level it had reached and ends up above where it started (a loss near
+    zero that wobbles tenfold has not exploded).
 
     Why it matters:
     Updates too large for the curvature overshoot the minimum and feed on themselves; once the
@@ -45,11 +46,11 @@ class LossDiverges(Rule):
         evidence = []
         if non_finite is not None:
             evidence.append(Evidence.of(non_finite))
-        if explosion is not None and ratio >= self.min_ratio:
+        if explosion is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 0:
             evidence.append(Evidence.of(explosion, self.min_ratio))
         if not evidence:
             return
-        confidence = 0.95 if non_finite is not None else ramp(ratio, self.min_ratio, self.min_ratio**2)
+        confidence = CERTAIN if non_finite is not None else ramp(ratio, self.min_ratio, self.min_ratio**2)
         first = min(evidence, key=lambda e: e.start_step)
         yield self.diagnose(context, confidence, "; ".join(e.description for e in evidence),
                             f"the loss blew up from step {first.start_step:,}; {_FIX}", evidence)

@@ -19,8 +19,9 @@ class ValLossRisesAfterBest(Rule):
 
     What it detects:
     A validation loss that ends ``min_rise`` (or more) above its best value, relative to the
-    best, with the best before ``max_best_position`` of the run and the train/validation gap
-    wider at the end than at the best.
+    best, with the best before ``max_best_position`` of the run, the train/validation gap grown
+    by ``min_gap_growth`` of the training loss's range since the best, and the training loss
+    lower at the end than when validation was best.
 
     Why it matters:
     From the best step on, the model learns the training set's noise: every later checkpoint
@@ -38,18 +39,22 @@ class ValLossRisesAfterBest(Rule):
     code = "CS401"
     name = "val-loss-rises-after-best"
     label = OVERFITTING
-    _parameter_constraints = {"min_rise": Interval(0.0, closed="neither"), "max_best_position": Interval(0.0, 1.0)}
+    _parameter_constraints = {"min_rise": Interval(0.0, closed="neither"), "max_best_position": Interval(0.0, 1.0),
+                              "min_gap_growth": Interval(0.0)}
 
-    def __init__(self, min_rise: float = 0.1, max_best_position: float = 0.85):
+    def __init__(self, min_rise: float = 0.15, max_best_position: float = 0.85, min_gap_growth: float = 0.1):
         self.min_rise = min_rise
         self.max_best_position = max_best_position
+        self.min_gap_growth = min_gap_growth
 
     def check(self, context: RunContext):
         if not context.has("val_loss"):
             return
-        rise, position, growth = (context.value(n) for n in ("worse_since_best", "best_position", "gap_growth"))
+        rise, position, growth, since = (context.value(n) for n in
+                                         ("worse_since_best", "best_position", "gap_growth", "train_since_best"))
         best, gap = context.first("best_step"), context.first("gap")
-        if best is None or not (rise >= self.min_rise and position <= self.max_best_position and growth > 0):
+        if best is None or not (rise >= self.min_rise and position <= self.max_best_position
+                                and growth >= self.min_gap_growth and since < 1):
             return
         evidence = [Evidence.of(best, self.min_rise)] + ([Evidence.of(gap)] if gap is not None else [])
         yield self.diagnose(
