@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -22,13 +22,14 @@ Source = str | os.PathLike[str] | pd.DataFrame | ReadResult
 
 
 def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequence[str] | None = None,
-          ignore: Sequence[str] | None = None, classes: int | None = None,
+          ignore: Sequence[str] | None = None, classes: int | Mapping[str, int] | None = None,
           model: bool | str | os.PathLike[str] | LearnedModel = True, strict: bool = False) -> Report:
     """Read every run below ``source``, measure it, diagnose it and report.
 
     ``source`` is a log directory or file, a tidy frame (columns ``run, tag, step, value``) or a
     ``ReadResult``. ``select`` / ``ignore`` pick rules by code prefix (``["CS2", "CS401"]``).
-    ``classes`` is the number of classes, for the first-loss check when no accuracy shows it.
+    ``classes`` is the number of classes (or a mapping of run name to it), for the first-loss
+    check: without it, it is inferred from a first accuracy at chance level, when there is one.
     ``model`` is ``True`` for the learned model that ships with curvescope, ``False`` for the
     rules alone, or a path to (or an instance of) a model trained with ``curvescope train``.
     ``strict`` re-raises a rule's error instead of reporting it as a rule failure.
@@ -36,8 +37,11 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
     >>> report = curvescope.audit("fixtures/demo")              # doctest: +SKIP
     >>> report.to_frame()[["run", "labels", "confidence"]]      # doctest: +SKIP
     """
-    if classes is not None and (isinstance(classes, bool) or not isinstance(classes, int) or classes < 2):
-        raise InvalidParameterError(f"The 'classes' parameter of audit must be an int >= 2. Got {classes!r} instead.")
+    counts = classes.values() if isinstance(classes, Mapping) else [] if classes is None else [classes]
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 2 for c in counts):
+        raise InvalidParameterError(
+            f"The 'classes' parameter of audit must be an int >= 2 or a mapping of run names to such ints. "
+            f"Got {classes!r} instead.")
     rules = select_rules(select, ignore)
     learned, model_findings = _model(model)
     reading = _read(source, roles)
@@ -55,7 +59,8 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
         for d in diagnosed)
     settings = {"curvescope": __version__, "rules": [rule.code for rule in rules],
                 "parameters": {rule.code: rule.get_params() for rule in rules},
-                "model": None if learned is None else learned.trained_on or "custom", "classes": classes}
+                "model": None if learned is None else learned.trained_on or "custom",
+                "classes": dict(classes) if isinstance(classes, Mapping) else classes}
     return Report(runs, (*model_findings, *reading.findings), settings, reading)
 
 

@@ -2,8 +2,9 @@
 matrix and the healthy runs' false-alarm rate, for the rules alone, the model alone and both.
 
 A labelled corpus is a directory with ``labels.csv`` (columns ``run`` and ``label``, and
-optionally ``split``; a run with several labels has one row per label) beside its logs (in
-``runs/`` or the directory itself). ``run`` is the run's name as ``curvescope.read`` gives it.
+optionally ``split`` and ``classes``, the number of classes a user would pass with
+``--classes``; a run with several labels has one row per label) beside its logs (in ``runs/``
+or the directory itself). ``run`` is the run's name as ``curvescope.read`` gives it.
 """
 
 from __future__ import annotations
@@ -85,7 +86,11 @@ def load(path: str | os.PathLike[str], *, split: str | None = None) -> LabelledR
     if missing:
         raise SchemaError(f"{manifest_path}: {len(missing)} labelled runs were not found in {logs}: {', '.join(missing[:5])}.")
     curves = role_curves(reading.scalars)
-    table = features(reading, curves=curves)
+    classes = None
+    if "classes" in manifest.columns:  # what a user would pass as --classes for their own runs
+        known = manifest[manifest["classes"] != ""].drop_duplicates("run")
+        classes = {run: int(count) for run, count in zip(known["run"], known["classes"])}
+    table = features(reading, classes=classes, curves=curves)
     runs = sorted(set(manifest["run"]))
     table = FeatureTable(table.frame.loc[runs], {r: table.events[r] for r in runs}, {r: table.classes[r] for r in runs})
     truth = pd.DataFrame(False, index=pd.Index(runs, name="run", dtype="str"), columns=list(LABELS))

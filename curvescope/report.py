@@ -64,6 +64,7 @@ class RunReport:
             "verdicts": [v.to_dict() for v in d.verdicts],
             "diagnoses": [x.to_dict() for x in d.diagnoses],
             "not_judged": dict(d.not_judged),
+            "explained": dict(d.explained),
             "rule_failures": [f.to_dict() for f in d.failures],
             "numbers": {k: _json_number(v) for k, v in self.numbers.items()},
             "formats": list(self.formats),

@@ -10,8 +10,12 @@ For each label a run can be judged on:
 So a strong rule stands unless the model is sure it is wrong, a weak rule needs the model's
 support, and the model alone can give a label the rules missed. Each verdict says which side
 said yes (``rules``, ``model`` or ``rules+model``) and keeps the rule diagnoses (with their
-evidence and fix) ahead of the model's. A run with no label is ``healthy``, with confidence
-one minus the strongest doubt.
+evidence and fix) ahead of the model's.
+
+A cause explains some symptoms of others (``EXPLAINS``): a loss stalled by an early decay looks
+underfit, a reduce-on-plateau schedule cuts the rate early once validation turns up. A label
+ranked below one that explains it is not given; the run's ``explained`` says by what. A run
+with no label is ``healthy``, with confidence one minus the strongest doubt.
 """
 
 from __future__ import annotations
@@ -19,9 +23,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .diagnosis import MODEL, Diagnosis, RuleFailure, RunDiagnosis, Verdict
-from .labels import HEALTHY, PROBLEMS
+from .labels import BAD_INIT, DECAY_TOO_EARLY, HEALTHY, LR_TOO_HIGH, OVERFITTING, PROBLEMS, UNDERFITTING
 
 THRESHOLD = 0.5
+
+EXPLAINS: dict[str, tuple[str, ...]] = {
+    DECAY_TOO_EARLY: (UNDERFITTING,),
+    LR_TOO_HIGH: (UNDERFITTING, BAD_INIT),
+    OVERFITTING: (DECAY_TOO_EARLY,),
+}
+"""For each label, the labels whose symptoms it produces itself."""
 
 
 def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str, float] | None,
@@ -43,6 +54,13 @@ def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str
         driver = "rules+model" if rules_say and model_says else "model" if model_says and not rules_say else "rules"
         verdicts.append(Verdict(label, confidence, r, p, driver, (*by_rules, *by_model)))
     verdicts.sort(key=lambda v: -v.confidence)
+    explained: dict[str, str] = {}
+    for i, verdict in enumerate(verdicts):
+        if verdict.label not in explained:
+            for later in verdicts[i + 1:]:
+                if later.label in EXPLAINS.get(verdict.label, ()):
+                    explained.setdefault(later.label, verdict.label)
+    verdicts = [v for v in verdicts if v.label not in explained]
     judged = len(not_judged) < len(PROBLEMS)
     if verdicts:
         labels, confidence = tuple(v.label for v in verdicts), verdicts[0].confidence
@@ -50,4 +68,5 @@ def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str
         labels, confidence = (HEALTHY,), 1.0 - max(doubts, default=0.0)
     else:
         labels, confidence = (), 0.0
-    return RunDiagnosis(run, labels, confidence, tuple(verdicts), tuple(diagnoses), dict(not_judged), tuple(failures))
+    return RunDiagnosis(run, labels, confidence, tuple(verdicts), tuple(diagnoses), dict(not_judged), tuple(failures),
+                        explained)

@@ -113,7 +113,8 @@ class Verdict:
 @dataclass(frozen=True)
 class RunDiagnosis:
     """Everything said about one run: its labels (strongest first), each label's verdict, every
-    diagnosis made (also those the combination overruled), what could not be judged and why."""
+    diagnosis made (also those the combination overruled), what could not be judged and why,
+    and what a stronger label explains."""
 
     run: str
     labels: tuple[str, ...]
@@ -122,6 +123,8 @@ class RunDiagnosis:
     diagnoses: tuple[Diagnosis, ...]
     not_judged: dict[str, str] = field(default_factory=dict)
     failures: tuple[RuleFailure, ...] = ()
+    explained: dict[str, str] = field(default_factory=dict)
+    """Labels that reached the threshold but are explained by a stronger one: label -> that label."""
 
     @property
     def primary_label(self) -> str | None:

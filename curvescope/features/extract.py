@@ -191,15 +191,18 @@ def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
     return curves
 
 
-def features(result, *, classes: int | None = None,
+def features(result, *, classes: int | Mapping[str, int] | None = None,
              curves: Mapping[str, Mapping[str, Curve]] | None = None) -> FeatureTable:
     """Features of every run of a ``ReadResult``: one row per run, and each run's events.
 
-    ``curves`` (each run's curves by role, as ``role_curves`` gives them) saves building them again."""
+    ``classes`` is the number of classes of every run, or of each run by name (runs not named
+    are inferred from their accuracy). ``curves`` (each run's curves by role, as
+    ``role_curves`` gives them) saves building them again."""
     by_run = role_curves(result.scalars) if curves is None else curves
     rows, events, schedules, counts = [], {}, [], {}
     for run in result.runs:
-        measured = run_features(by_run.get(run, {}), classes=classes)
+        known = classes.get(run) if isinstance(classes, Mapping) else classes
+        measured = run_features(by_run.get(run, {}), classes=known)
         rows.append([measured.values[name] for name in FEATURES])
         schedules.append(measured.schedule)
         events[run] = measured.events

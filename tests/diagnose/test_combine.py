@@ -135,18 +135,18 @@ def test_nothing_judged_gives_no_labels_and_no_primary_label():
 
 
 def test_labels_are_sorted_by_confidence():
-    found = [rule("overfitting", 0.7), rule("lr_too_high", 0.95), rule("bad_init", 0.8), rule("underfitting", 0.55)]
+    found = [rule("overfitting", 0.7), rule("decay_too_early", 0.95), rule("bad_init", 0.8), rule("lr_too_high", 0.55)]
     d = combine(RUN, found, None, {})
-    assert d.labels == ("lr_too_high", "bad_init", "overfitting", "underfitting")
+    assert d.labels == ("decay_too_early", "bad_init", "overfitting", "lr_too_high")
     assert [v.confidence for v in d.verdicts] == sorted((v.confidence for v in d.verdicts), reverse=True)
     assert d.confidence == pytest.approx(0.95)
 
 
 def test_labels_with_a_model_are_sorted_by_combined_confidence():
-    found = [rule("overfitting", 0.9), rule("lr_too_high", 0.7), model("bad_init", 0.6)]
-    p = probabilities(overfitting=0.2, lr_too_high=0.9, bad_init=0.6)
+    found = [rule("overfitting", 0.9), rule("decay_too_early", 0.7), model("bad_init", 0.6)]
+    p = probabilities(overfitting=0.2, decay_too_early=0.9, bad_init=0.6)
     d = combine(RUN, found, p, {})
-    assert d.labels == ("lr_too_high", "bad_init", "overfitting")  # 0.8, 0.6, 0.55
+    assert d.labels == ("decay_too_early", "bad_init", "overfitting")  # 0.8, 0.6, 0.55
 
 
 def test_failures_and_every_diagnosis_are_kept():
@@ -156,3 +156,21 @@ def test_failures_and_every_diagnosis_are_kept():
     assert d.failures == (failure,)
     assert d.diagnoses == tuple(found)
     assert d.run == RUN
+
+
+def test_a_label_ranked_below_one_that_explains_it_is_not_given():
+    """An early decay explains a stalled (underfit-looking) loss; the reverse order explains nothing."""
+    d = combine(RUN, [rule("decay_too_early", 0.9), rule("underfitting", 0.7)], None, {})
+    assert d.labels == ("decay_too_early",)
+    assert d.explained == {"underfitting": "decay_too_early"}
+    assert {x.label for x in d.diagnoses} == {"decay_too_early", "underfitting"}  # still reported, not lost
+    d = combine(RUN, [rule("decay_too_early", 0.6), rule("underfitting", 0.9)], None, {})
+    assert d.labels == ("underfitting", "decay_too_early")
+    assert d.explained == {}
+
+
+def test_an_explained_label_is_not_explaining_others():
+    """lr_too_high explains underfitting, which explains nothing: a chain does not remove more."""
+    d = combine(RUN, [rule("overfitting", 0.95), rule("decay_too_early", 0.8), rule("underfitting", 0.7)], None, {})
+    assert d.labels == ("overfitting", "underfitting")
+    assert d.explained == {"decay_too_early": "overfitting"}
