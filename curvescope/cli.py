@@ -202,6 +202,9 @@ def eval_command(
     corpus: Annotated[Path, typer.Argument(help="A labelled corpus: labels.csv beside the runs.", show_default=False)],
     split: Annotated[str | None, typer.Option("--split", help="Only runs of this split (labels.csv's split column).")] = "test",
     model: Annotated[Path | None, typer.Option("--model", help="A model file; the shipped model by default.")] = None,
+    no_classes: Annotated[
+        bool, typer.Option("--no-classes", help="Ignore labels.csv's class counts, as for a user who does not pass --classes.")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
 ) -> None:
     """Per-label precision, recall and F1, macro-F1, the confusion matrix and healthy false alarms,
@@ -210,12 +213,13 @@ def eval_command(
     def work() -> None:
         from .diagnose import LearnedModel, shipped_model
 
+        labelled = evaluate.load(corpus, split=split, use_classes=not no_classes)
         learned, findings = LearnedModel.load(model) if model is not None else shipped_model()
         for item in findings:
             Console(stderr=True).print(f"warning: {item.message}", highlight=False, soft_wrap=True)
-        labelled = evaluate.load(corpus, split=split)
         results = evaluate.evaluate(labelled, learned)
-        typer.echo(evaluate.render(results, runs=len(labelled.truth), split=split))
+        typer.echo(evaluate.render(results, runs=len(labelled.truth), split=split)
+                   + ("\n\n(class counts ignored: chance levels only where a first accuracy shows them)" if no_classes else ""))
 
     _guarded(work, debug)
 

@@ -60,8 +60,11 @@ class Scores:
                 and self.healthy_false_alarms <= TARGETS["healthy_false_alarms"])
 
 
-def load(path: str | os.PathLike[str], *, split: str | None = None) -> LabelledRuns:
-    """Read a labelled corpus (only the runs of ``split`` when given) and measure every run."""
+def load(path: str | os.PathLike[str], *, split: str | None = None, use_classes: bool = True) -> LabelledRuns:
+    """Read a labelled corpus (only the runs of ``split`` when given) and measure every run.
+
+    ``use_classes=False`` ignores the manifest's class counts, as for a user who does not pass
+    ``--classes``: the chance level is then known only where a first accuracy shows it."""
     root = Path(path)
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
@@ -87,7 +90,7 @@ def load(path: str | os.PathLike[str], *, split: str | None = None) -> LabelledR
         raise SchemaError(f"{manifest_path}: {len(missing)} labelled runs were not found in {logs}: {', '.join(missing[:5])}.")
     curves = role_curves(reading.scalars)
     classes = None
-    if "classes" in manifest.columns:  # what a user would pass as --classes for their own runs
+    if use_classes and "classes" in manifest.columns:  # what a user would pass as --classes
         known = manifest[manifest["classes"] != ""].drop_duplicates("run")
         classes = {run: int(count) for run, count in zip(known["run"], known["classes"])}
     table = features(reading, classes=classes, curves=curves)

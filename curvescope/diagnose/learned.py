@@ -1,11 +1,13 @@
 """The learned classifier: calibrated probabilities for every label, from the feature vector.
 
 One gradient-boosted tree model per label (multi-label: a run may carry several), each
-calibrated by cross-validation (Platt scaling), trained with a fixed seed. It is stored in
-skops's format, which rebuilds objects without unpickling: loading accepts only the
-scikit-learn types this model is made of, and checks the scikit-learn version it was saved
-with. A model that cannot be trusted or loaded leaves curvescope with its rules alone and a
-finding that says why.
+calibrated by cross-validation (Platt scaling), trained with a fixed seed. The first loss over
+the chance level ln(C) tells a bad initialisation apart best, but only when the number of
+classes is known; so a second, class-blind model, trained without that feature, judges the
+runs whose chance level is unknown. Both are stored in skops's format, which rebuilds objects
+without unpickling: loading accepts only the scikit-learn types they are made of, checks that
+they predict and the scikit-learn version they were saved with. A model that cannot be
+trusted or loaded leaves curvescope with its rules alone and a finding that says why.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .labels import LABELS
 MODEL_FILE = "model.skops"
 FORMAT = 1
 MISSING = -1e6
+CHANCE_FEATURE = "initial_loss_vs_chance"
+"""Known only with the number of classes; runs without it go to the class-blind model."""
 TRUSTED_TYPES = (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -42,31 +46,40 @@ class ModelUnavailable(CurvescopeError):
 
 @dataclass(frozen=True)
 class LearnedModel:
-    """A fitted classifier and what it expects: feature names in order and label names."""
+    """A fitted classifier and what it expects: feature names in order and label names; optionally
+    a ``blind`` classifier (its features lack ``CHANCE_FEATURE``) for runs whose chance level is unknown."""
 
     estimator: object
     features: tuple[str, ...]
     labels: tuple[str, ...]
     sklearn_version: str
     trained_on: str
+    blind: tuple[object, tuple[str, ...]] | None = None
+    """(estimator, features) of the class-blind model."""
 
     def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:
         """Probability of each label for each run (rows of ``table``, which holds the feature columns)."""
         missing = [name for name in self.features if name not in table.columns]
         if missing:
             raise ModelUnavailable(f"the model needs features the table lacks: {', '.join(missing)}")
-        x = _matrix(table, self.features)
-        if not len(x):
-            return pd.DataFrame(columns=list(self.labels), index=table.index, dtype=np.float64)
+        probabilities = np.zeros((len(table), len(self.labels)))
+        blind = np.zeros(len(table), dtype=bool)
+        if self.blind is not None and CHANCE_FEATURE in table.columns:
+            blind = ~np.isfinite(table[CHANCE_FEATURE].to_numpy(dtype=np.float64))
+        parts = ((~blind, self.estimator, self.features), (blind, *(self.blind or (None, ()))))
         with threadpool_limits(1):  # a few hundred rows: threads only cost, and oversubscribe a busy machine
-            probabilities = np.column_stack([p[:, 1] for p in self.estimator.predict_proba(x)])
+            for rows, estimator, features in parts:
+                if rows.any():
+                    x = _matrix(table[rows], features)
+                    probabilities[rows] = np.column_stack([p[:, 1] for p in estimator.predict_proba(x)])
         return pd.DataFrame(probabilities, index=table.index, columns=list(self.labels))
 
     def save(self, path: str | Path) -> None:
         import skops.io
 
         stored = {"format": FORMAT, "estimator": self.estimator, "features": list(self.features),
-                  "labels": list(self.labels), "sklearn": self.sklearn_version, "trained_on": self.trained_on}
+                  "labels": list(self.labels), "sklearn": self.sklearn_version, "trained_on": self.trained_on,
+                  "blind": None if self.blind is None else {"estimator": self.blind[0], "features": list(self.blind[1])}}
         skops.io.dump(stored, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
     @classmethod
@@ -90,8 +103,10 @@ class LearnedModel:
         if not isinstance(stored, dict) or stored.get("format") != FORMAT:
             raise ModelUnavailable(f"{Path(path).name} is not a curvescope model of format {FORMAT}")
         try:
+            blind = stored.get("blind")
             model = cls(stored["estimator"], tuple(map(str, stored["features"])), tuple(map(str, stored["labels"])),
-                        str(stored["sklearn"]), str(stored.get("trained_on", "")))
+                        str(stored["sklearn"]), str(stored.get("trained_on", "")),
+                        None if blind is None else (blind["estimator"], tuple(map(str, blind["features"]))))
         except (KeyError, TypeError) as exc:
             raise ModelUnavailable(f"{Path(path).name} lacks a field of a curvescope model ({exc})") from exc
         _probe(model, Path(path).name)
@@ -106,23 +121,22 @@ class LearnedModel:
 
 def _probe(model: LearnedModel, name: str) -> None:
     """Predict one run of unmeasured features: a model that cannot is unusable, whatever its contents."""
-    probe = pd.DataFrame(np.full((1, len(model.features)), np.nan), columns=list(model.features))
+    probe = pd.DataFrame(np.full((2, len(model.features)), np.nan), columns=list(model.features))
+    if CHANCE_FEATURE in probe.columns:
+        probe.loc[0, CHANCE_FEATURE] = 1.0  # one run for each of the two models
     try:
         probabilities = model.predict_proba(probe)
     except Exception as exc:  # whatever a foreign estimator raises, it cannot serve
         raise ModelUnavailable(
             f"{name} does not predict on scikit-learn {sklearn.__version__} ({type(exc).__name__}: {exc})") from exc
-    if probabilities.shape != (1, len(model.labels)):
+    if probabilities.shape != (2, len(model.labels)):
         raise ModelUnavailable(f"{name} gives {probabilities.shape[1]} probabilities per run for {len(model.labels)} labels")
 
 
 def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0,
         trained_on: str = "") -> LearnedModel:
-    """Fit one calibrated model per label of ``truth`` (runs × labels, booleans) on ``table``'s features."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.multioutput import MultiOutputClassifier
-
+    """Fit one calibrated model per label of ``truth`` (runs × labels, booleans) on ``table``'s
+    features, and the class-blind model without ``CHANCE_FEATURE`` (when it is one of them)."""
     folds = 5
     for label in truth.columns:
         positives = int(truth[label].sum())
@@ -130,12 +144,23 @@ def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], 
             raise InvalidParameterError(
                 f"training needs at least {folds} runs with and {folds} without each label; {label!r} has "
                 f"{positives} of {len(truth)}. Label more runs.")
+    rows, y = table.loc[truth.index], truth.to_numpy(dtype=np.int64)
+    blind_features = tuple(name for name in features if name != CHANCE_FEATURE)
+    blind = (_fitted(rows, y, blind_features, seed, folds), blind_features) if blind_features != tuple(features) else None
+    return LearnedModel(_fitted(rows, y, tuple(features), seed, folds), tuple(features), tuple(truth.columns),
+                        sklearn.__version__, trained_on, blind)
+
+
+def _fitted(rows: pd.DataFrame, y: np.ndarray, features: tuple[str, ...], seed: int, folds: int):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.multioutput import MultiOutputClassifier
+
     trees = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.08, max_depth=3, l2_regularization=1.0,
                                            min_samples_leaf=10, random_state=seed)
     estimator = MultiOutputClassifier(CalibratedClassifierCV(trees, method="sigmoid", cv=folds, ensemble=False))
     with threadpool_limits(1):
-        estimator.fit(_matrix(table.loc[truth.index], features), truth.to_numpy(dtype=np.int64))
-    return LearnedModel(estimator, tuple(features), tuple(truth.columns), sklearn.__version__, trained_on)
+        return estimator.fit(_matrix(rows, features), y)
 
 
 def shipped_model_path() -> Path:
