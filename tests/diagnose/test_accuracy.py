@@ -1,0 +1,68 @@
+"""Accuracy, measured on the labelled corpus's held-out families (datasets and an architecture the
+model never saw): the issue's targets, and the shipped model being what the training command makes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from curvescope import evaluate
+from curvescope.cli import app
+from curvescope.diagnose import LABELS, LearnedModel
+from curvescope.diagnose.learned import shipped_model
+from tests.conftest import FIXTURES
+
+CORPUS = FIXTURES / "corpus"
+
+
+@pytest.fixture(scope="module")
+def held_out() -> evaluate.LabelledRuns:
+    return evaluate.load(CORPUS, split="test")
+
+
+@pytest.fixture(scope="module")
+def model() -> LearnedModel:
+    loaded, findings = shipped_model()
+    assert loaded is not None, findings
+    return loaded
+
+
+def _table(scores: evaluate.Scores) -> str:
+    return f"\n{scores.per_label.round(3)}\nhealthy false alarms {scores.healthy_false_alarms:.1%}"
+
+
+def test_the_combined_diagnosis_meets_the_targets_on_held_out_families(held_out, model):
+    scores = evaluate.evaluate(held_out, model)["combined"]
+    assert scores.macro_f1 >= evaluate.TARGETS["macro_f1"], _table(scores)
+    for label in LABELS:
+        assert scores.per_label.loc[label, "recall"] >= evaluate.TARGETS["recall"], f"{label}{_table(scores)}"
+    assert scores.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(scores)
+
+
+def test_the_combination_is_no_worse_than_either_side_alone(held_out, model):
+    results = evaluate.evaluate(held_out, model)
+    assert results["combined"].macro_f1 >= results["rules"].macro_f1
+    assert results["combined"].macro_f1 >= results["model"].macro_f1 - 0.01
+
+
+def test_without_class_counts_the_diagnosis_stays_close(model):
+    """Most users do not pass --classes: the class-blind model must keep the audit useful."""
+    blind = evaluate.evaluate(evaluate.load(CORPUS, split="test", use_classes=False), model)["combined"]
+    assert blind.macro_f1 >= 0.87, _table(blind)
+    assert blind.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(blind)
+    assert blind.per_label.loc["bad_init", "recall"] >= 0.6, _table(blind)
+
+
+def test_the_shipped_model_never_saw_the_held_out_split(model):
+    assert "split train" in model.trained_on
+
+
+def test_the_shipped_model_is_what_the_training_command_makes(held_out, model, tmp_path):
+    from typer.testing import CliRunner
+
+    out = tmp_path / "model.skops"
+    result = CliRunner().invoke(app, ["train", str(CORPUS), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    retrained, _ = LearnedModel.load(out)
+    np.testing.assert_allclose(retrained.predict_proba(held_out.table.frame).to_numpy(),
+                               model.predict_proba(held_out.table.frame).to_numpy(), rtol=0, atol=1e-9)
