@@ -31,10 +31,14 @@ class RunContext:
 
     def has(self, role: str) -> bool:
         """True when the run logged ``role`` (``validation``: a val loss or accuracy), NaN or not."""
+        return self.points(role) > 0
+
+    def points(self, role: str) -> int:
+        """How many points of ``role`` were logged, NaN or not (``validation``: the longer of val loss and accuracy)."""
         if role == "validation":
-            return self.has("val_loss") or self.has("val_acc")
+            return max(self.points("val_loss"), self.points("val_acc"))
         curve = self.curves.get(role)
-        return curve is not None and len(curve) > 0
+        return 0 if curve is None else len(curve)
 
     def last(self, role: str) -> tuple[int, float] | None:
         """The last finite point of a role's curve: (step, value)."""

@@ -12,7 +12,7 @@ from ..features.extract import FeatureTable
 from .combine import THRESHOLD, combine
 from .context import RunContext
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import FIX, MEANING, NEEDS, PROBLEMS
+from .labels import FIX, MEANING, MIN_POINTS, NEEDS, PROBLEMS
 from .learned import LearnedModel
 from .registry import Rule
 
@@ -74,15 +74,22 @@ def diagnose(runs: Sequence[RunContext], table: pd.DataFrame, rules: Sequence[Ru
 
 
 def _not_judged(context: RunContext) -> dict[str, str]:
-    """Labels the run lacks the curves for, with the reason."""
+    """Labels the run lacks the curves (or the points) for, with the reason."""
     reasons = {}
     for label in PROBLEMS:
         missing = [role for role in NEEDS[label] if not context.has(role)]
+        short = [role for role in NEEDS[label] if 0 < context.points(role) < MIN_POINTS[role]]
         if missing:
-            what = " and ".join("a validation curve" if r == "validation" else f"a {r.replace('_', ' ')} curve"
-                                for r in missing)
+            what = " and ".join(_curve_name(r) for r in missing)
             reasons[label] = f"{label} cannot be judged without {what}"
+        elif short:
+            what = " and ".join(f"{context.points(r)} points of {_curve_name(r)}" for r in short)
+            reasons[label] = f"{label} cannot be judged from {what} (at least {MIN_POINTS[short[0]]} are needed)"
     return reasons
+
+
+def _curve_name(role: str) -> str:
+    return "a validation curve" if role == "validation" else f"a {role.replace('_', ' ')} curve"
 
 
 def _model_diagnoses(context: RunContext, probabilities: Mapping[str, float], not_judged) -> list[Diagnosis]:

@@ -45,3 +45,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
     UNDERFITTING: ("train_loss",),
 }
 """What a label cannot be judged without: ``validation`` is a validation loss or accuracy."""
+
+MIN_POINTS: dict[str, int] = {"train_loss": 10, "validation": 3}
+"""Fewer logged points than this are too few to judge a curve's shape: the label is not judged."""

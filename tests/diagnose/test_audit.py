@@ -313,3 +313,12 @@ def test_classes_reach_the_first_loss_check():
     assert math.isnan(unknown["run"].features["initial_loss_vs_chance"]), "no accuracy, no classes: no chance level"
     assert given["run"].features["initial_loss_vs_chance"] == pytest.approx(10.0)  # planted: 10 x ln(10)
     assert given.settings["classes"] == 10
+
+
+def test_a_curve_too_short_to_have_a_shape_is_not_judged():
+    """Three logged losses (a run stopped after three epochs) say nothing about plateaus or explosions:
+    every label waits for at least ten points instead of guessing."""
+    frame = pd.DataFrame({"run": "short", "tag": "train/loss", "step": [1, 2, 3], "value": [2.3, 1.1, 0.9]})
+    run = curvescope.audit(frame)["short"]
+    assert run.labels == ()
+    assert all("3 points" in reason for reason in run.diagnosis.not_judged.values())
