@@ -321,4 +321,7 @@ def test_a_curve_too_short_to_have_a_shape_is_not_judged():
     frame = pd.DataFrame({"run": "short", "tag": "train/loss", "step": [1, 2, 3], "value": [2.3, 1.1, 0.9]})
     run = curvescope.audit(frame)["short"]
     assert run.labels == ()
-    assert all("3 points" in reason for reason in run.diagnosis.not_judged.values())
+    reasons = run.diagnosis.not_judged
+    assert set(reasons) == {"bad_init", "lr_too_high", "decay_too_early", "overfitting", "underfitting"}
+    assert "without a validation curve" in reasons["overfitting"]
+    assert all("3 points of a train loss curve" in reasons[label] for label in set(reasons) - {"overfitting"})
