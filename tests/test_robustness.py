@@ -96,7 +96,7 @@ def test_a_reader_that_crashes_costs_only_its_files(tmp_path, monkeypatch):
         def read(self, run_path, files):
             raise RuntimeError("decoder exploded")
 
-    shutil.copytree(FIXTURES / "demo" / "tensorboard" / "healthy", tmp_path / "good")
+    shutil.copytree(FIXTURES / "digits" / "tensorboard" / "healthy", tmp_path / "good")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "x.boom").write_text("")
     monkeypatch.setattr(read_module, "readers", lambda: (Crashing(), *curvescope.ingest.readers()))

@@ -14,7 +14,7 @@ from tests.conftest import FIXTURES
 
 def _generator():
     sys.path.insert(0, str(FIXTURES))
-    spec = importlib.util.spec_from_file_location("make_demo", FIXTURES / "make_demo.py")
+    spec = importlib.util.spec_from_file_location("make_digits", FIXTURES / "make_digits.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -22,8 +22,8 @@ def _generator():
 
 
 @pytest.fixture(scope="module")
-def demo():
-    result = curvescope.read(FIXTURES / "demo")
+def digits():
+    result = curvescope.read(FIXTURES / "digits")
     return result, features(result)
 
 
@@ -55,8 +55,8 @@ def test_non_finite_loss_is_located():
     assert event.start_step == 1 and measured.values["non_finite_fraction"] == pytest.approx(3 / 5)
 
 
-def test_measured_lr_drop_where_the_schedule_cut_the_rate(demo, make):
-    _, table = demo
+def test_measured_lr_drop_where_the_schedule_cut_the_rate(digits, make):
+    _, table = digits
     log = make.train(make.Recipe("decay_too_early", lr=0.05, decay_epoch=3))
     first_cut = next(step for step, lr in zip(log.step, log.lr) if lr < 0.05)
     [drop] = [e for e in table.events["lightning_logs/version_0"] if e.kind == "lr_drop"]
@@ -64,8 +64,8 @@ def test_measured_lr_drop_where_the_schedule_cut_the_rate(demo, make):
     assert table.frame.loc["lightning_logs/version_0", "schedule"] == "step"
 
 
-def test_best_validation_step_of_an_overfitting_run(demo, make):
-    _, table = demo
+def test_best_validation_step_of_an_overfitting_run(digits, make):
+    _, table = digits
     log = make.train(make.Recipe("overfitting", lr=0.5, hidden=512, train_size=100, epochs=200))
     best = int(np.argmin(log.val_loss))
     [event] = [e for e in table.events["keras/overfitting"] if e.kind == "best_step"]
@@ -76,15 +76,15 @@ def test_best_validation_step_of_an_overfitting_run(demo, make):
 
 
 def test_initial_loss_against_chance_with_ten_classes(make):
-    result = curvescope.read(FIXTURES / "demo" / "keras" / "bad_init")
+    result = curvescope.read(FIXTURES / "digits" / "keras" / "bad_init")
     measured = run_features(role_curves(result.scalars)["bad_init"], classes=10)
     log = make.train(make.Recipe("bad_init", lr=0.05, weight_scale=12.0))
     expected = float(np.float32(log.epoch_loss[0])) / math.log(10)
     assert measured.values["initial_loss_vs_chance"] == pytest.approx(expected)
 
 
-def test_spikes_and_plateaus_of_a_too_high_rate_not_of_a_healthy_run(demo):
-    result, table = demo
+def test_spikes_and_plateaus_of_a_too_high_rate_not_of_a_healthy_run(digits):
+    result, table = digits
     assert "spike" in kinds(table, "tensorboard/lr_too_high") and "spike" not in kinds(table, "tensorboard/healthy")
     loss = result.curve("tensorboard/lr_too_high", "train_loss")
     biggest = max((e for e in table.events["tensorboard/lr_too_high"] if e.kind == "spike"), key=lambda e: e.magnitude)
