@@ -114,6 +114,8 @@ def _worded_fix(label: str, context: RunContext) -> str:
         return f"stop at step {best.end_step:,} (the best validation step); " + FIX[label].split(", ", 1)[1]
     if label == "decay_too_early" and (drop := context.first("lr_drop")) is not None:
         return f"the learning rate dropped at step {drop.end_step:,}; {FIX[label]}"
+    if label == "decay_too_early" and (half := context.step_at(context.value("lr_half_position"))) is not None:
+        return f"the learning rate was below half its peak by step {half:,}; {FIX[label]}"
     if label == "lr_too_high" and (blow := context.first("explosion") or context.first("non_finite")) is not None:
         return f"the loss blew up from step {blow.start_step:,}; {FIX[label]}"
     return FIX[label]

@@ -81,7 +81,7 @@ def _kind(steps, values, change, peak, warmup, drops) -> str:
     if warmup and position > 0.15 and after[-1] < values[0]:
         return "one_cycle"
     tail = np.diff(np.log(after))
-    if drops and (np.abs(tail) < _FLAT).mean() > 0.7:
+    if drops and len(tail) and (np.abs(tail) < _FLAT).mean() > 0.7:
         intervals = np.diff([steps[peak]] + [d.end_step for d in drops])
         regular = len(drops) < 2 or np.std(intervals[1:]) <= 0.1 * np.mean(intervals[1:])
         return "step" if regular else "reduce_on_plateau"
