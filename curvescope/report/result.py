@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from .diagnose.diagnosis import RunDiagnosis
-from .features.events import Curve, Event
-from .findings import Finding
-from .read import ReadResult
+from ..diagnose.diagnosis import RunDiagnosis
+from ..features.events import Curve, Event
+from ..findings import Finding
+from ..read import ReadResult
 
 SCHEMA_VERSION = 1
 
