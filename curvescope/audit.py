@@ -55,7 +55,7 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
         RunReport(d.run, d, key_numbers(curves.get(d.run, {}), table.events[d.run]),
                   {k: float(v) for k, v in table.frame.loc[d.run].drop("schedule").items()},
                   table.events[d.run], tuple(by_run.get(d.run, ())), reading.formats.get(d.run, ()),
-                  dict(reading.hparams.get(d.run, {})))
+                  dict(reading.hparams.get(d.run, {})), dict(curves.get(d.run, {})))
         for d in diagnosed)
     settings = {"curvescope": __version__, "rules": [rule.code for rule in rules],
                 "parameters": {rule.code: rule.get_params() for rule in rules},

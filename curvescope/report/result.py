@@ -38,6 +38,8 @@ class RunReport:
     findings: tuple[Finding, ...]
     formats: tuple[str, ...] = ()
     hparams: dict[str, Any] = field(default_factory=dict)
+    curves: dict[str, Curve] = field(default_factory=dict, compare=False, repr=False)
+    """The run's curves by role (``train_loss``, ``val_loss``, ``train_acc``, ``val_acc``, ``lr``), as judged."""
 
     @property
     def labels(self) -> tuple[str, ...]:
