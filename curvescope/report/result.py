@@ -6,15 +6,18 @@ Plain data: a ``Report`` pickles, and ``to_dict`` gives the JSON-ready form (ver
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from ..diagnose.diagnosis import RunDiagnosis
+from ..diagnose.labels import LABELS
+from ..errors import InvalidParameterError
 from ..features.events import Curve, Event
 from ..findings import Finding
 from ..read import ReadResult
@@ -52,6 +55,11 @@ class RunReport:
     @property
     def confidence(self) -> float:
         return self.diagnosis.confidence
+
+    def label_confidences(self) -> dict[str, float]:
+        """Each given label and its confidence (``healthy`` has the run's)."""
+        by_verdict = {v.label: v.confidence for v in self.diagnosis.verdicts}
+        return {label: by_verdict.get(label, self.diagnosis.confidence) for label in self.labels}
 
     @property
     def fix(self) -> str | None:
@@ -99,6 +107,37 @@ class Report:
             if report.run == run:
                 return report
         raise KeyError(f"no run named {run!r}; runs: {', '.join(r.run for r in self.runs[:10])}")
+
+    def frame(self, run: str) -> pd.DataFrame:
+        """The tidy scalars of one run, as read."""
+        if self.reading is None:
+            raise KeyError(f"this report holds no scalars (it was rebuilt from JSON); run {run!r}")
+        return self.reading.run(run)
+
+    def filter(self, *, labels: Sequence[str] = (), min_confidence: float = 0.0) -> Report:
+        """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``."""
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise InvalidParameterError(f"The 'labels' parameter must name labels among {', '.join(LABELS)}. "
+                                        f"Got {', '.join(unknown)} instead.")
+        if not 0.0 <= min_confidence <= 1.0:
+            raise InvalidParameterError(f"The 'min_confidence' parameter must be in [0, 1]. Got {min_confidence!r} instead.")
+        kept = tuple(run for run in self.runs
+                     if any((not labels or label in labels) and confidence >= min_confidence
+                            for label, confidence in run.label_confidences().items()))
+        return replace(self, runs=kept)
+
+    def exit_code(self, fail_on: Sequence[str] = ()) -> int:
+        """1 when a run carries one of the ``fail_on`` labels, else 0 (for CI gates)."""
+        unknown = sorted(set(fail_on) - set(LABELS))
+        if unknown:
+            raise InvalidParameterError(f"The 'fail_on' parameter must name labels among {', '.join(LABELS)}. "
+                                        f"Got {', '.join(unknown)} instead.")
+        return int(bool(fail_on) and any(label in fail_on for run in self.runs for label in run.labels))
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """``to_dict`` as JSON text: sorted keys, no NaN (missing numbers are null)."""
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
 
     def counts(self) -> dict[str, int]:
         """How many runs carry each label (a run with two labels counts for both)."""
