@@ -1,0 +1,123 @@
+"""``curvescope audit``: every run below one or more paths, diagnosed, in the format asked for."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..audit import audit
+from ..diagnose import LABELS
+from ..errors import InvalidParameterError
+from ..report import render
+from ..report.as_table import renderable
+from .common import DEBUG_HELP, app, guarded, parse_roles, stdout
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+_EXAMPLES = """Examples:
+
+  curvescope audit fixtures/demo
+
+  curvescope audit runs/ --format html --output audit.html
+
+  curvescope audit runs/a runs/b --label overfitting --min-confidence 0.8
+
+  curvescope audit runs/ --fail-on lr_too_high,bad_init --quiet     (exit 1 when one is found: a CI gate)
+
+  curvescope audit runs/ --select CS2 --select CS401 --classes 10 --jobs 2
+
+Exit codes: 0 done (nothing matched --fail-on), 1 a --fail-on label was found, 2 bad input or usage."""
+
+
+@app.command("audit", epilog=_EXAMPLES)
+def audit_command(
+    paths: Annotated[list[Path], typer.Argument(help="Log directories (or log files).", show_default=False)],
+    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="How to write the report.")] = ReportFormat.TABLE,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    label: Annotated[list[str] | None, typer.Option("--label", help="Show only runs with this label (repeatable).")] = None,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", help="Show only labels given with this confidence or more.")
+    ] = 0.0,
+    select: Annotated[list[str] | None, typer.Option("--select", help="Only rules whose code starts so (repeatable).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip rules whose code starts so (repeatable).")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
+    classes: Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Measure runs in this many processes (-1: one per core).")
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="Exit 1 when a run carries one of these labels (comma-separated).")
+    ] = None,
+    no_model: Annotated[bool, typer.Option("--no-model", help="Diagnose with the rules alone.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line on stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
+) -> None:
+    """Diagnose every run below PATH...: labels with confidence, evidence and the fix."""
+    outcome = {"code": 0}
+
+    def work() -> None:
+        gate = _labels("--fail-on", fail_on.split(",") if fail_on else [])
+        shown = _labels("--label", label or [])
+        with _progress(quiet) as tell:
+            report = audit(paths[0] if len(paths) == 1 else paths, roles=parse_roles(role or []),
+                           select=_codes(select), ignore=_codes(ignore), classes=classes, model=not no_model,
+                           jobs=jobs, progress=tell)
+        confident = report.filter(min_confidence=min_confidence)
+        outcome["code"] = confident.exit_code(gate)
+        view = confident.filter(labels=shown) if shown else confident
+        if output is not None:
+            output.write_text(render(view, output_format), encoding="utf-8")
+            if not quiet:
+                Console(stderr=True).print(f"{len(view)} runs written to {output}", highlight=False)
+        elif output_format is ReportFormat.TABLE:
+            stdout().print(renderable(view))
+        else:
+            typer.echo(render(view, output_format), nl=False)
+
+    guarded(work, debug)
+    raise typer.Exit(outcome["code"])
+
+
+def _labels(option: str, names: list[str]) -> list[str]:
+    names = [name.strip() for name in names if name.strip()]
+    unknown = [name for name in names if name not in LABELS]
+    if unknown:
+        raise InvalidParameterError(f"{option} takes labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead.")
+    return names
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    """Rule codes from repeated or comma-separated options."""
+    return None if not values else [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+@contextmanager
+def _progress(quiet: bool):
+    """A progress bar on stderr, only on a terminal and without --quiet; yields the audit's callback."""
+    err = Console(stderr=True)
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def tell(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield tell

@@ -1,0 +1,91 @@
+"""What every command shares: the Typer app, error handling, consoles and option parsing."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import CurvescopeError, InvalidParameterError
+from ..findings import Finding, Severity
+from ..version import __version__
+
+app = typer.Typer(
+    name="curvescope",
+    help="Audit machine-learning training runs: read every log, find what went wrong, say how to fix it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "red"}
+DEBUG_HELP = "Show the full traceback of an unexpected error."
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"curvescope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Audit machine-learning training runs."""
+
+
+def stdout() -> Console:
+    """The terminal's width on a terminal; wide enough not to fold run names into a file or pipe."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
+
+
+def guarded(work: Callable[[], None], debug: bool) -> None:
+    """Run a command: a CurvescopeError is one line and exit 2; anything else one line unless --debug."""
+    err = Console(stderr=True)
+    try:
+        work()
+    except CurvescopeError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            err.print(f"[red]error:[/] unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.",
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def parse_roles(pairs: list[str]) -> dict[str, str]:
+    roles = {}
+    for pair in pairs:
+        role, sep, tag = pair.partition("=")
+        if not sep or not role or not tag:
+            raise InvalidParameterError(f"--role takes ROLE=TAG, like --role val_loss=eval/my_loss. Got {pair!r} instead.")
+        roles[role.strip()] = tag.strip()
+    return roles
+
+
+def print_findings(findings: tuple[Finding, ...] | list[Finding], console: Console) -> None:
+    """One line per finding: severity, code, where, what."""
+    for item in findings:
+        style = SEVERITY_STYLE[item.severity]
+        where = item.source or item.run or ""
+        console.print(f"[{style}]{item.severity:<7}[/] {item.code} {text(where)}: {text(item.message)}",
+                      highlight=False, soft_wrap=True)
+
+
+def text(value: str) -> str:
+    """Escape rich markup in names from the user's files."""
+    return escape(str(value))

@@ -1,0 +1,49 @@
+"""The terminal report: one row per run, counts per label, the reading findings."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ..findings import Severity
+from .result import Report
+
+LABEL_STYLE = {"healthy": "green", "bad_init": "magenta", "lr_too_high": "red", "decay_too_early": "yellow",
+               "overfitting": "bright_red", "underfitting": "blue"}
+SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "red"}
+
+
+def renderable(report: Report) -> Group:
+    """The report as rich renderables: the runs' table, the findings, the counts."""
+    table = Table(header_style="bold")
+    for column, justify in (("run", "left"), ("labels", "left"), ("best val step", "right"),
+                            ("final train / val loss", "right"), ("fix", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for run in report:
+        labels = Text(", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items())
+                      or "not judged", style=LABEL_STYLE.get(run.primary_label or "", "yellow"))
+        n = run.numbers
+        losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
+        best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"
+        fix = run.fix or ("; ".join(run.diagnosis.not_judged.values()) if not run.labels else "")
+        table.add_row(Text(run.run), labels, best, losses, Text(fix))
+    lines = [table]
+    for item in report.findings:
+        where = item.source or item.run or ""
+        lines.append(Text.from_markup(f"[{SEVERITY_STYLE[item.severity]}]{item.severity:<7}[/] {item.code} "
+                                      f"{escape(where)}: {escape(item.message)}"))
+    counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
+    judged = sum(1 for run in report if not run.labels)
+    lines.append(Text(f"{len(report)} runs: {counts or 'none'}" + (f"; {judged} not judged" if judged else "")))
+    return Group(*lines)
+
+
+def render(report: Report, *, width: int = 160) -> str:
+    """The terminal report as plain text (no colours), for a file."""
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, highlight=False).print(renderable(report))
+    return out.getvalue()
