@@ -29,13 +29,11 @@ def render(report: Report) -> str:
 
 def _cells(run: RunReport) -> list[str | float | int]:
     top = run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None
-    text = {"run": run.run, "labels": SEPARATOR.join(run.labels), "primary_label": run.primary_label,
-            "driver": top.driver if top else None, "fix": run.fix, "codes": SEPARATOR.join(_codes(run)),
-            "not_judged": SEPARATOR.join(run.diagnosis.not_judged)}
-    numbers = {"confidence": round(run.confidence, 4), **{name: run.numbers.get(name) for name in NUMBERS},
-               "findings": len(run.findings)}
-    cells = {**{name: _text(value) for name, value in text.items()}, **numbers}
-    return ["" if cells[name] is None else cells[name] for name in COLUMNS]
+    row = {"run": _text(run.run), "labels": _text(SEPARATOR.join(run.labels)), "primary_label": _text(run.primary_label),
+           "confidence": round(run.confidence, 4), "driver": _text(top.driver if top else None), "fix": _text(run.fix),
+           **{name: run.numbers.get(name) for name in NUMBERS}, "codes": _text(SEPARATOR.join(_codes(run))),
+           "not_judged": _text(SEPARATOR.join(run.diagnosis.not_judged)), "findings": len(run.findings)}
+    return ["" if row[name] is None else row[name] for name in COLUMNS]
 
 
 def _codes(run: RunReport) -> list[str]:
