@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -138,6 +140,15 @@ class Report:
     def to_json(self, *, indent: int | None = 2) -> str:
         """``to_dict`` as JSON text: sorted keys, no NaN (missing numbers are null)."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The self-contained HTML report (curves, evidence, fixes); also written to ``path`` when given."""
+        from .as_html import render
+
+        page = render(self)
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
 
     def counts(self) -> dict[str, int]:
         """How many runs carry each label (a run with two labels counts for both)."""
