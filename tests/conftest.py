@@ -38,3 +38,25 @@ def wild_csv_dir() -> Path:
     if not WILD_CSV.is_dir():
         pytest.fail(f"{WILD_CSV} is missing: the shared real-world logs must sit beside the checkout")
     return WILD_CSV
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/ from the current output (review the diff before committing).")
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with ``tests/golden/<name>`` exactly; ``--update-golden`` rewrites the file instead."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if update:
+            path.write_text(text, encoding="utf-8")
+            return
+        if not path.is_file():
+            pytest.fail(f"{path.name} is missing: run pytest --update-golden and review it")
+        assert text == path.read_text(encoding="utf-8"), f"{path.name} differs: rerun with --update-golden if intended"
+
+    return check
