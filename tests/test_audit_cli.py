@@ -118,3 +118,16 @@ def test_help_shows_examples_and_exit_codes():
     done = run("--help")
     assert done.returncode == 0
     assert "curvescope audit fixtures/demo" in done.stdout and "Exit codes" in done.stdout
+
+
+def test_every_command_has_help_with_an_example():
+    from typer.testing import CliRunner
+
+    from curvescope.cli import app
+
+    commands = [command.name for command in app.registered_commands]
+    assert {"audit", "read", "rules", "explain", "eval", "train"} <= set(commands)
+    for name in commands:
+        result = CliRunner().invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Example" in result.output, f"{name} --help shows no example"

@@ -13,7 +13,7 @@ from ..findings import KINDS
 from .common import app, guarded, stdout
 
 
-@app.command("rules")
+@app.command("rules", epilog="Examples:\n\n  curvescope rules\n\n  curvescope explain CS401")
 def rules_command() -> None:
     """List every rule: code, name, label, lifecycle and what it detects."""
     table = Table(header_style="bold")
