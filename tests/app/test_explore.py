@@ -1,0 +1,340 @@
+"""curvescope.explore: what the app draws and filters, checked without Streamlit."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import curvescope
+from curvescope import explore
+from curvescope.features.events import Curve
+from tests.conftest import FIXTURES
+
+DEMO = FIXTURES / "demo"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return curvescope.audit(DEMO)
+
+
+# --- the log directory -------------------------------------------------------------------------------
+
+
+def test_fingerprint_changes_with_names_sizes_and_times_only(tmp_path):
+    (tmp_path / "a").mkdir()
+    log = tmp_path / "a" / "metrics.csv"
+    log.write_text("step,loss\n0,1\n")
+    first = explore.fingerprint(tmp_path)
+    assert explore.fingerprint(tmp_path) == first
+    log.write_text("step,loss\n0,1\n1,0.5\n")
+    grown = explore.fingerprint(tmp_path)
+    assert grown != first
+    os.utime(log, ns=(0, 10**18))
+    touched = explore.fingerprint(tmp_path)
+    assert touched != grown
+    log.rename(tmp_path / "a" / "other.csv")
+    assert explore.fingerprint(tmp_path) != touched
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "new.csv").write_text("x")
+    assert explore.fingerprint(tmp_path) != touched
+
+
+def test_fingerprint_survives_a_symlink_loop_and_a_missing_path(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "log.csv").write_text("step,loss\n")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    assert len(explore.fingerprint(tmp_path)) == 32
+    assert explore.fingerprint(tmp_path / "missing") != explore.fingerprint(tmp_path)
+
+
+def test_fingerprint_of_a_file_is_its_own(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("step,loss\n")
+    before = explore.fingerprint(log)
+    log.write_text("step,loss\n0,1\n")
+    assert explore.fingerprint(log) != before
+
+
+def test_confine_keeps_paths_below_the_root(tmp_path):
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    root = tmp_path / "runs"
+    assert explore.confine(root, "") == root.resolve()
+    assert explore.confine(root, "  ") == root.resolve()
+    assert explore.confine(root, "a") == (root / "a").resolve()
+    assert explore.confine(root, str(root / "a")) == (root / "a").resolve()
+    assert explore.confine(root, "a/../a") == (root / "a").resolve()
+
+
+@pytest.mark.parametrize("typed", ["..", "../..", "a/../../", "/", "/etc", "escape", "escape/x"])
+def test_confine_refuses_paths_outside_the_root_naming_them(tmp_path, typed):
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "runs" / "escape").symlink_to(tmp_path / "secret", target_is_directory=True)
+    with pytest.raises(curvescope.InvalidParameterError) as caught:
+        explore.confine(tmp_path / "runs", typed)
+    assert str(caught.value).startswith(f"{typed}: outside the directory the app was started with (runs/)")
+    assert isinstance(caught.value, curvescope.CurvescopeError)
+
+
+def test_confine_refuses_a_path_that_cannot_be_one(tmp_path):
+    with pytest.raises(curvescope.InvalidParameterError, match="not a usable path"):
+        explore.confine(tmp_path, "a\0b")
+
+
+# --- choosing runs -----------------------------------------------------------------------------------
+
+
+def test_filters_choose_runs_by_label_confidence_and_name(report):
+    label = report.runs[0].primary_label
+    by_label = explore.Filters(labels=(label,)).apply(report)
+    assert [run.run for run in by_label] == [run.run for run in report if label in run.labels]
+    assert len(explore.Filters(min_confidence=1.0).apply(report)) == len(report.filter(min_confidence=1.0))
+    name = report.runs[1].run
+    assert [run.run for run in explore.Filters(name=name.upper()).apply(report)] == [name]
+    assert [run.run for run in explore.Filters(name="keras/").apply(report)] == [r.run for r in report if "keras/" in r.run]
+    assert explore.Filters().apply(report) is report
+
+
+def test_filters_keep_unjudged_runs_unless_a_label_is_asked_for(report):
+    unjudged = replace(report.runs[0], diagnosis=replace(report.runs[0].diagnosis, labels=(), verdicts=()))
+    mixed = replace(report, runs=(unjudged, *report.runs[1:]))
+    assert unjudged in explore.Filters().apply(mixed).runs
+    assert unjudged in explore.Filters(name=unjudged.run).apply(mixed).runs
+    assert unjudged not in explore.Filters(min_confidence=0.1).apply(mixed).runs
+    assert explore.label_text(unjudged) == explore.NOT_JUDGED
+    assert explore.overview_frame(mixed)["labels"].iloc[0] == [explore.NOT_JUDGED]
+    assert explore.label_counts(mixed).set_index("label")["runs"][explore.NOT_JUDGED] == 1
+
+
+def test_filters_round_trip_through_the_url():
+    filters = explore.Filters(labels=("overfitting", "bad_init"), min_confidence=0.85, name="keras")
+    query = filters.to_query()
+    assert query == {"label": ["overfitting", "bad_init"], "min_confidence": "0.85", "q": "keras"}
+    assert explore.Filters.from_query(query) == (filters, [])
+    assert explore.Filters().to_query() == {}
+    assert explore.Filters.from_query({"label": "healthy"})[0].labels == ("healthy",)
+
+
+def test_filters_from_a_bad_url_say_what_was_ignored():
+    filters, problems = explore.Filters.from_query({"label": ["healthy", "nonsense"], "min_confidence": "lots"})
+    assert filters == explore.Filters(labels=("healthy",))
+    assert problems[0].startswith("label=nonsense: not a label")
+    assert problems[1] == "min_confidence=lots: not a number between 0 and 1; ignored."
+    _, problems = explore.Filters.from_query({"min_confidence": "1.5"})
+    assert problems == ["min_confidence=1.5: not a number between 0 and 1; ignored."]
+
+
+def test_filters_refuse_bad_values():
+    with pytest.raises(curvescope.InvalidParameterError, match="'labels'"):
+        explore.Filters(labels=("nonsense",))
+    with pytest.raises(curvescope.InvalidParameterError, match="'min_confidence'"):
+        explore.Filters(min_confidence=2.0)
+
+
+def test_overview_frame_adds_label_text_to_the_report_frame(report):
+    frame = explore.overview_frame(report)
+    assert list(frame["run"]) == [run.run for run in report]
+    for row, run in zip(frame.itertuples(), report):
+        assert row.labels == list(run.labels)
+        assert row.label_text == ", ".join(f"{label} {c:.0%}" for label, c in run.label_confidences().items())
+    healthy = [run for run in report if not run.diagnosis.verdicts]
+    assert frame.set_index("run").loc[[run.run for run in healthy], "driver"].isna().all()
+    counts = explore.label_counts(report)
+    assert dict(zip(counts["label"], counts["runs"])) == report.counts()
+
+
+def test_only_keeps_the_named_runs_in_order(report):
+    names = [report.runs[2].run, report.runs[0].run, "missing"]
+    assert [run.run for run in explore.only(report, names)] == names[:2]
+
+
+# --- one run's curves and evidence -------------------------------------------------------------------
+
+
+def test_curve_frame_smooths_like_tensorboard_and_keeps_the_raw_points(report):
+    run = report["keras/wine-mlp-tanh-sgd"]
+    frame = explore.curve_frame(run, 0.8)
+    train = frame[frame["role"] == "train_loss"]
+    curve = run.curves["train_loss"]
+    assert train["step"].tolist() == curve.steps.tolist()
+    assert np.array_equal(train["value"].to_numpy(), curve.values)
+    assert np.allclose(train["smoothed"].to_numpy(), curvescope.smooth(curve.values, 0.8))
+    assert set(frame["panel"]) == {panel for panel in explore.panels(run)}
+    lr = frame[frame["role"] == "lr"]
+    assert np.array_equal(lr["smoothed"].to_numpy(), lr["value"].to_numpy())
+    assert (train["series"] == f"train: {curve.tag}").all()
+
+
+def test_curve_frame_leaves_out_what_cannot_be_drawn(report):
+    run = report["keras/wine-mlp-tanh-sgd"]
+    values = run.curves["train_loss"].values.copy()
+    values[3], values[5], values[7] = np.nan, np.inf, -1.0
+    broken = replace(run, curves={"train_loss": Curve(run.curves["train_loss"].steps, values, "train_loss", "loss")})
+    frame = explore.curve_frame(broken, 0.0)
+    assert len(frame) == len(values) - 2
+    logged = explore.curve_frame(broken, 0.0, log=True)
+    assert len(logged) == len(values) - 3 and (logged["value"] > 0).all()
+
+
+def test_curve_frame_thins_long_curves_keeping_extremes():
+    steps = np.arange(100_000)
+    values = np.exp(-steps / 20_000) + 0.01 * np.sin(steps)
+    values[54_321] = 50.0
+    run = replace(curvescope.audit(DEMO / "keras" / "wine-mlp-tanh-sgd").runs[0],
+                  curves={"train_loss": Curve(steps, values, "train_loss", "loss")})
+    frame = explore.curve_frame(run, 0.6, max_points=1000)
+    assert len(frame) <= 1000
+    assert 54_321 in set(frame["step"]) and frame["value"].max() == 50.0
+    assert frame["step"].is_monotonic_increasing
+
+
+def test_curve_frame_refuses_a_bad_smoothing_weight(report):
+    with pytest.raises(curvescope.InvalidParameterError, match="'smoothing'"):
+        explore.curve_frame(report.runs[0], 1.0)
+
+
+def test_event_frame_draws_every_located_event(report):
+    for run in report:
+        marks = explore.event_frame(run, 0.6)
+        assert set(marks.columns) == set(explore.EVENT_COLUMNS)
+        drawable = {e.kind for e in run.events if e.kind != "gap" or "train_loss" in run.curves}
+        assert drawable <= set(marks["kind"]), run.run
+        for event in run.events:
+            if event.kind == "plateau":
+                span = marks[(marks["kind"] == "plateau") & (marks["x"] == event.start_step)]
+                assert span["x2"].tolist() == [event.end_step] and span["mark"].tolist() == ["span"]
+            if event.kind == "best_step":
+                rule = marks[(marks["kind"] == "best_step") & (marks["mark"] == "rule")]
+                assert rule["x"].tolist() == [event.end_step] and rule["panel"].isna().all()
+            if event.kind == "lr_drop" and not event.inferred:
+                assert event.end_step in set(marks.loc[marks["kind"] == "lr_drop", "x"])
+        placed = marks[marks["mark"].isin(["point", "segment", "level"])]
+        assert np.isfinite(placed["y"]).all()
+
+
+def test_event_frame_puts_the_explosion_on_the_drawn_trend(report):
+    run = next(r for r in report if any(e.kind == "explosion" for e in r.events))
+    event = next(e for e in run.events if e.kind == "explosion")
+    marks = explore.event_frame(run, 0.3)
+    curve = explore.curve_frame(run, 0.3)
+    trend = curve[curve["role"] == event.role].set_index("step")["smoothed"]
+    points = marks[marks["kind"] == "explosion"].set_index("x")["y"]
+    assert points[event.end_step] == pytest.approx(trend[event.end_step])
+
+
+def test_event_frame_on_a_log_axis_drops_marks_it_cannot_place(report):
+    run = report["keras/digits-mlp-tanh-sgd"]
+    run = replace(run, events=(*run.events, replace(run.events[0], kind="spike", start_step=1, end_step=1)))
+    values = run.curves["train_loss"].values.copy()
+    values[1] = -5.0
+    negative = replace(run, curves={**run.curves, "train_loss": replace(run.curves["train_loss"], values=values)})
+    linear, logged = explore.event_frame(negative, 0.0), explore.event_frame(negative, 0.0, log=True)
+    assert 1 in set(linear.loc[linear["kind"] == "spike", "x"])
+    assert 1 not in set(logged.loc[logged["kind"] == "spike", "x"])
+
+
+def test_overlay_frame_lines_runs_up_by_step(report):
+    names = [run.run for run in report.runs[:3]]
+    frame = explore.overlay_frame(report, names, "val_loss", 0.6)
+    assert list(dict.fromkeys(frame["run"])) == [n for n in names if "val_loss" in report[n].curves]
+    for name in names:
+        curve = report[name].curves["val_loss"]
+        assert frame.loc[frame["run"] == name, "step"].tolist() == curve.steps.tolist()
+    assert explore.roles_of(report, names)[0] == "train_loss"
+    assert explore.overlay_frame(report, names, "lr").empty or set(frame.columns) == {"run", "tag", "step", "value", "smoothed"}
+    with pytest.raises(curvescope.InvalidParameterError, match="'role'"):
+        explore.overlay_frame(report, names, "loss")
+
+
+# --- sweeps ------------------------------------------------------------------------------------------
+
+
+def test_sweep_table_flattens_hparams_and_reads_validation_metrics(report):
+    lightning = report["lightning_logs/classification-mlp-tanh-adam"]
+    nested = replace(lightning, hparams={"optim": {"lr": 0.1, "betas": [0.9, 0.99]}, "flag": True, "note": None})
+    table = explore.sweep_table(replace(report, runs=(lightning, nested)))
+    assert table.loc[0, "hp.lr"] == lightning.hparams["lr"] and table.loc[0, "hp.optimizer"] == "Adam"
+    assert table.loc[1, "hp.optim.lr"] == 0.1 and table.loc[1, "hp.optim.betas"] == "[0.9, 0.99]"
+    assert table.loc[1, "hp.flag"] == "True"
+    assert table["hp.lr"].dtype == "float64" and table["hp.optimizer"].dtype == object
+    assert table.loc[0, "best_val_loss"] == lightning.numbers["best_val_loss"]
+    assert table.loc[0, "final_val_loss"] == lightning.numbers["final_val_loss"]
+    assert table.loc[0, "best_val_acc"] == lightning.curves["val_acc"].finite().values.max()
+    assert table.loc[0, "primary_label"] == lightning.primary_label
+
+
+def _sweep(lrs, losses, labels=None) -> pd.DataFrame:
+    n = len(lrs)
+    return pd.DataFrame({"run": [f"r{i}" for i in range(n)], "primary_label": labels or ["healthy"] * n,
+                         "label_text": [""] * n, "confidence": [0.9] * n, "best_val_loss": losses,
+                         "final_val_loss": losses, "best_val_acc": [math.nan] * n, "final_val_acc": [math.nan] * n,
+                         "hp.lr": lrs, "hp.optimizer": ["Adam", "SGD"] * (n // 2) + ["Adam"] * (n % 2)})
+
+
+def test_sweep_axes_and_metrics_list_what_varies():
+    table = _sweep([1e-4, 1e-3, 1e-2], [0.5, 0.3, 0.4])
+    table["hp.seed"] = 7.0
+    assert explore.sweep_axes(table) == ["hp.lr", "hp.optimizer"]
+    assert explore.sweep_metrics(table) == ["best_val_loss", "final_val_loss"]
+
+
+@pytest.mark.parametrize(("name", "values", "scale"), [
+    ("hp.lr", [1e-4, 1e-3, 1e-2], "log"),
+    ("hp.optim.learning_rate", [0.1, 0.2], "log"),
+    ("hp.weight_decay", [0.0, 1e-4, 1e-2], "symlog"),
+    ("hp.batch_size", [16, 32, 64], "linear"),
+    ("hp.dropout", [-0.1, 0.5], "linear"),
+    ("hp.steps", [10, 100_000], "log"),
+    ("hp.optimizer", ["Adam", "SGD"], "nominal"),
+    ("", [1e-3, 1.0, 1e4], "log"),
+    ("", [0.3, 0.5], "linear"),
+])
+def test_hparam_scale_puts_rates_and_decays_on_log_axes(name, values, scale):
+    axis = explore.hparam_scale(name, values)
+    assert axis.scale == scale
+    if scale == "symlog":
+        assert axis.constant == 1e-4
+
+
+@pytest.mark.parametrize(("losses", "edge"), [([0.2, 0.3, 0.4], "low"), ([0.4, 0.3, 0.2], "high"), ([0.4, 0.2, 0.3], None)])
+def test_sweep_best_says_whether_the_best_run_sits_at_an_edge(losses, edge):
+    best = explore.sweep_best(_sweep([1e-4, 1e-3, 1e-2], losses), "hp.lr", "best_val_loss")
+    assert best.edge == edge and best.value == 0.2 and best.values == 3
+    text = best.describe()
+    assert text.startswith(f"Best run by best validation loss: {best.run} (0.2), with lr = ")
+    assert ("try smaller values of lr" in text) == (edge == "low")
+    assert ("try larger values of lr" in text) == (edge == "high")
+    assert ("inside the range" in text) == (edge is None)
+
+
+def test_sweep_best_makes_no_edge_claim_for_two_values_or_words():
+    assert explore.sweep_best(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr", "best_val_loss").edge is None
+    worded = explore.sweep_best(_sweep([1e-4, 1e-3, 1e-2], [0.4, 0.2, 0.3]), "hp.optimizer", "best_val_loss")
+    assert worded.setting == "SGD" and worded.low is None and worded.describe().endswith("with optimizer = SGD.")
+    accuracy = _sweep([1e-4, 1e-3, 1e-2], [0.4, 0.2, 0.3]).assign(best_val_acc=[0.9, 0.8, 0.95])
+    assert explore.sweep_best(accuracy, "hp.lr", "best_val_acc").run == "r2"
+    with pytest.raises(curvescope.InvalidParameterError):
+        explore.sweep_best(accuracy, "hp.lr", "accuracy")
+    with pytest.raises(curvescope.InvalidParameterError):
+        explore.sweep_best(accuracy, "hp.nothing", "best_val_loss")
+    assert explore.sweep_best(accuracy.assign(best_val_loss=math.nan), "hp.lr", "best_val_loss") is None
+
+
+def test_sweep_profile_gives_the_median_where_runs_share_a_value():
+    table = _sweep([1e-3, 1e-3, 1e-3, 1e-2, 1e-2], [0.5, 0.1, 0.3, 0.9, 0.7])
+    profile = explore.sweep_profile(table, "hp.lr", "best_val_loss")
+    assert profile.to_dict("list") == {"value": [1e-3, 1e-2], "median": [0.3, 0.8], "best": [0.1, 0.7], "runs": [3, 2]}
+    assert explore.sweep_profile(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr", "best_val_loss") is None
+
+
+def test_sweep_table_treats_float_noise_as_one_setting(report):
+    a, b = report.runs[:2]
+    table = explore.sweep_table(replace(report, runs=(replace(a, hparams={"lr": 0.0003}),
+                                                      replace(b, hparams={"lr": 0.1 * 0.003}))))
+    assert table["hp.lr"].nunique() == 1
