@@ -5,7 +5,7 @@ holds, ``rules`` and ``explain`` document the rules, ``eval`` and ``train`` meas
 learned model on a labelled corpus. Every command calls the library; none holds logic of its own.
 """
 
-from . import audit_command, corpus_command, read_command, rules_command  # noqa: E402,F401  (they register commands)
+from . import app_command, audit_command, corpus_command, read_command, rules_command  # noqa: E402,F401  (they register commands)
 from .common import app
 
 __all__ = ["app"]
