@@ -1,0 +1,82 @@
+"""Run: one run's curves with the evidence drawn on them, its diagnosis, reading findings and hyperparameters."""
+
+from __future__ import annotations
+
+import components as ui
+import streamlit as st
+
+from curvescope import explore
+from curvescope.diagnose.labels import MEANING
+from curvescope.report import NUMBERS
+
+data = ui.loaded()
+report, view = data.report, data.view
+
+st.title("Run")
+known = {run.run for run in report.runs}
+names = [run.run for run in view.runs]
+current = st.session_state.get(ui.RUN)
+if current is not None and current not in known:
+    st.warning(f"No run named {ui.md(current)} in {ui.md(ui.where(data))}.")
+    current = None
+if current is not None and current not in names:
+    names.insert(0, current)  # a linked run stays in reach whatever the filters
+if not names:
+    st.info("No run matches the filters in the sidebar.")
+    st.stop()
+if st.session_state.get(ui.RUN_WIDGET) not in names:
+    st.session_state[ui.RUN_WIDGET] = current if current is not None else names[0]
+name = st.selectbox("Run", names, key=ui.RUN_WIDGET, help="The runs that pass the filters in the sidebar.")
+st.session_state[ui.RUN] = name
+ui.publish(ui.Q_RUN, name)
+run = report[name]
+
+st.markdown(ui.run_badges(run))
+for column, key in zip(st.columns(len(NUMBERS)), NUMBERS):
+    column.metric(key.replace("_", " "), ui.number(run.numbers.get(key)))
+
+st.subheader("Curves")
+left, right = st.columns([4, 1], vertical_alignment="bottom")
+smoothing, log = ui.curve_controls("run", left, right)
+panels = explore.panels(run)
+if panels:
+    events = explore.event_frame(run, smoothing, log=log)
+    st.vega_lite_chart(ui.run_chart(explore.curve_frame(run, smoothing, log=log), events, panels, log=log))
+    st.caption("Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
+               "hover for step and value. " + ui.mark_key(events))
+else:
+    st.info("No curves were logged for this run.")
+
+st.subheader("Diagnosis")
+diagnosis = run.diagnosis
+for verdict in diagnosis.verdicts:
+    ui.verdict_card(verdict)
+if not diagnosis.verdicts and "healthy" in run.labels:
+    st.success(f"{ui.badge('healthy', f'{run.confidence:.0%}')} {MEANING['healthy']}.")
+elif not run.labels:
+    st.info("This run could not be judged: the reasons are below.")
+if diagnosis.explained:
+    st.markdown("**Explained by a stronger label**\n\n" + "\n".join(
+        f"- {ui.md(label)} is explained by {ui.md(by)}" for label, by in diagnosis.explained.items()))
+if diagnosis.not_judged:
+    st.markdown("**Not judged**\n\n" + "\n".join(
+        f"- {ui.md(label)}: {ui.md(reason)}" for label, reason in diagnosis.not_judged.items()))
+if diagnosis.failures:
+    st.warning("**Rules that failed on this run**\n\n" + "\n".join(
+        f"- {ui.md(failure.code)}: {ui.md(failure.reason)}" for failure in diagnosis.failures))
+if run.events:
+    with st.expander(f"Located on the curves ({len(run.events)})", expanded=not diagnosis.verdicts):
+        st.dataframe(ui.events_frame(run.events), hide_index=True)
+
+st.subheader("Reading findings")
+if run.findings:
+    st.warning(ui.finding_lines(run.findings))
+    st.dataframe(ui.findings_frame(run.findings), hide_index=True)
+else:
+    st.caption("Reading met no problem in this run's files.")
+
+st.subheader("Hyperparameters")
+if run.hparams:
+    st.dataframe(ui.hparams_frame(run.hparams), hide_index=True)
+else:
+    st.caption("None were logged.")

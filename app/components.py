@@ -1,0 +1,504 @@
+"""Render helpers shared by the app's pages: the cached audit, the UI state and its URL, badges, charts.
+
+Nothing here measures or judges: numbers and data shapes come from ``curvescope`` and
+``curvescope.explore``; this module only turns them into Streamlit elements. Text read from
+logs (run names, tags, messages, hyperparameters) goes into Markdown only through ``md``, which
+escapes it, and never into HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import curvescope
+from curvescope import explore
+from curvescope.diagnose.labels import LABELS
+from curvescope.report import Report, RunReport
+
+APP = Path(__file__).resolve().parent
+DEMO = APP.parent / "fixtures" / "demo"
+PAGES = {"overview": APP / "app_pages" / "overview.py", "run": APP / "app_pages" / "run.py",
+         "compare": APP / "app_pages" / "compare.py", "sweep": APP / "app_pages" / "sweep.py"}
+
+# --- UI state: session-state keys (UI state only) and the URL query keys they are mirrored in -------
+
+FOLDER, FOLDER_WIDGET = "folder", "folder_widget"
+"""The directory typed in the sidebar, relative to the one the app was started with."""
+FILTER_LABELS, FILTER_LABELS_WIDGET = "filter_labels", "filter_labels_widget"
+FILTER_CONFIDENCE, FILTER_CONFIDENCE_WIDGET = "filter_min_confidence", "filter_min_confidence_widget"
+FILTER_NAME, FILTER_NAME_WIDGET = "filter_name", "filter_name_widget"
+"""Lasting state lives in keys no widget owns: Streamlit drops a widget's state when a page switches
+programmatically (``st.switch_page``), even for the sidebar's widgets. ``lasting`` ties the two."""
+RUN, RUN_WIDGET = "run", "run_widget"
+"""The selected run lasts across pages in ``RUN``; the run page's selector owns ``RUN_WIDGET``."""
+COMPARED, COMPARED_WIDGET = "compared", "compared_widget"
+SMOOTHING, LOG = "smoothing", "log_scale"
+"""Shared by the run and compare pages; each page's widgets own keys of their own (``widget_key``)."""
+SWEEP_HPARAM, SWEEP_METRIC = "sweep_hparam", "sweep_metric"
+PUBLISHED = "published_query"
+"""What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
+
+Q_FOLDER, Q_RUN, Q_COMPARED = "path", "run", "runs"
+Q_LABEL, Q_CONFIDENCE, Q_NAME = explore.QUERY_LABEL, explore.QUERY_MIN_CONFIDENCE, explore.QUERY_NAME
+
+DEFAULTS = {FOLDER: "", FILTER_LABELS: [], FILTER_CONFIDENCE: 0.0, FILTER_NAME: "", RUN: None, COMPARED: [],
+            SMOOTHING: 0.6, LOG: False}
+
+SMOOTHING_HELP = ("TensorBoard's smoothing: an exponential moving average, debiased at the start. 0 shows the raw "
+                  "points; 0.6 is TensorBoard's default; closer to 1 is smoother.")
+
+# --- presentation: colours and the key to the marks ---------------------------------------------------
+
+LABEL_BADGE = {"bad_init": "violet", "lr_too_high": "red", "decay_too_early": "orange", "overfitting": "yellow",
+               "underfitting": "blue", "healthy": "green", explore.NOT_JUDGED: "gray"}
+LABEL_COLOUR = {"bad_init": "#6a1b9a", "lr_too_high": "#c62828", "decay_too_early": "#e65100", "overfitting": "#ad1457",
+                "underfitting": "#1565c0", "healthy": "#2e7d32", explore.NOT_JUDGED: "#9e9e9e"}
+LABEL_ORDER = [*LABELS, explore.NOT_JUDGED]
+ROLE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
+MARK_COLOUR = {"plateau": "#9e9e9e", "explosion": "#d32f2f", "non_finite": "#8e0000", "spike": "#212121",
+               "lr_drop": "#7b1fa2", "best_step": "#2e7d32", "gap": "#6d4c41", "initial_loss": "#616161"}
+MARK_SHAPE = {"explosion": "triangle-up", "spike": "circle", "best_step": "diamond", "initial_loss": "square"}
+MARK_KEY = {
+    "plateau": "shaded: plateau",
+    "explosion": "red triangles: explosion onset and peak",
+    "non_finite": "dark red rule: first non-finite value",
+    "spike": "black circle: spike",
+    "lr_drop": "purple rule: learning-rate drop (dashed: read off the loss)",
+    "best_step": "green dashed rule and diamond: best validation step",
+    "gap": "brown segment: train/validation gap",
+    "initial_loss": "grey square and line: first loss and the chance-level loss",
+}
+LABEL_SCALE = {"domain": LABEL_ORDER, "range": [LABEL_COLOUR[label] for label in LABEL_ORDER]}
+VEGA_LITE = "https://vega.github.io/schema/vega-lite/v6.json"
+PANEL_HEIGHT = {"loss": 260, "accuracy": 150, "learning rate": 120}
+CHART_WIDTH = 720
+
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md(text: object) -> str:
+    """Text from a log made literal for Markdown: every ASCII punctuation mark backslash-escaped (so no
+    link, image, emphasis, directive, icon, LaTeX or HTML can come of it), line breaks as spaces."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
+
+
+def badge(label: str, note: str = "") -> str:
+    """A coloured Markdown badge for a label (labels are curvescope's own words, notes are numbers)."""
+    text = f"{label} {note}".strip()
+    return f":{LABEL_BADGE.get(label, 'gray')}-badge[{md(text)}]"
+
+
+def run_badges(run: RunReport) -> str:
+    """The run's labels as badges with their confidence, strongest first."""
+    if not run.labels:
+        return badge(explore.NOT_JUDGED)
+    return " ".join(badge(label, f"{confidence:.0%}") for label, confidence in run.label_confidences().items())
+
+
+# --- the started directory and the cached audit --------------------------------------------------------
+
+
+def started_root() -> Path:
+    """The directory the app was started with (``streamlit run app/streamlit_app.py -- PATH``), else the demo."""
+    arguments = [argument for argument in sys.argv[1:] if argument.strip()]
+    return Path(arguments[0]).expanduser().resolve() if arguments else DEMO
+
+
+@st.cache_data(show_spinner="Reading and diagnosing the logs...", max_entries=8)
+def load_report(logdir: str, fingerprint: str) -> Report:
+    """The audit of ``logdir``; ``fingerprint`` (``curvescope.explore.fingerprint``) keys the cache, so
+    new or changed log files are read again. The scalars are dropped: pages draw the report's curves."""
+    return replace(curvescope.audit(logdir), reading=None)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    root: Path
+    path: Path
+    report: Report
+    view: Report
+    """The runs that pass the sidebar's filters."""
+    filters: explore.Filters
+
+
+def loaded() -> Loaded:
+    """The audit of the directory chosen in the sidebar, with the filters applied; on bad input, the
+    message in the page (naming the path and the problem) and the page stops there."""
+    root = started_root()
+    try:
+        path = explore.confine(root, st.session_state.get(FOLDER, ""))
+        report = load_report(str(path), explore.fingerprint(path))
+    except curvescope.CurvescopeError as err:
+        st.error(md(err))
+        st.stop()
+    filters = current_filters()
+    return Loaded(root, path, report, filters.apply(report), filters)
+
+
+def current_filters() -> explore.Filters:
+    state = st.session_state
+    return explore.Filters(tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)),
+                           state.get(FILTER_NAME, ""))
+
+
+def where(data: Loaded) -> str:
+    """``demo/`` or ``demo/keras/``: the directory audited, named from the started one."""
+    inside = data.path.relative_to(data.root).as_posix()
+    return f"{data.root.name}/" + ("" if inside == "." else f"{inside}/")
+
+
+# --- state that outlives a page, and the URL ------------------------------------------------------------
+
+
+def lasting(key: str, widget_key: str):
+    """Give a page's widget the lasting value of ``key`` (Streamlit forgets a widget's state on pages that
+    do not draw it); returns the callback that copies a change back. Use as ``on_change=...``."""
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = st.session_state.get(key, DEFAULTS.get(key))
+
+    def copy() -> None:
+        st.session_state[key] = st.session_state[widget_key]
+
+    return copy
+
+
+def set_lasting(key: str, widget_key: str, value) -> None:
+    """Set a lasting value and its widget's (before the widget is drawn in this run)."""
+    st.session_state[key] = value
+    st.session_state[widget_key] = list(value) if isinstance(value, list) else value
+
+
+def widget_key(key: str, page: str) -> str:
+    """A page's own widget key for lasting state: a key shared by two pages' widgets would hand one
+    page's widget the other's (default) value."""
+    return f"{page}_{key}"
+
+
+def curve_controls(page: str, smoothing_column, log_column) -> tuple[float, bool]:
+    """The smoothing slider (TensorBoard's, 0 to 0.999) and the log-scale toggle, their values shared by
+    the pages that draw curves."""
+    smoothing_key, log_key = widget_key(SMOOTHING, page), widget_key(LOG, page)
+    smoothing = smoothing_column.slider("Smoothing", 0.0, 0.999, step=0.001, format="%.3f", key=smoothing_key,
+                                       on_change=lasting(SMOOTHING, smoothing_key), help=SMOOTHING_HELP)
+    log = log_column.toggle("Log scale", key=log_key, on_change=lasting(LOG, log_key),
+                            help="A log axis for losses and learning rates.")
+    return smoothing, log
+
+
+def from_url(param: str) -> list[str] | None:
+    """The query key's values when the URL carries them and they differ from what the app last wrote
+    there (a shared link, or a link from another page); else None."""
+    if param not in st.query_params:
+        return None
+    values = st.query_params.get_all(param)
+    if values == st.session_state.get(PUBLISHED, {}).get(param):
+        return None
+    return values
+
+
+def publish(param: str, value: str | list[str] | None) -> None:
+    """Mirror a piece of UI state in the URL (left out when empty), so that a link can be shared."""
+    values = [] if value is None else [value] if isinstance(value, str) else [str(v) for v in value]
+    values = [v for v in values if v != ""]
+    if st.query_params.get_all(param) != values:
+        if values:
+            st.query_params[param] = values if len(values) > 1 else values[0]
+        elif param in st.query_params:
+            del st.query_params[param]
+    st.session_state.setdefault(PUBLISHED, {})[param] = values
+
+
+def shared_query(**extra: str | list[str]) -> dict[str, str | list[str]]:
+    """The query that keeps the folder and the filters, plus ``extra``: for links between pages."""
+    query: dict[str, str | list[str]] = dict(current_filters().to_query())
+    if st.session_state.get(FOLDER):
+        query[Q_FOLDER] = st.session_state[FOLDER]
+    query.update({key: value for key, value in extra.items() if value})
+    return query
+
+
+def open_run(name: str) -> None:
+    st.switch_page(PAGES["run"], query_params=shared_query(**{Q_RUN: name}))
+
+
+# --- tables ------------------------------------------------------------------------------------------
+
+
+def label_column(title: str = "labels") -> st.column_config.Column:
+    return st.column_config.MultiselectColumn(title, options=LABEL_ORDER, color=[LABEL_COLOUR[x] for x in LABEL_ORDER],
+                                              help="the run's labels, strongest first")
+
+
+def run_table_columns() -> dict[str, st.column_config.Column]:
+    """How ``explore.overview_frame``'s columns are shown."""
+    return {
+        "run": st.column_config.TextColumn("run", pinned=True),
+        "labels": label_column(),
+        "label_text": st.column_config.TextColumn("labels and confidence"),
+        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="percent"),
+        "driver": st.column_config.TextColumn("driven by"),
+        "best_val_step": st.column_config.NumberColumn("best val step", format="%d"),
+        "final_train_loss": st.column_config.NumberColumn("final train loss", format="%.4g"),
+        "final_val_loss": st.column_config.NumberColumn("final val loss", format="%.4g"),
+        "final_val_acc": st.column_config.NumberColumn("final val acc", format="%.4g"),
+        "findings": st.column_config.NumberColumn("findings", help="problems reading met in the run's files"),
+        "fix": st.column_config.TextColumn("fix", width="large"),
+    }
+
+
+def findings_frame(findings) -> pd.DataFrame:
+    return pd.DataFrame([{"severity": str(f.severity), "code": f.code, "name": f.name, "file": f.source or "",
+                          "run": f.run or "", "problem": f.message} for f in findings],
+                        columns=["severity", "code", "name", "file", "run", "problem"])
+
+
+def finding_lines(findings, limit: int = 10) -> str:
+    """Markdown bullets naming each finding's file (or run) and problem."""
+    lines = [f"- **{md(f.severity)}** {md(f.code)} {md(f.name)}: *{md(f.source or f.run or '')}* {md(f.message)}"
+             for f in findings[:limit]]
+    if len(findings) > limit:
+        lines.append(f"- and {len(findings) - limit} more (table below)")
+    return "\n".join(lines)
+
+
+# --- charts ------------------------------------------------------------------------------------------
+
+
+def run_chart(curves: pd.DataFrame, events: pd.DataFrame, panel_names: list[str], *, log: bool) -> dict:
+    """The run's panels stacked on one step axis (zoom or pan one, all follow): raw points faint, the
+    smoothed trend bold, the evidence drawn on them, hover for step and values.
+
+    Charts are Vega-Lite specs for ``st.vega_lite_chart`` (the element ``st.altair_chart`` makes too):
+    building these layers through Altair took half a second a page, the spec takes milliseconds."""
+    views, params = [], []
+    for index, panel in enumerate(panel_names):
+        data = curves[curves["panel"] == panel]
+        marks = events[(events["panel"] == panel) | events["panel"].isna()]
+        views.append(_panel(data, marks, panel, index, log=log and panel != "accuracy", last=index == len(panel_names) - 1))
+        params.append({"name": f"hover_{index}", "views": [f"points_{index}"],
+                       "select": {"type": "point", "fields": ["step"], "nearest": True, "on": "pointerover",
+                                  "clear": "pointerout"}})
+    params.append({"name": "zoom", "views": [f"points_{i}" for i in range(len(panel_names))], "bind": "scales",
+                   "select": {"type": "interval", "encodings": ["x"]}})
+    return {"$schema": VEGA_LITE, "params": params, "vconcat": views,
+            "spacing": 14, "resolve": {"scale": {"color": "independent", "shape": "independent"}},
+            "datasets": {"curves": curves, "events": events}}  # Streamlit sends named datasets as Arrow
+
+
+def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, log: bool, last: bool) -> dict:
+    # one colour scale for the curves and the evidence (the layers share it): one legend, no conflict
+    firsts = data.drop_duplicates("series")
+    kinds = [kind for kind in MARK_COLOUR if kind in set(marks["kind"])]
+    scale = {"domain": [*firsts["series"], *kinds],
+             "range": [*(ROLE_COLOUR.get(role, "#546e7a") for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)]}
+    legend = {"title": None, "orient": "top", "labelLimit": 320, "columns": 4, "symbolOpacity": 1}
+    series = {"field": "series", "type": "nominal", "scale": scale, "legend": legend}
+    kind = {"field": "kind", "type": "nominal", "scale": scale, "legend": legend}
+    y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
+    x = {"field": "step", "type": "quantitative", "title": "step" if last else None}
+    at_x = {"field": "x", "type": "quantitative"}
+    at_y = {"field": "y", "type": "quantitative", "scale": y_scale, "title": panel}
+    hover = f"hover_{index}"
+    curves = {"data": {"name": "curves"}, "transform": [{"filter": {"field": "panel", "equal": panel}}]}
+    here = f"(datum.panel === {_js(panel)} || datum.panel === null)"
+
+    def evidence(mark: str) -> dict:
+        return {"data": {"name": "events"}, "transform": [{"filter": f"datum.mark === {_js(mark)} && {here}"}]}
+
+    tooltip = [{"field": "kind", "title": "evidence"}, {"field": "description", "title": "what"}]
+    layers = [
+        {**evidence("span"), "mark": {"type": "rect", "opacity": 0.15},
+         "encoding": {"x": at_x, "x2": {"field": "x2"}, "color": kind, "tooltip": tooltip}},
+        {**evidence("rule"), "mark": {"type": "rule", "strokeWidth": 1.4},
+         "encoding": {"x": at_x, "color": kind, "tooltip": tooltip,
+                      "strokeDash": {"condition": {"test": "datum.dashed", "value": [5, 3]}, "value": [1, 0]}}},
+        {**evidence("level"), "mark": {"type": "rule", "strokeDash": [2, 2]},
+         "encoding": {"y": at_y, "color": kind, "tooltip": tooltip}},
+        {**evidence("segment"), "mark": {"type": "rule", "strokeWidth": 2.5},
+         "encoding": {"x": at_x, "y": at_y, "y2": {"field": "y2"}, "color": kind, "tooltip": tooltip}},
+        {**evidence("point"), "mark": {"type": "point", "size": 110, "filled": True},
+         "encoding": {"x": at_x, "y": at_y, "color": kind, "tooltip": tooltip,
+                      "shape": {"field": "kind", "type": "nominal", "legend": None,
+                                "scale": {"domain": list(MARK_SHAPE), "range": list(MARK_SHAPE.values())}}}},
+        {**curves, "transform": [*curves["transform"], {"filter": "datum.role !== 'lr'"}],
+         "mark": {"type": "line", "opacity": 0.3, "strokeWidth": 1},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel},
+                      "color": series}},
+        {**curves, "mark": {"type": "line", "strokeWidth": 2.2},
+         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": panel},
+                      "color": series}},
+        {**curves, "transform": [*curves["transform"], {"filter": {"param": hover, "empty": False}}],
+         "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8}, "encoding": {"x": x}},
+        {**curves, "name": f"points_{index}", "mark": {"type": "circle", "size": 45},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel},
+                      "color": series,
+                      "opacity": {"condition": {"param": hover, "empty": False, "value": 1}, "value": 0},
+                      "tooltip": [{"field": "series", "type": "nominal"},
+                                  {"field": "step", "type": "quantitative", "format": ","},
+                                  {"field": "value", "type": "quantitative", "format": ".4~g"},
+                                  {"field": "smoothed", "type": "quantitative", "format": ".4~g"}]}},
+    ]
+    return {"width": CHART_WIDTH, "height": PANEL_HEIGHT.get(panel, 150), "layer": layers}
+
+
+def _js(text: str) -> str:
+    """A string literal for a Vega expression (panel and mark names are curvescope's own words)."""
+    return json.dumps(text)
+
+
+def mark_key(events: pd.DataFrame) -> str:
+    """What the marks on a run's chart mean, for the kinds drawn."""
+    drawn = set(events["kind"])
+    return " \u00b7 ".join(MARK_KEY[kind] for kind in MARK_KEY if kind in drawn)
+
+
+def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
+    """Several runs' curves of one role on one step axis: raw faint, smoothed bold, hover for values
+    (a Vega-Lite spec, as ``run_chart``)."""
+    y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
+    x = {"field": "step", "type": "quantitative"}
+    colour = {"field": "run", "type": "nominal",
+              "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1}}
+    data = {"data": {"name": "curves"}}
+    layers = []
+    if role not in explore.UNSMOOTHED:
+        layers.append({**data, "mark": {"type": "line", "opacity": 0.25, "strokeWidth": 1},
+                       "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": role},
+                                    "color": colour}})
+    layers += [
+        {**data, "mark": {"type": "line", "strokeWidth": 2.2},
+         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": role},
+                      "color": colour}},
+        {**data, "transform": [{"filter": {"param": "hover", "empty": False}}],
+         "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8}, "encoding": {"x": x}},
+        {**data, "name": "points", "mark": {"type": "circle", "size": 45},
+         "params": [{"name": "hover", "select": {"type": "point", "fields": ["step"], "nearest": True, "on": "pointerover",
+                                                 "clear": "pointerout"}},
+                    {"name": "zoom", "bind": "scales", "select": {"type": "interval", "encodings": ["x"]}}],
+         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": role},
+                      "color": colour, "opacity": {"condition": {"param": "hover", "empty": False, "value": 1}, "value": 0},
+                      "tooltip": [{"field": "run", "type": "nominal"}, {"field": "tag", "type": "nominal"},
+                                  {"field": "step", "type": "quantitative", "format": ","},
+                                  {"field": "value", "type": "quantitative", "format": ".4~g"},
+                                  {"field": "smoothed", "type": "quantitative", "format": ".4~g"}]}},
+    ]
+    return {"$schema": VEGA_LITE, "height": 420, "layer": layers,
+            "datasets": {"curves": frame}}
+
+
+def counts_chart(counts: pd.DataFrame) -> dict:
+    """Runs per label as bars in the labels' colours."""
+    return {"$schema": VEGA_LITE, "height": 34 * len(counts) + 30, "data": {"name": "counts"},
+            "mark": "bar", "datasets": {"counts": counts},
+            "encoding": {"x": {"field": "runs", "type": "quantitative", "title": "runs",
+                               "axis": {"tickMinStep": 1, "format": "d"}},
+                         "y": {"field": "label", "type": "nominal", "title": None, "sort": LABEL_ORDER,
+                               "axis": {"labelOverlap": False}},
+                         "color": {"field": "label", "type": "nominal", "scale": LABEL_SCALE, "legend": None},
+                         "tooltip": [{"field": "label", "type": "nominal"}, {"field": "runs", "type": "quantitative"}]}}
+
+
+def axis_scale(axis: explore.Axis) -> dict:
+    if axis.scale == "symlog":
+        return {"type": "symlog", "constant": axis.constant}
+    if axis.scale == "log":
+        return {"type": "log"}
+    return {"type": "linear", "zero": False}
+
+
+def sweep_chart(table: pd.DataFrame, hparam: str, metric: str, x_axis: explore.Axis, y_axis: explore.Axis,
+                profile: pd.DataFrame | None, best: explore.SweepBest | None) -> dict:
+    """The metric against one hyperparameter, a point per run coloured by its label; the median per
+    value as a line; the best run ringed."""
+    name = hparam.removeprefix(explore.HPARAM_PREFIX)
+    title = explore.METRICS[metric][1]
+    # plain field names: Vega-Lite reads the dot in "hp.lr" as a nested field
+    data = table.loc[table[hparam].notna() & table[metric].notna(), ["run", "primary_label", "label_text", hparam, metric]]
+    data = data.rename(columns={hparam: "setting", metric: "metric"})
+    if x_axis.scale == "nominal":
+        x = {"field": "setting", "type": "nominal", "title": name}
+    else:
+        x = {"field": "setting", "type": "quantitative", "title": name, "scale": axis_scale(x_axis)}
+    y = {"field": "metric", "type": "quantitative", "title": title, "scale": axis_scale(y_axis)}
+    points = {"data": {"name": "runs"}, "mark": {"type": "circle", "size": 70, "opacity": 0.8},
+              "encoding": {"x": x, "y": y,
+                           "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": LABEL_SCALE},
+                           "tooltip": [{"field": "run", "type": "nominal"},
+                                       {"field": "label_text", "type": "nominal", "title": "labels"},
+                                       {"field": "setting", "type": x["type"], "title": name},
+                                       {"field": "metric", "type": "quantitative", "title": title, "format": ".4~g"}]}}
+    if x_axis.scale != "nominal":
+        points["params"] = [{"name": "zoom", "bind": "scales", "select": {"type": "interval"}}]
+    layers, datasets = [points], {"runs": data}
+    if profile is not None:
+        datasets["medians"] = profile.rename(columns={"value": "setting"})
+        layers.insert(0, {"data": {"name": "medians"},
+                          "mark": {"type": "line", "color": "#616161", "strokeDash": [4, 3],
+                                   "point": {"color": "#616161", "size": 25}},
+                          "encoding": {"x": x, "y": {**y, "field": "median"},
+                                       "tooltip": [{"field": "setting", "type": x["type"], "title": name},
+                                                   {"field": "median", "type": "quantitative", "title": f"median {title}",
+                                                    "format": ".4~g"},
+                                                   {"field": "runs", "type": "quantitative"}]}})
+    if best is not None:
+        layers.append({"data": {"name": "runs"}, "transform": [{"filter": {"field": "run", "equal": best.run}}],
+                       "mark": {"type": "point", "size": 320, "color": "#212121", "strokeWidth": 2},
+                       "encoding": {"x": x, "y": y, "tooltip": [{"field": "run", "type": "nominal", "title": "best run"}]}})
+    return {"$schema": VEGA_LITE, "height": 420, "layer": layers, "datasets": datasets}
+
+
+# --- a run's diagnosis -----------------------------------------------------------------------------------
+
+
+def number(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "\u2014"
+    return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+
+
+def steps(start, end) -> str:
+    if start is None:
+        return ""
+    return f"{start}" if end is None or end == start else f"{start}\u2013{end}"
+
+
+def evidence_frame(evidence) -> pd.DataFrame:
+    frame = pd.DataFrame([{"evidence": e.kind, "steps": steps(e.start_step, e.end_step), "value": e.value,
+                           "threshold": e.threshold, "what": e.description} for e in evidence],
+                         columns=["evidence", "steps", "value", "threshold", "what"])
+    return frame.astype({"value": "float64", "threshold": "float64"})
+
+
+def verdict_card(verdict) -> None:
+    """One label's verdict: its confidence and what drove it, the fix, each diagnosis, and the evidence."""
+    support = f"rules {verdict.rule_confidence:.0%}"
+    if verdict.model_confidence is not None:
+        support += f", model {verdict.model_confidence:.0%}"
+    with st.container(border=True):
+        st.markdown(f"{badge(verdict.label, f'{verdict.confidence:.0%}')} driven by {md(verdict.driver)} ({md(support)})")
+        st.markdown(f"**Fix:** {md(verdict.fix)}")
+        st.markdown("\n".join(
+            f"- {md(x.code)} {md(x.name)} ({md(x.origin)}, {x.confidence:.0%}): {md(x.message)}"
+            + (f"  \n  *fix:* {md(x.fix)}" if x.fix != verdict.fix else "") for x in verdict.diagnoses))
+        if verdict.evidence:
+            st.dataframe(evidence_frame(verdict.evidence), hide_index=True,
+                         column_config={"value": st.column_config.NumberColumn(format="%.4g"),
+                                        "threshold": st.column_config.NumberColumn(format="%.4g"),
+                                        "what": st.column_config.TextColumn(width="large")})
+
+
+def events_frame(events) -> pd.DataFrame:
+    return pd.DataFrame([{"event": e.kind, "steps": steps(e.start_step, e.end_step), "curve": e.tag or e.role or "",
+                          "what": e.description} for e in events], columns=["event", "steps", "curve", "what"])
+
+
+def hparams_frame(hparams) -> pd.DataFrame:
+    return pd.DataFrame([{"hyperparameter": str(k), "value": str(v)} for k, v in hparams.items()],
+                        columns=["hyperparameter", "value"])
