@@ -134,6 +134,7 @@ def loaded() -> Loaded:
     root = started_root()
     try:
         path = explore.confine(root, st.session_state.get(FOLDER, ""))
+        explore.confine_links(root, path)
         report = load_report(str(path), explore.fingerprint(path))
     except curvescope.CurvescopeError as err:
         st.error(md(err))

@@ -334,6 +334,20 @@ def test_a_path_outside_the_start_in_the_url_is_refused_on_every_page(start):
         assert "outside the directory the app was started with" in at.error[0].value.replace("\\", "")
 
 
+def test_a_link_out_of_the_start_directory_is_refused_with_a_message(start, tmp_path):
+    root = copy_runs(tmp_path / "runs", "keras/wine-mlp-tanh-sgd")
+    copy_runs(tmp_path / "elsewhere", "keras/digits-mlp-tanh-sgd")
+    (root / "keras" / "borrowed").symlink_to(tmp_path / "elsewhere" / "keras" / "digits-mlp-tanh-sgd")
+    for name in PAGES:
+        at = page(start(root), name)
+        assert not at.exception and not at.dataframe
+        assert unescape(at.error[0].value).startswith("keras/borrowed: symbolic link to outside the directory the app "
+                                                      "was started with (runs/)")
+    at.sidebar.text_input(key="folder_widget").input("keras/wine-mlp-tanh-sgd").run()
+    assert_clean(page(at, "overview"))
+    assert list(labels_shown(at)) == ["wine-mlp-tanh-sgd"]
+
+
 def test_a_corrupt_log_is_a_message_naming_the_file(start, tmp_path):
     copy_runs(tmp_path, "keras/wine-mlp-tanh-sgd")
     good = DEMO / "tensorboard" / "breast-cancer-mlp-sgd" / "events.out.tfevents.1700000000.demo.1"
