@@ -289,7 +289,7 @@ def run_chart(curves: pd.DataFrame, events: pd.DataFrame, panel_names: list[str]
     params.append({"name": "zoom", "views": [f"points_{i}" for i in range(len(panel_names))], "bind": "scales",
                    "select": {"type": "interval", "encodings": ["x"]}})
     return {"$schema": VEGA_LITE, "params": params, "vconcat": views,
-            "spacing": 14, "resolve": {"scale": {"color": "independent", "shape": "independent"}},
+            "spacing": 14, "resolve": {"scale": {"x": "shared", "color": "independent", "shape": "independent"}},
             "datasets": {"curves": curves, "events": events}}  # Streamlit sends named datasets as Arrow
 
 
@@ -305,7 +305,8 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
     y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
     x = {"field": "step", "type": "quantitative", "title": "step" if last else None}
     at_x = {"field": "x", "type": "quantitative"}
-    at_y = {"field": "y", "type": "quantitative", "scale": y_scale, "title": panel}
+    y_axis = {"format": ".3~g"}
+    at_y = {"field": "y", "type": "quantitative", "scale": y_scale, "title": panel, "axis": y_axis}
     hover = f"hover_{index}"
     curves = {"data": {"name": "curves"}, "transform": [{"filter": {"field": "panel", "equal": panel}}]}
     here = f"(datum.panel === {_js(panel)} || datum.panel === null)"
@@ -330,23 +331,28 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
                                 "scale": {"domain": list(MARK_SHAPE), "range": list(MARK_SHAPE.values())}}}},
         {**curves, "transform": [*curves["transform"], {"filter": "datum.role !== 'lr'"}],
          "mark": {"type": "line", "opacity": 0.3, "strokeWidth": 1},
-         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel},
-                      "color": series}},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel,
+                                    "axis": y_axis}, "color": series}},
         {**curves, "mark": {"type": "line", "strokeWidth": 2.2},
-         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": panel},
-                      "color": series}},
+         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": panel,
+                                    "axis": y_axis}, "color": series}},
         {**curves, "transform": [*curves["transform"], {"filter": {"param": hover, "empty": False}}],
          "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8}, "encoding": {"x": x}},
         {**curves, "name": f"points_{index}", "mark": {"type": "circle", "size": 45},
-         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel},
-                      "color": series,
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel,
+                                    "axis": y_axis}, "color": series,
                       "opacity": {"condition": {"param": hover, "empty": False, "value": 1}, "value": 0},
                       "tooltip": [{"field": "series", "type": "nominal"},
                                   {"field": "step", "type": "quantitative", "format": ","},
                                   {"field": "value", "type": "quantitative", "format": ".4~g"},
                                   {"field": "smoothed", "type": "quantitative", "format": ".4~g"}]}},
     ]
-    return {"width": CHART_WIDTH, "height": PANEL_HEIGHT.get(panel, 150), "layer": layers}
+    return {"width": CHART_WIDTH, "height": PANEL_HEIGHT.get(panel, 150), "layer": _clipped(layers)}
+
+
+def _clipped(layers: list[dict]) -> list[dict]:
+    """Marks cut at the plot's edge: zoomed in, a curve or a shaded span must not spill over the axes."""
+    return [{**layer, "mark": {**layer["mark"], "clip": True}} for layer in layers]
 
 
 def _js(text: str) -> str:
@@ -390,8 +396,7 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
                                   {"field": "value", "type": "quantitative", "format": ".4~g"},
                                   {"field": "smoothed", "type": "quantitative", "format": ".4~g"}]}},
     ]
-    return {"$schema": VEGA_LITE, "height": 420, "layer": layers,
-            "datasets": {"curves": frame}}
+    return {"$schema": VEGA_LITE, "height": 420, "layer": _clipped(layers), "datasets": {"curves": frame}}
 
 
 def counts_chart(counts: pd.DataFrame) -> dict:
@@ -452,7 +457,7 @@ def sweep_chart(table: pd.DataFrame, hparam: str, metric: str, x_axis: explore.A
         layers.append({"data": {"name": "runs"}, "transform": [{"filter": {"field": "run", "equal": best.run}}],
                        "mark": {"type": "point", "size": 320, "color": "#212121", "strokeWidth": 2},
                        "encoding": {"x": x, "y": y, "tooltip": [{"field": "run", "type": "nominal", "title": "best run"}]}})
-    return {"$schema": VEGA_LITE, "height": 420, "layer": layers, "datasets": datasets}
+    return {"$schema": VEGA_LITE, "height": 420, "layer": _clipped(layers), "datasets": datasets}
 
 
 # --- a run's diagnosis -----------------------------------------------------------------------------------
