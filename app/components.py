@@ -260,6 +260,22 @@ def findings_frame(findings) -> pd.DataFrame:
                         columns=["severity", "code", "name", "file", "run", "problem"])
 
 
+def show_findings(findings, *, summary: bool) -> None:
+    """Reading findings as messages naming the file and the problem: warnings and errors in a warning,
+    notes (info) in a note; with ``summary``, at most ten of each and the whole list in a table."""
+    problems = [f for f in findings if str(f.severity) != "info"]
+    notes = [f for f in findings if str(f.severity) == "info"]
+    limit = 10 if summary else len(findings)
+    if problems:
+        st.warning(f"**Reading met {len(problems)} problem{'' if len(problems) == 1 else 's'}**; everything else was "
+                   f"read.\n\n{finding_lines(problems, limit)}")
+    if notes and not summary:
+        st.info(finding_lines(notes, limit))
+    if summary and findings:
+        with st.expander(f"All reading findings ({len(findings)})", expanded=not problems):
+            st.dataframe(findings_frame(findings), hide_index=True)
+
+
 def finding_lines(findings, limit: int = 10) -> str:
     """Markdown bullets naming each finding's file (or run) and problem."""
     lines = [f"- **{md(f.severity)}** {md(f.code)} {md(f.name)}: *{md(f.source or f.run or '')}* {md(f.message)}"

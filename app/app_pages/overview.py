@@ -21,11 +21,7 @@ st.title("Overview")
 shown = f"{len(view)} of {len(report)} runs" if data.filters.active else f"{len(report)} runs"
 st.caption(f"{shown} in {ui.md(ui.where(data))}")
 
-if report.findings:
-    st.warning(f"**Reading met {len(report.findings)} problem(s)**; everything else was read.\n\n"
-               + ui.finding_lines(report.findings))
-    with st.expander("All reading findings"):
-        st.dataframe(ui.findings_frame(report.findings), hide_index=True)
+ui.show_findings(report.findings, summary=True)
 
 if not len(view):
     st.info("No run matches the filters in the sidebar.")

@@ -70,8 +70,7 @@ if run.events:
 
 st.subheader("Reading findings")
 if run.findings:
-    st.warning(ui.finding_lines(run.findings))
-    st.dataframe(ui.findings_frame(run.findings), hide_index=True)
+    ui.show_findings(run.findings, summary=False)
 else:
     st.caption("Reading met no problem in this run's files.")
 

@@ -365,6 +365,21 @@ def test_a_corrupt_log_is_a_message_naming_the_file(start, tmp_path):
     assert f"cut/{good.name}" in texts(at)
 
 
+def test_notes_from_reading_are_not_shown_as_problems(start, tmp_path):
+    family = FIXTURES / "corpus" / "runs" / "breast_cancer-deep-relu"
+    copy_runs(tmp_path, "r0496", source=family)
+    report = curvescope.audit(tmp_path)
+    assert {str(f.severity) for f in report.findings} == {"info"}
+    at = start(tmp_path)
+    assert_clean(at)
+    assert not at.warning
+    assert at.expander[0].label == f"All reading findings ({len(report.findings)})"
+    at.query_params["run"] = "r0496"
+    page(at, "run")
+    assert not at.warning
+    assert report.findings[0].message in unescape(at.info[0].value)
+
+
 def test_a_directory_without_logs_is_an_error_message(start, tmp_path):
     (tmp_path / "notes.txt").write_text("no logs here")
     for name in PAGES:
