@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..errors import CurvescopeError, InvalidParameterError
-from ..findings import Finding, Severity
+from ..findings import Finding
+from ..report.as_table import finding_line
 from ..version import __version__
 
 app = typer.Typer(
@@ -23,7 +24,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "red"}
 DEBUG_HELP = "Show the full traceback of an unexpected error."
 
 
@@ -80,10 +80,7 @@ def parse_roles(pairs: list[str]) -> dict[str, str]:
 def print_findings(findings: tuple[Finding, ...] | list[Finding], console: Console) -> None:
     """One line per finding: severity, code, where, what."""
     for item in findings:
-        style = SEVERITY_STYLE[item.severity]
-        where = item.source or item.run or ""
-        console.print(f"[{style}]{item.severity:<7}[/] {item.code} {text(where)}: {text(item.message)}",
-                      highlight=False, soft_wrap=True)
+        console.print(finding_line(item), highlight=False, soft_wrap=True)
 
 
 def text(value: str) -> str:

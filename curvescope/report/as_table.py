@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..findings import Severity
+from ..findings import Finding, Severity
 from .result import Report
 
 LABEL_STYLE = {"healthy": "green", "bad_init": "magenta", "lr_too_high": "red", "decay_too_early": "yellow",
@@ -32,14 +32,18 @@ def renderable(report: Report) -> Group:
         fix = run.fix or ("; ".join(run.diagnosis.not_judged.values()) if not run.labels else "")
         table.add_row(Text(run.run), labels, best, losses, Text(fix))
     lines = [table]
-    for item in report.findings:
-        where = item.source or item.run or ""
-        lines.append(Text.from_markup(f"[{SEVERITY_STYLE[item.severity]}]{item.severity:<7}[/] {item.code} "
-                                      f"{escape(where)}: {escape(item.message)}"))
+    lines += [finding_line(item) for item in report.findings]
     counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
     judged = sum(1 for run in report if not run.labels)
     lines.append(Text(f"{len(report)} runs: {counts or 'none'}" + (f"; {judged} not judged" if judged else "")))
     return Group(*lines)
+
+
+def finding_line(item: Finding) -> Text:
+    """One finding as a line: severity (coloured), code, where, what."""
+    where = item.source or item.run or ""
+    return Text.from_markup(f"[{SEVERITY_STYLE[item.severity]}]{item.severity:<7}[/] {item.code} "
+                            f"{escape(where)}: {escape(item.message)}")
 
 
 def render(report: Report, *, width: int = 160) -> str:
