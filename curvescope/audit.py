@@ -1,32 +1,49 @@
-"""``curvescope.audit``: the one code path from logs to a report, used by the API, the CLI and the app."""
+"""``curvescope.audit``: the one code path from logs to a report, used by the API, the CLI and the app.
+
+A folder is audited as a stream: discovery lists its runs, each run whose files are unchanged
+since the last audit takes its report from the cache, and the others go in tasks of a few runs
+to a backend (this process, worker processes or a Dask cluster), so memory holds a few tasks'
+scalars at a time, whatever the number of runs.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from .diagnose import LABELS, LearnedModel, diagnose, shipped_model
+from . import backends
+from .cache import Cache, CacheLocation, default_folder, identities, settled
+from .diagnose import LABELS, LearnedModel, shipped_model
+from .diagnose import learned as learned_model
 from .diagnose import select as select_rules
-from .diagnose.engine import contexts
-from .errors import InvalidParameterError
-from .features.extract import features, role_curves
-from .read import ReadResult, read, read_all, read_frame
-from .report import Report, RunReport, key_numbers
-from .roles import RoleOverrides
+from .errors import InvalidParameterError, NoRunsFound
+from .findings import Finding
+from .ingest import readers
+from .ingest.discover import RunSource, discover
+from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
+from .read import ReadResult, cache_key, read_frame
+from .report import Report
+from .roles import RoleOverrides, check_overrides
 from .version import __version__
 
 Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | pd.DataFrame | ReadResult
 Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: stages ``reading``, ``measuring`` and ``diagnosing``."""
+"""``progress(stage, done, total)``: stages ``reading`` (finding the runs) and ``auditing`` (runs done)."""
+
+_TASK_RUNS = 128  # runs per task, at most: the learned model predicts a task at once
+_TASK_BYTES = 32 * 2**20  # bytes of log files per task, at most
 
 
 def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequence[str] | None = None,
           ignore: Sequence[str] | None = None, classes: int | Mapping[str, int] | None = None,
           model: bool | str | os.PathLike[str] | LearnedModel = True, jobs: int | None = None,
-          strict: bool = False, progress: Progress | None = None) -> Report:
+          scheduler=None, cache: bool | str | os.PathLike[str] = True, strict: bool = False,
+          progress: Progress | None = None) -> Report:
     """Read every run below ``source``, measure it, diagnose it and report.
 
     ``source`` is a log directory or file, a list of them (runs are then named by the path they
@@ -36,14 +53,50 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
     check: without it, it is inferred from a first accuracy at chance level, when there is one.
     ``model`` is ``True`` for the learned model that ships with curvescope, ``False`` for the
     rules alone, or a path to (or an instance of) a model trained with ``curvescope train``.
-    ``jobs`` measures runs in that many processes (``-1``: one per core). ``strict`` re-raises a
-    rule's error instead of reporting it as a rule failure. ``progress`` is told how far it got.
+    ``jobs`` audits runs in that many processes (``-1``: one per core); ``scheduler`` audits them
+    on a Dask cluster instead (its address, ``"tcp://host:8786"``, or a ``distributed.Client``).
+    ``cache`` keeps each run's scalars and report between audits: ``True`` in the user's cache
+    folder (or ``$CURVESCOPE_CACHE_DIR``), a folder of your choice, or ``False`` for none.
+    ``strict`` re-raises a rule's error instead of reporting it as a rule failure. ``progress``
+    is told how far it got.
 
     >>> report = curvescope.audit("fixtures/demo")              # doctest: +SKIP
     >>> report.to_frame()[["run", "labels", "confidence"]]      # doctest: +SKIP
     >>> report["keras/wine-mlp-tanh-sgd"].diagnosis.verdicts[0].evidence   # doctest: +SKIP
     >>> report.to_html("audit.html")                            # doctest: +SKIP
     """
+    _check(classes, jobs, scheduler)
+    tell = progress or (lambda stage, done, total: None)
+    overrides = check_overrides(roles)
+    rules = tuple(select_rules(select, ignore))
+    location, cache_findings = _cache_location(cache)
+    store = location.open() if location is not None else None
+    try:
+        learned, model_findings, model_identity = _model(model, store)
+        settings = Settings(rules, learned, classes, tuple(sorted((overrides or {}).items())), strict, location)
+        summary = {"curvescope": __version__, "rules": [rule.code for rule in rules],
+                   "parameters": {rule.code: rule.get_params() for rule in rules},
+                   "model": None if learned is None else learned.trained_on or "custom",
+                   "classes": dict(classes) if isinstance(classes, Mapping) else classes}
+        if isinstance(source, pd.DataFrame | ReadResult):
+            reading = source if isinstance(source, ReadResult) else read_frame(source, roles=roles)
+            runs, seconds = judge(reading, settings)
+            return Report(tuple(runs), (*cache_findings, *model_findings, *reading.findings), summary, reading,
+                          seconds={"reading": 0.0, **seconds})
+        tell("reading", 0, 0)
+        plan = _plan(_paths(source))
+        key = _settings_key(settings, model_identity) if store is not None else None
+        results = _audit_runs(plan, settings, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
+        runs = tuple(sorted((run for result in results for run in result.runs), key=lambda run: run.run))
+        found = sorted((f for result in results for f in result.findings), key=lambda f: f.run or "")
+        seconds = {stage: sum(result.seconds.get(stage, 0.0) for result in results) for stage in STAGES}
+        return Report(runs, (*cache_findings, *model_findings, *plan.findings, *found), summary, seconds=seconds)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _check(classes, jobs, scheduler) -> None:
     counts = classes.values() if isinstance(classes, Mapping) else [] if classes is None else [classes]
     if any(isinstance(c, bool) or not isinstance(c, int) or c < 2 for c in counts):
         raise InvalidParameterError(
@@ -51,61 +104,198 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
             f"Got {classes!r} instead.")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != -1)):
         raise InvalidParameterError(f"The 'jobs' parameter of audit must be an int >= 1 or -1. Got {jobs!r} instead.")
-    tell = progress or (lambda stage, done, total: None)
-    rules = select_rules(select, ignore)
-    learned, model_findings = _model(model)
-    tell("reading", 0, 0)
-    reading = _read(source, roles)
-    curves = role_curves(reading.scalars)
-    workers = (os.cpu_count() or 1) if jobs == -1 else (jobs or 1)
-    table = features(reading, classes=classes, curves=curves, jobs=workers,
-                     progress=lambda done, total: tell("measuring", done, total))
-    tell("diagnosing", 0, len(reading.runs))
-    diagnosed = diagnose(contexts(table, curves), table.frame, rules, learned, strict=strict)
-    tell("diagnosing", len(reading.runs), len(reading.runs))
-    by_run: dict[str, list] = {}
-    for item in reading.findings:
-        by_run.setdefault(item.run or "", []).append(item)
-    runs = tuple(
-        RunReport(d.run, d, key_numbers(curves.get(d.run, {}), table.events[d.run]),
-                  {k: float(v) for k, v in table.frame.loc[d.run].drop("schedule").items()},
-                  table.events[d.run], tuple(by_run.get(d.run, ())), reading.formats.get(d.run, ()),
-                  dict(reading.hparams.get(d.run, {})), dict(curves.get(d.run, {})))
-        for d in diagnosed)
-    settings = {"curvescope": __version__, "rules": [rule.code for rule in rules],
-                "parameters": {rule.code: rule.get_params() for rule in rules},
-                "model": None if learned is None else learned.trained_on or "custom",
-                "classes": dict(classes) if isinstance(classes, Mapping) else classes}
-    return Report(runs, (*model_findings, *reading.findings), settings, reading)
+    if scheduler is not None and jobs not in (None, 1):
+        raise InvalidParameterError("The 'jobs' and 'scheduler' parameters of audit cannot be used together: "
+                                    "the cluster's workers set how many runs are audited at once.")
 
 
-def _read(source: Source, roles: RoleOverrides | None) -> ReadResult:
-    if isinstance(source, ReadResult):
-        return source
-    if isinstance(source, pd.DataFrame):
-        return read_frame(source, roles=roles)
+@dataclass(frozen=True)
+class _Group:
+    """All sources of one run, with its files' identities."""
+
+    run: str
+    sources: tuple[RunSource, ...]
+    names: SourceNames
+    identity: tuple
+
+    @property
+    def size(self) -> int:
+        return sum(max(size, 0) for _, size, _ in self.identity)
+
+
+@dataclass
+class _Plan:
+    groups: list[_Group]
+    findings: list[Finding]
+
+
+def _paths(source) -> list[str | os.PathLike[str]]:
     if isinstance(source, str | os.PathLike):
-        return read(source, roles=roles)
+        return [source]
     if isinstance(source, Sequence) and source and all(isinstance(path, str | os.PathLike) for path in source):
-        return read_all(source, roles=roles)
+        return list(source)
     raise InvalidParameterError(f"The 'source' parameter of audit must be a path, a list of paths, a DataFrame or a "
                                 f"ReadResult. Got {type(source).__name__} instead.")
 
 
-def _model(model) -> tuple[LearnedModel | None, tuple]:
-    if model is False:
+def _plan(paths: list[str | os.PathLike[str]]) -> _Plan:
+    """Discover the runs below each path; with several paths, runs are named by the path they were found under."""
+    prefixes = [Path(path).as_posix().rstrip("/") for path in paths] if len(paths) > 1 else [None]
+    if len(set(prefixes)) < len(prefixes):
+        raise InvalidParameterError(f"The same path was given twice: {', '.join(sorted(map(str, prefixes)))}.")
+    plan = _Plan([], [])
+    for path, prefix in zip(paths, prefixes):
+        root = Path(path)
+        found = discover(root, readers())
+        if not found.sources and not found.findings:
+            raise NoRunsFound(
+                f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
+                "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
+        names = SourceNames(str(root if root.is_dir() else root.parent), prefix)
+        plan.findings.extend(replace(f, source=f.source if prefix is None else names.prefixed(f.source),
+                                     run=f.run if prefix is None else names.prefixed(f.run)) for f in found.findings)
+        by_run: dict[str, list[RunSource]] = {}
+        for item in found.sources:
+            run = item.run if prefix is None else names.prefixed(item.run)
+            by_run.setdefault(run, []).append(replace(item, run=run))
+        for run, sources in by_run.items():
+            plan.groups.append(_Group(run, tuple(sources), names, identities(f for s in sources for f in s.files)))
+    plan.groups.sort(key=lambda group: group.run)
+    return plan
+
+
+def _audit_runs(plan: _Plan, settings: Settings, store: Cache | None, key: str | None, *, jobs, scheduler,
+                tell: Progress) -> list[TaskResult]:
+    """Every run's result: from the cache when its files and the settings are unchanged, else audited anew."""
+    total = len(plan.groups)
+    keys = {group.run: _report_key(key, group, settings.classes) for group in plan.groups} if key else {}
+    stored = store.get_many("reports", list(keys.values())) if store is not None and keys else {}
+    results: list[TaskResult] = []
+    todo: list[_Group] = []
+    for group in plan.groups:
+        entry = stored.get(keys.get(group.run, ""))
+        if entry is not None and entry[0] == group.identity:
+            results.append(entry[1])
+        else:
+            todo.append(group)
+    tell("auditing", len(results), total)
+    waiting = {group.run: group for group in todo}
+    for result in _run(_tasks(todo), settings, jobs, scheduler):
+        results.append(result)
+        if store is not None and keys:
+            store.put_many("reports", _entries(result, waiting, keys))
+        tell("auditing", min(total, sum(len(r.runs) or 1 for r in results)), total)
+    tell("auditing", total, total)
+    return results
+
+
+def _run(tasks: Iterator[Task], settings: Settings, jobs: int | None, scheduler) -> Iterator[TaskResult]:
+    if scheduler is not None:
+        return backends.on_dask(tasks, settings, scheduler)
+    workers = backends.cores() if jobs == -1 else (jobs or 1)
+    return backends.in_processes(tasks, settings, workers) if workers > 1 else backends.in_process(tasks, settings)
+
+
+def _tasks(groups: list[_Group]) -> Iterator[Task]:
+    """Runs in tasks of a bounded number of runs and bytes; each task's runs share one naming."""
+    chunk: list[_Group] = []
+    size = 0
+    for group in groups:
+        if chunk and (len(chunk) >= _TASK_RUNS or size + group.size > _TASK_BYTES or group.names != chunk[0].names):
+            yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names)
+            chunk, size = [], 0
+        chunk.append(group)
+        size += group.size
+    if chunk:
+        yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names)
+
+
+def _entries(result: TaskResult, groups: Mapping[str, _Group], keys: Mapping[str, str]):
+    """A task's result cut into one cache entry per run, stored under its run's key."""
+    for run in result.planned:
+        runs = [r for r in result.runs if _belongs(r.run, run)]
+        findings = [f for f in result.findings if f.run is not None and _belongs(f.run, run)]
+        yield keys[run], settled(groups[run].identity), TaskResult(runs, findings, planned=(run,))
+
+
+def _belongs(name: str, run: str) -> bool:
+    return name == run or name.startswith(f"{run}/")
+
+
+def _settings_key(settings: Settings, model_identity) -> str | None:
+    """What a cached report depends on besides its files; None when it cannot be told (a model object)."""
+    if model_identity is None:
+        return None
+    rules = [(type(rule).__module__, type(rule).__qualname__, rule.code, sorted(rule.get_params().items()))
+             for rule in settings.rules]
+    return _digest(repr((__version__, rules, model_identity, settings.overrides, settings.strict)))
+
+
+def _report_key(settings_key: str, group: _Group, classes) -> str:
+    if isinstance(classes, Mapping):
+        classes = sorted((name, count) for name, count in classes.items() if _belongs(name, group.run))
+    return _digest(repr((settings_key, group.run, [cache_key(s) for s in group.sources], group.names, classes)))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cache_location(cache) -> tuple[CacheLocation | None, tuple[Finding, ...]]:
+    if cache is False or cache is None:
         return None, ()
+    if cache is True:
+        location = CacheLocation(default_folder())
+    elif isinstance(cache, str | os.PathLike):
+        location = CacheLocation(Path(cache))
+    else:
+        raise InvalidParameterError(f"The 'cache' parameter of audit must be a bool or a folder. "
+                                    f"Got {type(cache).__name__} instead.")
+    problem = location.problem()
+    return (None, (problem,)) if problem is not None else (location, ())
+
+
+def _model(model, store: Cache | None) -> tuple[LearnedModel | None, tuple, object]:
+    """The learned model, its findings, and what identifies it for the cache (None: nothing does)."""
+    if model is False:
+        return None, (), "rules alone"
     if model is True:
-        return shipped_model()
+        path = learned_model.shipped_model_path()
+        return (*_stored_model(path, store, shipped_model), ("shipped", _file_identity(path)))
     if isinstance(model, LearnedModel):
-        loaded, findings = model, ()
+        loaded, findings, identity = model, (), None
     elif isinstance(model, str | os.PathLike):
-        loaded, found = LearnedModel.load(Path(model))
-        findings = tuple(found)
+        loaded, findings = _stored_model(Path(model), store, lambda: _load_model(Path(model)))
+        identity = ("file", _file_identity(Path(model)))
     else:
         raise InvalidParameterError(
             f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead.")
     if tuple(loaded.labels) != LABELS:
         raise InvalidParameterError(f"The 'model' parameter of audit must predict {', '.join(LABELS)}. "
                                     f"Got a model of {', '.join(loaded.labels)} instead.")
-    return loaded, findings
+    return loaded, findings, identity
+
+
+def _load_model(path: Path) -> tuple[LearnedModel, tuple[Finding, ...]]:
+    loaded, found = LearnedModel.load(path)
+    return loaded, tuple(found)
+
+
+def _stored_model(path: Path, store: Cache | None, load) -> tuple[LearnedModel | None, tuple[Finding, ...]]:
+    """A model as ``load`` gives it, kept in the cache as a pickle: loading a skops file rebuilds
+    every tree (seconds), unpickling takes a few milliseconds."""
+    import sklearn
+
+    identity = (_file_identity(path), sklearn.__version__)
+    key = f"model|{os.path.abspath(path)}"
+    entry = store.get("models", key) if store is not None else None
+    if entry is not None and entry[0] == identity:
+        return entry[1]
+    loaded = load()
+    if store is not None and loaded[0] is not None:
+        store.put("models", key, identity, loaded)
+    return loaded
+
+
+def _file_identity(path: Path):
+    return identities([os.path.abspath(path)])[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cache import Cache, identities, settled
 from .errors import InvalidParameterError, NoRunsFound, SchemaError
 from .findings import Finding, Severity, finding
 from .frame import Block, assemble, block_of_run
@@ -113,22 +114,56 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
             f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
             "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
     base = root if root.is_dir() else root.parent
-    reading = _Reading(findings=list(found.findings))
-    for batch in _batches(found.sources):
-        reading.add(batch, base)
-        release_free_memory()
+    result = read_sources(found.sources, lambda name: _relative(name, base), overrides=overrides, duplicates=duplicates)
+    return replace(result, findings=(*found.findings, *result.findings), ignored_files=found.ignored)
+
+
+def read_sources(sources: Sequence[RunSource], source_name: Callable[[str], str | None], *,
+                 overrides: Mapping[str, tuple[str, ...]] | None = None, duplicates: str = "last",
+                 cache: Cache | None = None) -> ReadResult:
+    """Read discovered runs into one ``ReadResult``; ``source_name`` names a file as reported.
+
+    With a ``cache``, a run whose files are unchanged since it was last read is taken from it,
+    and every run read is stored in it."""
+    reading = _Reading(source_name=source_name)
+    if cache is None:
+        for batch in _batches(list(sources)):
+            reading.add(batch)
+            release_free_memory()
+    else:
+        cached = _cached(sources, cache)
+        fresh = {source: run_read for batch in _batches([s for s in sources if s not in cached])
+                 for source, run_read in _read_each(batch)}
+        cache.put_many("scalars", ((cache_key(source), settled(identities(source.files)), run_read)
+                                   for source, run_read in fresh.items()))
+        for source in sources:
+            reading.add_read(source, cached[source] if source in cached else fresh[source])
     blocks, reading.blocks = reading.blocks, []
-    assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: _relative(name, base))
+    assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: source_name(name) or name)
     return ReadResult(
         scalars=assembled.scalars,
-        findings=tuple(reading.findings + assembled.findings),
+        findings=tuple(sorted(reading.findings + assembled.findings, key=lambda f: f.run or "")),
         roles=assembled.roles,
         hparams={run: reading.hparams[run] for run in sorted(reading.hparams)},
         files=assembled.files,
         runs=tuple(sorted(assembled.roles)),
         formats={run: tuple(names) for run, names in reading.formats.items()},
-        ignored_files=found.ignored,
     )
+
+
+def cache_key(source: RunSource) -> str:
+    """A run's files by one reader, as named from the working folder (a path given otherwise reads again)."""
+    return f"{source.reader.name}|{os.path.abspath(source.path)}|{source.path}"
+
+
+def _cached(sources: Sequence[RunSource], cache: Cache | None) -> dict[RunSource, RunRead]:
+    """The sources whose files are all as they were when the cache stored them."""
+    if cache is None or not sources:
+        return {}
+    keys = {cache_key(source): source for source in sources}
+    found = cache.get_many("scalars", list(keys))
+    return {keys[key]: entry for key, (identity, entry) in found.items()
+            if identity == identities(keys[key].files) and isinstance(entry, RunRead)}
 
 
 def read_all(paths: Sequence[str | os.PathLike[str]], *, roles: RoleOverrides | None = None) -> ReadResult:
@@ -202,28 +237,31 @@ def read_frame(frame: pd.DataFrame, *, roles: RoleOverrides | None = None) -> Re
 class _Reading:
     """What the readers returned so far: blocks of rows, and per run its findings, hparams and formats."""
 
+    source_name: Callable[[str], str | None]
     blocks: list[Block] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, batch: list[RunSource], base: Path) -> None:
+    def add(self, batch: list[RunSource]) -> None:
         """Read a batch: in one pass where its reader can, else run by run."""
         together = _read_together(batch)
-        if together is not None:
-            part = together.scalars["part"].to_numpy(np.int32)
-            self.blocks.append(Block(together.scalars.drop(columns="part"), [source.run for source in batch], part))
-            for source, findings, hparams in zip(batch, together.findings, together.hparams):
-                self._note(source, [source.run], findings, hparams, base)
+        if together is None:
+            for source in batch:
+                self.add_read(source, _read_source(source))
             return
-        for source in batch:
-            run_read = _read_source(source)
-            block = block_of_run(source.run, run_read.scalars)
-            self.blocks.append(block)
-            self._note(source, block.runs, run_read.findings, run_read.hparams, base)
+        part = together.scalars["part"].to_numpy(np.int32)
+        self.blocks.append(Block(together.scalars.drop(columns="part"), [source.run for source in batch], part))
+        for source, findings, hparams in zip(batch, together.findings, together.hparams):
+            self._note(source, [source.run], findings, hparams)
 
-    def _note(self, source: RunSource, runs: list[str], findings: list[Finding], hparams: dict, base: Path) -> None:
-        self.findings.extend(replace(f, source=_relative(f.source, base), run=f.run or source.run) for f in findings)
+    def add_read(self, source: RunSource, run_read: RunRead) -> None:
+        block = block_of_run(source.run, run_read.scalars)
+        self.blocks.append(block)
+        self._note(source, block.runs, run_read.findings, run_read.hparams)
+
+    def _note(self, source: RunSource, runs: list[str], findings: list[Finding], hparams: dict) -> None:
+        self.findings.extend(replace(f, source=self.source_name(f.source), run=f.run or source.run) for f in findings)
         for run in runs if hparams else ():
             self.hparams.setdefault(run, {}).update(hparams)
         self.formats.setdefault(source.run, []).append(source.reader.name)
@@ -253,6 +291,19 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def _read_each(batch: list[RunSource]) -> list[tuple[RunSource, RunRead]]:
+    """What each source of a batch gave, read in one pass where its reader can."""
+    together = _read_together(batch)
+    if together is None:
+        return [(source, _read_source(source)) for source in batch]
+    part = together.scalars["part"].to_numpy(np.int32)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(len(batch) + 1))
+    rows = together.scalars.drop(columns="part").take(order)
+    return [(source, RunRead(rows.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True), together.findings[i],
+                             together.hparams[i])) for i, source in enumerate(batch)]
 
 
 def _read_together(batch: list[RunSource]) -> BatchRead | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# Audits cache what they read; the tests keep theirs apart from the user's, and the CLI's
+# subprocesses inherit the same folder.
+os.environ["CURVESCOPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="curvescope-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

@@ -96,7 +96,11 @@ class Report:
     findings: tuple[Finding, ...]
     settings: dict[str, Any]
     reading: ReadResult | None = field(default=None, compare=False, repr=False)
-    """The scalars and roles the audit read: each run's frame for a notebook user."""
+    """The scalars and roles the audit read, when it was given them in memory (a frame or a
+    ``ReadResult``); an audit of folders keeps none and reads a run again when asked."""
+    seconds: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    """Seconds spent reading, measuring (``features``) and diagnosing, summed over every run audited
+    anew (runs taken from the cache cost none)."""
 
     def __iter__(self) -> Iterator[RunReport]:
         return iter(self.runs)
@@ -112,9 +116,12 @@ class Report:
 
     def frame(self, run: str) -> pd.DataFrame:
         """The tidy scalars of one run, as read."""
-        if self.reading is None:
+        if self.reading is not None:
+            return self.reading.run(run)
+        scalars = getattr(self[run].curves, "scalars", None)
+        if scalars is None:
             raise KeyError(f"this report holds no scalars (it was rebuilt from JSON); run {run!r}")
-        return self.reading.run(run)
+        return scalars()
 
     def filter(self, *, labels: Sequence[str] = (), min_confidence: float = 0.0) -> Report:
         """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``."""

@@ -147,7 +147,7 @@ def test_report_pickles(planted):
 def test_evidence_steps_lie_inside_the_run(demo, planted):
     for report in (demo, planted):
         for run in report:
-            steps = report.reading.run(run.run)["step"]
+            steps = report.frame(run.run)["step"]
             for verdict in run.diagnosis.verdicts:
                 for item in verdict.evidence:
                     for step in (item.start_step, item.end_step):

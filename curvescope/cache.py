@@ -1,0 +1,162 @@
+"""The incremental cache: each run's parsed scalars and finished report, kept between audits.
+
+A run's entry is keyed by its files' identities (path, size, modification time), so an audit
+of a directory where nothing changed reads nothing again, and a file that changed is simply
+read anew. The cache is one SQLite file in the user's cache folder (``CURVESCOPE_CACHE_DIR``
+or ``cache=DIR`` moves it); deleting it at any time only costs the next audit its speed. A
+cache that cannot be opened or written is set aside with one finding, never an error.
+
+Entries are pickles: the cache trusts its own folder, as a user's cache of Python objects
+does, and ignores any entry written by another version of curvescope.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, finding
+from .version import __version__
+
+ENV_FOLDER = "CURVESCOPE_CACHE_DIR"
+_FILE = "cache-v1.sqlite"
+_TABLES = ("scalars", "reports", "models")
+
+FileIdentity = tuple[str, int, int]
+"""A file's path (as given), size in bytes and modification time in nanoseconds."""
+
+SETTLE_SECONDS = 2.0
+"""A file changed this recently may change again within its clock's resolution without its
+size or time telling: an entry made from it is kept, but never taken as a hit."""
+
+
+def default_folder() -> Path:
+    """``CURVESCOPE_CACHE_DIR``, else the user's cache folder for curvescope."""
+    if os.environ.get(ENV_FOLDER):
+        return Path(os.environ[ENV_FOLDER])
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("curvescope", appauthor=False))
+
+
+def identities(files: Iterable[os.PathLike[str] | str]) -> tuple[FileIdentity, ...]:
+    """Each file's identity; a file that cannot be stat'ed gets size and time -1 (never a hit)."""
+    found = []
+    for file in files:
+        try:
+            info = os.stat(file)
+            found.append((str(file), info.st_size, info.st_mtime_ns))
+        except OSError:
+            found.append((str(file), -1, -1))
+    return tuple(found)
+
+
+def settled(identity: Sequence[FileIdentity]) -> tuple:
+    """``identity`` to store with an entry: as it is when every file is older than
+    ``SETTLE_SECONDS``, else marked, so that it never equals the files' identity again."""
+    newest = max((mtime for _, _, mtime in identity), default=0)
+    return tuple(identity) if time.time_ns() - newest > SETTLE_SECONDS * 1e9 else ("unsettled", tuple(identity))
+
+
+@dataclass(frozen=True)
+class CacheLocation:
+    """Where a cache lives: plain data, so it travels to worker processes and cluster workers."""
+
+    folder: Path
+
+    def open(self) -> Cache | None:
+        """The cache, or None when its folder cannot be made or its file cannot be opened."""
+        try:
+            return Cache(self.folder)
+        except (OSError, sqlite3.Error):
+            return None
+
+    def problem(self) -> Finding | None:
+        """A finding when this cache cannot be used (the audit then goes on without it)."""
+        try:
+            Cache(self.folder).close()
+        except (OSError, sqlite3.Error) as exc:
+            return finding("cache-unusable", f"the cache cannot be used ({exc}); auditing without it.",
+                           source=str(self.folder))
+        return None
+
+
+class Cache:
+    """One SQLite file of pickled entries, each stored under a key with the identity it was made for."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = folder / _FILE
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            for table in _TABLES:
+                self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                                 "(key TEXT PRIMARY KEY, version TEXT, identity BLOB, entry BLOB)")
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
+
+    def get(self, table: str, key: str) -> tuple[Any, Any] | None:
+        """``(identity, entry)`` stored under ``key``, or None (also for an unreadable or foreign entry)."""
+        try:
+            with self._lock:
+                row = self._db.execute(f"SELECT version, identity, entry FROM {table} WHERE key = ?", (key,)).fetchone()
+            if row is None or row[0] != __version__:
+                return None
+            return pickle.loads(row[1]), pickle.loads(row[2])
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def get_many(self, table: str, keys: Sequence[str]) -> dict[str, tuple[Any, Any]]:
+        """Every ``key`` found, as ``get`` gives it, in a few queries."""
+        found: dict[str, tuple[Any, Any]] = {}
+        for start in range(0, len(keys), 500):
+            part = list(keys[start:start + 500])
+            try:
+                with self._lock:
+                    rows = self._db.execute(
+                        f"SELECT key, version, identity, entry FROM {table} WHERE key IN ({','.join('?' * len(part))})",
+                        part).fetchall()
+            except sqlite3.Error:
+                return found
+            for key, version, identity, entry in rows:
+                if version != __version__:
+                    continue
+                try:
+                    found[key] = pickle.loads(identity), pickle.loads(entry)
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                    continue
+        return found
+
+    def put(self, table: str, key: str, identity: Any, entry: Any) -> None:
+        self.put_many(table, [(key, identity, entry)])
+
+    def put_many(self, table: str, items: Iterable[tuple[str, Any, Any]]) -> None:
+        """Store entries; a full disk or a locked file loses them (the next audit reads again), nothing more."""
+        rows = [(key, __version__, pickle.dumps(identity, protocol=5), pickle.dumps(entry, protocol=5))
+                for key, identity, entry in items]
+        if not rows:
+            return
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+        except sqlite3.Error:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def close(self) -> None:
+        self._db.close()

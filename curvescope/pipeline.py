@@ -1,0 +1,184 @@
+"""One task of an audit: a few runs' files in, their reports out.
+
+An audit cuts the runs it discovered into tasks of a few runs each. ``run_task`` reads a
+task's files (through the cache), measures and diagnoses its runs and returns plain data:
+each run's ``RunReport`` without its curves (they are read again on demand, see
+``LazyCurves``), the reading findings and the seconds spent per stage. The same function
+runs in the calling process, in worker processes and on cluster workers, so every backend
+gives the same report.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .cache import CacheLocation
+from .diagnose import LearnedModel, diagnose
+from .diagnose.engine import contexts
+from .diagnose.registry import Rule
+from .features.events import Curve
+from .features.extract import features, role_curves
+from .findings import Finding
+from .ingest.discover import RunSource, relative_name
+from .read import ReadResult, read_sources
+from .report import RunReport, key_numbers
+
+STAGES = ("reading", "features", "diagnosis")
+"""What the time of a run is spent on, as ``TaskResult.seconds`` and ``Report.seconds`` split it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every task of one audit shares: sent once to each worker, not with every task."""
+
+    rules: tuple[Rule, ...]
+    model: LearnedModel | None
+    classes: int | Mapping[str, int] | None = None
+    overrides: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    strict: bool = False
+    cache: CacheLocation | None = None
+
+
+@dataclass(frozen=True)
+class SourceNames:
+    """How a file is named in the report: relative to the folder audited, under its ``prefix``
+    when several folders are audited together."""
+
+    base: str
+    prefix: str | None = None
+
+    def __call__(self, name: str | None) -> str | None:
+        return None if name is None else self.prefixed(relative_name(Path(name), Path(self.base)))
+
+    def prefixed(self, name: str | None) -> str | None:
+        """A run or file name under the prefix (the prefix itself for the folder audited)."""
+        if name is None or self.prefix is None:
+            return name
+        return f"{self.prefix}/{name}" if name else self.prefix
+
+
+@dataclass(frozen=True)
+class Task:
+    """Every source of a few runs (a run's sources never straddle two tasks)."""
+
+    sources: tuple[RunSource, ...]
+    names: SourceNames
+
+
+@dataclass
+class TaskResult:
+    runs: list[RunReport]
+    findings: list[Finding]
+    seconds: dict[str, float] = field(default_factory=dict)
+    planned: tuple[str, ...] = ()
+    """The runs the task was given (as discovered; a run with sub-runs reports each)."""
+
+
+def run_task(task: Task, settings: Settings | None = None) -> TaskResult:
+    """Read, measure and diagnose the runs of ``task`` (``settings``: those the worker was started with)."""
+    settings = settings or _WORKER_SETTINGS
+    started = time.perf_counter()
+    cache = settings.cache.open() if settings.cache is not None else None
+    try:
+        reading = read_sources(task.sources, task.names, overrides=dict(settings.overrides) or None, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
+    seconds = {"reading": time.perf_counter() - started}
+    locate = functools.partial(_run_locator, task, settings)
+    runs, judged = judge(reading, settings, curves_of=locate)
+    seconds.update(judged)
+    return TaskResult(runs, list(reading.findings), seconds, tuple(sorted({source.run for source in task.sources})))
+
+
+def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[list[RunReport], dict[str, float]]:
+    """Measure and diagnose every run read: each run's report, and the seconds per stage.
+
+    ``curves_of(run)`` gives what a report keeps as the run's curves; by default, the curves."""
+    started = time.perf_counter()
+    curves = role_curves(reading.scalars)
+    table = features(reading, classes=settings.classes, curves=curves)
+    measured = time.perf_counter()
+    diagnosed = diagnose(contexts(table, curves), table.frame, settings.rules, settings.model, strict=settings.strict)
+    by_run: dict[str, list[Finding]] = {}
+    for item in reading.findings:
+        by_run.setdefault(item.run or "", []).append(item)
+    runs = [
+        RunReport(d.run, d, key_numbers(curves.get(d.run, {}), table.events[d.run]),
+                  {k: float(v) for k, v in table.frame.loc[d.run].drop("schedule").items()},
+                  table.events[d.run], tuple(by_run.get(d.run, ())), reading.formats.get(d.run, ()),
+                  dict(reading.hparams.get(d.run, {})),
+                  dict(curves.get(d.run, {})) if curves_of is None else curves_of(d.run))
+        for d in diagnosed]
+    return runs, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
+
+
+@dataclass(frozen=True)
+class RunLocator:
+    """Where a run's scalars come from, to read them again when its curves are wanted."""
+
+    run: str
+    sources: tuple[RunSource, ...]
+    names: SourceNames
+    overrides: tuple[tuple[str, tuple[str, ...]], ...]
+    cache: CacheLocation | None
+
+
+class LazyCurves(Mapping[str, Curve]):
+    """A run's curves by role, read again (from the cache when it has them) each time they are
+    wanted, so that a report of many runs holds their verdicts, not their points."""
+
+    def __init__(self, locator: RunLocator) -> None:
+        self.locator = locator
+
+    def _curves(self) -> dict[str, Curve]:
+        return _read_run(self.locator)[0]
+
+    def scalars(self) -> pd.DataFrame:
+        """The run's tidy scalars, as read."""
+        return _read_run(self.locator)[1]
+
+    def __getitem__(self, role: str) -> Curve:
+        return self._curves()[role]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._curves())
+
+    def __len__(self) -> int:
+        return len(self._curves())
+
+    def __repr__(self) -> str:
+        return f"LazyCurves({self.locator.run!r})"
+
+
+@functools.lru_cache(maxsize=16)
+def _read_run(locator: RunLocator) -> tuple[dict[str, Curve], pd.DataFrame]:
+    cache = locator.cache.open() if locator.cache is not None else None
+    try:
+        reading = read_sources(locator.sources, locator.names, overrides=dict(locator.overrides) or None, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
+    curves = role_curves(reading.scalars).get(locator.run, {})
+    return curves, reading.run(locator.run) if locator.run in reading.runs else reading.scalars.iloc[:0]
+
+
+def _run_locator(task: Task, settings: Settings, run: str) -> LazyCurves:
+    sources = tuple(s for s in task.sources if run == s.run or run.startswith(f"{s.run}/"))
+    return LazyCurves(RunLocator(run, sources, task.names, settings.overrides, settings.cache))
+
+
+_WORKER_SETTINGS: Any = None
+
+
+def start_worker(settings: Settings) -> None:
+    """Keep an audit's settings in a worker process, for every task it is given."""
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
