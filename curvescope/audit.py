@@ -27,6 +27,7 @@ from .ingest import readers
 from .ingest.discover import RunSource, discover
 from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
+from .remote import local_root
 from .report import Report
 from .roles import RoleOverrides, check_overrides
 from .version import __version__
@@ -84,7 +85,7 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
             return Report(tuple(runs), (*cache_findings, *model_findings, *reading.findings), summary, reading,
                           seconds={"reading": 0.0, **seconds})
         tell("reading", 0, 0)
-        plan = _plan(_paths(source))
+        plan = _plan(_paths(source), location)
         key = _settings_key(settings, model_identity) if store is not None else None
         results = _audit_runs(plan, settings, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
         runs = tuple(sorted((run for result in results for run in result.runs), key=lambda run: run.run))
@@ -138,14 +139,14 @@ def _paths(source) -> list[str | os.PathLike[str]]:
                                 f"ReadResult. Got {type(source).__name__} instead.")
 
 
-def _plan(paths: list[str | os.PathLike[str]]) -> _Plan:
+def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _Plan:
     """Discover the runs below each path; with several paths, runs are named by the path they were found under."""
     prefixes = [Path(path).as_posix().rstrip("/") for path in paths] if len(paths) > 1 else [None]
     if len(set(prefixes)) < len(prefixes):
         raise InvalidParameterError(f"The same path was given twice: {', '.join(sorted(map(str, prefixes)))}.")
     plan = _Plan([], [])
     for path, prefix in zip(paths, prefixes):
-        root = Path(path)
+        root = local_root(path, cache)
         found = discover(root, readers())
         if not found.sources and not found.findings:
             raise NoRunsFound(

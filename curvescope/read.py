@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cache import Cache, identities, settled
+from .cache import Cache, CacheLocation, default_folder, identities, settled
 from .errors import InvalidParameterError, NoRunsFound, SchemaError
 from .findings import Finding, Severity, finding
 from .frame import Block, assemble, block_of_run
@@ -19,6 +19,7 @@ from .ingest import readers
 from .ingest.base import BatchRead, BatchReader, RunRead
 from .ingest.discover import RunSource, discover, relative_name
 from .memory import release_free_memory
+from .remote import local_root
 from .roles import ROLES, RoleOverrides, check_overrides
 from .schema import categorical, reader_frame
 
@@ -107,7 +108,7 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
     if duplicates not in _DUPLICATES:
         raise InvalidParameterError(
             f"The 'duplicates' parameter of read must be one of {', '.join(_DUPLICATES)}. Got {duplicates!r} instead.")
-    root = Path(path)
+    root = local_root(path, CacheLocation(default_folder()))
     found = discover(root, readers())
     if not found.sources and not found.findings:
         raise NoRunsFound(
