@@ -39,12 +39,17 @@ _EXAMPLES = """Examples:
 
   curvescope audit runs/ --select CS2 --select CS401 --classes 10 --jobs 2
 
+  curvescope audit s3://team-runs/2026 --scheduler tcp://dask-head:8786
+
+Unchanged runs come from the cache (--cache DIR moves it, --no-cache skips it).
+
 Exit codes: 0 done (nothing matched --fail-on), 1 a --fail-on label was found, 2 bad input or usage."""
 
 
 @app.command("audit", epilog=_EXAMPLES)
 def audit_command(
-    paths: Annotated[list[Path], typer.Argument(help="Log directories (or log files).", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="Log directories or files, or fsspec URLs (s3://bucket/runs).",
+                                               show_default=False)],
     output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="How to write the report.")] = ReportFormat.TABLE,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="Show only runs with this label (repeatable).")] = None,
@@ -56,8 +61,15 @@ def audit_command(
     role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
     classes: Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")] = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Measure runs in this many processes (-1: one per core).")
+        int | None, typer.Option("--jobs", "-j", help="Audit runs in this many processes (-1: one per core).")
     ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Audit runs on this Dask scheduler (tcp://host:8786).")
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Keep the cache in this folder (default: the user's cache folder).")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again and keep nothing.")] = False,
     fail_on: Annotated[
         str | None, typer.Option("--fail-on", help="Exit 1 when a run carries one of these labels (comma-separated).")
     ] = None,
@@ -74,7 +86,7 @@ def audit_command(
         with _progress(quiet) as tell:
             report = audit(paths[0] if len(paths) == 1 else paths, roles=parse_roles(role or []),
                            select=_codes(select), ignore=_codes(ignore), classes=classes, model=not no_model,
-                           jobs=jobs, progress=tell)
+                           jobs=jobs, scheduler=scheduler, cache=_cache(cache, no_cache), progress=tell)
         confident = report.filter(min_confidence=min_confidence)
         outcome["code"] = confident.exit_code(gate)
         view = confident.filter(labels=shown) if shown else confident
@@ -89,6 +101,12 @@ def audit_command(
 
     guarded(work, debug)
     raise typer.Exit(outcome["code"])
+
+
+def _cache(folder: Path | None, off: bool) -> Path | bool:
+    if off and folder is not None:
+        raise InvalidParameterError("--cache and --no-cache cannot be used together.")
+    return False if off else folder or True
 
 
 def _labels(option: str, names: list[str]) -> list[str]:

@@ -31,7 +31,8 @@ _READ_EXAMPLES = (
 
 @app.command("read", epilog=_READ_EXAMPLES)
 def read_command(
-    path: Annotated[Path, typer.Argument(help="A log directory (or one log file).", show_default=False)],
+    path: Annotated[str, typer.Argument(help="A log directory (or one log file), or an fsspec URL (s3://...).",
+                                        show_default=False)],
     to: Annotated[Path | None, typer.Option("--to", help="Also write the tidy frame to this .parquet or .csv file.")] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
     all_points: Annotated[
