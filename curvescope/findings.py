@@ -56,6 +56,8 @@ _KINDS = (
                 "The learned model was saved with another scikit-learn version; it loaded and runs."),
     FindingKind("CS015", "model-unavailable", Severity.WARNING,
                 "The learned model could not be loaded or trusted; runs are diagnosed by the rules alone."),
+    FindingKind("CS016", "cache-unusable", Severity.INFO,
+                "The cache folder could not be made or its file opened; the audit read every file and kept nothing."),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}
