@@ -29,3 +29,11 @@ class PluginError(CurvescopeError):
 
 class ReadError(CurvescopeError):
     """A reader could not read a file; turned into a finding by the caller, never shown raw."""
+
+
+class RemoteError(CurvescopeError):
+    """A URL's storage could not be opened or listed: a missing package, an unreachable endpoint."""
+
+
+class RemoteAccessDenied(RemoteError):
+    """The credentials in use may not list or read the URL."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import LogdirNotFound
 from ..findings import Finding, finding
+from ..remote import fetch_failures
 from .base import Reader
 
 
@@ -44,7 +45,7 @@ def discover(path: str | os.PathLike[str], readers: Sequence[Reader]) -> Discove
         hint = " (a broken symlink)" if root.is_symlink() else ""
         raise LogdirNotFound(f"{root}: no such file or directory{hint}. Pass a log directory or a log file.")
     base = root if root.is_dir() else root.parent
-    result = Discovery()
+    result = Discovery(findings=fetch_failures(root))
     claimed: dict[tuple[str, Path], list[Path]] = defaultdict(list)
     owners: dict[str, Reader] = {}
     files = [root] if root.is_file() else _walk(root, result.findings, base)
