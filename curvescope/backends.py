@@ -72,9 +72,10 @@ def on_dask(tasks: Iterable[Task], settings: Settings, scheduler) -> Iterator[Ta
         workers = max(1, sum(client.nthreads().values()))
         shared = client.scatter(settings, broadcast=True, hash=False)
         queue = iter(tasks)
-        running = as_completed()
-        for task in _take(queue, workers * IN_FLIGHT):
-            running.add(client.submit(run_task, task, shared, pure=False))
+        first = [client.submit(run_task, task, shared, pure=False) for task in _take(queue, workers * IN_FLIGHT)]
+        if not first:
+            return
+        running = as_completed(first, loop=client.loop)
         for future in running:
             yield future.result()
             future.release()
