@@ -110,9 +110,11 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
     by_run: dict[str, list[Finding]] = {}
     for item in reading.findings:
         by_run.setdefault(item.run or "", []).append(item)
+    numbers = table.frame.drop(columns="schedule")
+    row_of = dict(zip(numbers.index, numbers.to_numpy(dtype=float).tolist()))
     runs = [
         RunReport(d.run, d, key_numbers(curves.get(d.run, {}), table.events[d.run]),
-                  {k: float(v) for k, v in table.frame.loc[d.run].drop("schedule").items()},
+                  dict(zip(numbers.columns, row_of[d.run])),
                   table.events[d.run], tuple(by_run.get(d.run, ())), reading.formats.get(d.run, ()),
                   dict(reading.hparams.get(d.run, {})),
                   dict(curves.get(d.run, {})) if curves_of is None else curves_of(d.run))

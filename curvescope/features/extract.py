@@ -186,10 +186,17 @@ def _measure_drops(train: Curve | None, schedule: Schedule | None, values: dict,
 def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
     """Each run's curves by role, from a tidy scalars frame."""
     with_role = scalars[scalars["role"].notna()]
+    run, role = pd.Categorical(with_role["run"]), pd.Categorical(with_role["role"])
+    width = max(len(role.categories), 1)
+    key = run.codes.astype(np.int64) * width + role.codes
+    order = np.argsort(key, kind="stable")
+    key, steps, values = key[order], with_role["step"].to_numpy()[order], with_role["value"].to_numpy()[order]
+    tags = with_role["tag"].to_numpy(dtype=object)[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
     curves: dict[str, dict[str, Curve]] = {}
-    for (run, role), rows in with_role.groupby(["run", "role"], observed=True, sort=True):
-        tag = str(rows["tag"].iloc[0])
-        curves.setdefault(str(run), {})[str(role)] = Curve.of(rows["step"].to_numpy(), rows["value"].to_numpy(), str(role), tag)
+    for start, end in zip(starts, [*starts[1:], len(key)]):
+        name, kind = str(run.categories[key[start] // width]), str(role.categories[key[start] % width])
+        curves.setdefault(name, {})[kind] = Curve.of(steps[start:end], values[start:end], kind, str(tags[start]))
     return curves
 
 
