@@ -18,13 +18,13 @@ import pandas as pd
 
 from . import backends
 from .cache import Cache, CacheLocation, default_folder, identities, settled
-from .diagnose import LABELS, LearnedModel, shipped_model
-from .diagnose import learned as learned_model
+from .diagnose import LearnedModel
 from .diagnose import select as select_rules
 from .errors import InvalidParameterError, NoRunsFound
 from .findings import Finding
 from .ingest import readers
 from .ingest.discover import RunSource, discover
+from .models import ModelChoice, choose
 from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
 from .remote import local_root
@@ -73,25 +73,24 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
     location, cache_findings = _cache_location(cache)
     store = location.open() if location is not None else None
     try:
-        learned, model_findings, model_identity = _model(model, store)
-        settings = Settings(rules, learned, classes, tuple(sorted((overrides or {}).items())), strict, location)
+        chosen = choose(model, store)
+        settings = Settings(rules, None, classes, tuple(sorted((overrides or {}).items())), strict, location)
         summary = {"curvescope": __version__, "rules": [rule.code for rule in rules],
                    "parameters": {rule.code: rule.get_params() for rule in rules},
-                   "model": None if learned is None else learned.trained_on or "custom",
-                   "classes": dict(classes) if isinstance(classes, Mapping) else classes}
+                   "model": chosen.name, "classes": dict(classes) if isinstance(classes, Mapping) else classes}
         if isinstance(source, pd.DataFrame | ReadResult):
             reading = source if isinstance(source, ReadResult) else read_frame(source, roles=roles)
-            runs, seconds = judge(reading, settings)
-            return Report(tuple(runs), (*cache_findings, *model_findings, *reading.findings), summary, reading,
+            runs, seconds = judge(reading, replace(settings, model=chosen.get()))
+            return Report(tuple(runs), (*cache_findings, *chosen.findings, *reading.findings), summary, reading,
                           seconds={"reading": 0.0, **seconds})
         tell("reading", 0, 0)
         plan = _plan(_paths(source), location)
-        key = _settings_key(settings, model_identity) if store is not None else None
-        results = _audit_runs(plan, settings, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
+        key = _settings_key(settings, chosen.identity) if store is not None else None
+        results = _audit_runs(plan, settings, chosen, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
         runs = tuple(sorted((run for result in results for run in result.runs), key=lambda run: run.run))
         found = sorted((f for result in results for f in result.findings), key=lambda f: f.run or "")
         seconds = {stage: sum(result.seconds.get(stage, 0.0) for result in results) for stage in STAGES}
-        return Report(runs, (*cache_findings, *model_findings, *plan.findings, *found), summary, seconds=seconds)
+        return Report(runs, (*cache_findings, *chosen.findings, *plan.findings, *found), summary, seconds=seconds)
     finally:
         if store is not None:
             store.close()
@@ -165,8 +164,8 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
     return plan
 
 
-def _audit_runs(plan: _Plan, settings: Settings, store: Cache | None, key: str | None, *, jobs, scheduler,
-                tell: Progress) -> list[TaskResult]:
+def _audit_runs(plan: _Plan, settings: Settings, model: ModelChoice, store: Cache | None, key: str | None, *,
+                jobs, scheduler, tell: Progress) -> list[TaskResult]:
     """Every run's result: from the cache when its files and the settings are unchanged, else audited anew."""
     total = len(plan.groups)
     keys = {group.run: _report_key(key, group, settings.classes) for group in plan.groups} if key else {}
@@ -181,6 +180,8 @@ def _audit_runs(plan: _Plan, settings: Settings, store: Cache | None, key: str |
             todo.append(group)
     tell("auditing", len(results), total)
     waiting = {group.run: group for group in todo}
+    if todo:
+        settings = replace(settings, model=model.get())
     for result in _run(_tasks(todo), settings, jobs, scheduler):
         results.append(result)
         if store is not None and keys:
@@ -254,49 +255,3 @@ def _cache_location(cache) -> tuple[CacheLocation | None, tuple[Finding, ...]]:
                                     f"Got {type(cache).__name__} instead.")
     problem = location.problem()
     return (None, (problem,)) if problem is not None else (location, ())
-
-
-def _model(model, store: Cache | None) -> tuple[LearnedModel | None, tuple, object]:
-    """The learned model, its findings, and what identifies it for the cache (None: nothing does)."""
-    if model is False:
-        return None, (), "rules alone"
-    if model is True:
-        path = learned_model.shipped_model_path()
-        return (*_stored_model(path, store, shipped_model), ("shipped", _file_identity(path)))
-    if isinstance(model, LearnedModel):
-        loaded, findings, identity = model, (), None
-    elif isinstance(model, str | os.PathLike):
-        loaded, findings = _stored_model(Path(model), store, lambda: _load_model(Path(model)))
-        identity = ("file", _file_identity(Path(model)))
-    else:
-        raise InvalidParameterError(
-            f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead.")
-    if tuple(loaded.labels) != LABELS:
-        raise InvalidParameterError(f"The 'model' parameter of audit must predict {', '.join(LABELS)}. "
-                                    f"Got a model of {', '.join(loaded.labels)} instead.")
-    return loaded, findings, identity
-
-
-def _load_model(path: Path) -> tuple[LearnedModel, tuple[Finding, ...]]:
-    loaded, found = LearnedModel.load(path)
-    return loaded, tuple(found)
-
-
-def _stored_model(path: Path, store: Cache | None, load) -> tuple[LearnedModel | None, tuple[Finding, ...]]:
-    """A model as ``load`` gives it, kept in the cache as a pickle: loading a skops file rebuilds
-    every tree (seconds), unpickling takes a few milliseconds."""
-    import sklearn
-
-    identity = (_file_identity(path), sklearn.__version__)
-    key = f"model|{os.path.abspath(path)}"
-    entry = store.get("models", key) if store is not None else None
-    if entry is not None and entry[0] == identity:
-        return entry[1]
-    loaded = load()
-    if store is not None and loaded[0] is not None:
-        store.put("models", key, identity, loaded)
-    return loaded
-
-
-def _file_identity(path: Path):
-    return identities([os.path.abspath(path)])[0]

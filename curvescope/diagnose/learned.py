@@ -16,11 +16,11 @@ import functools
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
 from threadpoolctl import threadpool_limits
 
 from ..errors import CurvescopeError, InvalidParameterError
@@ -111,10 +111,10 @@ class LearnedModel:
             raise ModelUnavailable(f"{Path(path).name} lacks a field of a curvescope model ({exc})") from exc
         _probe(model, Path(path).name)
         findings = []
-        if _minor(model.sklearn_version) != _minor(sklearn.__version__):
+        if _minor(model.sklearn_version) != _minor(_sklearn_version()):
             findings.append(finding("model-version-mismatch",
                                     f"the learned model was saved with scikit-learn {model.sklearn_version}; "
-                                    f"{sklearn.__version__} is installed. It loaded and runs, but its probabilities "
+                                    f"{_sklearn_version()} is installed. It loaded and runs, but its probabilities "
                                     "may differ slightly; retrain it with `curvescope train CORPUS`."))
         return model, findings
 
@@ -128,7 +128,7 @@ def _probe(model: LearnedModel, name: str) -> None:
         probabilities = model.predict_proba(probe)
     except Exception as exc:  # whatever a foreign estimator raises, it cannot serve
         raise ModelUnavailable(
-            f"{name} does not predict on scikit-learn {sklearn.__version__} ({type(exc).__name__}: {exc})") from exc
+            f"{name} does not predict on scikit-learn {_sklearn_version()} ({type(exc).__name__}: {exc})") from exc
     if probabilities.shape != (2, len(model.labels)):
         raise ModelUnavailable(f"{name} gives {probabilities.shape[1]} probabilities per run for {len(model.labels)} labels")
 
@@ -148,7 +148,7 @@ def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], 
     blind_features = tuple(name for name in features if name != CHANCE_FEATURE)
     blind = (_fitted(rows, y, blind_features, seed, folds), blind_features) if blind_features != tuple(features) else None
     return LearnedModel(_fitted(rows, y, tuple(features), seed, folds), tuple(features), tuple(truth.columns),
-                        sklearn.__version__, trained_on, blind)
+                        _sklearn_version(), trained_on, blind)
 
 
 def _fitted(rows: pd.DataFrame, y: np.ndarray, features: tuple[str, ...], seed: int, folds: int):
@@ -191,5 +191,10 @@ def _matrix(table: pd.DataFrame, features) -> np.ndarray:
     return np.nan_to_num(x, nan=MISSING, posinf=-MISSING, neginf=MISSING)
 
 
-def _minor(version: str) -> tuple[str, ...]:
-    return tuple(version.split(".")[:2])
+def _sklearn_version() -> str:
+    """The installed scikit-learn's version, without importing it (a second, on a warm audit that needs no model)."""
+    return version("scikit-learn")
+
+
+def _minor(number: str) -> tuple[str, ...]:
+    return tuple(number.split(".")[:2])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from .events import Curve, Event
 from .smoothing import align, rolling_median, smooth
@@ -128,6 +127,8 @@ def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05
     if span <= _ROUNDING * float(np.abs(smoothed).max()):  # constant but for rounding
         flat_points = np.ones(n, dtype=bool)
     else:
+        from scipy.ndimage import maximum_filter1d, minimum_filter1d  # imported when first needed (slow to import)
+
         high = maximum_filter1d(smoothed, length, origin=-(length // 2))[: n - length + 1]
         low = minimum_filter1d(smoothed, length, origin=-(length // 2))[: n - length + 1]
         flat_start = (high - low) <= tolerance * span

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from ..errors import InvalidParameterError
 
@@ -32,6 +31,8 @@ def smooth(values, weight: float = 0.6) -> np.ndarray:
     w = min(max(w, 0.0), 1.0)
     if not len(y) or (y == y[0]).all():
         return y.copy()
+    from scipy.signal import lfilter  # imported when first needed: it takes a second, and a warm audit smooths nothing
+
     out = y.copy()
     finite = np.isfinite(y)
     moving = lfilter([1.0 - w], [1.0, -w], y[finite])

@@ -15,7 +15,6 @@ import numpy as np
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, summary_pb2, types_pb2
 from tensorboard.plugins.hparams import plugin_data_pb2
-from tensorboard.util import tensor_util
 
 from .records import Records
 from .values import NOT_NUMBER, NUMBER, SIMPLE, Metadata, Values
@@ -127,6 +126,8 @@ def one_number(tensor) -> float | None:
     if tensor.dtype == types_pb2.DT_BFLOAT16:
         return _bfloat16(tensor)
     try:
+        from tensorboard.util import tensor_util  # imported when first needed: it pulls in TensorBoard's TF stub
+
         array = tensor_util.make_ndarray(tensor)
     except Exception:  # noqa: BLE001 - whatever a malformed tensor makes TensorBoard's helper raise, it is not a number
         return None
