@@ -121,8 +121,9 @@ def _wanted(listing: Mapping[str, Mapping[str, Any]], remote: str, target: Path)
 
 def _filesystem(url: str, protocol: str) -> tuple[fsspec.AbstractFileSystem, str]:
     """The filesystem for ``url`` (a fresh instance: current credentials, no stale listings) and its path."""
+    options = {**_storage_options(), "skip_instance_cache": True}
     try:
-        return fsspec.core.url_to_fs(url, skip_instance_cache=True, **_storage_options())
+        return fsspec.core.url_to_fs(url, **options)
     except ImportError as exc:
         raise RemoteError(f"{url}: the {protocol}:// protocol needs a package that is not installed: "
                           f"{_install_hint(protocol, exc)}.") from None
