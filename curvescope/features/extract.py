@@ -9,7 +9,7 @@ the rules cite and the report draws.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +58,6 @@ FEATURES: dict[str, str] = {
     "val_acc_final": "last validation accuracy",
 }
 """The feature vector, in order: name and one-line meaning."""
-
-_CHUNK = 200  # runs measured per task when measuring in several processes
 
 
 @dataclass(frozen=True)
@@ -201,38 +199,20 @@ def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
 
 
 def features(result, *, classes: int | Mapping[str, int] | None = None,
-             curves: Mapping[str, Mapping[str, Curve]] | None = None, jobs: int = 1,
-             progress: Callable[[int, int], None] | None = None) -> FeatureTable:
+             curves: Mapping[str, Mapping[str, Curve]] | None = None) -> FeatureTable:
     """Features of every run of a ``ReadResult``: one row per run, and each run's events.
 
     ``classes`` is the number of classes of every run, or of each run by name (runs not named
     are inferred from their accuracy). ``curves`` (each run's curves by role, as
-    ``role_curves`` gives them) saves building them again. ``jobs`` > 1 measures runs in that
-    many processes. ``progress(done, total)`` is called as runs are measured."""
+    ``role_curves`` gives them) saves building them again. (An audit measures runs in
+    parallel by giving tasks of runs to workers, see ``curvescope.backends``.)"""
     by_run = role_curves(result.scalars) if curves is None else curves
-    runs = list(result.runs)
-    if jobs <= 1 or len(runs) < 2 * jobs:
-        return _table(runs, by_run, classes, progress)
-    from joblib import Parallel, delayed
-
-    chunks = [runs[i : i + _CHUNK] for i in range(0, len(runs), _CHUNK)]
-    work = (delayed(_table)(chunk, {r: by_run.get(r, {}) for r in chunk}, classes) for chunk in chunks)
-    parts = []
-    for part in Parallel(n_jobs=jobs, return_as="generator")(work):
-        parts.append(part)
-        if progress is not None:
-            progress(sum(len(p.events) for p in parts), len(runs))
-    frame = pd.concat([part.frame for part in parts]).loc[runs]
-    events = {run: event for part in parts for run, event in part.events.items()}
-    counts = {run: count for part in parts for run, count in part.classes.items()}
-    return FeatureTable(frame, {run: events[run] for run in runs}, {run: counts[run] for run in runs})
+    return _table(list(result.runs), by_run, classes)
 
 
-def _table(runs: list[str], by_run: Mapping[str, Mapping[str, Curve]], classes, progress=None) -> FeatureTable:
+def _table(runs: list[str], by_run: Mapping[str, Mapping[str, Curve]], classes) -> FeatureTable:
     rows, events, schedules, counts = [], {}, [], {}
-    for done, run in enumerate(runs, start=1):
-        if progress is not None and (done % 50 == 0 or done == len(runs)):
-            progress(done, len(runs))
+    for run in runs:
         known = classes.get(run) if isinstance(classes, Mapping) else classes
         measured = run_features(by_run.get(run, {}), classes=known)
         rows.append([measured.values[name] for name in FEATURES])
