@@ -27,7 +27,7 @@ from .ingest.discover import RunSource, discover
 from .models import ModelChoice, choose
 from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
-from .remote import local_root
+from .remote import local_root, run_prefix
 from .report import Report
 from .roles import RoleOverrides, check_overrides
 from .version import __version__
@@ -140,7 +140,7 @@ def _paths(source) -> list[str | os.PathLike[str]]:
 
 def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _Plan:
     """Discover the runs below each path; with several paths, runs are named by the path they were found under."""
-    prefixes = [Path(path).as_posix().rstrip("/") for path in paths] if len(paths) > 1 else [None]
+    prefixes = [run_prefix(path) for path in paths] if len(paths) > 1 else [None]
     if len(set(prefixes)) < len(prefixes):
         raise InvalidParameterError(f"The same path was given twice: {', '.join(sorted(map(str, prefixes)))}.")
     plan = _Plan([], [])

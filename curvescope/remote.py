@@ -62,6 +62,12 @@ def is_url(path: str | os.PathLike[str]) -> bool:
     return isinstance(text, str) and "://" in text and not _WINDOWS_DRIVE.match(text)
 
 
+def run_prefix(path: str | os.PathLike[str]) -> str:
+    """How runs found below ``path`` are named when several paths are audited together: a URL
+    as written, a local path in POSIX form."""
+    return os.fspath(path).rstrip("/") if is_url(path) else Path(path).as_posix().rstrip("/")
+
+
 def local_root(path: str | os.PathLike[str], cache: CacheLocation | None = None) -> Path:
     """The local folder (or file) to read for ``path``: the path itself, or the mirror of a URL.
 
@@ -114,8 +120,9 @@ def _wanted(listing: Mapping[str, Mapping[str, Any]], remote: str, target: Path)
     if set(listing) == {remote}:
         return [_remote_file(remote, target.name, listing[remote])], target.parent / f".{target.name}{MANIFEST}"
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
-    files = [_remote_file(name, name[len(remote):].lstrip("/"), info) for name, info in sorted(listing.items())
-             if not _hidden(name[len(remote):])]
+    names = {name: name[len(remote):].strip("/") for name in listing}
+    files = [_remote_file(path, names[path], listing[path]) for path in sorted(listing)
+             if names[path] and not _hidden(names[path])]
     return files, target / MANIFEST
 
 
@@ -207,8 +214,6 @@ def _fetch_one(fs: fsspec.AbstractFileSystem, file: _RemoteFile, folder: Path) -
     local = folder / file.name
     part = local.with_name(f".{local.name}.part-{os.getpid()}-{threading.get_ident()}")
     try:
-        if not _inside(local, folder):
-            return "its key leads outside the folder"
         local.parent.mkdir(parents=True, exist_ok=True)
         fs.get_file(file.path, str(part))
         if file.modified_ns is not None:
@@ -260,7 +265,8 @@ def _relative(path: str, url: str) -> Path:
 
 
 def _hidden(name: str) -> bool:
-    """Hidden entries (``.git``, a mirror's manifest) are skipped, as discovery skips them."""
+    """Hidden entries (``.git``, a mirror's manifest) are skipped, as discovery skips them; so are
+    keys with a ``..`` part, which would lead outside the mirror."""
     return any(part.startswith(".") for part in name.split("/"))
 
 

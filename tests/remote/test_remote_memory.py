@@ -71,6 +71,13 @@ def test_a_memory_url_audits_like_the_local_folder(memory, tmp_path):
     assert curvescope.audit(f"memory://{memory}", cache=tmp_path).to_dict() == curvescope.audit(DEMO, cache=False).to_dict()
 
 
+def test_runs_of_several_urls_are_named_by_their_url(memory, tmp_path):
+    small_runs(f"{memory}/a", 1)
+    small_runs(f"{memory}/b", 1)
+    report = curvescope.audit([f"memory://{memory}/a", f"memory://{memory}/b/"], cache=tmp_path)
+    assert [run.run for run in report] == [f"memory://{memory}/a/run000", f"memory://{memory}/b/run000"]
+
+
 def test_a_memory_file_url_reads_that_one_file(memory):
     upload(DEMO, memory)
     pd.testing.assert_frame_equal(curvescope.read(f"memory://{memory}/{WINE}").scalars, curvescope.read(DEMO / WINE).scalars)
