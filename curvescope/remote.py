@@ -84,7 +84,11 @@ def local_root(path: str | os.PathLike[str], cache: CacheLocation | None = None)
     remote = remote.rstrip("/")
     listing = _listing(fs, remote, url)
     target = _mirrors(cache) / _safe_folder(protocol) / _relative(remote.lstrip("/"), url)
-    files, manifest = _wanted(listing, remote, target)
+    if set(listing) == {remote}:
+        files, manifest = [_remote_file(remote, target.name, listing[remote])], target.parent / f".{target.name}{MANIFEST}"
+    else:
+        files, manifest = _below(listing, remote), target / MANIFEST
+        _sweep(target, {file.name for file in files})
     failed = _mirror(fs, files, manifest, url)
     if files and len(failed) == len(files):
         raise _all_failed(url, failed)
@@ -100,11 +104,9 @@ def fetch_failures(root: Path) -> list[Finding]:
 
 
 def _mirror(fs: fsspec.AbstractFileSystem, files: list[_RemoteFile], manifest: Path, url: str) -> dict[str, str]:
-    """Bring the folder of ``manifest`` in line with ``files``; returns the names that failed, with why."""
+    """Fetch each file that changed since ``manifest`` was written; returns the names that failed, with why."""
     folder = manifest.parent
     before = _entries(_read_manifest(manifest), "files")
-    for name in before.keys() - {file.name for file in files}:
-        _remove(folder, name)
     stale = [file for file in files if before.get(file.name) != file.version or not _intact(folder / file.name, file.size)]
     failed = _fetch(fs, stale, folder)
     for name in failed:
@@ -114,16 +116,20 @@ def _mirror(fs: fsspec.AbstractFileSystem, files: list[_RemoteFile], manifest: P
     return failed
 
 
-def _wanted(listing: Mapping[str, Mapping[str, Any]], remote: str, target: Path) -> tuple[list[_RemoteFile], Path]:
-    """The files to mirror and the manifest that records them: one file for a file's URL, the
-    visible files below it for a folder's."""
-    if set(listing) == {remote}:
-        return [_remote_file(remote, target.name, listing[remote])], target.parent / f".{target.name}{MANIFEST}"
-    target.mkdir(parents=True, exist_ok=True, mode=0o700)
-    names = {name: name[len(remote):].strip("/") for name in listing}
-    files = [_remote_file(path, names[path], listing[path]) for path in sorted(listing)
-             if names[path] and not _hidden(names[path])]
-    return files, target / MANIFEST
+def _below(listing: Mapping[str, Mapping[str, Any]], remote: str) -> list[_RemoteFile]:
+    """The visible files below a folder's URL, named relative to it."""
+    names = {path: path[len(remote):].strip("/") for path in listing}
+    return [_remote_file(path, names[path], listing[path]) for path in sorted(listing)
+            if names[path] and not _hidden(names[path])]
+
+
+def _sweep(folder: Path, names: set[str]) -> None:
+    """Delete each visible file of a folder's mirror that is no longer below its URL."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for path in list(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if name not in names and not _hidden(name) and path.is_file():
+            _remove(folder, name)
 
 
 def _filesystem(url: str, protocol: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -134,11 +140,9 @@ def _filesystem(url: str, protocol: str) -> tuple[fsspec.AbstractFileSystem, str
     except ImportError as exc:
         raise RemoteError(f"{url}: the {protocol}:// protocol needs a package that is not installed: "
                           f"{_install_hint(protocol, exc)}.") from None
-    except ValueError as exc:
+    except Exception as exc:
         if "protocol not known" in str(exc).lower():
             raise RemoteError(f"{url}: no fsspec filesystem is known for the {protocol}:// protocol.") from None
-        raise RemoteError(f"{url}: cannot be opened ({_reason(exc)}).") from None
-    except Exception as exc:
         raise RemoteError(f"{url}: cannot be opened ({_reason(exc)}).") from None
 
 

@@ -99,10 +99,12 @@ def test_the_mirror_fetches_only_what_changed_and_drops_what_is_gone(memory, fet
     fs.pipe(f"{memory}/run007/metrics.csv", b"step,train_loss\n0,1.0\n")
     fs.rm(f"{memory}/run008", recursive=True)
     fs.pipe(f"{memory}/.git/config", b"hidden")
+    (root / "stray").mkdir()
+    (root / "stray" / "metrics.csv").write_text("step,train_loss\n0,1\n")  # not below the URL: not a run
     remote.local_root(f"memory://{memory}", cache)
     assert fetches[240:] == [f"{memory}/run007/metrics.csv"]
     assert (root / "run007" / "metrics.csv").read_text() == "step,train_loss\n0,1.0\n"
-    assert not (root / "run008").exists() and not (root / ".git").exists()
+    assert not (root / "run008").exists() and not (root / ".git").exists() and not (root / "stray").exists()
     assert len(curvescope.read(root).runs) == 239
 
 
