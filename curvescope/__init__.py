@@ -5,6 +5,8 @@
 >>> report.to_frame()                          # doctest: +SKIP
 >>> result = curvescope.read("runs/")          # doctest: +SKIP
 >>> result.scalars                             # doctest: +SKIP
+>>> for change in curvescope.watch("runs/"):    # doctest: +SKIP
+...     print(change.run, change.labels)
 """
 
 from .audit import audit
@@ -17,12 +19,15 @@ from .read import ReadResult, read, read_frame
 from .report import Report, RunReport
 from .roles import ROLE_PATTERNS, ROLES
 from .version import __version__
+from .watch import Change, ChangeKind, watch
 
 __all__ = [
     "FINDING_KINDS",
     "LABELS",
     "ROLES",
     "ROLE_PATTERNS",
+    "Change",
+    "ChangeKind",
     "CurvescopeError",
     "Diagnosis",
     "Evidence",
@@ -44,4 +49,5 @@ __all__ = [
     "read",
     "read_frame",
     "smooth",
+    "watch",
 ]
