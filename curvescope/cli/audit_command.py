@@ -16,7 +16,7 @@ from ..diagnose import LABELS
 from ..errors import InvalidParameterError
 from ..report import render
 from ..report.as_table import renderable
-from .common import DEBUG_HELP, app, guarded, parse_roles, stdout
+from .common import DEBUG_HELP, app, guarded, parse_codes, parse_roles, stdout
 
 
 class ReportFormat(StrEnum):
@@ -85,7 +85,7 @@ def audit_command(
         shown = _labels("--label", label or [])
         with _progress(quiet) as tell:
             report = audit(paths[0] if len(paths) == 1 else paths, roles=parse_roles(role or []),
-                           select=_codes(select), ignore=_codes(ignore), classes=classes, model=not no_model,
+                           select=parse_codes(select), ignore=parse_codes(ignore), classes=classes, model=not no_model,
                            jobs=jobs, scheduler=scheduler, cache=_cache(cache, no_cache), progress=tell)
         confident = report.filter(min_confidence=min_confidence)
         outcome["code"] = confident.exit_code(gate)
@@ -115,11 +115,6 @@ def _labels(option: str, names: list[str]) -> list[str]:
     if unknown:
         raise InvalidParameterError(f"{option} takes labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead.")
     return names
-
-
-def _codes(values: list[str] | None) -> list[str] | None:
-    """Rule codes from repeated or comma-separated options."""
-    return None if not values else [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
 @contextmanager

@@ -67,6 +67,11 @@ def guarded(work: Callable[[], None], debug: bool) -> None:
         raise typer.Exit(2) from None
 
 
+def parse_codes(values: list[str] | None) -> list[str] | None:
+    """Rule codes from repeated or comma-separated options."""
+    return None if not values else [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
 def parse_roles(pairs: list[str]) -> dict[str, str]:
     roles = {}
     for pair in pairs:

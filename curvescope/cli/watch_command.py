@@ -17,8 +17,7 @@ from rich.text import Text
 
 from ..report.as_table import LABEL_STYLE, finding_line
 from ..watch import INTERVAL, Change, ChangeKind, watch
-from .audit_command import _codes
-from .common import DEBUG_HELP, app, guarded, parse_roles, stdout
+from .common import DEBUG_HELP, app, guarded, parse_codes, parse_roles, stdout
 
 
 class ChangeFormat(StrEnum):
@@ -74,7 +73,7 @@ def watch_command(
 
     def work() -> None:
         changes = watch(path, interval=interval, changes_only=changes_only, roles=parse_roles(role or []),
-                        select=_codes(select), ignore=_codes(ignore), classes=classes, model=not no_model, jobs=jobs,
+                        select=parse_codes(select), ignore=parse_codes(ignore), classes=classes, model=not no_model, jobs=jobs,
                         cache=cache or True,
                         waiting=lambda note: err.print(note, markup=False, highlight=False, soft_wrap=True))
         for change in changes:
