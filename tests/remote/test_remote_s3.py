@@ -85,8 +85,8 @@ def test_a_second_audit_fetches_nothing_and_a_changed_file_is_fetched_again(s3, 
     url, mirror = f"s3://{BUCKET}/changing", tmp_path / "cache" / "remote" / "s3" / BUCKET / "changing"
     before = len(s3.fetched(BUCKET))
     first = curvescope.audit(url, cache=tmp_path / "cache").to_dict()
-    assert sorted(s3.fetched(BUCKET)[before:]) == sorted(f"changing/{f.relative_to(DEMO).as_posix()}"
-                                                for f in DEMO.rglob("*") if f.is_file())
+    uploaded = [f"changing/{file.relative_to(DEMO).as_posix()}" for file in DEMO.rglob("*") if file.is_file()]
+    assert sorted(s3.fetched(BUCKET)[before:]) == sorted(uploaded)
     modified = s3.client.head_object(Bucket=BUCKET, Key=f"changing/{WINE}")["LastModified"]
     assert (mirror / WINE).stat().st_mtime == modified.timestamp()
 
@@ -109,10 +109,10 @@ def test_a_second_audit_fetches_nothing_and_a_changed_file_is_fetched_again(s3, 
 
 
 def test_a_file_url_mirrors_that_one_file(s3, demo, tmp_path):
-    remote = curvescope.read(f"{demo}/{WINE}")
-    local = curvescope.read(DEMO / WINE)
-    pd.testing.assert_frame_equal(remote.scalars, local.scalars)
-    assert s3.fetched(BUCKET)[-1] == f"demo/{WINE}"
+    before = len(s3.fetched(BUCKET))
+    report = curvescope.audit(f"{demo}/{WINE}", cache=tmp_path)
+    assert s3.fetched(BUCKET)[before:] == [f"demo/{WINE}"]
+    assert report.to_dict() == curvescope.audit(DEMO / WINE, cache=False).to_dict()
 
 
 def test_one_file_that_cannot_be_fetched_is_a_finding(s3, local_report, tmp_path):
