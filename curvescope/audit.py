@@ -27,7 +27,7 @@ from .ingest.discover import RunSource, discover
 from .models import ModelChoice, choose
 from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
-from .remote import local_root, run_prefix
+from .remote import Origin, is_url, local_root, run_prefix
 from .report import Report
 from .roles import RoleOverrides, check_overrides
 from .version import __version__
@@ -117,6 +117,7 @@ class _Group:
     sources: tuple[RunSource, ...]
     names: SourceNames
     identity: tuple
+    origin: Origin | None = None
 
     @property
     def size(self) -> int:
@@ -152,6 +153,7 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
                 f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
                 "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
         names = SourceNames(str(root if root.is_dir() else root.parent), prefix)
+        origin = Origin(os.fspath(path), str(root)) if is_url(path) else None
         plan.findings.extend(replace(f, source=f.source if prefix is None else names.prefixed(f.source),
                                      run=f.run if prefix is None else names.prefixed(f.run)) for f in found.findings)
         by_run: dict[str, list[RunSource]] = {}
@@ -159,7 +161,7 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
             run = item.run if prefix is None else names.prefixed(item.run)
             by_run.setdefault(run, []).append(replace(item, run=run))
         for run, sources in by_run.items():
-            plan.groups.append(_Group(run, tuple(sources), names, identities(f for s in sources for f in s.files)))
+            plan.groups.append(_Group(run, tuple(sources), names, identities(f for s in sources for f in s.files), origin))
     plan.groups.sort(key=lambda group: group.run)
     return plan
 
@@ -203,13 +205,14 @@ def _tasks(groups: list[_Group]) -> Iterator[Task]:
     chunk: list[_Group] = []
     size = 0
     for group in groups:
-        if chunk and (len(chunk) >= _TASK_RUNS or size + group.size > _TASK_BYTES or group.names != chunk[0].names):
-            yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names)
+        if chunk and (len(chunk) >= _TASK_RUNS or size + group.size > _TASK_BYTES
+                      or (group.names, group.origin) != (chunk[0].names, chunk[0].origin)):
+            yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names, chunk[0].origin)
             chunk, size = [], 0
         chunk.append(group)
         size += group.size
     if chunk:
-        yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names)
+        yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names, chunk[0].origin)
 
 
 def _entries(result: TaskResult, groups: Mapping[str, _Group], keys: Mapping[str, str]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from .features.extract import features, role_curves
 from .findings import Finding
 from .ingest.discover import RunSource, relative_name
 from .read import ReadResult, read_sources
+from .remote import Origin
 from .report import RunReport, key_numbers
 
 STAGES = ("reading", "features", "diagnosis")
@@ -66,10 +67,27 @@ class SourceNames:
 
 @dataclass(frozen=True)
 class Task:
-    """Every source of a few runs (a run's sources never straddle two tasks)."""
+    """Every source of a few runs (a run's sources never straddle two tasks); ``origin`` is the URL
+    its files were mirrored from, for a worker that does not see the mirror."""
 
     sources: tuple[RunSource, ...]
     names: SourceNames
+    origin: Origin | None = None
+
+    def readable(self) -> Task:
+        """This task, or, when its mirrored files are not on this machine, the same runs fetched here."""
+        files = [file for source in self.sources for file in source.files]
+        if self.origin is None or all(file.exists() for file in files):
+            return self
+        mirror = Path(self.origin.mirror)
+        root = self.origin.fetch(files)
+        was, now = (mirror.parent, root.parent) if mirror in files else (mirror, root)  # a URL of one file, or a folder
+
+        def moved(path: Path) -> Path:
+            return now / path.relative_to(was)
+
+        sources = tuple(replace(s, path=moved(s.path), files=tuple(moved(f) for f in s.files)) for s in self.sources)
+        return Task(sources, replace(self.names, base=str(moved(Path(self.names.base)))))
 
 
 @dataclass
@@ -86,8 +104,9 @@ def run_task(task: Task, settings: Settings | None = None) -> TaskResult:
     settings = settings or _WORKER_SETTINGS
     started = time.perf_counter()
     cache = settings.cache.open() if settings.cache is not None else None
+    readable = task.readable()
     try:
-        reading = read_sources(task.sources, task.names, overrides=dict(settings.overrides) or None, cache=cache)
+        reading = read_sources(readable.sources, readable.names, overrides=dict(settings.overrides) or None, cache=cache)
     finally:
         if cache is not None:
             cache.close()

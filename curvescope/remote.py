@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +93,33 @@ def local_root(path: str | os.PathLike[str], cache: CacheLocation | None = None)
     if files and len(failed) == len(files):
         raise _all_failed(url, failed)
     return target
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a mirror's files come from: the URL read, and the folder (or file) it was mirrored to
+    where the audit started. A worker on another machine fetches what it needs from the URL."""
+
+    url: str
+    mirror: str
+
+    def fetch(self, files: Sequence[Path]) -> Path:
+        """Fetch ``files`` (paths in the mirror) from the URL into this machine's own copy of the
+        mirror; returns that copy's root. A file that cannot be fetched is left out (its reader
+        then reports it)."""
+        protocol = fsspec.core.split_protocol(self.url)[0]
+        fs, remote = _filesystem(self.url, protocol)
+        remote = remote.rstrip("/")
+        root = _scratch() / "workers" / _safe_folder(protocol) / _relative(remote.lstrip("/"), self.url)
+        mirror = Path(self.mirror)
+        wanted = [(file, Path(os.path.relpath(file, mirror)).as_posix()) for file in files]
+        if any(name.startswith("..") for _, name in wanted):
+            raise InvalidParameterError(f"{self.url}: a file outside its mirror was asked for.")
+        if wanted == [(mirror, ".")]:  # the URL names one file
+            _fetch(fs, [_RemoteFile(remote, root.name, 0, "", None)], root.parent)
+            return root
+        _fetch(fs, [_RemoteFile(f"{remote}/{name}", name, 0, "", None) for _, name in wanted], root)
+        return root
 
 
 def fetch_failures(root: Path) -> list[Finding]:

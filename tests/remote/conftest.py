@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import fsspec
 import pytest
+from fsspec.implementations.memory import MemoryFileSystem
 from moto.server import ThreadedMotoServer
 
 _OBJECT_GET = re.compile(r'"GET /(?P<bucket>[^/?\s]+)/(?P<key>[^?\s]+) HTTP')
@@ -93,3 +96,27 @@ def s3() -> Iterator[S3]:
         finally:
             log.removeHandler(handler)
             server.stop()
+
+
+@pytest.fixture
+def memory() -> str:
+    """A fresh folder of the in-memory filesystem, removed afterwards."""
+    fs = fsspec.filesystem("memory")
+    root = f"/curvescope-{uuid.uuid4().hex}"
+    yield root
+    if fs.exists(root):
+        fs.rm(root, recursive=True)
+
+
+@pytest.fixture
+def fetches(monkeypatch) -> list[str]:
+    """Every file fetched from the in-memory filesystem, by path."""
+    fetched: list[str] = []
+    fetch = MemoryFileSystem.get_file
+
+    def counted(self, rpath, lpath, **kwargs):
+        fetched.append(rpath)
+        return fetch(self, rpath, lpath, **kwargs)
+
+    monkeypatch.setattr(MemoryFileSystem, "get_file", counted)
+    return fetched

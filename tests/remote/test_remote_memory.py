@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import fsspec
@@ -26,30 +25,6 @@ from tests.conftest import FIXTURES
 
 DEMO = FIXTURES / "demo"
 WINE = "keras/wine-mlp-tanh-sgd/training.log"
-
-
-@pytest.fixture
-def memory() -> str:
-    """A fresh folder of the in-memory filesystem, removed afterwards."""
-    fs = fsspec.filesystem("memory")
-    root = f"/curvescope-{uuid.uuid4().hex}"
-    yield root
-    if fs.exists(root):
-        fs.rm(root, recursive=True)
-
-
-@pytest.fixture
-def fetches(monkeypatch) -> list[str]:
-    """Every file fetched from the in-memory filesystem, by path."""
-    fetched: list[str] = []
-    fetch = MemoryFileSystem.get_file
-
-    def counted(self, rpath, lpath, **kwargs):
-        fetched.append(rpath)
-        return fetch(self, rpath, lpath, **kwargs)
-
-    monkeypatch.setattr(MemoryFileSystem, "get_file", counted)
-    return fetched
 
 
 def upload(folder: Path, root: str) -> None:
