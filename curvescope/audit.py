@@ -9,6 +9,7 @@ scalars at a time, whatever the number of runs.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ Progress = Callable[[str, int, int], None]
 
 _TASK_RUNS = 128  # runs per task, at most: the learned model predicts a task at once
 _TASK_BYTES = 32 * 2**20  # bytes of log files per task, at most
+_TASKS_PER_WORKER = 4  # tasks per worker at least, when the folder allows
 
 
 def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequence[str] | None = None,
@@ -184,7 +186,7 @@ def _audit_runs(plan: _Plan, settings: Settings, model: ModelChoice, store: Cach
     waiting = {group.run: group for group in todo}
     if todo:
         settings = replace(settings, model=model.get())
-    for result in _run(_tasks(todo), settings, jobs, scheduler):
+    for result in _run(lambda workers: _tasks(todo, workers), settings, jobs, scheduler):
         results.append(result)
         if store is not None and keys:
             store.put_many("reports", _entries(result, waiting, keys))
@@ -193,19 +195,21 @@ def _audit_runs(plan: _Plan, settings: Settings, model: ModelChoice, store: Cach
     return results
 
 
-def _run(tasks: Iterator[Task], settings: Settings, jobs: int | None, scheduler) -> Iterator[TaskResult]:
+def _run(plan: backends.Plan, settings: Settings, jobs: int | None, scheduler) -> Iterator[TaskResult]:
     if scheduler is not None:
-        return backends.on_dask(tasks, settings, scheduler)
+        return backends.on_dask(plan, settings, scheduler)
     workers = backends.cores() if jobs == -1 else (jobs or 1)
-    return backends.in_processes(tasks, settings, workers) if workers > 1 else backends.in_process(tasks, settings)
+    return backends.in_processes(plan, settings, workers) if workers > 1 else backends.in_process(plan, settings)
 
 
-def _tasks(groups: list[_Group]) -> Iterator[Task]:
-    """Runs in tasks of a bounded number of runs and bytes; each task's runs share one naming."""
+def _tasks(groups: list[_Group], workers: int = 1) -> Iterator[Task]:
+    """Runs in tasks of a bounded number of runs and bytes, each task's runs sharing one naming;
+    with several workers, at least a few tasks per worker, so that none waits on another's."""
+    runs = _TASK_RUNS if workers == 1 else max(1, min(_TASK_RUNS, math.ceil(len(groups) / (workers * _TASKS_PER_WORKER))))
     chunk: list[_Group] = []
     size = 0
     for group in groups:
-        if chunk and (len(chunk) >= _TASK_RUNS or size + group.size > _TASK_BYTES
+        if chunk and (len(chunk) >= runs or size + group.size > _TASK_BYTES
                       or (group.names, group.origin) != (chunk[0].names, chunk[0].origin)):
             yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names, chunk[0].origin)
             chunk, size = [], 0

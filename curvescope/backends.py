@@ -1,7 +1,8 @@
 """Where an audit's tasks run: in this process, in worker processes, or on a Dask cluster.
 
-Each backend takes the tasks lazily and keeps only a few in flight per worker, yielding each
-result as it is done, so an audit of any number of runs holds a few tasks' scalars at a time.
+Each backend asks for the tasks cut for its number of workers, takes them lazily and keeps
+only a few in flight per worker, yielding each result as it is done, so an audit of any number
+of runs holds a few tasks' scalars at a time.
 The audit's settings (rules, learned model, cache location) go to each worker once.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,12 +22,16 @@ IN_FLIGHT = 2
 """Tasks given to each worker ahead of the one it is on."""
 
 
-def in_process(tasks: Iterable[Task], settings: Settings) -> Iterator[TaskResult]:
-    for task in tasks:
+Plan = Callable[[int], Iterator[Task]]
+"""The tasks of an audit, cut for a number of workers."""
+
+
+def in_process(plan: Plan, settings: Settings) -> Iterator[TaskResult]:
+    for task in plan(1):
         yield run_task(task, settings)
 
 
-def in_processes(tasks: Iterable[Task], settings: Settings, jobs: int) -> Iterator[TaskResult]:
+def in_processes(plan: Plan, settings: Settings, jobs: int) -> Iterator[TaskResult]:
     """Tasks on ``jobs`` worker processes started for this audit (forked from a server that has
     curvescope imported, where the platform allows)."""
     method = "forkserver" if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -37,7 +42,7 @@ def in_processes(tasks: Iterable[Task], settings: Settings, jobs: int) -> Iterat
                              initargs=(settings,)) as pool:
         pending = set()
         try:
-            for task in tasks:
+            for task in plan(jobs):
                 if len(pending) >= jobs * IN_FLIGHT:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (future.result() for future in done)
@@ -53,7 +58,7 @@ def in_processes(tasks: Iterable[Task], settings: Settings, jobs: int) -> Iterat
                 future.cancel()
 
 
-def on_dask(tasks: Iterable[Task], settings: Settings, scheduler) -> Iterator[TaskResult]:
+def on_dask(plan: Plan, settings: Settings, scheduler) -> Iterator[TaskResult]:
     """Tasks on a Dask cluster: ``scheduler`` is its address or a ``distributed.Client``."""
     try:
         from distributed import Client, as_completed
@@ -71,7 +76,7 @@ def on_dask(tasks: Iterable[Task], settings: Settings, scheduler) -> Iterator[Ta
     try:
         workers = max(1, sum(client.nthreads().values()))
         shared = client.scatter(settings, broadcast=True, hash=False)
-        queue = iter(tasks)
+        queue = plan(workers)
         first = [client.submit(run_task, task, shared, pure=False) for task in _take(queue, workers * IN_FLIGHT)]
         if not first:
             return

@@ -67,8 +67,8 @@ def _counting_tasks(monkeypatch) -> dict[str, int]:
     taken = {"tasks": 0}
     plan = audit_module._tasks
 
-    def counted(groups):
-        for task in plan(groups):
+    def counted(groups, workers=1):
+        for task in plan(groups, workers):
             taken["tasks"] += 1
             yield task
 
