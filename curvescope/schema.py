@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from .errors import SchemaError
 
@@ -49,6 +50,18 @@ def reader_frame(tag, step, wall_time, value, source) -> pd.DataFrame:
         },
         copy=False,
     )
+
+
+def appended(earlier: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
+    """Reader frames of the same columns, one after the other; label columns stay categorical."""
+    if not len(later) or not len(earlier):
+        return later if len(later) else earlier
+    return pd.DataFrame({
+        name: union_categoricals([earlier[name].array, later[name].array], ignore_order=True)
+        if isinstance(earlier[name].dtype, pd.CategoricalDtype)
+        else np.concatenate([earlier[name].to_numpy(), later[name].to_numpy()])
+        for name in earlier.columns
+    }, copy=False)
 
 
 def empty_reader_frame() -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import PluginError
 from ..findings import Finding
 from ..schema import empty_reader_frame
+from .progress import Progress
 
 ENTRY_POINT_GROUP = "curvescope.readers"
 
@@ -33,11 +34,13 @@ class RunRead:
     is the file's path as given) in write order: the order points were written, so that the
     newest write of a repeated step is the last one. An optional ``run`` column names
     sub-runs (a long CSV with a ``run`` column holds several runs in one file).
+    ``resume``: where a ``Resumable`` reader stopped, to read on from there (None: read anew).
     """
 
     scalars: pd.DataFrame = field(default_factory=empty_reader_frame)
     findings: list[Finding] = field(default_factory=list)
     hparams: dict[str, Any] = field(default_factory=dict)
+    resume: Progress | None = None
 
 
 @dataclass
@@ -46,12 +49,13 @@ class BatchRead:
 
     ``scalars`` has the reader columns plus ``part``: int32, the index of the run (in the
     sequence the reader was given) each row belongs to; rows of one part are in write order.
-    ``findings`` and ``hparams`` hold one entry per part.
+    ``findings``, ``hparams`` and ``resume`` (when the reader is ``Resumable``) hold one entry per part.
     """
 
     scalars: pd.DataFrame
     findings: list[list[Finding]]
     hparams: list[dict[str, Any]]
+    resume: list[Progress | None] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -60,6 +64,18 @@ class BatchReader(Protocol):
 
     def read_batch(self, runs: Sequence[tuple[Path, Sequence[Path]]]) -> BatchRead:
         """Read each ``(run_path, files)`` as ``read`` would, in one pass over all of them."""
+        ...
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A reader that reads on where an earlier read of a run stopped, once its files only grew (optional).
+
+    Its reads leave in ``RunRead.resume`` where they stopped in each file."""
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        """The run as ``read`` would read it now, from ``earlier`` and the bytes written since;
+        None when a file did more than grow (then the run is read anew)."""
         ...
 
 
