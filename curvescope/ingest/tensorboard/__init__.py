@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from ..base import BatchRead, RunRead
-from .batch import read_batch
+from .batch import read_batch, resume_run
 
 KERAS_SPLITS = frozenset({"train", "validation", "eval", "test", "val", "valid"})
 """Folders the Keras TensorBoard callback (and others) write one run's splits into."""
@@ -46,6 +46,10 @@ class TensorBoardReader:
         """Every scalar of each ``(run_path, files)``, as ``read`` reads it, in one pass over all the files."""
         return read_batch(runs)
 
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        """The run as ``read`` reads it now, from ``earlier`` and the records written since."""
+        return resume_run(Path(run_path), files, earlier)
+
 
 def read_event_file(path: Path | str, *, verify_crc: bool = True, fast: bool = True) -> RunRead:
     """One event file read on its own: ``fast=False`` uses the protobuf decoder throughout."""
@@ -54,7 +58,7 @@ def read_event_file(path: Path | str, *, verify_crc: bool = True, fast: bool = T
 
 
 def _one_run(batch: BatchRead) -> RunRead:
-    return RunRead(scalars=batch.scalars.drop(columns="part"), findings=batch.findings[0], hparams=batch.hparams[0])
+    return RunRead(batch.scalars.drop(columns="part"), batch.findings[0], batch.hparams[0], batch.resume[0])
 
 
 __all__ = ["KERAS_SPLITS", "TensorBoardReader", "read_event_file"]

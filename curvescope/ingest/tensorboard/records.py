@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ...findings import Finding, finding
+from ..progress import Mark
 from .crc import checksums, masked, masked_crc
 from .walk import FRAMING, HEADER, walk_files
 from .wire import reader
@@ -36,13 +37,26 @@ Findings = dict[int, list[Finding]]
 @dataclass
 class Buffer:
     """Event files back to back in memory: the file numbered ``files[i]`` in the batch spans
-    ``data[offsets[i] : offsets[i] + sizes[i]]``."""
+    ``data[offsets[i] : offsets[i] + sizes[i]]``. A file read on from a mark starts there:
+    ``skipped[i]`` bytes holding ``records_before[i]`` records were read before."""
 
-    data: bytes | mmap.mmap
+    data: bytes | bytearray | mmap.mmap
     files: np.ndarray
     offsets: np.ndarray
     sizes: np.ndarray
     sources: list[str]
+    skipped: np.ndarray | None = None
+    records_before: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.skipped is None:
+            self.skipped = np.zeros(len(self.files), dtype=np.int64)
+        if self.records_before is None:
+            self.records_before = np.zeros(len(self.files), dtype=np.int64)
+
+    def in_file(self, file: int, at: int) -> int:
+        """Where byte ``at`` of the buffer lies in file ``file`` (the buffer's numbering)."""
+        return at - int(self.offsets[file]) + int(self.skipped[file])
 
 
 @dataclass
@@ -101,6 +115,37 @@ def load(paths: Sequence[Path]) -> tuple[list[Buffer], Findings]:
         offsets, read = np.array(offsets, dtype=np.int64), np.array(read, dtype=np.int64)
         buffers.insert(0, Buffer(joined, np.array(files, dtype=np.int32), offsets, read, sources))
     return buffers, findings
+
+
+def load_after(paths: Sequence[Path], marks: Sequence[Mark | None],
+               records_before: Sequence[int]) -> tuple[Buffer, Findings] | None:
+    """The bytes of each file after its mark (of a file without one, all of them), in one buffer,
+    each marked file after ``records_before`` records; None when a marked file did more than grow."""
+    parts, files, offsets, skipped, before, findings = [], [], [], [], [], {}
+    at = 0
+    for index, (path, mark) in enumerate(zip(paths, marks)):
+        if mark is None or not mark.offset:  # nothing was read from it: read it whole
+            mark = None
+            data, problems = _load(Path(path))
+            if data is None:
+                findings[index] = problems
+                continue
+            data = bytes(data)
+        else:
+            data = mark.read_on()
+            if data is None:
+                return None
+        parts.append(data)
+        files.append(index)
+        offsets.append(at)
+        skipped.append(0 if mark is None else mark.offset)
+        before.append(0 if mark is None else records_before[index])
+        at += len(data)
+    sizes = np.array([len(part) for part in parts], dtype=np.int64)
+    buffer = Buffer(b"".join(parts), np.array(files, dtype=np.int32), np.array(offsets, dtype=np.int64), sizes,
+                    [str(paths[index]) for index in files], np.array(skipped, dtype=np.int64),
+                    np.array(before, dtype=np.int64))
+    return buffer, findings
 
 
 def _size(path: Path) -> int | None:
@@ -162,8 +207,9 @@ def _cut_broken_framing(buffer: Buffer, u8, starts, lengths, local, findings: Fi
         bad = np.flatnonzero(~ok)
         files, at = np.unique(local[bad], return_index=True)
         for file, record in zip(files.tolist(), bad[at].tolist()):
-            offset, before = int(starts[record] - buffer.offsets[file]), record - int(first[file])
-            problem = _broken_framing(offset, int(buffer.sizes[file]), buffer.sources[file], records_before=before)
+            before = record - int(first[file]) + int(buffer.records_before[file])
+            problem = _broken_framing(buffer.in_file(file, int(starts[record])), buffer.in_file(file, _end(buffer, file)),
+                                      buffer.sources[file], records_before=before)
             _add(findings, buffer, file, problem)
         broken[files] = True
         count[files] = bad[at] - first[files]
@@ -188,10 +234,10 @@ def _skip_corrupt(buffer: Buffer, u8, starts, lengths, local, findings: Findings
     bad = np.flatnonzero(~good)
     files, at, count = np.unique(local[bad], return_index=True, return_counts=True)
     for file, record, n in zip(files.tolist(), bad[at].tolist(), count.tolist()):
-        offset = int(buffer.offsets[file])
         _add(findings, buffer, file, finding(
             "corrupt-record",
-            f"{n} record(s) failed their data checksum and were skipped (first at byte {int(starts[record]) - offset})",
+            f"{n} record(s) failed their data checksum and were skipped"
+            f" (first at byte {buffer.in_file(file, int(starts[record]))})",
             source=buffer.sources[file],
             count=n,
         ))
@@ -213,19 +259,24 @@ def _add(findings: Findings, buffer: Buffer, file: int, problem: Finding) -> Non
 
 def _tail(buffer: Buffer, file: int, end: int, *, records_before: int) -> Finding:
     """What the bytes after a file's last complete record are: a cut-off record or broken framing."""
-    offset, size, source = int(buffer.offsets[file]), int(buffer.sizes[file]), buffer.sources[file]
-    left = offset + size - end
+    source, left = buffer.sources[file], _end(buffer, file) - end
+    records_before += int(buffer.records_before[file])
     if left >= HEADER:
         header_ok = masked_crc(bytes(buffer.data[end : end + 8])) == struct.unpack_from("<I", buffer.data, end + 8)[0]
         if not header_ok:
-            return _broken_framing(end - offset, size, source, records_before=records_before)
+            return _broken_framing(buffer.in_file(file, end), buffer.in_file(file, _end(buffer, file)), source,
+                                   records_before=records_before)
     return finding(
         "truncated-record",
-        f"the last record (at byte {end - offset}) is cut off after {left} of its bytes;"
+        f"the last record (at byte {buffer.in_file(file, end)}) is cut off after {left} of its bytes;"
         f" {records_before} complete record(s) were read",
         source=source,
         count=1,
     )
+
+
+def _end(buffer: Buffer, file: int) -> int:
+    return int(buffer.offsets[file] + buffer.sizes[file])
 
 
 def _broken_framing(offset: int, size: int, source: str, *, records_before: int) -> Finding:
