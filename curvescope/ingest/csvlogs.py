@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -12,6 +13,7 @@ import pandas as pd
 from ..findings import finding
 from ..schema import categorical, reader_frame
 from .base import RunRead
+from .lines import read_wide, resume_each, resume_wide
 from .tables import (
     Table,
     find_step_column,
@@ -23,7 +25,6 @@ from .tables import (
     normalised,
     read_csv_text,
     read_each,
-    read_wide,
     read_yaml_hparams,
     valid_steps,
 )
@@ -51,6 +52,9 @@ class KerasCSVReader:
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         return read_each(lambda path: read_wide(path, "epoch"), files)
 
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
+
 
 class LightningCSVReader:
     """Lightning's ``CSVLogger``: ``lightning_logs/version_N/metrics.csv`` and ``hparams.yaml``.
@@ -76,7 +80,19 @@ class LightningCSVReader:
         return path.parent
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
-        result = read_each(lambda path: read_wide(path, "step"), [f for f in files if f.name == "metrics.csv"])
+        return self._with_hparams(read_each(lambda path: read_wide(path, "step"), self._metrics(files)), files)
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        """Metrics read on where ``earlier`` stopped; ``hparams.yaml``, a small file Lightning rewrites, read anew."""
+        result = resume_each(partial(resume_wide, step_column="step"), self._metrics(files), earlier)
+        return None if result is None else self._with_hparams(result, files)
+
+    @staticmethod
+    def _metrics(files: Sequence[Path]) -> list[Path]:
+        return [path for path in files if path.name == "metrics.csv"]
+
+    @staticmethod
+    def _with_hparams(result: RunRead, files: Sequence[Path]) -> RunRead:
         for path in files:
             if path.name == "hparams.yaml":
                 hparams, findings = read_yaml_hparams(path)
@@ -107,6 +123,9 @@ class GenericCSVReader:
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         return read_each(lambda path: read_wide(path, None), files)
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return resume_each(partial(resume_wide, step_column=None), files, earlier)
 
 
 LONG_COLUMNS = ("step", "tag", "value")

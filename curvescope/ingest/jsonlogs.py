@@ -12,18 +12,23 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from ..findings import Finding, finding
 from .base import RunRead
+from .lines import LinesProgress, read_lines, resume_each
+from .progress import Mark
 from .tables import (
     STEP_COLUMNS,
+    Layout,
     Table,
+    Tally,
     find_step_column,
-    find_wall_time_column,
     first_line,
     flatten,
     is_empty,
@@ -75,20 +80,34 @@ def records_table(records: Sequence[dict], lines: Sequence[int]) -> Table:
 
 
 def parse_json_lines(path: Path) -> tuple[list[dict], list[int], list[Finding]]:
-    """The JSON objects of a JSON-lines file, the line of each, and the lines that failed.
+    """The JSON objects of a JSON-lines file, the line of each, and the lines that failed (see ``json_lines``)."""
+    data, findings = _lines_bytes(path)
+    return ([], [], findings) if data is None else json_lines(data, str(path))
 
-    A failed last line with no newline after it is a half-written record (a crashed or running
-    job): ``truncated-record``. Other failed lines are ``corrupt-record``; the rest is read.
-    """
+
+def _lines_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
+    """A JSON-lines file's bytes; None, and why, when it cannot be read or holds nothing."""
     source = str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return [], [], [finding("unreadable-file", f"The file could not be read: {exc.strerror or exc}.", source=source)]
+        return None, [finding("unreadable-file", f"The file could not be read: {exc.strerror or exc}.", source=source)]
     if not data.strip():
-        return [], [], [finding("empty-file", "The file is empty.", source=source)]
+        return None, [finding("empty-file", "The file is empty.", source=source)]
+    return data, []
+
+
+def json_lines(data: bytes, source: str, lines_before: int = 0) -> tuple[list[dict], list[int], list[Finding]]:
+    """The JSON objects of JSON-lines bytes, the line of each, and the lines that failed; ``data``
+    may start after the file's first ``lines_before`` lines (lines are still numbered in the file).
+
+    A failed last line with no newline after it is a half-written record (a crashed or running
+    job): ``truncated-record``. Other failed lines are ``corrupt-record``; the rest is read.
+    """
     raw_lines = data.split(b"\n")
-    kept = [(number, raw) for number, raw in enumerate(raw_lines, start=1) if raw.strip()]
+    kept = [(number, raw) for number, raw in enumerate(raw_lines, start=lines_before + 1) if raw.strip()]
+    if not kept:
+        return [], [], []
     try:  # every line at once, in one call to the C decoder (the usual, intact file)
         parsed = json.loads(b"[" + b",".join(raw for _, raw in kept) + b"]")
     except (ValueError, RecursionError):
@@ -97,12 +116,13 @@ def parse_json_lines(path: Path) -> tuple[list[dict], list[int], list[Finding]]:
     numbers = [number for (number, _), obj in zip(kept, parsed) if isinstance(obj, dict)]
     failed = [number for (number, _), obj in zip(kept, parsed) if not isinstance(obj, dict)]
     findings: list[Finding] = []
-    cut = bool(failed) and failed[-1] == len(raw_lines) and not data.endswith(b"\n")
+    last = lines_before + len(raw_lines)
+    cut = bool(failed) and failed[-1] == last and not data.endswith(b"\n")
     if cut:
         failed.pop()
         findings.append(finding(
             "truncated-record",
-            f"The last line ({len(raw_lines)}) is a half-written record (a crash, or a run still "
+            f"The last line ({last}) is a half-written record (a crash, or a run still "
             "writing); every complete line was read.",
             source=source, count=1,
         ))
@@ -127,21 +147,31 @@ def read_records(
 ) -> RunRead:
     """Flatten records (nested keys joined with ``/``) and melt them on ``step_key`` (found by name
     when None; the record number when there is none, with a finding)."""
-    table = records_table([flatten(record) for record in records], lines)
-    step = step_key if step_key in table.columns else find_step_column(table.columns)
-    findings: list[Finding] = []
-    if step is None:
-        if not any(looks_like_metric(name) for name in table.columns):
-            return RunRead(findings=[finding(
-                "ignored-file", f"No step and no metric-like key (found: {', '.join(table.columns[:20])}).",
-                source=source,
-            )])
-        findings.append(finding(
-            "no-step-column", "No step-like key; the record number (from 0) is the step.", source=source,
-        ))
-    wall_time, scale = find_wall_time_column(table)
-    frame, more = melt(table, source, step, wall_time, scale)
+    return read_table(records_table([flatten(record) for record in records], lines), source, step_key)
+
+
+def read_table(table: Table, source: str, step_key: str | None = None) -> RunRead:
+    """The points of a table of flat records (see ``read_records``)."""
+    layout, findings = records_layout(Tally.of(table), source, step_key)
+    if layout is None:
+        return RunRead(findings=findings)
+    frame, more = melt(table, source, layout)
     return RunRead(frame, findings + more)
+
+
+def records_layout(tally: Tally, source: str, step_key: str | None = None) -> tuple[Layout | None, list[Finding]]:
+    """How records become points, their step being ``step_key`` (found by name when None; the
+    record number when there is none, with a finding); None when they become none."""
+    step = step_key if step_key in tally.columns else find_step_column(tally.columns)
+    if step is not None:
+        return tally.layout(step), []
+    if not any(looks_like_metric(name) for name in tally.columns):
+        return None, [finding(
+            "ignored-file", f"No step and no metric-like key (found: {', '.join(tally.columns[:20])}).", source=source,
+        )]
+    return tally.layout(None), [finding(
+        "no-step-column", "No step-like key; the record number (from 0) is the step.", source=source,
+    )]
 
 
 def load_json(path: Path) -> tuple[Any, list[Finding]]:
@@ -266,10 +296,32 @@ class JSONLinesReader:
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         return read_each(self._read_file, files)
 
-    @staticmethod
-    def _read_file(path: Path) -> RunRead:
-        records, lines, findings = parse_json_lines(path)
-        if not records:
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return resume_each(self._resume_file, files, earlier)
+
+    @classmethod
+    def _read_file(cls, path: Path) -> RunRead:
+        data, findings = _lines_bytes(path)
+        if data is None:
             return RunRead(findings=findings)
-        result = read_records(records, lines, str(path))
-        return RunRead(result.scalars, findings + result.findings)
+        return cls._read_lines(path, data)
+
+    @classmethod
+    def _resume_file(cls, path: Path, mark: Mark, state: LinesProgress, points: pd.DataFrame) -> RunRead | None:
+        """The file read on after ``mark``: only the lines written since are parsed."""
+        data = mark.read_on()
+        return None if data is None else cls._read_lines(path, data, mark.offset, state, points)
+
+    @staticmethod
+    def _read_lines(path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None,
+                    points: pd.DataFrame | None = None) -> RunRead | None:
+        """The file's points, ``data`` being its bytes from byte ``start`` on (see ``read_lines``)."""
+        records, lines, findings = json_lines(data, str(path), earlier.lines if earlier else 0)
+        table = records_table([flatten(record) for record in records], lines)
+        return read_lines(path, data, table, findings, partial(_lines_layout, source=str(path)), start=start,
+                          earlier=earlier, points=points)
+
+
+def _lines_layout(tally: Tally, *, source: str) -> tuple[Layout | None, list[Finding]]:
+    """A JSON-lines file's layout: no points, and nothing to say, when it holds no record."""
+    return records_layout(tally, source) if tally.rows else (None, [])

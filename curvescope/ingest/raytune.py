@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 from ..findings import Finding, finding
 from .base import RunRead
 from .jsonlogs import load_json, parse_json_lines, read_records
-from .tables import first_line, flatten, read_wide
+from .lines import read_wide
+from .tables import first_line, flatten
 
 STEP = "training_iteration"
 _RESULTS = ("result.json", "progress.csv")

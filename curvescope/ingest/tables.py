@@ -12,6 +12,7 @@ writes ``NA`` for a missing value); a ``nan`` or ``inf`` cell is a logged value 
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from ..findings import Finding, finding
 from ..roles import match_role
 from ..schema import from_codes, reader_frame
 from .base import RunRead
+from .progress import Progress
 
 STEP_COLUMNS: tuple[str, ...] = (
     "step", "global_step", "iteration", "iter", "it", "n_iter", "training_iteration",
@@ -97,6 +99,26 @@ class Table:
     def column(self, name: str) -> int:
         return self.columns.index(name)
 
+    @classmethod
+    def empty(cls, columns: list[str]) -> Table:
+        shape = (0, len(columns))
+        return cls(columns, np.zeros(shape), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool),
+                   np.zeros(0, dtype=np.int64))
+
+    def where(self, rows: np.ndarray) -> Table:
+        """The rows where ``rows`` is true."""
+        return Table(self.columns, self.values[rows], self.written[rows], self.numeric[rows], self.lines[rows])
+
+    def aligned(self, columns: Sequence[str]) -> Table:
+        """The table with ``columns``, a superset of its own (by name), in their order."""
+        if list(columns) == self.columns:
+            return self
+        where = np.array([list(columns).index(name) for name in self.columns], dtype=np.int64)
+        shape = (len(self.lines), len(columns))
+        values, written, numeric = np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+        values[:, where], written[:, where], numeric[:, where] = self.values, self.written, self.numeric
+        return Table(list(columns), values, written, numeric, self.lines)
+
 
 def first_line(path: Path) -> str:
     """The first line of a file (at most 64 KiB of it), decoded leniently; "" if unreadable."""
@@ -105,7 +127,12 @@ def first_line(path: Path) -> str:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return ""
-    return head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
+    return line_of(head)
+
+
+def line_of(data: bytes) -> str:
+    """The first line of bytes (at most 64 KiB of it), decoded leniently."""
+    return data[:_SNIFF_BYTES].split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
 
 
 def is_empty(path: Path) -> bool:
@@ -140,23 +167,94 @@ def looks_like_metric(name: str) -> bool:
     return any(_METRIC_WORDS.fullmatch(word) for word in words if word)
 
 
-def find_wall_time_column(table: Table) -> tuple[str | None, float]:
-    """A column holding wall times and the factor to seconds (1, or 1e-3 for milliseconds).
+_SECONDS, _MILLISECONDS = 2, 3
 
-    A ``time`` column of small numbers is elapsed time, not a wall time, and stays a tag.
-    """
-    for name in WALL_TIME_COLUMNS:
-        matches = [column for column in table.columns if normalised(column) == name]
-        if not matches:
-            continue
-        j = table.column(matches[0])
-        numbers = table.values[table.numeric[:, j], j]
-        typical = np.nanmedian(numbers) if np.isfinite(numbers).any() else np.nan
-        if 1e8 <= typical < 1e11:
-            return matches[0], 1.0
-        if 1e11 <= typical < 1e14:
-            return matches[0], 1e-3
-    return None, 1.0
+
+def _band(typical: float) -> int:
+    """Where a column's typical value lies: 0 nowhere (no finite number), 1 below epoch seconds,
+    2 epoch seconds, 3 epoch milliseconds, 4 above. The typical value of two parts of a column
+    lies between theirs, so when both parts lie in one band, so does the whole column."""
+    if np.isnan(typical):
+        return 0
+    return 1 + int(np.searchsorted([1e8, 1e11, 1e14], typical, side="right"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a table's rows become points: the step column (None: the row number), the wall-time
+    column and the factor of its values to seconds, and which columns are metrics."""
+
+    step: str | None
+    wall_time: str | None
+    scale: float
+    metric: tuple[bool, ...]
+
+    def extends(self, earlier: Layout) -> bool:
+        """Whether rows laid out by ``earlier`` give the same points by this layout (which may have
+        more columns, after ``earlier``'s)."""
+        return ((self.step, self.wall_time, self.scale) == (earlier.step, earlier.wall_time, earlier.scale)
+                and self.metric[: len(earlier.metric)] == earlier.metric)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What decides a table's layout, counted over its rows: per column the cells written and the
+    cells holding numbers, and for a column named like a wall time the band of its typical value."""
+
+    columns: tuple[str, ...]
+    written: np.ndarray
+    numeric: np.ndarray
+    bands: np.ndarray
+    """The ``_band`` of each column named like a wall time; -1 for the others."""
+    rows: int
+
+    @classmethod
+    def of(cls, table: Table) -> Tally:
+        bands = np.full(len(table.columns), -1, dtype=np.int8)
+        for j, name in enumerate(table.columns):
+            if normalised(name) in WALL_TIME_COLUMNS:
+                numbers = table.values[table.numeric[:, j], j]
+                bands[j] = _band(np.nanmedian(numbers) if np.isfinite(numbers).any() else np.nan)
+        return cls(tuple(table.columns), table.written.sum(axis=0), table.numeric.sum(axis=0), bands, len(table.lines))
+
+    def then(self, later: Tally) -> Tally | None:
+        """The tally of this table's rows, then ``later``'s: columns matched by position when both
+        have the same, else by name (each new name after these columns). None when a wall-time
+        column's band cannot be told (its two parts lie in different bands)."""
+        same = later.columns == self.columns
+        columns = self.columns if same else self.columns + tuple(name for name in later.columns if name not in self.columns)
+        where = np.arange(len(columns)) if same else np.array([columns.index(name) for name in later.columns], dtype=np.int64)
+        grown = np.zeros(len(columns) - len(self.columns), dtype=np.int64)
+        written, numeric = np.concatenate([self.written, grown]), np.concatenate([self.numeric, grown])
+        bands = np.concatenate([self.bands, grown.astype(np.int8) - 1])
+        theirs = later.numeric > 0
+        if ((numeric[where] > 0) & theirs & (bands[where] != later.bands)).any():
+            return None
+        take = theirs | (where >= len(self.columns))
+        bands[where[take]] = later.bands[take]
+        written[where] += later.written
+        numeric[where] += later.numeric
+        return Tally(columns, written, numeric, bands, self.rows + later.rows)
+
+    def wall_time(self) -> tuple[str | None, float]:
+        """A column holding wall times and the factor to seconds (1, or 1e-3 for milliseconds).
+
+        A ``time`` column of small numbers is elapsed time, not a wall time, and stays a tag.
+        """
+        for name in WALL_TIME_COLUMNS:
+            matches = [j for j, column in enumerate(self.columns) if normalised(column) == name]
+            if matches and self.bands[matches[0]] in (_SECONDS, _MILLISECONDS):
+                return self.columns[matches[0]], 1.0 if self.bands[matches[0]] == _SECONDS else 1e-3
+        return None, 1.0
+
+    def layout(self, step: str | None) -> Layout:
+        """The layout with ``step`` as the step column: columns of text (names, dates, flags), those
+        mostly holding no number, are not metrics."""
+        wall_time, scale = self.wall_time()
+        labels = {step, wall_time}
+        named = np.array([name not in labels and name.strip() != "" for name in self.columns], dtype=bool)
+        metric = named & (self.numeric > 0) & (2 * self.numeric >= self.written)
+        return Layout(step, wall_time, scale, tuple(metric.tolist()))
 
 
 def lines_text(lines: Sequence[int]) -> str:
@@ -172,30 +270,19 @@ def valid_steps(values: np.ndarray) -> np.ndarray:
         return np.isfinite(values) & (values >= 0) & (values < 2.0**63) & (np.floor(values) == values)
 
 
-def melt(
-    table: Table,
-    source: str,
-    step_column: str | None,
-    wall_time_column: str | None = None,
-    wall_time_scale: float = 1.0,
-) -> tuple[pd.DataFrame, list[Finding]]:
+def melt(table: Table, source: str, layout: Layout, first_row: int = 0) -> tuple[pd.DataFrame, list[Finding]]:
     """The long reader frame of a table, in write order (row by row, columns left to right).
 
-    ``step_column`` None numbers the rows from 0. Rows without a usable step, and cells of
-    numeric columns that hold no number, are left out and named in findings; columns of text
-    (names, dates, flags) are not metrics and are skipped.
+    Without a step column the rows are numbered from ``first_row``. Rows without a usable step,
+    and cells of metric columns that hold no number, are left out and named in findings.
     """
     findings: list[Finding] = []
     n_rows = len(table.lines)
-    label_columns = {step_column, wall_time_column}
-    metric = np.array(
-        [name not in label_columns and name.strip() != "" for name in table.columns], dtype=bool
-    )
-    numeric_count = table.numeric.sum(axis=0)
-    metric &= (numeric_count > 0) & (2 * numeric_count >= table.written.sum(axis=0))
+    step_column, wall_time_column, wall_time_scale = layout.step, layout.wall_time, layout.scale
+    metric = np.array(layout.metric, dtype=bool)
 
     if step_column is None:
-        steps = np.arange(n_rows, dtype=np.float64)
+        steps = np.arange(first_row, first_row + n_rows, dtype=np.float64)
         has_step = np.ones(n_rows, dtype=bool)
     else:
         j = table.column(step_column)
@@ -242,7 +329,7 @@ def melt(
 
 def read_csv_text(
     path: Path, sep: str = ",", names: Sequence | None = None, skiprows: int = 0,
-    nrows: int | None = None, parsed: bool = False,
+    nrows: int | None = None, parsed: bool = False, data: bytes | None = None, lines_before: int = 0,
 ) -> tuple[pd.DataFrame | None, np.ndarray, list[Finding]]:
     """The cells of a CSV file, the file line of each row, and what went wrong.
 
@@ -250,6 +337,8 @@ def read_csv_text(
     NaN). Without ``names`` the first line read is row 0. Rows with more cells than
     ``names`` (or the first line) are skipped, and a finding names their lines; a last line
     cut short by a crash is dropped (``truncated-record``). None when nothing could be read.
+    ``data``: the file's bytes, when read already, or its bytes after its first ``lines_before``
+    lines (reading on where an earlier read stopped; lines are still numbered in the file).
     """
     source = str(path)
     text_options = {"na_values": _MISSING_VARIANTS} if parsed else {"dtype": str}
@@ -257,7 +346,7 @@ def read_csv_text(
         warnings.simplefilter("always")
         try:
             cells = pd.read_csv(
-                path, sep=sep, header=None, names=names, skiprows=skiprows, nrows=nrows,
+                path if data is None else io.BytesIO(data), sep=sep, header=None, names=names, skiprows=skiprows, nrows=nrows,
                 keep_default_na=False, skip_blank_lines=False, on_bad_lines="warn", encoding="utf-8",
                 encoding_errors="replace", engine="c", quoting=0, **text_options,
             )
@@ -268,7 +357,7 @@ def read_csv_text(
                 "unreadable-file", f"The file could not be read as CSV: {type(exc).__name__}: {exc}".rstrip(),
                 source=source,
             )]
-    skipped = sorted(int(m.group(1)) for w in caught if (m := re.search(r"line (\d+)", str(w.message))))
+    skipped = sorted(lines_before + int(m.group(1)) for w in caught if (m := re.search(r"line (\d+)", str(w.message))))
     findings: list[Finding] = []
     if skipped:
         findings.append(finding(
@@ -276,9 +365,9 @@ def read_csv_text(
             f"{len(skipped)} rows have more cells than the header ({lines_text(skipped)}); they were not read.",
             source=source, count=len(skipped),
         ))
-    first = skiprows + 1
+    first = lines_before + skiprows + 1
     lines = np.setdiff1d(np.arange(first, first + len(cells) + len(skipped)), skipped)[: len(cells)]
-    if len(cells) and nrows is None and _last_line_cut(path, sep, cells.shape[1]):
+    if len(cells) and nrows is None and _last_line_cut(path if data is None else data, sep, cells.shape[1]):
         cut_line = int(lines[-1])
         cells, lines = cells.iloc[:-1], lines[:-1]
         findings.append(finding(
@@ -290,96 +379,122 @@ def read_csv_text(
     return (cells if parsed else cells.fillna("")), lines.astype(np.int64), findings
 
 
-def _last_line_cut(path: Path, sep: str, n_columns: int) -> bool:
-    """Whether the file ends without a newline, in a line with fewer cells than the header."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, path.stat().st_size - _SNIFF_BYTES))
-            tail = handle.read()
-    except OSError:
-        return False
+def _last_line_cut(file: Path | bytes, sep: str, n_columns: int) -> bool:
+    """Whether the file (or its bytes) ends without a newline, in a line with fewer cells than the header."""
+    if isinstance(file, bytes):
+        tail = file[-_SNIFF_BYTES:]
+    else:
+        try:
+            with open(file, "rb") as handle:
+                handle.seek(max(0, file.stat().st_size - _SNIFF_BYTES))
+                tail = handle.read()
+        except OSError:
+            return False
     if not tail or tail.endswith(b"\n"):
         return False
     last = tail.rsplit(b"\n", 1)[-1]
     return last.count(sep.encode()) < n_columns - 1
 
 
-def read_csv_table(path: Path, sep: str = ",") -> tuple[Table | None, list[Finding]]:
-    """A CSV file with a header line as a :class:`Table`; None (with findings) if it has no data.
+def read_csv_rows(path: Path, sep: str, data: bytes) -> tuple[Table | None, list[Finding]]:
+    """The rows of a CSV file with a header line, ``data`` its bytes, as a :class:`Table`; None
+    (with findings) when its header cannot be read.
 
     Numbers are parsed by pandas' C parser (exact, and fast); only a file holding a literal
     ``nan`` is read as text, because the parser would make it indistinguishable from an empty cell.
     """
-    header_cells, _, findings = read_csv_text(path, sep, nrows=1)
+    header_cells, _, findings = read_csv_text(path, sep, nrows=1, data=data)
     if header_cells is None:
         return None, findings
     header = [str(name).lstrip("\ufeff").strip() for name in header_cells.iloc[0]]
-    if _has_nan_cell(path):
-        cells, lines, findings = read_csv_text(path, sep, names=range(len(header)), skiprows=1)
-        parse = Table.from_text
-    else:
-        cells, lines, findings = read_csv_text(path, sep, names=range(len(header)), skiprows=1, parsed=True)
-        parse = Table.from_parsed
+    return _csv_rows(path, sep, header, data, skiprows=1)
+
+
+def read_csv_rows_after(path: Path, sep: str, header: list[str], data: bytes,
+                        lines_before: int) -> tuple[Table, list[Finding]]:
+    """The rows of a CSV file's bytes after its first ``lines_before`` lines (its header among them),
+    as ``read_csv_rows`` reads them in the whole file (bytes holding a ``nan`` cell are read as text).
+
+    pandas takes a first row longer than the header as one with an index, and later ones as
+    rows too long: after the first row, a row of empty cells goes first, as the earlier rows did."""
+    if lines_before < 2:
+        return _csv_rows(path, sep, header, data, lines_before=lines_before)
+    table, findings = _csv_rows(path, sep, header, sep.encode() * (len(header) - 1) + b"\n" + data,
+                                lines_before=lines_before - 1)
+    return table.where(table.lines > lines_before), findings
+
+
+def _csv_rows(path: Path, sep: str, header: list[str], data: bytes, *, skiprows: int = 0,
+              lines_before: int = 0) -> tuple[Table, list[Finding]]:
+    text = _has_nan_cell(data, after_header=bool(skiprows))
+    cells, lines, findings = read_csv_text(path, sep, names=range(len(header)), skiprows=skiprows, parsed=not text,
+                                           data=data, lines_before=lines_before)
     if cells is None or cells.empty:
-        findings.append(finding("empty-file", "The file holds only a header, no rows.", source=str(path)))
-        return None, findings
-    table = parse(cells, header, lines)
-    if not table.written.any():
-        findings.append(finding("empty-file", "The file holds only a header, no rows.", source=str(path)))
-        return None, findings
-    return table, findings
+        return Table.empty(header), findings
+    return (Table.from_text if text else Table.from_parsed)(cells, header, lines), findings
 
 
-def _has_nan_cell(path: Path) -> bool:
-    """Whether a cell after the header line reads ``nan`` (a logged NaN)."""
+def csv_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
+    """A CSV file's bytes; None, and why, when it cannot be read."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        return False
+        return path.read_bytes(), []
+    except OSError as exc:
+        return None, [finding("unreadable-file", f"The file could not be read as CSV: {type(exc).__name__}: {exc}",
+                              source=str(path))]
+
+
+def _has_nan_cell(data: bytes, *, after_header: bool) -> bool:
+    """Whether a cell (after the header line) reads ``nan`` (a logged NaN)."""
     if not any(form in data for form in (b"nan", b"NaN", b"NAN", b"Nan")):
         return False  # the common case, found at memory speed
-    return _NAN_CELL.search(data, data.find(b"\n") + 1 if b"\n" in data else len(data)) is not None
+    start = (data.find(b"\n") + 1 if b"\n" in data else len(data)) if after_header else 0
+    return _NAN_CELL.search(data, start) is not None
 
 
-def read_wide(path: Path, step_column: str | None) -> RunRead:
-    """Read a wide CSV whose step is ``step_column`` (found by name when None)."""
-    source = str(path)
-    table, findings = read_csv_table(path, header_names(first_line(path))[0])
-    if table is None:
-        return RunRead(findings=findings)
-    step = step_column if step_column in table.columns else find_step_column(table.columns)
+def wide_layout(tally: Tally, source: str, step_column: str | None) -> tuple[Layout | None, list[Finding]]:
+    """How a wide CSV's rows become points, its step being ``step_column`` (found by name when
+    None); None, with the finding saying why, when they become none."""
+    if not tally.written.any():
+        return None, [finding("empty-file", "The file holds only a header, no rows.", source=source)]
+    step = step_column if step_column in tally.columns else find_step_column(tally.columns)
+    findings: list[Finding] = []
     if step is None:
-        if not any(looks_like_metric(name) for name in table.columns):
-            findings.append(finding(
+        if not any(looks_like_metric(name) for name in tally.columns):
+            return None, [finding(
                 "ignored-file",
-                f"No step column and no metric-like column (found: {', '.join(table.columns)}); "
+                f"No step column and no metric-like column (found: {', '.join(tally.columns)}); "
                 "this looks like data, not a training log.",
                 source=source,
-            ))
-            return RunRead(findings=findings)
+            )]
         findings.append(finding(
             "no-step-column",
-            f"No step-like column (found: {', '.join(table.columns)}); the row number (from 0) is the step.",
+            f"No step-like column (found: {', '.join(tally.columns)}); the row number (from 0) is the step.",
             source=source,
         ))
-    wall_time, scale = find_wall_time_column(table)
-    frame, more = melt(table, source, step, wall_time, scale)
-    return RunRead(frame, findings + more)
+    return tally.layout(step), findings
 
 
 def read_each(read_one, files: Sequence[Path]) -> RunRead:
     """Read each file of a run with ``read_one`` and join the results in file order."""
-    parts = [read_one(path) for path in files]
+    return joined([read_one(path) for path in files])
+
+
+def joined(parts: Sequence[RunRead]) -> RunRead:
+    """The reads of a run's files, one after another."""
     if not parts:
         return RunRead()
-    frames = [part.scalars for part in parts]
     hparams: dict[str, Any] = {}
     for part in parts:
         hparams.update(part.hparams)
+    progress = None
+    if all(part.resume is not None for part in parts):
+        progress = Progress(tuple(mark for part in parts for mark in part.resume.marks),
+                            tuple(state for part in parts for state in part.resume.state))
     return RunRead(
-        concat_frames(frames),
+        concat_frames([part.scalars for part in parts]),
         [item for part in parts for item in part.findings],
         hparams,
+        progress,
     )
 
 
