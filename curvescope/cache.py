@@ -1,10 +1,12 @@
 """The incremental cache: each run's parsed scalars and finished report, kept between audits.
 
 A run's entry is keyed by its files' identities (path, size, modification time), so an audit
-of a directory where nothing changed reads nothing again, and a file that changed is simply
-read anew. The cache is one SQLite file in the user's cache folder (``CURVESCOPE_CACHE_DIR``
-or ``cache=DIR`` moves it); deleting it at any time only costs the next audit its speed. A
-cache that cannot be opened or written is set aside with one finding, never an error.
+of a directory where nothing changed reads nothing again. A file that only grew (a run still
+training) is read on from where its last read stopped, which is kept apart from the entry
+(table ``progress``, see ``ingest.progress``); any other change is read anew. The cache is
+one SQLite file in the user's cache folder (``CURVESCOPE_CACHE_DIR`` or ``cache=DIR`` moves
+it); deleting it at any time only costs the next audit its speed. A cache that cannot be
+opened or written is set aside with one finding, never an error.
 
 Entries are compressed pickles (a run's scalars take about a quarter of their pickled size):
 the cache trusts its own folder, as a user's cache of Python objects does, and ignores any
@@ -29,7 +31,7 @@ from .version import __version__
 
 ENV_FOLDER = "CURVESCOPE_CACHE_DIR"
 _FILE = "cache-v1.sqlite"
-_TABLES = ("scalars", "reports", "models")
+_TABLES = ("scalars", "progress", "reports", "models")
 
 FileIdentity = tuple[str, int, int]
 """A file's path (as given), size in bytes and modification time in nanoseconds."""

@@ -16,8 +16,9 @@ from .errors import InvalidParameterError, NoRunsFound, SchemaError
 from .findings import Finding, Severity, finding
 from .frame import Block, assemble, block_of_run
 from .ingest import readers
-from .ingest.base import BatchRead, BatchReader, RunRead
+from .ingest.base import BatchRead, BatchReader, Resumable, RunRead
 from .ingest.discover import RunSource, discover, relative_name
+from .ingest.progress import Progress
 from .memory import release_free_memory
 from .remote import local_root
 from .roles import ROLES, RoleOverrides, check_overrides
@@ -125,6 +126,7 @@ def read_sources(sources: Sequence[RunSource], source_name: Callable[[str], str 
     """Read discovered runs into one ``ReadResult``; ``source_name`` names a file as reported.
 
     With a ``cache``, a run whose files are unchanged since it was last read is taken from it,
+    a run whose files only grew is read on from where it was left (by a ``Resumable`` reader),
     and every run read is stored in it."""
     reading = _Reading(source_name=source_name)
     if cache is None:
@@ -132,11 +134,11 @@ def read_sources(sources: Sequence[RunSource], source_name: Callable[[str], str 
             reading.add(batch)
             release_free_memory()
     else:
-        cached = _cached(sources, cache)
-        fresh = {source: run_read for batch in _batches([s for s in sources if s not in cached])
-                 for source, run_read in _read_each(batch)}
-        cache.put_many("scalars", ((cache_key(source), settled(identities(source.files)), run_read)
-                                   for source, run_read in fresh.items()))
+        cached, earlier = _cached(sources, cache)
+        fresh = _resumed(earlier, cache)
+        fresh.update((source, run_read) for batch in _batches([s for s in sources if s not in cached and s not in fresh])
+                     for source, run_read in _read_each(batch))
+        _store(fresh, cache)
         for source in sources:
             reading.add_read(source, cached[source] if source in cached else fresh[source])
     blocks, reading.blocks = reading.blocks, []
@@ -157,14 +159,56 @@ def cache_key(source: RunSource) -> str:
     return f"{source.reader.name}|{os.path.abspath(source.path)}|{source.path}"
 
 
-def _cached(sources: Sequence[RunSource], cache: Cache | None) -> dict[RunSource, RunRead]:
-    """The sources whose files are all as they were when the cache stored them."""
-    if cache is None or not sources:
-        return {}
+def _cached(sources: Sequence[RunSource], cache: Cache) -> tuple[dict[RunSource, RunRead], dict[RunSource, RunRead]]:
+    """The sources whose files are all as they were when the cache stored them, and the earlier
+    reads of the others that a ``Resumable`` reader may read on from."""
+    if not sources:
+        return {}, {}
     keys = {cache_key(source): source for source in sources}
-    found = cache.get_many("scalars", list(keys))
-    return {keys[key]: entry for key, (identity, entry) in found.items()
-            if identity == identities(keys[key].files) and isinstance(entry, RunRead)}
+    unchanged: dict[RunSource, RunRead] = {}
+    earlier: dict[RunSource, RunRead] = {}
+    for key, (identity, entry) in cache.get_many("scalars", list(keys)).items():
+        source = keys[key]
+        if not isinstance(entry, RunRead):
+            continue
+        if identity == identities(source.files):
+            unchanged[source] = entry
+        elif isinstance(source.reader, Resumable) and entry.resume is not None:
+            earlier[source] = entry
+    return unchanged, earlier
+
+
+def _resumed(earlier: Mapping[RunSource, RunRead], cache: Cache) -> dict[RunSource, RunRead]:
+    """Each run read on from its earlier read, where its reader can; the others are left out.
+
+    Where each read stopped is stored apart from its scalars (a hit never loads it), and is used
+    only with the scalars read up to the same marks."""
+    progress = cache.get_many("progress", [cache_key(source) for source in earlier]) if earlier else {}
+    resumed: dict[RunSource, RunRead] = {}
+    for source, run_read in earlier.items():
+        stored = progress.get(cache_key(source), (None, None))[1]
+        if not isinstance(stored, Progress) or stored.marks != run_read.resume.marks:
+            continue
+        try:
+            later = source.reader.resume(source.path, list(source.files), replace(run_read, resume=stored))
+        except Exception:  # a reader that fails to read on reads anew
+            later = None
+        if later is not None:
+            resumed[source] = later
+    return resumed
+
+
+def _store(fresh: Mapping[RunSource, RunRead], cache: Cache) -> None:
+    """Each run read, under the identity of its files; where a resumable read stopped, apart."""
+    scalars, progress = [], []
+    for source, run_read in fresh.items():
+        key, identity = cache_key(source), settled(identities(source.files))
+        resumable = isinstance(source.reader, Resumable) and run_read.resume is not None
+        if resumable:
+            progress.append((key, identity, run_read.resume))
+        scalars.append((key, identity, replace(run_read, resume=run_read.resume.without_state() if resumable else None)))
+    cache.put_many("scalars", scalars)
+    cache.put_many("progress", progress)
 
 
 def read_all(paths: Sequence[str | os.PathLike[str]], *, roles: RoleOverrides | None = None) -> ReadResult:
@@ -303,8 +347,9 @@ def _read_each(batch: list[RunSource]) -> list[tuple[RunSource, RunRead]]:
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(len(batch) + 1))
     rows = together.scalars.drop(columns="part").take(order)
+    progress = together.resume or [None] * len(batch)
     return [(source, RunRead(rows.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True), together.findings[i],
-                             together.hparams[i])) for i, source in enumerate(batch)]
+                             together.hparams[i], progress[i])) for i, source in enumerate(batch)]
 
 
 def _read_together(batch: list[RunSource]) -> BatchRead | None:
