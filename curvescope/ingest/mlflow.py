@@ -40,9 +40,10 @@ def _run_dir(path: Path) -> Path | None:
     """The run directory ``path`` belongs to, or None."""
     if path.name == "meta.yaml":
         return path.parent if _is_run_dir(path.parent) else None
-    for folder in path.parents:
-        if folder.name in _RUN_FOLDERS and _is_run_dir(folder.parent):
-            return folder.parent
+    parts = path.parts
+    for depth in range(len(parts) - 2, -1, -1):  # names are checked before any folder is looked at
+        if parts[depth] in _RUN_FOLDERS and _is_run_dir(run := Path(*parts[:depth])):
+            return run
     return None
 
 

@@ -12,7 +12,9 @@ writes ``NA`` for a missing value); a ``nan`` or ``inf`` cell is a logged value 
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import re
 import warnings
 from collections.abc import Sequence
@@ -121,10 +123,24 @@ class Table:
 
 
 def first_line(path: Path) -> str:
-    """The first line of a file (at most 64 KiB of it), decoded leniently; "" if unreadable."""
+    """The first line of a file (at most 64 KiB of it), decoded leniently; "" if unreadable.
+
+    Several readers sniff the same file in turn, so the last few answers are kept, each for the
+    file's size and modification time it was read at."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""
+    return _first_line(os.fspath(path), info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _first_line(path: str, size: int, mtime_ns: int) -> str:
     try:
         with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
+            head = handle.read(4096)  # a header line is short: read more only when it is not
+            if b"\n" not in head and len(head) == 4096:
+                head += handle.read(_SNIFF_BYTES - len(head))
     except OSError:
         return ""
     return line_of(head)
