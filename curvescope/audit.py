@@ -26,10 +26,10 @@ from .findings import Finding
 from .ingest import readers
 from .ingest.discover import RunSource, discover
 from .models import ModelChoice, choose
-from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
+from .pipeline import STAGES, LazyCurves, RunLocator, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
 from .remote import Origin, is_url, local_root, run_prefix
-from .report import Report
+from .report import Report, RunReport
 from .roles import RoleOverrides, check_overrides
 from .version import __version__
 
@@ -174,22 +174,22 @@ def _audit_runs(plan: _Plan, settings: Settings, model: ModelChoice, store: Cach
     total = len(plan.groups)
     keys = {group.run: _report_key(key, group, settings.classes) for group in plan.groups} if key else {}
     stored = store.get_many("reports", list(keys.values())) if store is not None and keys else {}
+    groups = {group.run: group for group in plan.groups}
     results: list[TaskResult] = []
     todo: list[_Group] = []
     for group in plan.groups:
         entry = stored.get(keys.get(group.run, ""))
         if entry is not None and entry[0] == group.identity:
-            results.append(entry[1])
+            results.append(_located(entry[1], groups, settings))
         else:
             todo.append(group)
     tell("auditing", len(results), total)
-    waiting = {group.run: group for group in todo}
     if todo:
         settings = replace(settings, model=model.get())
     for result in _run(lambda workers: _tasks(todo, workers), settings, jobs, scheduler):
-        results.append(result)
         if store is not None and keys:
-            store.put_many("reports", _entries(result, waiting, keys))
+            store.put_many("reports", _entries(result, groups, keys))
+        results.append(_located(result, groups, settings))
         tell("auditing", min(total, sum(len(r.runs) or 1 for r in results)), total)
     tell("auditing", total, total)
     return results
@@ -217,6 +217,17 @@ def _tasks(groups: list[_Group], workers: int = 1) -> Iterator[Task]:
         size += group.size
     if chunk:
         yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names, chunk[0].origin)
+
+
+def _located(result: TaskResult, groups: Mapping[str, _Group], settings: Settings) -> TaskResult:
+    """A result whose run reports read their curves again, when asked, from the files planned now."""
+    def located(report: RunReport) -> RunReport:
+        run = max((planned for planned in result.planned if _belongs(report.run, planned)), key=len)
+        group = groups[run]
+        return replace(report, curves=LazyCurves(RunLocator(report.run, group.sources, group.names, settings.overrides,
+                                                            settings.cache)))
+
+    return replace(result, runs=[located(report) for report in result.runs])
 
 
 def _entries(result: TaskResult, groups: Mapping[str, _Group], keys: Mapping[str, str]):
