@@ -21,10 +21,10 @@ from . import backends
 from .cache import Cache, CacheLocation, default_folder, identities, settled
 from .diagnose import LearnedModel
 from .diagnose import select as select_rules
-from .errors import InvalidParameterError, NoRunsFound
+from .errors import InvalidParameterError
 from .findings import Finding
 from .ingest import readers
-from .ingest.discover import RunSource, discover
+from .ingest.discover import RunSource, discover_runs
 from .models import ModelChoice, choose
 from .pipeline import STAGES, LazyCurves, RunLocator, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
@@ -149,11 +149,7 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
     plan = _Plan([], [])
     for path, prefix in zip(paths, prefixes):
         root = local_root(path, cache)
-        found = discover(root, readers())
-        if not found.sources and not found.findings:
-            raise NoRunsFound(
-                f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
-                "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
+        found = discover_runs(path, root, readers())
         names = SourceNames(str(root if root.is_dir() else root.parent), prefix)
         origin = Origin(os.fspath(path), str(root)) if is_url(path) else None
         plan.findings.extend(replace(f, source=f.source if prefix is None else names.prefixed(f.source),

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from .cache import Cache, CacheLocation, default_folder, identities, settled
-from .errors import InvalidParameterError, NoRunsFound, SchemaError
+from .errors import InvalidParameterError, SchemaError
 from .findings import Finding, Severity, finding
 from .frame import Block, assemble, block_of_run
 from .ingest import readers
 from .ingest.base import BatchRead, BatchReader, Resumable, RunRead
-from .ingest.discover import RunSource, discover, relative_name
+from .ingest.discover import RunSource, discover_runs, relative_name
 from .ingest.progress import Progress
 from .memory import release_free_memory
 from .remote import local_root
@@ -110,11 +110,7 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
         raise InvalidParameterError(
             f"The 'duplicates' parameter of read must be one of {', '.join(_DUPLICATES)}. Got {duplicates!r} instead.")
     root = local_root(path, CacheLocation(default_folder()))
-    found = discover(root, readers())
-    if not found.sources and not found.findings:
-        raise NoRunsFound(
-            f"{root}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
-            "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
+    found = discover_runs(path, root, readers())
     base = root if root.is_dir() else root.parent
     result = read_sources(found.sources, lambda name: _relative(name, base), overrides=overrides, duplicates=duplicates)
     return replace(result, findings=(*found.findings, *result.findings), ignored_files=found.ignored)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LogdirNotFound
+from ..errors import LogdirNotFound, NoRunsFound
 from ..findings import Finding, finding
 from ..remote import fetch_failures
 from .base import Reader
@@ -69,6 +69,17 @@ def discover(path: str | os.PathLike[str], readers: Sequence[Reader]) -> Discove
             result.sources.append(RunSource(_run_name(run_path, base), run_path, reader, tuple(sorted(run_files))))
     result.sources.sort(key=lambda source: (source.run, source.reader.name))
     return result
+
+
+def discover_runs(path: str | os.PathLike[str], root: Path, readers: Sequence[Reader]) -> Discovery:
+    """``discover`` below ``root`` (``path`` itself, or where a URL was mirrored); raises
+    ``NoRunsFound``, naming ``path`` as given, when nothing there is a log."""
+    found = discover(root, readers)
+    if not found.sources and not found.findings:
+        raise NoRunsFound(
+            f"{os.fspath(path)}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
+            "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
+    return found
 
 
 def relative_name(path: Path, base: Path) -> str:

@@ -159,3 +159,12 @@ def test_storage_options_must_be_a_json_object(options, monkeypatch, memory):
     monkeypatch.setenv("CURVESCOPE_STORAGE_OPTIONS", options)
     with pytest.raises(InvalidParameterError, match="CURVESCOPE_STORAGE_OPTIONS"):
         curvescope.read(f"memory://{memory}")
+
+
+def test_a_url_holding_no_logs_is_named_in_the_error(memory, tmp_path):
+    fsspec.filesystem("memory").pipe(f"{memory}/notes/readme.txt", b"not a log")
+    url = f"memory://{memory}"
+    with pytest.raises(curvescope.errors.NoRunsFound, match=rf"^{url}: no training logs found"):
+        curvescope.audit(url, cache=tmp_path / "cache", model=False)
+    with pytest.raises(curvescope.errors.NoRunsFound, match=rf"^{url}: no training logs found"):
+        curvescope.read(url)
