@@ -56,13 +56,19 @@ class SourceNames:
     prefix: str | None = None
 
     def __call__(self, name: str | None) -> str | None:
-        return None if name is None else self.prefixed(relative_name(Path(name), Path(self.base)))
+        return None if name is None else _named(self, name)
 
     def prefixed(self, name: str | None) -> str | None:
         """A run or file name under the prefix (the prefix itself for the folder audited)."""
         if name is None or self.prefix is None:
             return name
         return f"{self.prefix}/{name}" if name else self.prefix
+
+
+@functools.lru_cache(maxsize=4096)
+def _named(names: SourceNames, name: str) -> str | None:
+    """A file's reported name: asked for once per block of rows and per finding, so kept."""
+    return names.prefixed(relative_name(Path(name), Path(names.base)))
 
 
 @dataclass(frozen=True)
