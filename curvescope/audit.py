@@ -217,9 +217,10 @@ def _tasks(groups: list[_Group], workers: int = 1) -> Iterator[Task]:
 
 def _located(result: TaskResult, groups: Mapping[str, _Group], settings: Settings) -> TaskResult:
     """A result whose run reports read their curves again, when asked, from the files planned now."""
+    planned = frozenset(result.planned)
+
     def located(report: RunReport) -> RunReport:
-        run = max((planned for planned in result.planned if _belongs(report.run, planned)), key=len)
-        group = groups[run]
+        group = groups[_planned_run(report.run, planned)]
         return replace(report, curves=LazyCurves(RunLocator(report.run, group.sources, group.names, settings.overrides,
                                                             settings.cache)))
 
@@ -228,10 +229,23 @@ def _located(result: TaskResult, groups: Mapping[str, _Group], settings: Setting
 
 def _entries(result: TaskResult, groups: Mapping[str, _Group], keys: Mapping[str, str]):
     """A task's result cut into one cache entry per run, stored under its run's key."""
+    planned = frozenset(result.planned)
+    runs: dict[str, list[RunReport]] = {run: [] for run in result.planned}
+    findings: dict[str, list[Finding]] = {run: [] for run in result.planned}
+    for report in result.runs:
+        runs[_planned_run(report.run, planned)].append(report)
+    for item in result.findings:
+        if (run := _planned_run(item.run, planned)) is not None:
+            findings[run].append(item)
     for run in result.planned:
-        runs = [r for r in result.runs if _belongs(r.run, run)]
-        findings = [f for f in result.findings if f.run is not None and _belongs(f.run, run)]
-        yield keys[run], settled(groups[run].identity), TaskResult(runs, findings, planned=(run,))
+        yield keys[run], settled(groups[run].identity), TaskResult(runs[run], findings[run], planned=(run,))
+
+
+def _planned_run(name: str | None, planned: frozenset[str]) -> str | None:
+    """The planned run a reported run (or a sub-run, ``run/part``) belongs to: the longest that names it."""
+    while name and name not in planned:
+        name = name.rpartition("/")[0]
+    return name or None
 
 
 def _belongs(name: str, run: str) -> bool:
