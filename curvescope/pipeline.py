@@ -109,13 +109,8 @@ def run_task(task: Task, settings: Settings | None = None) -> TaskResult:
     """Read, measure and diagnose the runs of ``task`` (``settings``: those the worker was started with)."""
     settings = settings or _WORKER_SETTINGS
     started = time.perf_counter()
-    cache = settings.cache.open() if settings.cache is not None else None
     readable = task.readable()
-    try:
-        reading = read_sources(readable.sources, readable.names, overrides=dict(settings.overrides) or None, cache=cache)
-    finally:
-        if cache is not None:
-            cache.close()
+    reading = _read_cached(readable.sources, readable.names, settings.overrides, settings.cache)
     seconds = {"reading": time.perf_counter() - started}
     runs, judged = judge(reading, settings, curves_of=lambda run: {})  # the audit locates curves, see LazyCurves
     seconds.update(judged)
@@ -186,14 +181,19 @@ class LazyCurves(Mapping[str, Curve]):
 
 @functools.lru_cache(maxsize=16)
 def _read_run(locator: RunLocator) -> tuple[dict[str, Curve], pd.DataFrame]:
-    cache = locator.cache.open() if locator.cache is not None else None
+    reading = _read_cached(locator.sources, locator.names, locator.overrides, locator.cache)
+    curves = role_curves(reading.scalars).get(locator.run, {})
+    return curves, reading.run(locator.run) if locator.run in reading.runs else reading.scalars.iloc[:0]
+
+
+def _read_cached(sources: tuple[RunSource, ...], names: SourceNames, overrides, location: CacheLocation | None) -> ReadResult:
+    """``read_sources`` through the cache at ``location`` (read without it when it cannot be opened)."""
+    cache = location.open() if location is not None else None
     try:
-        reading = read_sources(locator.sources, locator.names, overrides=dict(locator.overrides) or None, cache=cache)
+        return read_sources(sources, names, overrides=dict(overrides) or None, cache=cache)
     finally:
         if cache is not None:
             cache.close()
-    curves = role_curves(reading.scalars).get(locator.run, {})
-    return curves, reading.run(locator.run) if locator.run in reading.runs else reading.scalars.iloc[:0]
 
 
 _WORKER_SETTINGS: Any = None
