@@ -16,7 +16,21 @@ from ..diagnose import LABELS
 from ..errors import InvalidParameterError
 from ..report import render
 from ..report.as_table import renderable
-from .common import DEBUG_HELP, app, guarded, parse_codes, parse_roles, stdout
+from .common import (
+    DEBUG_HELP,
+    CacheOption,
+    ClassesOption,
+    IgnoreOption,
+    JobsOption,
+    NoModelOption,
+    RoleOption,
+    SelectOption,
+    app,
+    guarded,
+    parse_codes,
+    parse_roles,
+    stdout,
+)
 
 
 class ReportFormat(StrEnum):
@@ -56,24 +70,20 @@ def audit_command(
     min_confidence: Annotated[
         float, typer.Option("--min-confidence", help="Show only labels given with this confidence or more.")
     ] = 0.0,
-    select: Annotated[list[str] | None, typer.Option("--select", help="Only rules whose code starts so (repeatable).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip rules whose code starts so (repeatable).")] = None,
-    role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
-    classes: Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Audit runs in this many processes (-1: one per core).")
-    ] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    role: RoleOption = None,
+    classes: ClassesOption = None,
+    jobs: JobsOption = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Audit runs on this Dask scheduler (tcp://host:8786).")
     ] = None,
-    cache: Annotated[
-        Path | None, typer.Option("--cache", help="Keep the cache in this folder (default: the user's cache folder).")
-    ] = None,
+    cache: CacheOption = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again and keep nothing.")] = False,
     fail_on: Annotated[
         str | None, typer.Option("--fail-on", help="Exit 1 when a run carries one of these labels (comma-separated).")
     ] = None,
-    no_model: Annotated[bool, typer.Option("--no-model", help="Diagnose with the rules alone.")] = False,
+    no_model: NoModelOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line on stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +26,17 @@ app = typer.Typer(
 )
 
 DEBUG_HELP = "Show the full traceback of an unexpected error."
+
+# The audit's options, declared once for every command that audits (audit, watch).
+SelectOption = Annotated[list[str] | None, typer.Option("--select", help="Only rules whose code starts so (repeatable).")]
+IgnoreOption = Annotated[list[str] | None, typer.Option("--ignore", help="Skip rules whose code starts so (repeatable).")]
+RoleOption = Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")]
+ClassesOption = Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")]
+JobsOption = Annotated[int | None, typer.Option("--jobs", "-j", help="Audit runs in this many processes (-1: one per core).")]
+CacheOption = Annotated[
+    Path | None, typer.Option("--cache", help="Keep the cache in this folder (default: the user's cache folder).")
+]
+NoModelOption = Annotated[bool, typer.Option("--no-model", help="Diagnose with the rules alone.")]
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,6 @@ import signal
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,7 +16,21 @@ from rich.text import Text
 
 from ..report.as_table import LABEL_STYLE, finding_line
 from ..watch import INTERVAL, Change, ChangeKind, watch
-from .common import DEBUG_HELP, app, guarded, parse_codes, parse_roles, stdout
+from .common import (
+    DEBUG_HELP,
+    CacheOption,
+    ClassesOption,
+    IgnoreOption,
+    JobsOption,
+    NoModelOption,
+    RoleOption,
+    SelectOption,
+    app,
+    guarded,
+    parse_codes,
+    parse_roles,
+    stdout,
+)
 
 
 class ChangeFormat(StrEnum):
@@ -54,17 +67,13 @@ def watch_command(
     output_format: Annotated[
         ChangeFormat, typer.Option("--format", "-f", help="text, or json: one object per line.")
     ] = ChangeFormat.TEXT,
-    select: Annotated[list[str] | None, typer.Option("--select", help="Only rules whose code starts so (repeatable).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip rules whose code starts so (repeatable).")] = None,
-    role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
-    classes: Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Audit runs in this many processes (-1: one per core).")
-    ] = None,
-    cache: Annotated[
-        Path | None, typer.Option("--cache", help="Keep the cache in this folder (default: the user's cache folder).")
-    ] = None,
-    no_model: Annotated[bool, typer.Option("--no-model", help="Diagnose with the rules alone.")] = False,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    role: RoleOption = None,
+    classes: ClassesOption = None,
+    jobs: JobsOption = None,
+    cache: CacheOption = None,
+    no_model: NoModelOption = False,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
     """Audit PATH again whenever its files change; print each new or changed diagnosis once."""
