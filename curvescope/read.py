@@ -22,7 +22,7 @@ from .ingest.progress import Progress
 from .memory import release_free_memory
 from .remote import local_root
 from .roles import ROLES, RoleOverrides, check_overrides
-from .schema import categorical, reader_frame
+from .schema import reader_frame
 
 _DUPLICATES = ("last", "all")
 _BATCH_BYTES = 64 * 2**20  # files read in one pass by a batch reader, at most
@@ -205,43 +205,6 @@ def _store(fresh: Mapping[RunSource, RunRead], cache: Cache) -> None:
         scalars.append((key, identity, replace(run_read, resume=run_read.resume.without_state() if resumable else None)))
     cache.put_many("scalars", scalars)
     cache.put_many("progress", progress)
-
-
-def read_all(paths: Sequence[str | os.PathLike[str]], *, roles: RoleOverrides | None = None) -> ReadResult:
-    """Read several log directories (or files) into one ``ReadResult``; each run and file is named
-    by the path it was found under (``runs/a`` + ``exp1`` = ``runs/a/exp1``), so names never clash."""
-    if len(paths) == 1:
-        return read(paths[0], roles=roles)
-    parts = [(Path(path).as_posix().rstrip("/"), read(path, roles=roles)) for path in paths]
-    prefixes = [prefix for prefix, _ in parts]
-    if len(set(prefixes)) < len(prefixes):
-        raise InvalidParameterError(f"The same path was given twice: {', '.join(sorted(prefixes))}.")
-
-    def named(prefix: str, name: str | None) -> str | None:
-        return None if name is None else f"{prefix}/{name}" if name else prefix
-
-    frames, files = [], []
-    for prefix, result in parts:
-        frame = result.scalars.copy()
-        for column in ("run", "source"):
-            frame[column] = frame[column].cat.rename_categories(lambda name, p=prefix: named(p, name))
-        frames.append(frame)
-        files.append(result.files.assign(run=result.files["run"].map(lambda name, p=prefix: named(p, name)),
-                                         source=result.files["source"].map(lambda name, p=prefix: named(p, name))))
-    scalars = pd.concat([frame.astype({c: "str" for c in ("run", "tag", "source", "role")}) for frame in frames],
-                        ignore_index=True)
-    for column in ("run", "tag", "source", "role"):
-        scalars[column] = categorical(scalars[column].where(scalars[column].notna()))
-    return ReadResult(
-        scalars=scalars,
-        findings=tuple(replace(f, run=named(p, f.run), source=named(p, f.source)) for p, r in parts for f in r.findings),
-        roles={named(p, run): roles for p, r in parts for run, roles in r.roles.items()},
-        hparams={named(p, run): h for p, r in parts for run, h in r.hparams.items()},
-        files=pd.concat(files, ignore_index=True),
-        runs=tuple(named(p, run) for p, r in parts for run in r.runs),
-        formats={named(p, run): f for p, r in parts for run, f in r.formats.items()},
-        ignored_files=sum(r.ignored_files for _, r in parts),
-    )
 
 
 _FRAME_COLUMNS = ("run", "tag", "step", "value")
