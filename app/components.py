@@ -24,8 +24,12 @@ from curvescope.report import Report, RunReport
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
-PAGES = {"overview": APP / "app_pages" / "overview.py", "run": APP / "app_pages" / "run.py",
-         "compare": APP / "app_pages" / "compare.py", "sweep": APP / "app_pages" / "sweep.py"}
+PAGES = {
+    "overview": APP / "app_pages" / "overview.py",
+    "run": APP / "app_pages" / "run.py",
+    "compare": APP / "app_pages" / "compare.py",
+    "sweep": APP / "app_pages" / "sweep.py",
+}
 
 # --- UI state: session-state keys (UI state only) and the URL query keys they are mirrored in -------
 
@@ -48,22 +52,54 @@ PUBLISHED = "published_query"
 Q_FOLDER, Q_RUN, Q_COMPARED = "path", "run", "runs"
 Q_LABEL, Q_CONFIDENCE, Q_NAME = explore.QUERY_LABEL, explore.QUERY_MIN_CONFIDENCE, explore.QUERY_NAME
 
-DEFAULTS = {FOLDER: "", FILTER_LABELS: [], FILTER_CONFIDENCE: 0.0, FILTER_NAME: "", RUN: None, COMPARED: [],
-            SMOOTHING: 0.6, LOG: False}
+DEFAULTS = {
+    FOLDER: "",
+    FILTER_LABELS: [],
+    FILTER_CONFIDENCE: 0.0,
+    FILTER_NAME: "",
+    RUN: None,
+    COMPARED: [],
+    SMOOTHING: 0.6,
+    LOG: False,
+}
 
-SMOOTHING_HELP = ("TensorBoard's smoothing: an exponential moving average, debiased at the start. 0 shows the raw "
-                  "points; 0.6 is TensorBoard's default; closer to 1 is smoother.")
+SMOOTHING_HELP = (
+    "TensorBoard's smoothing: an exponential moving average, debiased at the start. 0 shows the raw "
+    "points; 0.6 is TensorBoard's default; closer to 1 is smoother."
+)
 
 # --- presentation: colours and the key to the marks ---------------------------------------------------
 
-LABEL_BADGE = {"bad_init": "violet", "lr_too_high": "red", "decay_too_early": "orange", "overfitting": "yellow",
-               "underfitting": "blue", "healthy": "green", explore.NOT_JUDGED: "gray"}
-LABEL_COLOUR = {"bad_init": "#6a1b9a", "lr_too_high": "#c62828", "decay_too_early": "#e65100", "overfitting": "#ad1457",
-                "underfitting": "#1565c0", "healthy": "#2e7d32", explore.NOT_JUDGED: "#9e9e9e"}
+LABEL_BADGE = {
+    "bad_init": "violet",
+    "lr_too_high": "red",
+    "decay_too_early": "orange",
+    "overfitting": "yellow",
+    "underfitting": "blue",
+    "healthy": "green",
+    explore.NOT_JUDGED: "gray",
+}
+LABEL_COLOUR = {
+    "bad_init": "#6a1b9a",
+    "lr_too_high": "#c62828",
+    "decay_too_early": "#e65100",
+    "overfitting": "#ad1457",
+    "underfitting": "#1565c0",
+    "healthy": "#2e7d32",
+    explore.NOT_JUDGED: "#9e9e9e",
+}
 LABEL_ORDER = [*LABELS, explore.NOT_JUDGED]
 ROLE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
-MARK_COLOUR = {"plateau": "#9e9e9e", "explosion": "#d32f2f", "non_finite": "#8e0000", "spike": "#212121",
-               "lr_drop": "#7b1fa2", "best_step": "#2e7d32", "gap": "#6d4c41", "initial_loss": "#616161"}
+MARK_COLOUR = {
+    "plateau": "#9e9e9e",
+    "explosion": "#d32f2f",
+    "non_finite": "#8e0000",
+    "spike": "#212121",
+    "lr_drop": "#7b1fa2",
+    "best_step": "#2e7d32",
+    "gap": "#6d4c41",
+    "initial_loss": "#616161",
+}
 MARK_SHAPE = {"explosion": "triangle-up", "spike": "circle", "best_step": "diamond", "initial_loss": "square"}
 MARK_KEY = {
     "plateau": "shaded: plateau",
@@ -145,8 +181,9 @@ def loaded() -> Loaded:
 
 def current_filters() -> explore.Filters:
     state = st.session_state
-    return explore.Filters(tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)),
-                           state.get(FILTER_NAME, ""))
+    return explore.Filters(
+        tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)), state.get(FILTER_NAME, "")
+    )
 
 
 def where(data: Loaded) -> str:
@@ -186,10 +223,19 @@ def curve_controls(page: str, smoothing_column, log_column) -> tuple[float, bool
     """The smoothing slider (TensorBoard's, 0 to 0.999) and the log-scale toggle, their values shared by
     the pages that draw curves."""
     smoothing_key, log_key = widget_key(SMOOTHING, page), widget_key(LOG, page)
-    smoothing = smoothing_column.slider("Smoothing", 0.0, 0.999, step=0.001, format="%.3f", key=smoothing_key,
-                                       on_change=lasting(SMOOTHING, smoothing_key), help=SMOOTHING_HELP)
-    log = log_column.toggle("Log scale", key=log_key, on_change=lasting(LOG, log_key),
-                            help="A log axis for losses and learning rates.")
+    smoothing = smoothing_column.slider(
+        "Smoothing",
+        0.0,
+        0.999,
+        step=0.001,
+        format="%.3f",
+        key=smoothing_key,
+        on_change=lasting(SMOOTHING, smoothing_key),
+        help=SMOOTHING_HELP,
+    )
+    log = log_column.toggle(
+        "Log scale", key=log_key, on_change=lasting(LOG, log_key), help="A log axis for losses and learning rates."
+    )
     return smoothing, log
 
 
@@ -233,8 +279,9 @@ def open_run(name: str) -> None:
 
 
 def label_column(title: str = "labels") -> st.column_config.Column:
-    return st.column_config.MultiselectColumn(title, options=LABEL_ORDER, color=[LABEL_COLOUR[x] for x in LABEL_ORDER],
-                                              help="the run's labels, strongest first")
+    return st.column_config.MultiselectColumn(
+        title, options=LABEL_ORDER, color=[LABEL_COLOUR[x] for x in LABEL_ORDER], help="the run's labels, strongest first"
+    )
 
 
 def run_table_columns() -> dict[str, st.column_config.Column]:
@@ -255,9 +302,20 @@ def run_table_columns() -> dict[str, st.column_config.Column]:
 
 
 def findings_frame(findings) -> pd.DataFrame:
-    return pd.DataFrame([{"severity": str(f.severity), "code": f.code, "name": f.name, "file": f.source or "",
-                          "run": f.run or "", "problem": f.message} for f in findings],
-                        columns=["severity", "code", "name", "file", "run", "problem"])
+    return pd.DataFrame(
+        [
+            {
+                "severity": str(f.severity),
+                "code": f.code,
+                "name": f.name,
+                "file": f.source or "",
+                "run": f.run or "",
+                "problem": f.message,
+            }
+            for f in findings
+        ],
+        columns=["severity", "code", "name", "file", "run", "problem"],
+    )
 
 
 def show_findings(findings, *, summary: bool) -> None:
@@ -267,8 +325,10 @@ def show_findings(findings, *, summary: bool) -> None:
     notes = [f for f in findings if str(f.severity) == "info"]
     limit = 10 if summary else len(findings)
     if problems:
-        st.warning(f"**Reading met {len(problems)} problem{'' if len(problems) == 1 else 's'}**; everything else was "
-                   f"read.\n\n{finding_lines(problems, limit)}")
+        st.warning(
+            f"**Reading met {len(problems)} problem{'' if len(problems) == 1 else 's'}**; everything else was "
+            f"read.\n\n{finding_lines(problems, limit)}"
+        )
     if notes and not summary:
         st.info(finding_lines(notes, limit))
     if summary and findings:
@@ -278,8 +338,10 @@ def show_findings(findings, *, summary: bool) -> None:
 
 def finding_lines(findings, limit: int = 10) -> str:
     """Markdown bullets naming each finding's file (or run) and problem."""
-    lines = [f"- **{md(f.severity)}** {md(f.code)} {md(f.name)}: *{md(f.source or f.run or '')}* {md(f.message)}"
-             for f in findings[:limit]]
+    lines = [
+        f"- **{md(f.severity)}** {md(f.code)} {md(f.name)}: *{md(f.source or f.run or '')}* {md(f.message)}"
+        for f in findings[:limit]
+    ]
     if len(findings) > limit:
         lines.append(f"- and {len(findings) - limit} more (table below)")
     return "\n".join(lines)
@@ -299,22 +361,39 @@ def run_chart(curves: pd.DataFrame, events: pd.DataFrame, panel_names: list[str]
         data = curves[curves["panel"] == panel]
         marks = events[(events["panel"] == panel) | events["panel"].isna()]
         views.append(_panel(data, marks, panel, index, log=log and panel != "accuracy", last=index == len(panel_names) - 1))
-        params.append({"name": f"hover_{index}", "views": [f"points_{index}"],
-                       "select": {"type": "point", "fields": ["step"], "nearest": True, "on": "pointerover",
-                                  "clear": "pointerout"}})
-    params.append({"name": "zoom", "views": [f"points_{i}" for i in range(len(panel_names))], "bind": "scales",
-                   "select": {"type": "interval", "encodings": ["x"]}})
-    return {"$schema": VEGA_LITE, "params": params, "vconcat": views,
-            "spacing": 14, "resolve": {"scale": {"x": "shared", "color": "independent", "shape": "independent"}},
-            "datasets": {"curves": curves, "events": events}}  # Streamlit sends named datasets as Arrow
+        params.append(
+            {
+                "name": f"hover_{index}",
+                "views": [f"points_{index}"],
+                "select": {"type": "point", "fields": ["step"], "nearest": True, "on": "pointerover", "clear": "pointerout"},
+            }
+        )
+    params.append(
+        {
+            "name": "zoom",
+            "views": [f"points_{i}" for i in range(len(panel_names))],
+            "bind": "scales",
+            "select": {"type": "interval", "encodings": ["x"]},
+        }
+    )
+    return {
+        "$schema": VEGA_LITE,
+        "params": params,
+        "vconcat": views,
+        "spacing": 14,
+        "resolve": {"scale": {"x": "shared", "color": "independent", "shape": "independent"}},
+        "datasets": {"curves": curves, "events": events},
+    }  # Streamlit sends named datasets as Arrow
 
 
 def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, log: bool, last: bool) -> dict:
     # one colour scale for the curves and the evidence (the layers share it): one legend, no conflict
     firsts = data.drop_duplicates("series")
     kinds = [kind for kind in MARK_COLOUR if kind in set(marks["kind"])]
-    scale = {"domain": [*firsts["series"], *kinds],
-             "range": [*(ROLE_COLOUR.get(role, "#546e7a") for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)]}
+    scale = {
+        "domain": [*firsts["series"], *kinds],
+        "range": [*(ROLE_COLOUR.get(role, "#546e7a") for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)],
+    }
     legend = {"title": None, "orient": "top", "labelLimit": 320, "columns": 4, "symbolOpacity": 1}
     series = {"field": "series", "type": "nominal", "scale": scale, "legend": legend}
     kind = {"field": "kind", "type": "nominal", "scale": scale, "legend": legend}
@@ -332,36 +411,89 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
 
     tooltip = [{"field": "kind", "title": "evidence"}, {"field": "description", "title": "what"}]
     layers = [
-        {**evidence("span"), "mark": {"type": "rect", "opacity": 0.15},
-         "encoding": {"x": at_x, "x2": {"field": "x2"}, "color": kind, "tooltip": tooltip}},
-        {**evidence("rule"), "mark": {"type": "rule", "strokeWidth": 1.4},
-         "encoding": {"x": at_x, "color": kind, "tooltip": tooltip,
-                      "strokeDash": {"condition": {"test": "datum.dashed", "value": [5, 3]}, "value": [1, 0]}}},
-        {**evidence("level"), "mark": {"type": "rule", "strokeDash": [2, 2]},
-         "encoding": {"y": at_y, "color": kind, "tooltip": tooltip}},
-        {**evidence("segment"), "mark": {"type": "rule", "strokeWidth": 2.5},
-         "encoding": {"x": at_x, "y": at_y, "y2": {"field": "y2"}, "color": kind, "tooltip": tooltip}},
-        {**evidence("point"), "mark": {"type": "point", "size": 110, "filled": True},
-         "encoding": {"x": at_x, "y": at_y, "color": kind, "tooltip": tooltip,
-                      "shape": {"field": "kind", "type": "nominal", "legend": None,
-                                "scale": {"domain": list(MARK_SHAPE), "range": list(MARK_SHAPE.values())}}}},
-        {**curves, "transform": [*curves["transform"], {"filter": "datum.role !== 'lr'"}],
-         "mark": {"type": "line", "opacity": 0.3, "strokeWidth": 1},
-         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel,
-                                    "axis": y_axis}, "color": series}},
-        {**curves, "mark": {"type": "line", "strokeWidth": 2.2},
-         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": panel,
-                                    "axis": y_axis}, "color": series}},
-        {**curves, "transform": [*curves["transform"], {"filter": {"param": hover, "empty": False}}],
-         "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8}, "encoding": {"x": x}},
-        {**curves, "name": f"points_{index}", "mark": {"type": "circle", "size": 45},
-         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel,
-                                    "axis": y_axis}, "color": series,
-                      "opacity": {"condition": {"param": hover, "empty": False, "value": 1}, "value": 0},
-                      "tooltip": [{"field": "series", "type": "nominal"},
-                                  {"field": "step", "type": "quantitative", "format": ","},
-                                  {"field": "value", "type": "quantitative", "format": ".4~g"},
-                                  {"field": "smoothed", "type": "quantitative", "format": ".4~g"}]}},
+        {
+            **evidence("span"),
+            "mark": {"type": "rect", "opacity": 0.15},
+            "encoding": {"x": at_x, "x2": {"field": "x2"}, "color": kind, "tooltip": tooltip},
+        },
+        {
+            **evidence("rule"),
+            "mark": {"type": "rule", "strokeWidth": 1.4},
+            "encoding": {
+                "x": at_x,
+                "color": kind,
+                "tooltip": tooltip,
+                "strokeDash": {"condition": {"test": "datum.dashed", "value": [5, 3]}, "value": [1, 0]},
+            },
+        },
+        {
+            **evidence("level"),
+            "mark": {"type": "rule", "strokeDash": [2, 2]},
+            "encoding": {"y": at_y, "color": kind, "tooltip": tooltip},
+        },
+        {
+            **evidence("segment"),
+            "mark": {"type": "rule", "strokeWidth": 2.5},
+            "encoding": {"x": at_x, "y": at_y, "y2": {"field": "y2"}, "color": kind, "tooltip": tooltip},
+        },
+        {
+            **evidence("point"),
+            "mark": {"type": "point", "size": 110, "filled": True},
+            "encoding": {
+                "x": at_x,
+                "y": at_y,
+                "color": kind,
+                "tooltip": tooltip,
+                "shape": {
+                    "field": "kind",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {"domain": list(MARK_SHAPE), "range": list(MARK_SHAPE.values())},
+                },
+            },
+        },
+        {
+            **curves,
+            "transform": [*curves["transform"], {"filter": "datum.role !== 'lr'"}],
+            "mark": {"type": "line", "opacity": 0.3, "strokeWidth": 1},
+            "encoding": {
+                "x": x,
+                "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel, "axis": y_axis},
+                "color": series,
+            },
+        },
+        {
+            **curves,
+            "mark": {"type": "line", "strokeWidth": 2.2},
+            "encoding": {
+                "x": x,
+                "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": panel, "axis": y_axis},
+                "color": series,
+            },
+        },
+        {
+            **curves,
+            "transform": [*curves["transform"], {"filter": {"param": hover, "empty": False}}],
+            "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8},
+            "encoding": {"x": x},
+        },
+        {
+            **curves,
+            "name": f"points_{index}",
+            "mark": {"type": "circle", "size": 45},
+            "encoding": {
+                "x": x,
+                "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": panel, "axis": y_axis},
+                "color": series,
+                "opacity": {"condition": {"param": hover, "empty": False, "value": 1}, "value": 0},
+                "tooltip": [
+                    {"field": "series", "type": "nominal"},
+                    {"field": "step", "type": "quantitative", "format": ","},
+                    {"field": "value", "type": "quantitative", "format": ".4~g"},
+                    {"field": "smoothed", "type": "quantitative", "format": ".4~g"},
+                ],
+            },
+        },
     ]
     return {"width": CHART_WIDTH, "height": PANEL_HEIGHT.get(panel, 150), "layer": _clipped(layers)}
 
@@ -387,44 +519,85 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
     (a Vega-Lite spec, as ``run_chart``)."""
     y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
     x = {"field": "step", "type": "quantitative"}
-    colour = {"field": "run", "type": "nominal",
-              "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1}}
+    colour = {
+        "field": "run",
+        "type": "nominal",
+        "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1},
+    }
     data = {"data": {"name": "curves"}}
     layers = []
     if role not in explore.UNSMOOTHED:
-        layers.append({**data, "mark": {"type": "line", "opacity": 0.25, "strokeWidth": 1},
-                       "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": role},
-                                    "color": colour}})
+        layers.append(
+            {
+                **data,
+                "mark": {"type": "line", "opacity": 0.25, "strokeWidth": 1},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "value", "type": "quantitative", "scale": y_scale, "title": role},
+                    "color": colour,
+                },
+            }
+        )
     layers += [
-        {**data, "mark": {"type": "line", "strokeWidth": 2.2},
-         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": role},
-                      "color": colour}},
-        {**data, "transform": [{"filter": {"param": "hover", "empty": False}}],
-         "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8}, "encoding": {"x": x}},
-        {**data, "name": "points", "mark": {"type": "circle", "size": 45},
-         "params": [{"name": "hover", "select": {"type": "point", "fields": ["step"], "nearest": True, "on": "pointerover",
-                                                 "clear": "pointerout"}},
-                    {"name": "zoom", "bind": "scales", "select": {"type": "interval", "encodings": ["x"]}}],
-         "encoding": {"x": x, "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": role},
-                      "color": colour, "opacity": {"condition": {"param": "hover", "empty": False, "value": 1}, "value": 0},
-                      "tooltip": [{"field": "run", "type": "nominal"}, {"field": "tag", "type": "nominal"},
-                                  {"field": "step", "type": "quantitative", "format": ","},
-                                  {"field": "value", "type": "quantitative", "format": ".4~g"},
-                                  {"field": "smoothed", "type": "quantitative", "format": ".4~g"}]}},
+        {
+            **data,
+            "mark": {"type": "line", "strokeWidth": 2.2},
+            "encoding": {
+                "x": x,
+                "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": role},
+                "color": colour,
+            },
+        },
+        {
+            **data,
+            "transform": [{"filter": {"param": "hover", "empty": False}}],
+            "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 0.8},
+            "encoding": {"x": x},
+        },
+        {
+            **data,
+            "name": "points",
+            "mark": {"type": "circle", "size": 45},
+            "params": [
+                {
+                    "name": "hover",
+                    "select": {"type": "point", "fields": ["step"], "nearest": True, "on": "pointerover", "clear": "pointerout"},
+                },
+                {"name": "zoom", "bind": "scales", "select": {"type": "interval", "encodings": ["x"]}},
+            ],
+            "encoding": {
+                "x": x,
+                "y": {"field": "smoothed", "type": "quantitative", "scale": y_scale, "title": role},
+                "color": colour,
+                "opacity": {"condition": {"param": "hover", "empty": False, "value": 1}, "value": 0},
+                "tooltip": [
+                    {"field": "run", "type": "nominal"},
+                    {"field": "tag", "type": "nominal"},
+                    {"field": "step", "type": "quantitative", "format": ","},
+                    {"field": "value", "type": "quantitative", "format": ".4~g"},
+                    {"field": "smoothed", "type": "quantitative", "format": ".4~g"},
+                ],
+            },
+        },
     ]
     return {"$schema": VEGA_LITE, "height": 420, "layer": _clipped(layers), "datasets": {"curves": frame}}
 
 
 def counts_chart(counts: pd.DataFrame) -> dict:
     """Runs per label as bars in the labels' colours."""
-    return {"$schema": VEGA_LITE, "height": 34 * len(counts) + 30, "data": {"name": "counts"},
-            "mark": "bar", "datasets": {"counts": counts},
-            "encoding": {"x": {"field": "runs", "type": "quantitative", "title": "runs",
-                               "axis": {"tickMinStep": 1, "format": "d"}},
-                         "y": {"field": "label", "type": "nominal", "title": None, "sort": LABEL_ORDER,
-                               "axis": {"labelOverlap": False}},
-                         "color": {"field": "label", "type": "nominal", "scale": LABEL_SCALE, "legend": None},
-                         "tooltip": [{"field": "label", "type": "nominal"}, {"field": "runs", "type": "quantitative"}]}}
+    return {
+        "$schema": VEGA_LITE,
+        "height": 34 * len(counts) + 30,
+        "data": {"name": "counts"},
+        "mark": "bar",
+        "datasets": {"counts": counts},
+        "encoding": {
+            "x": {"field": "runs", "type": "quantitative", "title": "runs", "axis": {"tickMinStep": 1, "format": "d"}},
+            "y": {"field": "label", "type": "nominal", "title": None, "sort": LABEL_ORDER, "axis": {"labelOverlap": False}},
+            "color": {"field": "label", "type": "nominal", "scale": LABEL_SCALE, "legend": None},
+            "tooltip": [{"field": "label", "type": "nominal"}, {"field": "runs", "type": "quantitative"}],
+        },
+    }
 
 
 def axis_scale(axis: explore.Axis) -> dict:
@@ -435,8 +608,15 @@ def axis_scale(axis: explore.Axis) -> dict:
     return {"type": "linear", "zero": False}
 
 
-def sweep_chart(table: pd.DataFrame, hparam: str, metric: str, x_axis: explore.Axis, y_axis: explore.Axis,
-                profile: pd.DataFrame | None, best: explore.SweepBest | None) -> dict:
+def sweep_chart(
+    table: pd.DataFrame,
+    hparam: str,
+    metric: str,
+    x_axis: explore.Axis,
+    y_axis: explore.Axis,
+    profile: pd.DataFrame | None,
+    best: explore.SweepBest | None,
+) -> dict:
     """The metric against one hyperparameter, a point per run coloured by its label; the median per
     value as a line; the best run ringed."""
     name = hparam.removeprefix(explore.HPARAM_PREFIX)
@@ -449,30 +629,51 @@ def sweep_chart(table: pd.DataFrame, hparam: str, metric: str, x_axis: explore.A
     else:
         x = {"field": "setting", "type": "quantitative", "title": name, "scale": axis_scale(x_axis)}
     y = {"field": "metric", "type": "quantitative", "title": title, "scale": axis_scale(y_axis)}
-    points = {"data": {"name": "runs"}, "mark": {"type": "circle", "size": 70, "opacity": 0.8},
-              "encoding": {"x": x, "y": y,
-                           "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": LABEL_SCALE},
-                           "tooltip": [{"field": "run", "type": "nominal"},
-                                       {"field": "label_text", "type": "nominal", "title": "labels"},
-                                       {"field": "setting", "type": x["type"], "title": name},
-                                       {"field": "metric", "type": "quantitative", "title": title, "format": ".4~g"}]}}
+    points = {
+        "data": {"name": "runs"},
+        "mark": {"type": "circle", "size": 70, "opacity": 0.8},
+        "encoding": {
+            "x": x,
+            "y": y,
+            "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": LABEL_SCALE},
+            "tooltip": [
+                {"field": "run", "type": "nominal"},
+                {"field": "label_text", "type": "nominal", "title": "labels"},
+                {"field": "setting", "type": x["type"], "title": name},
+                {"field": "metric", "type": "quantitative", "title": title, "format": ".4~g"},
+            ],
+        },
+    }
     if x_axis.scale != "nominal":
         points["params"] = [{"name": "zoom", "bind": "scales", "select": {"type": "interval"}}]
     layers, datasets = [points], {"runs": data}
     if profile is not None:
         datasets["medians"] = profile.rename(columns={"value": "setting"})
-        layers.insert(0, {"data": {"name": "medians"},
-                          "mark": {"type": "line", "color": "#616161", "strokeDash": [4, 3],
-                                   "point": {"color": "#616161", "size": 25}},
-                          "encoding": {"x": x, "y": {**y, "field": "median"},
-                                       "tooltip": [{"field": "setting", "type": x["type"], "title": name},
-                                                   {"field": "median", "type": "quantitative", "title": f"median {title}",
-                                                    "format": ".4~g"},
-                                                   {"field": "runs", "type": "quantitative"}]}})
+        layers.insert(
+            0,
+            {
+                "data": {"name": "medians"},
+                "mark": {"type": "line", "color": "#616161", "strokeDash": [4, 3], "point": {"color": "#616161", "size": 25}},
+                "encoding": {
+                    "x": x,
+                    "y": {**y, "field": "median"},
+                    "tooltip": [
+                        {"field": "setting", "type": x["type"], "title": name},
+                        {"field": "median", "type": "quantitative", "title": f"median {title}", "format": ".4~g"},
+                        {"field": "runs", "type": "quantitative"},
+                    ],
+                },
+            },
+        )
     if best is not None:
-        layers.append({"data": {"name": "runs"}, "transform": [{"filter": {"field": "run", "equal": best.run}}],
-                       "mark": {"type": "point", "size": 320, "color": "#212121", "strokeWidth": 2},
-                       "encoding": {"x": x, "y": y, "tooltip": [{"field": "run", "type": "nominal", "title": "best run"}]}})
+        layers.append(
+            {
+                "data": {"name": "runs"},
+                "transform": [{"filter": {"field": "run", "equal": best.run}}],
+                "mark": {"type": "point", "size": 320, "color": "#212121", "strokeWidth": 2},
+                "encoding": {"x": x, "y": y, "tooltip": [{"field": "run", "type": "nominal", "title": "best run"}]},
+            }
+        )
     return {"$schema": VEGA_LITE, "height": 420, "layer": _clipped(layers), "datasets": datasets}
 
 
@@ -492,9 +693,19 @@ def steps(start, end) -> str:
 
 
 def evidence_frame(evidence) -> pd.DataFrame:
-    frame = pd.DataFrame([{"evidence": e.kind, "steps": steps(e.start_step, e.end_step), "value": e.value,
-                           "threshold": e.threshold, "what": e.description} for e in evidence],
-                         columns=["evidence", "steps", "value", "threshold", "what"])
+    frame = pd.DataFrame(
+        [
+            {
+                "evidence": e.kind,
+                "steps": steps(e.start_step, e.end_step),
+                "value": e.value,
+                "threshold": e.threshold,
+                "what": e.description,
+            }
+            for e in evidence
+        ],
+        columns=["evidence", "steps", "value", "threshold", "what"],
+    )
     return frame.astype({"value": "float64", "threshold": "float64"})
 
 
@@ -506,21 +717,36 @@ def verdict_card(verdict) -> None:
     with st.container(border=True):
         st.markdown(f"{badge(verdict.label, f'{verdict.confidence:.0%}')} driven by {md(verdict.driver)} ({md(support)})")
         st.markdown(f"**Fix:** {md(verdict.fix)}")
-        st.markdown("\n".join(
-            f"- {md(x.code)} {md(x.name)} ({md(x.origin)}, {x.confidence:.0%}): {md(x.message)}"
-            + (f"  \n  *fix:* {md(x.fix)}" if x.fix != verdict.fix else "") for x in verdict.diagnoses))
+        st.markdown(
+            "\n".join(
+                f"- {md(x.code)} {md(x.name)} ({md(x.origin)}, {x.confidence:.0%}): {md(x.message)}"
+                + (f"  \n  *fix:* {md(x.fix)}" if x.fix != verdict.fix else "")
+                for x in verdict.diagnoses
+            )
+        )
         if verdict.evidence:
-            st.dataframe(evidence_frame(verdict.evidence), hide_index=True,
-                         column_config={"value": st.column_config.NumberColumn(format="%.4g"),
-                                        "threshold": st.column_config.NumberColumn(format="%.4g"),
-                                        "what": st.column_config.TextColumn(width="large")})
+            st.dataframe(
+                evidence_frame(verdict.evidence),
+                hide_index=True,
+                column_config={
+                    "value": st.column_config.NumberColumn(format="%.4g"),
+                    "threshold": st.column_config.NumberColumn(format="%.4g"),
+                    "what": st.column_config.TextColumn(width="large"),
+                },
+            )
 
 
 def events_frame(events) -> pd.DataFrame:
-    return pd.DataFrame([{"event": e.kind, "steps": steps(e.start_step, e.end_step), "curve": e.tag or e.role or "",
-                          "what": e.description} for e in events], columns=["event", "steps", "curve", "what"])
+    return pd.DataFrame(
+        [
+            {"event": e.kind, "steps": steps(e.start_step, e.end_step), "curve": e.tag or e.role or "", "what": e.description}
+            for e in events
+        ],
+        columns=["event", "steps", "curve", "what"],
+    )
 
 
 def hparams_frame(hparams) -> pd.DataFrame:
-    return pd.DataFrame([{"hyperparameter": str(k), "value": str(v)} for k, v in hparams.items()],
-                        columns=["hyperparameter", "value"])
+    return pd.DataFrame(
+        [{"hyperparameter": str(k), "value": str(v)} for k, v in hparams.items()], columns=["hyperparameter", "value"]
+    )

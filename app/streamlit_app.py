@@ -31,8 +31,9 @@ problems: list[str] = []
 filter_keys = (ui.Q_LABEL, ui.Q_CONFIDENCE, ui.Q_NAME)
 incoming = {key: ui.from_url(key) for key in (*filter_keys, ui.Q_FOLDER, ui.Q_RUN, ui.Q_COMPARED)}
 if any(incoming[key] is not None for key in filter_keys):
-    filters, problems = explore.Filters.from_query({key: value for key, value in incoming.items()
-                                                    if key in filter_keys and value is not None})
+    filters, problems = explore.Filters.from_query(
+        {key: value for key, value in incoming.items() if key in filter_keys and value is not None}
+    )
     if incoming[ui.Q_LABEL] is not None:
         ui.set_lasting(ui.FILTER_LABELS, ui.FILTER_LABELS_WIDGET, list(filters.labels))
     if incoming[ui.Q_CONFIDENCE] is not None:
@@ -46,25 +47,48 @@ if incoming[ui.Q_RUN] is not None:
 if incoming[ui.Q_COMPARED] is not None:
     ui.set_lasting(ui.COMPARED, ui.COMPARED_WIDGET, incoming[ui.Q_COMPARED])
 
-pages = st.navigation([
-    st.Page(ui.PAGES["overview"], title="Overview", icon=":material/table_rows:", url_path="overview", default=True),
-    st.Page(ui.PAGES["run"], title="Run", icon=":material/show_chart:", url_path="run"),
-    st.Page(ui.PAGES["compare"], title="Compare", icon=":material/stacked_line_chart:", url_path="compare"),
-    st.Page(ui.PAGES["sweep"], title="Sweep", icon=":material/scatter_plot:", url_path="sweep"),
-])
+pages = st.navigation(
+    [
+        st.Page(ui.PAGES["overview"], title="Overview", icon=":material/table_rows:", url_path="overview", default=True),
+        st.Page(ui.PAGES["run"], title="Run", icon=":material/show_chart:", url_path="run"),
+        st.Page(ui.PAGES["compare"], title="Compare", icon=":material/stacked_line_chart:", url_path="compare"),
+        st.Page(ui.PAGES["sweep"], title="Sweep", icon=":material/scatter_plot:", url_path="sweep"),
+    ]
+)
 
 with st.sidebar:
     root = ui.started_root()
-    st.text_input("Folder", key=ui.FOLDER_WIDGET, on_change=ui.lasting(ui.FOLDER, ui.FOLDER_WIDGET), placeholder="all of it",
-                  help=f"A directory below {ui.md(root.name)}/ (the app reads nothing outside it).")
+    st.text_input(
+        "Folder",
+        key=ui.FOLDER_WIDGET,
+        on_change=ui.lasting(ui.FOLDER, ui.FOLDER_WIDGET),
+        placeholder="all of it",
+        help=f"A directory below {ui.md(root.name)}/ (the app reads nothing outside it).",
+    )
     st.caption(f"Started on {ui.md(root.name)}/")
-    st.multiselect("Labels", LABELS, key=ui.FILTER_LABELS_WIDGET, on_change=ui.lasting(ui.FILTER_LABELS, ui.FILTER_LABELS_WIDGET),
-                   placeholder="any label", help="Runs with one of these labels (any when empty).")
-    st.slider("Minimum confidence", 0.0, 1.0, step=0.01, key=ui.FILTER_CONFIDENCE_WIDGET,
-              on_change=ui.lasting(ui.FILTER_CONFIDENCE, ui.FILTER_CONFIDENCE_WIDGET),
-              help="Runs with a chosen label (or any label) given at least this confident.")
-    st.text_input("Run name contains", key=ui.FILTER_NAME_WIDGET, on_change=ui.lasting(ui.FILTER_NAME, ui.FILTER_NAME_WIDGET),
-                  placeholder="any name")
+    st.multiselect(
+        "Labels",
+        LABELS,
+        key=ui.FILTER_LABELS_WIDGET,
+        on_change=ui.lasting(ui.FILTER_LABELS, ui.FILTER_LABELS_WIDGET),
+        placeholder="any label",
+        help="Runs with one of these labels (any when empty).",
+    )
+    st.slider(
+        "Minimum confidence",
+        0.0,
+        1.0,
+        step=0.01,
+        key=ui.FILTER_CONFIDENCE_WIDGET,
+        on_change=ui.lasting(ui.FILTER_CONFIDENCE, ui.FILTER_CONFIDENCE_WIDGET),
+        help="Runs with a chosen label (or any label) given at least this confident.",
+    )
+    st.text_input(
+        "Run name contains",
+        key=ui.FILTER_NAME_WIDGET,
+        on_change=ui.lasting(ui.FILTER_NAME, ui.FILTER_NAME_WIDGET),
+        placeholder="any name",
+    )
     for problem in problems:
         st.warning(ui.md(problem))
 

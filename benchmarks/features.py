@@ -56,8 +56,13 @@ def tidy_frame(runs: int, points: int):
             steps.append(np.arange(len(series), dtype=np.int64) * stride)
             values.append(series)
             parts.append(np.full(len(series), run, dtype=np.int32))
-    frame = reader_frame(from_codes(np.concatenate(tag_codes), names), np.concatenate(steps),
-                         np.full(sum(map(len, steps)), np.nan), np.concatenate(values), "synthetic")
+    frame = reader_frame(
+        from_codes(np.concatenate(tag_codes), names),
+        np.concatenate(steps),
+        np.full(sum(map(len, steps)), np.nan),
+        np.concatenate(values),
+        "synthetic",
+    )
     run_names = [f"run_{i:05d}" for i in range(runs)]
     assembled = assemble([Block(frame, run_names, np.concatenate(parts))])
     return SimpleNamespace(scalars=assembled.scalars, runs=tuple(run_names))
@@ -73,9 +78,11 @@ def main() -> None:
     table = features(result)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     events = sum(len(found) for found in table.events.values())
-    print(f"{args.runs:,} runs x {args.points:,} points ({len(result.scalars):,} scalars): "
-          f"{wall:.1f} s, {1000 * wall / args.runs:.2f} ms per run ({1000 * cpu / args.runs:.2f} ms CPU); "
-          f"{events:,} events, {table.frame.shape[1] - 1} features per run")
+    print(
+        f"{args.runs:,} runs x {args.points:,} points ({len(result.scalars):,} scalars): "
+        f"{wall:.1f} s, {1000 * wall / args.runs:.2f} ms per run ({1000 * cpu / args.runs:.2f} ms CPU); "
+        f"{events:,} events, {table.frame.shape[1] - 1} features per run"
+    )
 
 
 if __name__ == "__main__":

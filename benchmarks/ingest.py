@@ -87,13 +87,15 @@ def _frame(chunks) -> pd.DataFrame:
     tags = sorted({tag for _, tag, *_ in chunks})
     run_codes = np.repeat([runs.index(run) for run, *_ in chunks], sizes)
     tag_codes = np.repeat([tags.index(tag) for _, tag, *_ in chunks], sizes)
-    return pd.DataFrame({
-        "run": pd.Categorical.from_codes(run_codes, categories=runs),
-        "tag": pd.Categorical.from_codes(tag_codes, categories=tags),
-        "step": np.array([e.step for _, _, events, _ in chunks for e in events], dtype=np.int64),
-        "wall_time": np.array([e.wall_time for _, _, events, _ in chunks for e in events], dtype=np.float64),
-        "value": np.array([v for *_, values in chunks for v in values], dtype=np.float64),
-    })
+    return pd.DataFrame(
+        {
+            "run": pd.Categorical.from_codes(run_codes, categories=runs),
+            "tag": pd.Categorical.from_codes(tag_codes, categories=tags),
+            "step": np.array([e.step for _, _, events, _ in chunks for e in events], dtype=np.int64),
+            "wall_time": np.array([e.wall_time for _, _, events, _ in chunks for e in events], dtype=np.float64),
+            "value": np.array([v for *_, values in chunks for v in values], dtype=np.float64),
+        }
+    )
 
 
 def tbparse_reader():
@@ -159,20 +161,25 @@ def save_points(frame: pd.DataFrame, path: Path) -> None:
     run, tag = pd.Categorical(frame["run"]), pd.Categorical(frame["tag"])
     np.savez(
         path,
-        run=run.codes, runs=np.array(run.categories, dtype=str),
-        tag=tag.codes, tags=np.array(tag.categories, dtype=str),
-        step=frame["step"].to_numpy(np.int64), value=frame["value"].to_numpy(np.float64),
+        run=run.codes,
+        runs=np.array(run.categories, dtype=str),
+        tag=tag.codes,
+        tags=np.array(tag.categories, dtype=str),
+        step=frame["step"].to_numpy(np.int64),
+        value=frame["value"].to_numpy(np.float64),
     )
 
 
 def load_points(path: Path) -> pd.DataFrame:
     with np.load(path) as points:
-        return pd.DataFrame({
-            "run": pd.Categorical.from_codes(points["run"], categories=points["runs"].tolist()),
-            "tag": pd.Categorical.from_codes(points["tag"], categories=points["tags"].tolist()),
-            "step": points["step"],
-            "value": points["value"],
-        })
+        return pd.DataFrame(
+            {
+                "run": pd.Categorical.from_codes(points["run"], categories=points["runs"].tolist()),
+                "tag": pd.Categorical.from_codes(points["tag"], categories=points["tags"].tolist()),
+                "step": points["step"],
+                "value": points["value"],
+            }
+        )
 
 
 def worker_main(reader: str, root: str, dump: str | None) -> int:
@@ -276,12 +283,18 @@ def targets(shape: Shape, figures: dict[str, dict]) -> dict:
     """Each target that applies to this corpus: its bound, the figure, and whether it is met."""
     found = {}
     speedup = figures.get("event-accumulator", {}).get("curvescope_speedup")
-    found["speedup_over_event_accumulator"] = {"at_least": SPEEDUP_TARGET, "measured": speedup,
-                                               "met": speedup is not None and speedup >= SPEEDUP_TARGET}
+    found["speedup_over_event_accumulator"] = {
+        "at_least": SPEEDUP_TARGET,
+        "measured": speedup,
+        "met": speedup is not None and speedup >= SPEEDUP_TARGET,
+    }
     if shape.name == SLOW_CORPUS:
         per_scalar = figures.get("curvescope", {}).get("bytes_per_scalar")
-        found["curvescope_bytes_per_scalar"] = {"below": BYTES_PER_SCALAR_TARGET, "measured": per_scalar,
-                                                "met": per_scalar is not None and per_scalar < BYTES_PER_SCALAR_TARGET}
+        found["curvescope_bytes_per_scalar"] = {
+            "below": BYTES_PER_SCALAR_TARGET,
+            "measured": per_scalar,
+            "met": per_scalar is not None and per_scalar < BYTES_PER_SCALAR_TARGET,
+        }
     return found
 
 
@@ -381,8 +394,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="shrink both corpora's runs and steps (e.g. 0.05)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per reader and corpus (median reported)")
-    parser.add_argument("--slow-repeat", type=int, default=1,
-                        help=f"repetitions of the peers on {SLOW_CORPUS}, minutes each at full scale (default 1)")
+    parser.add_argument(
+        "--slow-repeat",
+        type=int,
+        default=1,
+        help=f"repetitions of the peers on {SLOW_CORPUS}, minutes each at full scale (default 1)",
+    )
     parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the corpora are generated")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=READERS, help=argparse.SUPPRESS)

@@ -40,9 +40,11 @@ FLAT_MEMORY = 1.2
 POLL_SECONDS = 0.2
 """How often the memory of an audit's process tree is sampled."""
 STAGES = ("reading", "features", "diagnosis")
-MEMORY_METHOD = ("peak RSS: the audit process's high-water resident set (VmHWM) after the audit, imports included;"
-                 " growth: from just before the audit; tree peak: the largest sum of the proportional set sizes (PSS,"
-                 f" shared pages split between their sharers) of the process and its children, sampled every {POLL_SECONDS} s")
+MEMORY_METHOD = (
+    "peak RSS: the audit process's high-water resident set (VmHWM) after the audit, imports included;"
+    " growth: from just before the audit; tree peak: the largest sum of the proportional set sizes (PSS,"
+    f" shared pages split between their sharers) of the process and its children, sampled every {POLL_SECONDS} s"
+)
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,17 @@ def read_all(root: Path) -> None:
 
 def run_audit(audit: Audit, root: Path, cache: Path | None) -> dict:
     """One audit in a fresh process, the memory of its process tree sampled meanwhile."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", "--root", str(root),
-               "--jobs", str(audit.jobs), "--launched", repr(time.time())]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--root",
+        str(root),
+        "--jobs",
+        str(audit.jobs),
+        "--launched",
+        repr(time.time()),
+    ]
     command += ["--cache", str(cache)] if cache is not None else []
     command += ["--dask"] if audit.dask else []
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -207,7 +218,8 @@ def bench(audits: tuple[Audit, ...], corpora: dict[str, tuple[Path, dict]], repe
                 result = run_audit(audit, corpora[audit.corpus][0], None if audit.cache == "off" else cache)
                 results[audit.name].append(result)
                 outcome = result.get("error") or (
-                    f"{result['audit_seconds']:.2f} s audit, {result['process_seconds']:.2f} s process")
+                    f"{result['audit_seconds']:.2f} s audit, {result['process_seconds']:.2f} s process"
+                )
                 progress(f"repetition {repetition + 1}/{repeat}: {audit.name}: {outcome}")
             shutil.rmtree(cache, ignore_errors=True)
     return results
@@ -236,6 +248,7 @@ def summarise(audit: Audit, results: list[dict], expected_runs: int) -> dict:
 
 def ratios(figures: dict[str, dict]) -> dict[str, dict]:
     """Each ratio the benchmark is for, with its target when it has one."""
+
     def ratio(slow: str, fast: str, key: str = "audit_seconds") -> float | None:
         a, b = figures.get(slow, {}).get(key), figures.get(fast, {}).get(key)
         return a / b if a is not None and b else None
@@ -243,10 +256,16 @@ def ratios(figures: dict[str, dict]) -> dict[str, dict]:
     runs = " over ".join(f"{figures.get(name, {}).get('runs', 0):,}" for name in ("cold", "cold-small"))
     found = {
         "two_jobs_speedup": {"label": "speed-up: 2 jobs over 1 (cold, no cache)", "value": ratio("cold", "cold-2-jobs")},
-        "warm_speedup": {"label": "speed-up: warm re-audit over cold (1 job, cache on)", "value": ratio("cold-cached", "warm"),
-                         "target": f">= {WARM_TARGET:g}x"},
-        "memory_growth": {"label": f"peak RSS: {runs} runs (1 job, cold)",
-                          "value": ratio("cold", "cold-small", "peak_rss"), "target": f"flat (<= {FLAT_MEMORY:g})"},
+        "warm_speedup": {
+            "label": "speed-up: warm re-audit over cold (1 job, cache on)",
+            "value": ratio("cold-cached", "warm"),
+            "target": f">= {WARM_TARGET:g}x",
+        },
+        "memory_growth": {
+            "label": f"peak RSS: {runs} runs (1 job, cold)",
+            "value": ratio("cold", "cold-small", "peak_rss"),
+            "target": f"flat (<= {FLAT_MEMORY:g})",
+        },
         "dask_speedup": {"label": "speed-up: Dask, 2 workers, over in-process, 1 job (cold)", "value": ratio("cold", "dask")},
     }
     for name, bound in (("warm_speedup", lambda v: v >= WARM_TARGET), ("memory_growth", lambda v: v <= FLAT_MEMORY)):
@@ -272,8 +291,11 @@ def split(cold: dict) -> list[tuple[str, float]]:
 def agreement(figures: dict[str, dict]) -> dict[str, bool]:
     """Whether each audit of the large directory reports what the cold 1-job audit reports."""
     reference = figures.get("cold", {}).get("digest")
-    return {name: figure.get("digest") == reference for name, figure in figures.items()
-            if name != "cold" and figure["corpus"] == "large" and reference is not None}
+    return {
+        name: figure.get("digest") == reference
+        for name, figure in figures.items()
+        if name != "cold" and figure["corpus"] == "large" and reference is not None
+    }
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -299,24 +321,34 @@ def report(results: dict) -> str:
         target = f"{found['target']}: {'met' if found['met'] else 'NOT MET'}" if "target" in found else ""
         lines.append(f"| {found['label']} | {value} | {target} |")
     same = results["agreement"]
-    lines += ["", "Reports equal to the cold 1-job audit's: "
-              + (", ".join(f"{name} {'yes' if equal else 'NO'}" for name, equal in same.items()) or "-"), ""]
-    lines += ["| audit | runs | audit s | process s | peak RSS MB | growth MB | tree peak PSS MB |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Reports equal to the cold 1-job audit's: "
+        + (", ".join(f"{name} {'yes' if equal else 'NO'}" for name, equal in same.items()) or "-"),
+        "",
+    ]
+    lines += [
+        "| audit | runs | audit s | process s | peak RSS MB | growth MB | tree peak PSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for figure in figures.values():
         if "audit_seconds" not in figure:
             lines.append(f"| {figure['label']} | failed: {figure['errors'][0][:200]} | | | | | |")
             continue
         extra = f" (+{figure['typical']['cluster_seconds']:.1f} s cluster start)" if figure["dask"] else ""
-        lines.append(f"| {figure['label']} | {figure['runs']:,} | {figure['audit_seconds']:.2f} | "
-                     f"{figure['process_seconds']:.2f}{extra} | {figure['peak_rss'] / 1e6:,.0f} | "
-                     f"{figure['peak_rss_growth'] / 1e6:,.0f} | {figure['tree_peak_pss'] / 1e6:,.0f} |")
+        lines.append(
+            f"| {figure['label']} | {figure['runs']:,} | {figure['audit_seconds']:.2f} | "
+            f"{figure['process_seconds']:.2f}{extra} | {figure['peak_rss'] / 1e6:,.0f} | "
+            f"{figure['peak_rss_growth'] / 1e6:,.0f} | {figure['tree_peak_pss'] / 1e6:,.0f} |"
+        )
     if results["split"]:
         runs = figures["cold"]["runs"]
         wall = sum(seconds for _, seconds in results["split"])
         lines += ["", "| cold, 1 job: time | s | ms per run | share |", "|---|---|---|---|"]
-        lines += [f"| {part} | {seconds:.2f} | {1000 * seconds / runs:.2f} | {seconds / wall:.1%} |"
-                  for part, seconds in results["split"]]
+        lines += [
+            f"| {part} | {seconds:.2f} | {1000 * seconds / runs:.2f} | {seconds / wall:.1%} |"
+            for part, seconds in results["split"]
+        ]
         lines.append(f"| process wall | {wall:.2f} | {1000 * wall / runs:.2f} | 100% |")
     lines += ["", f"Memory: {MEMORY_METHOD}."]
     return "\n".join(lines)
@@ -335,8 +367,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=10_000, help="runs in the large directory (default 10,000)")
     parser.add_argument("--small", type=int, default=1_000, help="runs in the small directory, for peak memory (default 1,000)")
     parser.add_argument("--steps", type=int, default=1_000, help="steps per tag (default 1,000)")
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir(), "curvescope-scale"),
-                        help="where the directories of runs are generated and kept (default: in the temp folder)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(tempfile.gettempdir(), "curvescope-scale"),
+        help="where the directories of runs are generated and kept (default: in the temp folder)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="repetitions of every audit (median reported)")
     parser.add_argument("--skip-dask", action="store_true", help="leave out the Dask LocalCluster audit")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -359,10 +395,16 @@ def main(argv: list[str] | None = None) -> int:
     measured = bench(audits, corpora, args.repeat)
     figures = {audit.name: summarise(audit, measured[audit.name], corpora[audit.corpus][1]["runs"]) for audit in audits}
     results = {
-        "versions": versions(), "cores": os.cpu_count(), "load_average": load, "repeat": args.repeat,
-        "memory_method": MEMORY_METHOD, "corpora": {name: manifest for name, (_, manifest) in corpora.items()},
-        "ratios": ratios(figures), "agreement": agreement(figures),
-        "split": split(figures["cold"]) if "typical" in figures["cold"] else [], "audits": figures,
+        "versions": versions(),
+        "cores": os.cpu_count(),
+        "load_average": load,
+        "repeat": args.repeat,
+        "memory_method": MEMORY_METHOD,
+        "corpora": {name: manifest for name, (_, manifest) in corpora.items()},
+        "ratios": ratios(figures),
+        "agreement": agreement(figures),
+        "split": split(figures["cold"]) if "typical" in figures["cold"] else [],
+        "audits": figures,
     }
     print(report(results), flush=True)
     if args.json:

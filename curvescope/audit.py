@@ -42,11 +42,20 @@ _TASK_BYTES = 32 * 2**20  # bytes of log files per task, at most
 _TASKS_PER_WORKER = 4  # tasks per worker at least, when the folder allows
 
 
-def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequence[str] | None = None,
-          ignore: Sequence[str] | None = None, classes: int | Mapping[str, int] | None = None,
-          model: bool | str | os.PathLike[str] | LearnedModel = True, jobs: int | None = None,
-          scheduler=None, cache: bool | str | os.PathLike[str] = True, strict: bool = False,
-          progress: Progress | None = None) -> Report:
+def audit(
+    source: Source,
+    *,
+    roles: RoleOverrides | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    classes: int | Mapping[str, int] | None = None,
+    model: bool | str | os.PathLike[str] | LearnedModel = True,
+    jobs: int | None = None,
+    scheduler=None,
+    cache: bool | str | os.PathLike[str] = True,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Report:
     """Read every run below ``source``, measure it, diagnose it and report.
 
     ``source`` is a log directory or file, a list of them (runs are then named by the path they
@@ -77,14 +86,23 @@ def audit(source: Source, *, roles: RoleOverrides | None = None, select: Sequenc
     try:
         chosen = choose(model, store)
         settings = Settings(rules, None, classes, tuple(sorted((overrides or {}).items())), strict, location)
-        summary = {"curvescope": __version__, "rules": [rule.code for rule in rules],
-                   "parameters": {rule.code: rule.get_params() for rule in rules},
-                   "model": chosen.name, "classes": dict(classes) if isinstance(classes, Mapping) else classes}
+        summary = {
+            "curvescope": __version__,
+            "rules": [rule.code for rule in rules],
+            "parameters": {rule.code: rule.get_params() for rule in rules},
+            "model": chosen.name,
+            "classes": dict(classes) if isinstance(classes, Mapping) else classes,
+        }
         if isinstance(source, pd.DataFrame | ReadResult):
             reading = source if isinstance(source, ReadResult) else read_frame(source, roles=roles)
             runs, seconds = judge(reading, replace(settings, model=chosen.get()))
-            return Report(tuple(runs), (*cache_findings, *chosen.findings, *reading.findings), summary, reading,
-                          seconds={"reading": 0.0, **seconds})
+            return Report(
+                tuple(runs),
+                (*cache_findings, *chosen.findings, *reading.findings),
+                summary,
+                reading,
+                seconds={"reading": 0.0, **seconds},
+            )
         tell("reading", 0, 0)
         plan = _plan(_paths(source), location)
         key = _settings_key(settings, chosen.identity) if store is not None else None
@@ -103,12 +121,15 @@ def _check(classes, jobs, scheduler) -> None:
     if any(isinstance(c, bool) or not isinstance(c, int) or c < 2 for c in counts):
         raise InvalidParameterError(
             f"The 'classes' parameter of audit must be an int >= 2 or a mapping of run names to such ints. "
-            f"Got {classes!r} instead.")
+            f"Got {classes!r} instead."
+        )
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != -1)):
         raise InvalidParameterError(f"The 'jobs' parameter of audit must be an int >= 1 or -1. Got {jobs!r} instead.")
     if scheduler is not None and jobs not in (None, 1):
-        raise InvalidParameterError("The 'jobs' and 'scheduler' parameters of audit cannot be used together: "
-                                    "the cluster's workers set how many runs are audited at once.")
+        raise InvalidParameterError(
+            "The 'jobs' and 'scheduler' parameters of audit cannot be used together: "
+            "the cluster's workers set how many runs are audited at once."
+        )
 
 
 @dataclass(frozen=True)
@@ -137,8 +158,10 @@ def _paths(source) -> list[str | os.PathLike[str]]:
         return [source]
     if isinstance(source, Sequence) and source and all(isinstance(path, str | os.PathLike) for path in source):
         return list(source)
-    raise InvalidParameterError(f"The 'source' parameter of audit must be a path, a list of paths, a DataFrame or a "
-                                f"ReadResult. Got {type(source).__name__} instead.")
+    raise InvalidParameterError(
+        f"The 'source' parameter of audit must be a path, a list of paths, a DataFrame or a "
+        f"ReadResult. Got {type(source).__name__} instead."
+    )
 
 
 def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _Plan:
@@ -152,8 +175,14 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
         found = discover_runs(path, root, readers())
         names = SourceNames(str(root if root.is_dir() else root.parent), prefix)
         origin = Origin(os.fspath(path), str(root)) if is_url(path) else None
-        plan.findings.extend(replace(f, source=f.source if prefix is None else names.prefixed(f.source),
-                                     run=f.run if prefix is None else names.prefixed(f.run)) for f in found.findings)
+        plan.findings.extend(
+            replace(
+                f,
+                source=f.source if prefix is None else names.prefixed(f.source),
+                run=f.run if prefix is None else names.prefixed(f.run),
+            )
+            for f in found.findings
+        )
         by_run: dict[str, list[RunSource]] = {}
         for item in found.sources:
             run = item.run if prefix is None else names.prefixed(item.run)
@@ -164,8 +193,9 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
     return plan
 
 
-def _audit_runs(plan: _Plan, settings: Settings, model: ModelChoice, store: Cache | None, key: str | None, *,
-                jobs, scheduler, tell: Progress) -> list[TaskResult]:
+def _audit_runs(
+    plan: _Plan, settings: Settings, model: ModelChoice, store: Cache | None, key: str | None, *, jobs, scheduler, tell: Progress
+) -> list[TaskResult]:
     """Every run's result: from the cache when its files and the settings are unchanged, else audited anew."""
     total = len(plan.groups)
     keys = {group.run: _report_key(key, group, settings.classes) for group in plan.groups} if key else {}
@@ -205,8 +235,11 @@ def _tasks(groups: list[_Group], workers: int = 1) -> Iterator[Task]:
     chunk: list[_Group] = []
     size = 0
     for group in groups:
-        if chunk and (len(chunk) >= runs or size + group.size > _TASK_BYTES
-                      or (group.names, group.origin) != (chunk[0].names, chunk[0].origin)):
+        if chunk and (
+            len(chunk) >= runs
+            or size + group.size > _TASK_BYTES
+            or (group.names, group.origin) != (chunk[0].names, chunk[0].origin)
+        ):
             yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names, chunk[0].origin)
             chunk, size = [], 0
         chunk.append(group)
@@ -221,8 +254,9 @@ def _located(result: TaskResult, groups: Mapping[str, _Group], settings: Setting
 
     def located(report: RunReport) -> RunReport:
         group = groups[_planned_run(report.run, planned)]
-        return replace(report, curves=LazyCurves(RunLocator(report.run, group.sources, group.names, settings.overrides,
-                                                            settings.cache)))
+        return replace(
+            report, curves=LazyCurves(RunLocator(report.run, group.sources, group.names, settings.overrides, settings.cache))
+        )
 
     return replace(result, runs=[located(report) for report in result.runs])
 
@@ -256,8 +290,9 @@ def _settings_key(settings: Settings, model_identity) -> str | None:
     """What a cached report depends on besides its files; None when it cannot be told (a model object)."""
     if model_identity is None:
         return None
-    rules = [(type(rule).__module__, type(rule).__qualname__, rule.code, sorted(rule.get_params().items()))
-             for rule in settings.rules]
+    rules = [
+        (type(rule).__module__, type(rule).__qualname__, rule.code, sorted(rule.get_params().items())) for rule in settings.rules
+    ]
     return _digest(repr((__version__, rules, model_identity, settings.overrides, settings.strict)))
 
 
@@ -279,7 +314,8 @@ def _cache_location(cache) -> tuple[CacheLocation | None, tuple[Finding, ...]]:
     elif isinstance(cache, str | os.PathLike):
         location = CacheLocation(Path(cache))
     else:
-        raise InvalidParameterError(f"The 'cache' parameter of audit must be a bool or a folder. "
-                                    f"Got {type(cache).__name__} instead.")
+        raise InvalidParameterError(
+            f"The 'cache' parameter of audit must be a bool or a folder. Got {type(cache).__name__} instead."
+        )
     problem = location.problem()
     return (None, (problem,)) if problem is not None else (location, ())

@@ -38,8 +38,7 @@ def in_processes(plan: Plan, settings: Settings, jobs: int) -> Iterator[TaskResu
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(["curvescope.pipeline"])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker,
-                             initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(settings,)) as pool:
         pending = set()
         try:
             for task in plan(jobs):
@@ -51,8 +50,9 @@ def in_processes(plan: Plan, settings: Settings, jobs: int) -> Iterator[TaskResu
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (future.result() for future in done)
         except (BrokenProcessPool, BrokenPipeError) as exc:
-            raise CurvescopeError(f"a worker process died during the audit ({exc}); "
-                                  "run with fewer --jobs, or with one, to see which run caused it.") from None
+            raise CurvescopeError(
+                f"a worker process died during the audit ({exc}); run with fewer --jobs, or with one, to see which run caused it."
+            ) from None
         finally:
             for future in pending:
                 future.cancel()
@@ -63,12 +63,13 @@ def on_dask(plan: Plan, settings: Settings, scheduler) -> Iterator[TaskResult]:
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise InvalidParameterError("The 'scheduler' parameter needs Dask distributed: "
-                                    "pip install 'curvescope[dask]'.") from None
+        raise InvalidParameterError("The 'scheduler' parameter needs Dask distributed: pip install 'curvescope[dask]'.") from None
     own = not isinstance(scheduler, Client)
     if own and not isinstance(scheduler, str):
-        raise InvalidParameterError(f"The 'scheduler' parameter of audit must be a scheduler address "
-                                    f"('tcp://host:8786') or a distributed.Client. Got {type(scheduler).__name__} instead.")
+        raise InvalidParameterError(
+            f"The 'scheduler' parameter of audit must be a scheduler address "
+            f"('tcp://host:8786') or a distributed.Client. Got {type(scheduler).__name__} instead."
+        )
     try:
         client = Client(scheduler, timeout="10s", set_as_default=False) if own else scheduler
     except (OSError, TimeoutError) as exc:

@@ -87,8 +87,7 @@ class CacheLocation:
         try:
             Cache(self.folder).close()
         except (OSError, sqlite3.Error) as exc:
-            return finding("cache-unusable", f"the cache cannot be used ({exc}); auditing without it.",
-                           source=str(self.folder))
+            return finding("cache-unusable", f"the cache cannot be used ({exc}); auditing without it.", source=str(self.folder))
         return None
 
 
@@ -104,8 +103,9 @@ class Cache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             for table in _TABLES:
-                self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} "
-                                 "(key TEXT PRIMARY KEY, version TEXT, identity BLOB, entry BLOB)")
+                self._db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, version TEXT, identity BLOB, entry BLOB)"
+                )
         except sqlite3.DatabaseError:
             self._db.close()
             raise
@@ -125,12 +125,12 @@ class Cache:
         """Every ``key`` found, as ``get`` gives it, in a few queries."""
         found: dict[str, tuple[Any, Any]] = {}
         for start in range(0, len(keys), 500):
-            part = list(keys[start:start + 500])
+            part = list(keys[start : start + 500])
             try:
                 with self._lock:
                     rows = self._db.execute(
-                        f"SELECT key, version, identity, entry FROM {table} WHERE key IN ({','.join('?' * len(part))})",
-                        part).fetchall()
+                        f"SELECT key, version, identity, entry FROM {table} WHERE key IN ({','.join('?' * len(part))})", part
+                    ).fetchall()
             except sqlite3.Error:
                 return found
             for key, version, identity, entry in rows:

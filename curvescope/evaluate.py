@@ -56,8 +56,11 @@ class Scores:
 
     def meets_targets(self) -> bool:
         recalls = self.per_label.loc[list(LABELS), "recall"]
-        return (self.macro_f1 >= TARGETS["macro_f1"] and bool((recalls >= TARGETS["recall"]).all())
-                and self.healthy_false_alarms <= TARGETS["healthy_false_alarms"])
+        return (
+            self.macro_f1 >= TARGETS["macro_f1"]
+            and bool((recalls >= TARGETS["recall"]).all())
+            and self.healthy_false_alarms <= TARGETS["healthy_false_alarms"]
+        )
 
 
 def load(path: str | os.PathLike[str], *, split: str | None = None, use_classes: bool = True) -> LabelledRuns:
@@ -68,8 +71,9 @@ def load(path: str | os.PathLike[str], *, split: str | None = None, use_classes:
     root = Path(path)
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        raise SchemaError(f"{root}: no {MANIFEST} found. A labelled corpus holds {MANIFEST} (columns run, label) "
-                          "beside its logs.")
+        raise SchemaError(
+            f"{root}: no {MANIFEST} found. A labelled corpus holds {MANIFEST} (columns run, label) beside its logs."
+        )
     manifest = pd.read_csv(manifest_path, dtype="str", keep_default_na=False)
     for column in ("run", "label"):
         if column not in manifest.columns:
@@ -114,8 +118,7 @@ def predict(corpus: LabelledRuns, mode: str, model: LearnedModel | None) -> pd.D
     if mode != "rules" and model is None:
         raise InvalidParameterError(f"mode {mode!r} needs a learned model.")
     rules = [] if mode == "model" else select()
-    diagnosed = diagnose(contexts(corpus.table, corpus.curves), corpus.table.frame, rules,
-                         None if mode == "rules" else model)
+    diagnosed = diagnose(contexts(corpus.table, corpus.curves), corpus.table.frame, rules, None if mode == "rules" else model)
     given = pd.DataFrame(False, index=corpus.truth.index, columns=list(LABELS))
     primary = pd.Series(HEALTHY, index=corpus.truth.index, dtype="str", name="primary")
     for d in diagnosed:
@@ -140,9 +143,13 @@ def score(truth: pd.DataFrame, predicted: pd.DataFrame) -> Scores:
     per_label["support"] = per_label["support"].astype("int64")
     true_primary = truth.idxmax(axis=1)
     columns = [*LABELS] + (["not_judged"] if (predicted["primary"] == "not_judged").any() else [])
-    confusion = pd.crosstab(pd.Categorical(true_primary, categories=list(LABELS)),
-                            pd.Categorical(predicted["primary"], categories=columns), dropna=False,
-                            rownames=["true"], colnames=["predicted"])
+    confusion = pd.crosstab(
+        pd.Categorical(true_primary, categories=list(LABELS)),
+        pd.Categorical(predicted["primary"], categories=columns),
+        dropna=False,
+        rownames=["true"],
+        colnames=["predicted"],
+    )
     healthy = truth[HEALTHY].to_numpy()
     problems = predicted[[label for label in LABELS if label != HEALTHY]].any(axis=1).to_numpy()
     alarms = float(problems[healthy].mean()) if healthy.any() else float("nan")
@@ -162,10 +169,15 @@ def render(results: dict[str, Scores], *, runs: int, split: str | None) -> str:
         table = scores.per_label.copy()
         for column in ("precision", "recall", "f1"):
             table[column] = table[column].map(lambda v: f"{v:.3f}")
-        lines += ["", f"== {mode} ==", table.to_string(), "",
-                  f"macro-F1 {scores.macro_f1:.3f}   healthy false alarms {scores.healthy_false_alarms:.1%}   "
-                  f"targets met: {'yes' if scores.meets_targets() else 'no'}",
-                  "", "confusion (rows: true label, columns: primary label given)", scores.confusion.to_string()]
+        lines += [
+            "",
+            f"== {mode} ==",
+            table.to_string(),
+            "",
+            f"macro-F1 {scores.macro_f1:.3f}   healthy false alarms {scores.healthy_false_alarms:.1%}   "
+            f"targets met: {'yes' if scores.meets_targets() else 'no'}",
+            "",
+            "confusion (rows: true label, columns: primary label given)",
+            scores.confusion.to_string(),
+        ]
     return "\n".join(lines)
-
-

@@ -130,8 +130,10 @@ def confine(root: str | os.PathLike[str], typed: str | os.PathLike[str] | None) 
     except (OSError, ValueError) as err:
         raise InvalidParameterError(f"{text}: not a usable path ({err}). Type a directory below {base.name}/.") from None
     if not target.is_relative_to(base):
-        raise InvalidParameterError(f"{text}: outside the directory the app was started with ({base.name}/); "
-                                    f"only paths below it can be read. Type a directory below {base.name}/.")
+        raise InvalidParameterError(
+            f"{text}: outside the directory the app was started with ({base.name}/); "
+            f"only paths below it can be read. Type a directory below {base.name}/."
+        )
     return target
 
 
@@ -159,8 +161,9 @@ def links_outside(root: str | os.PathLike[str], path: str | os.PathLike[str] | N
                 if entry.is_symlink():
                     target = Path(entry.path).resolve()
                     if not target.is_relative_to(base):
-                        outside.add(Path(entry.path).relative_to(base).as_posix() if Path(entry.path).is_relative_to(base)
-                                    else entry.name)
+                        outside.add(
+                            Path(entry.path).relative_to(base).as_posix() if Path(entry.path).is_relative_to(base) else entry.name
+                        )
                         continue
                     if target.is_dir():
                         stack.append(target)
@@ -181,7 +184,8 @@ def confine_links(root: str | os.PathLike[str], path: str | os.PathLike[str] | N
         raise InvalidParameterError(
             f"{shown}: symbolic link{'s' if len(outside) > 1 else ''} to outside the directory the app was started with "
             f"({base}/); only paths below it can be read. Start the app on a directory that also holds the target, "
-            "or choose a folder without such links.")
+            "or choose a folder without such links."
+        )
 
 
 # --- choosing runs ---------------------------------------------------------------------------------
@@ -199,11 +203,13 @@ class Filters:
     def __post_init__(self):
         unknown = sorted(set(self.labels) - set(LABELS))
         if unknown:
-            raise InvalidParameterError(f"The 'labels' parameter of Filters must name labels among {', '.join(LABELS)}. "
-                                        f"Got {', '.join(unknown)} instead.")
+            raise InvalidParameterError(
+                f"The 'labels' parameter of Filters must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
+            )
         if isinstance(self.min_confidence, bool) or not 0.0 <= self.min_confidence <= 1.0:
-            raise InvalidParameterError(f"The 'min_confidence' parameter of Filters must be a number in [0, 1]. "
-                                        f"Got {self.min_confidence!r} instead.")
+            raise InvalidParameterError(
+                f"The 'min_confidence' parameter of Filters must be a number in [0, 1]. Got {self.min_confidence!r} instead."
+            )
 
     @property
     def active(self) -> bool:
@@ -212,8 +218,11 @@ class Filters:
     def apply(self, report: Report) -> Report:
         """The report with only the runs that pass (a run that could not be judged passes when no
         label or confidence is asked for)."""
-        kept = report.filter(labels=self.labels, min_confidence=self.min_confidence) if (
-            self.labels or self.min_confidence > 0) else report
+        kept = (
+            report.filter(labels=self.labels, min_confidence=self.min_confidence)
+            if (self.labels or self.min_confidence > 0)
+            else report
+        )
         needle = self.name.strip().casefold()
         if needle:
             kept = replace(kept, runs=tuple(run for run in kept.runs if needle in run.run.casefold()))
@@ -316,14 +325,25 @@ def curve_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False, ma
         keep = np.isfinite(values)
         steps, values, smoothed = curve.steps[keep], values[keep], smoothed[keep]
         index = _thin(values, max_points)
-        frames.append(pd.DataFrame({
-            "panel": PANEL_OF[role], "role": role, "tag": curve.tag or role, "series": _series(curve, role),
-            "step": steps[index].astype(np.int64), "value": values[index], "smoothed": smoothed[index]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "panel": PANEL_OF[role],
+                    "role": role,
+                    "tag": curve.tag or role,
+                    "series": _series(curve, role),
+                    "step": steps[index].astype(np.int64),
+                    "value": values[index],
+                    "smoothed": smoothed[index],
+                }
+            )
+        )
     columns = ["panel", "role", "tag", "series", "step", "value", "smoothed"]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     if log:
-        frame = frame.assign(value=frame["value"].where(frame["value"] > 0),
-                             smoothed=frame["smoothed"].where(frame["smoothed"] > 0))
+        frame = frame.assign(
+            value=frame["value"].where(frame["value"] > 0), smoothed=frame["smoothed"].where(frame["smoothed"] > 0)
+        )
         frame = frame[frame["value"].notna() | frame["smoothed"].notna()].reset_index(drop=True)
     return frame[columns]
 
@@ -350,16 +370,33 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
     rows: list[dict[str, Any]] = []
 
     def add(kind, mark, panel, x, description, *, x2=None, y=None, y2=None, dashed=False):
-        rows.append({"kind": kind, "mark": mark, "panel": panel, "x": x, "x2": x2, "y": y, "y2": y2, "dashed": dashed,
-                     "description": description})
+        rows.append(
+            {
+                "kind": kind,
+                "mark": mark,
+                "panel": panel,
+                "x": x,
+                "x2": x2,
+                "y": y,
+                "y2": y2,
+                "dashed": dashed,
+                "description": description,
+            }
+        )
 
     for event in run.events:
         panel = PANEL_OF.get(event.role or "")
         text = event.description
         if event.kind == "lr_drop":
             inferred = event.inferred
-            add("lr_drop", "rule", None, (event.start_step + event.end_step) / 2 if inferred else event.end_step, text,
-                dashed=inferred)
+            add(
+                "lr_drop",
+                "rule",
+                None,
+                (event.start_step + event.end_step) / 2 if inferred else event.end_step,
+                text,
+                dashed=inferred,
+            )
             continue
         if event.kind == "best_step":
             add("best_step", "rule", None, event.end_step, text, dashed=True)
@@ -380,8 +417,15 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
             add("non_finite", "rule", panel, event.start_step, text)
         elif event.kind == "gap" and "train_loss" in drawn:
             train_steps, _, train_smoothed = drawn["train_loss"]
-            add("gap", "segment", panel, event.end_step, text, y=_at(event.end_step, train_steps, train_smoothed),
-                y2=_at(event.end_step, raw_steps, raw_values))
+            add(
+                "gap",
+                "segment",
+                panel,
+                event.end_step,
+                text,
+                y=_at(event.end_step, train_steps, train_smoothed),
+                y2=_at(event.end_step, raw_steps, raw_values),
+            )
         elif event.kind == "initial_loss" and len(raw_values):
             first = float(raw_values[0])
             add("initial_loss", "point", panel, event.start_step, text, y=first)
@@ -426,13 +470,15 @@ def roles_of(report: Report, runs: Iterable[str]) -> list[str]:
     return [role for role in ROLES if role in present]
 
 
-def overlay_frame(report: Report, runs: Sequence[str], role: str, smoothing: float = 0.6, *, log: bool = False,
-                  max_points: int = MAX_POINTS) -> pd.DataFrame:
+def overlay_frame(
+    report: Report, runs: Sequence[str], role: str, smoothing: float = 0.6, *, log: bool = False, max_points: int = MAX_POINTS
+) -> pd.DataFrame:
     """One curve role of several runs on one step axis: columns ``run, tag, step, value, smoothed``,
     drawn as ``curve_frame`` draws one run (a run without that curve has no rows)."""
     if role not in ROLES:
-        raise InvalidParameterError(f"The 'role' parameter of overlay_frame must be one of {', '.join(ROLES)}. "
-                                    f"Got {role!r} instead.")
+        raise InvalidParameterError(
+            f"The 'role' parameter of overlay_frame must be one of {', '.join(ROLES)}. Got {role!r} instead."
+        )
     frames = []
     for name in runs:
         curve = report[name].curves.get(role)
@@ -441,8 +487,15 @@ def overlay_frame(report: Report, runs: Sequence[str], role: str, smoothing: flo
         one = curve_frame(_only(report[name], role), smoothing, log=log, max_points=max_points)
         frames.append(one.assign(run=name)[["run", "tag", "step", "value", "smoothed"]])
     if not frames:
-        return pd.DataFrame({"run": pd.Series(dtype=str), "tag": pd.Series(dtype=str), "step": pd.Series(dtype="int64"),
-                             "value": pd.Series(dtype="float64"), "smoothed": pd.Series(dtype="float64")})
+        return pd.DataFrame(
+            {
+                "run": pd.Series(dtype=str),
+                "tag": pd.Series(dtype=str),
+                "step": pd.Series(dtype="int64"),
+                "value": pd.Series(dtype="float64"),
+                "smoothed": pd.Series(dtype="float64"),
+            }
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -463,8 +516,9 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 """Validation metrics a sweep can be judged by: whether lower or higher is better, and a name for people."""
 
-_LOG_HPARAM = re.compile(r"(^|[._/\-])(lr|lr0|learning[._\-]?rate|wd|weight[._\-]?decay|l2|eps|epsilon)([._/\-]|$)",
-                         re.IGNORECASE)
+_LOG_HPARAM = re.compile(
+    r"(^|[._/\-])(lr|lr0|learning[._\-]?rate|wd|weight[._\-]?decay|l2|eps|epsilon)([._/\-]|$)", re.IGNORECASE
+)
 LOG_DECADES = 2.0
 """A positive hyperparameter spanning more decades than this is shown on a log axis, whatever its name."""
 
@@ -474,12 +528,16 @@ def sweep_table(report: Report) -> pd.DataFrame:
     (NaN when not logged) and every hyperparameter as a column ``hp.<name>``."""
     rows = []
     for run in report.runs:
-        row: dict[str, Any] = {"run": run.run, "primary_label": run.primary_label or NOT_JUDGED,
-                               "label_text": label_text(run), "confidence": run.confidence,
-                               "best_val_loss": _number(run.numbers.get("best_val_loss")),
-                               "final_val_loss": _number(run.numbers.get("final_val_loss")),
-                               "best_val_acc": _extreme(run.curves.get("val_acc"), np.max),
-                               "final_val_acc": _number(run.numbers.get("final_val_acc"))}
+        row: dict[str, Any] = {
+            "run": run.run,
+            "primary_label": run.primary_label or NOT_JUDGED,
+            "label_text": label_text(run),
+            "confidence": run.confidence,
+            "best_val_loss": _number(run.numbers.get("best_val_loss")),
+            "final_val_loss": _number(run.numbers.get("final_val_loss")),
+            "best_val_acc": _extreme(run.curves.get("val_acc"), np.max),
+            "final_val_acc": _number(run.numbers.get("final_val_acc")),
+        }
         if math.isnan(row["best_val_loss"]):
             row["best_val_loss"] = _extreme(run.curves.get("val_loss"), np.min)
         for name, value in _flatten(run.hparams).items():
@@ -500,9 +558,12 @@ def sweep_axes(table: pd.DataFrame) -> list[str]:
     """The hyperparameter columns worth plotting against: more than one value among the runs that
     have a validation metric. Learning rates and weight decays first, then by name."""
     has_metric = table[list(METRICS)].notna().any(axis=1) if len(table) else pd.Series(dtype=bool)
-    axes = [column for column in table.columns if column.startswith(HPARAM_PREFIX)
-            and table.loc[has_metric, column].dropna().astype(str).nunique() > 1]
-    return sorted(axes, key=lambda column: (not _LOG_HPARAM.search(column[len(HPARAM_PREFIX):]), column))
+    axes = [
+        column
+        for column in table.columns
+        if column.startswith(HPARAM_PREFIX) and table.loc[has_metric, column].dropna().astype(str).nunique() > 1
+    ]
+    return sorted(axes, key=lambda column: (not _LOG_HPARAM.search(column[len(HPARAM_PREFIX) :]), column))
 
 
 def sweep_metrics(table: pd.DataFrame) -> list[str]:
@@ -544,8 +605,13 @@ def sweep_profile(table: pd.DataFrame, hparam: str, metric: str) -> pd.DataFrame
         return None
     direction = METRICS[metric][0]
     grouped = data.groupby(hparam, sort=True)[metric]
-    profile = pd.DataFrame({"median": grouped.median(), "best": grouped.min() if direction == "min" else grouped.max(),
-                            "runs": grouped.size()}).reset_index().rename(columns={hparam: "value"})
+    profile = (
+        pd.DataFrame(
+            {"median": grouped.median(), "best": grouped.min() if direction == "min" else grouped.max(), "runs": grouped.size()}
+        )
+        .reset_index()
+        .rename(columns={hparam: "value"})
+    )
     return profile
 
 
@@ -568,8 +634,7 @@ class SweepBest:
     def describe(self) -> str:
         """One sentence for people: the best run, its setting, and whether it sits at an edge of the range."""
         name = self.hparam.removeprefix(HPARAM_PREFIX)
-        text = (f"Best run by {METRICS[self.metric][1]}: {self.run} ({self.value:.4g}), "
-                f"with {name} = {_show(self.setting)}")
+        text = f"Best run by {METRICS[self.metric][1]}: {self.run} ({self.value:.4g}), with {name} = {_show(self.setting)}"
         if self.low is None:
             return text + "."
         text += f" ({self.values} values searched, from {_show(self.low)} to {_show(self.high)})."
@@ -585,8 +650,9 @@ class SweepBest:
 def sweep_best(table: pd.DataFrame, hparam: str, metric: str) -> SweepBest | None:
     """The run with the best ``metric`` among those with a value of ``hparam`` (None when there is none)."""
     if metric not in METRICS:
-        raise InvalidParameterError(f"The 'metric' parameter of sweep_best must be one of {', '.join(METRICS)}. "
-                                    f"Got {metric!r} instead.")
+        raise InvalidParameterError(
+            f"The 'metric' parameter of sweep_best must be one of {', '.join(METRICS)}. Got {metric!r} instead."
+        )
     data = _sweep_rows(table, hparam, metric)
     if data.empty:
         return None
@@ -604,8 +670,10 @@ def sweep_best(table: pd.DataFrame, hparam: str, metric: str) -> SweepBest | Non
 
 def _sweep_rows(table: pd.DataFrame, hparam: str, metric: str) -> pd.DataFrame:
     if hparam not in table or metric not in table:
-        raise InvalidParameterError(f"The sweep table has no column {hparam if hparam not in table else metric!r}. "
-                                    f"Hyperparameters: {', '.join(sweep_axes(table)) or 'none'}.")
+        raise InvalidParameterError(
+            f"The sweep table has no column {hparam if hparam not in table else metric!r}. "
+            f"Hyperparameters: {', '.join(sweep_axes(table)) or 'none'}."
+        )
     return table[table[hparam].notna() & table[metric].notna()]
 
 
@@ -659,8 +727,9 @@ def _series(curve: Curve, role: str) -> str:
 
 def _weight(smoothing: float) -> float:
     if isinstance(smoothing, bool) or not isinstance(smoothing, int | float) or not 0.0 <= smoothing < 1.0:
-        raise InvalidParameterError(f"The 'smoothing' parameter must be a float in the range [0.0, 1.0). "
-                                    f"Got {smoothing!r} instead.")
+        raise InvalidParameterError(
+            f"The 'smoothing' parameter must be a float in the range [0.0, 1.0). Got {smoothing!r} instead."
+        )
     return float(smoothing)
 
 

@@ -26,38 +26,73 @@ class FindingKind:
 
 
 _KINDS = (
-    FindingKind("CS001", "unreadable-file", Severity.ERROR,
-                "A file could not be opened or is not the log it looks like; nothing was read from it."),
-    FindingKind("CS002", "truncated-record", Severity.WARNING,
-                "The file ends in a half-written record (a run still writing, or a crash); every complete record was read."),
-    FindingKind("CS003", "repeated-steps", Severity.WARNING,
-                "Steps were written more than once (a resumed run); the newest write of each step is kept."),
-    FindingKind("CS004", "non-finite-values", Severity.INFO,
-                "NaN or infinite values were logged; they are kept, as evidence."),
-    FindingKind("CS005", "no-loss-curve", Severity.WARNING,
-                "The run has no training or validation loss curve; most diagnoses cannot be made."),
-    FindingKind("CS006", "corrupt-record", Severity.WARNING,
-                "A record failed its checksum or could not be decoded; it was skipped and reading went on."),
-    FindingKind("CS007", "empty-file", Severity.WARNING,
-                "The file holds no data (zero bytes, or only a header)."),
-    FindingKind("CS008", "unparseable-cells", Severity.WARNING,
-                "Some cells could not be read as numbers; they are kept as missing values."),
-    FindingKind("CS009", "no-step-column", Severity.WARNING,
-                "No step-like column was found; row order was used as the step."),
-    FindingKind("CS010", "git-lfs-pointer", Severity.ERROR,
-                "The file is a Git LFS pointer, not the log itself; run `git lfs pull`."),
-    FindingKind("CS011", "unsupported-value", Severity.INFO,
-                "A value tagged as a scalar could not be read as one number; it was skipped."),
-    FindingKind("CS012", "ignored-file", Severity.INFO,
-                "A file looked like a log but held no metrics curvescope can use."),
-    FindingKind("CS013", "unreadable-directory", Severity.ERROR,
-                "A directory could not be listed (permissions) or is a symlink loop."),
-    FindingKind("CS014", "model-version-mismatch", Severity.INFO,
-                "The learned model was saved with another scikit-learn version; it loaded and runs."),
-    FindingKind("CS015", "model-unavailable", Severity.WARNING,
-                "The learned model could not be loaded or trusted; runs are diagnosed by the rules alone."),
-    FindingKind("CS016", "cache-unusable", Severity.INFO,
-                "The cache folder could not be made or its file opened; the audit read every file and kept nothing."),
+    FindingKind(
+        "CS001",
+        "unreadable-file",
+        Severity.ERROR,
+        "A file could not be opened or is not the log it looks like; nothing was read from it.",
+    ),
+    FindingKind(
+        "CS002",
+        "truncated-record",
+        Severity.WARNING,
+        "The file ends in a half-written record (a run still writing, or a crash); every complete record was read.",
+    ),
+    FindingKind(
+        "CS003",
+        "repeated-steps",
+        Severity.WARNING,
+        "Steps were written more than once (a resumed run); the newest write of each step is kept.",
+    ),
+    FindingKind("CS004", "non-finite-values", Severity.INFO, "NaN or infinite values were logged; they are kept, as evidence."),
+    FindingKind(
+        "CS005",
+        "no-loss-curve",
+        Severity.WARNING,
+        "The run has no training or validation loss curve; most diagnoses cannot be made.",
+    ),
+    FindingKind(
+        "CS006",
+        "corrupt-record",
+        Severity.WARNING,
+        "A record failed its checksum or could not be decoded; it was skipped and reading went on.",
+    ),
+    FindingKind("CS007", "empty-file", Severity.WARNING, "The file holds no data (zero bytes, or only a header)."),
+    FindingKind(
+        "CS008",
+        "unparseable-cells",
+        Severity.WARNING,
+        "Some cells could not be read as numbers; they are kept as missing values.",
+    ),
+    FindingKind("CS009", "no-step-column", Severity.WARNING, "No step-like column was found; row order was used as the step."),
+    FindingKind(
+        "CS010", "git-lfs-pointer", Severity.ERROR, "The file is a Git LFS pointer, not the log itself; run `git lfs pull`."
+    ),
+    FindingKind(
+        "CS011", "unsupported-value", Severity.INFO, "A value tagged as a scalar could not be read as one number; it was skipped."
+    ),
+    FindingKind("CS012", "ignored-file", Severity.INFO, "A file looked like a log but held no metrics curvescope can use."),
+    FindingKind(
+        "CS013", "unreadable-directory", Severity.ERROR, "A directory could not be listed (permissions) or is a symlink loop."
+    ),
+    FindingKind(
+        "CS014",
+        "model-version-mismatch",
+        Severity.INFO,
+        "The learned model was saved with another scikit-learn version; it loaded and runs.",
+    ),
+    FindingKind(
+        "CS015",
+        "model-unavailable",
+        Severity.WARNING,
+        "The learned model could not be loaded or trusted; runs are diagnosed by the rules alone.",
+    ),
+    FindingKind(
+        "CS016",
+        "cache-unusable",
+        Severity.INFO,
+        "The cache folder could not be made or its file opened; the audit read every file and kept nothing.",
+    ),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}

@@ -67,8 +67,13 @@ def block_of_run(run: str, scalars: pd.DataFrame) -> Block:
     return Block(scalars.drop(columns="run"), runs, part.astype(np.int32))
 
 
-def assemble(blocks: list[Block], overrides: Mapping[str, tuple[str, ...]] | None = None,
-             *, keep: str = "last", source_name: Callable[[str], str] = str) -> AssembledRuns:
+def assemble(
+    blocks: list[Block],
+    overrides: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    keep: str = "last",
+    source_name: Callable[[str], str] = str,
+) -> AssembledRuns:
     """Join blocks into runs, deduplicate, resolve roles, count per file, report findings.
 
     ``blocks`` is emptied as it is joined, so that readers' frames are freed early.
@@ -150,8 +155,9 @@ class _NameTable:
 
     def codes(self, column: pd.Series) -> np.ndarray:
         labels = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column.astype("str"))
-        mapping = np.array([self.index.setdefault(self.rename(str(name)), len(self.index))
-                            for name in labels.categories] or [0], dtype=np.int32)
+        mapping = np.array(
+            [self.index.setdefault(self.rename(str(name)), len(self.index)) for name in labels.categories] or [0], dtype=np.int32
+        )
         return mapping[labels.codes]
 
     def sorted(self) -> tuple[list[str], np.ndarray]:
@@ -205,11 +211,16 @@ def _repeated_steps_findings(c: _Columns, rewritten: np.ndarray, kept: np.ndarra
         shown = ", ".join(tag_names[:4]) + (f" and {len(tag_names) - 4} more" if len(tag_names) > 4 else "")
         repeats = int(dropped_per_run[run]) - len(rows)
         also = f"; {repeats} exact repeats of a kept value were dropped too" if repeats else ""
-        findings.append(finding(
-            "repeated-steps",
-            f"{len(rows)} points at steps written again with another value (steps {steps[0]}–{steps[-1]}, tags {shown}) "
-            f"were replaced by the newest write, as TensorBoard shows them{also}",
-            run=c.runs[run], count=len(rows), steps=tuple(int(s) for s in steps[:_MAX_STEPS_LISTED])))
+        findings.append(
+            finding(
+                "repeated-steps",
+                f"{len(rows)} points at steps written again with another value (steps {steps[0]}–{steps[-1]}, tags {shown}) "
+                f"were replaced by the newest write, as TensorBoard shows them{also}",
+                run=c.runs[run],
+                count=len(rows),
+                steps=tuple(int(s) for s in steps[:_MAX_STEPS_LISTED]),
+            )
+        )
     return findings
 
 
@@ -223,10 +234,15 @@ def _non_finite_findings(c: _Columns, kept: np.ndarray) -> list[Finding]:
         inf = len(of_run) - nan
         first = of_run[np.argmin(c.step[of_run])]
         kinds = " and ".join(part for part in (f"{nan} NaN" if nan else "", f"{inf} infinite" if inf else "") if part)
-        findings.append(finding(
-            "non-finite-values",
-            f"{kinds} values kept as evidence; the first at step {c.step[first]} of {c.tags[c.tag[first]]!r}",
-            run=c.runs[run], count=len(of_run), steps=(int(c.step[first]),)))
+        findings.append(
+            finding(
+                "non-finite-values",
+                f"{kinds} values kept as evidence; the first at step {c.step[first]} of {c.tags[c.tag[first]]!r}",
+                run=c.runs[run],
+                count=len(of_run),
+                steps=(int(c.step[first]),),
+            )
+        )
     return findings
 
 
@@ -249,11 +265,14 @@ def _roles(c: _Columns, kept: np.ndarray, overrides) -> tuple[dict[str, dict[str
             role_of_pair[position[tag]] = role_index[role]
         if "train_loss" not in chosen and "val_loss" not in chosen:
             listed = ", ".join(sorted(tag_counts)[:8]) or "none"
-            findings.append(finding(
-                "no-loss-curve",
-                f"no tag was recognised as a training or validation loss (tags: {listed}). "
-                "Name one with roles={'train_loss': TAG}.",
-                run=name))
+            findings.append(
+                finding(
+                    "no-loss-curve",
+                    f"no tag was recognised as a training or validation loss (tags: {listed}). "
+                    "Name one with roles={'train_loss': TAG}.",
+                    run=name,
+                )
+            )
     return roles, role_of_pair[row_pair] if len(kept) else np.zeros(0, np.int8), findings
 
 
@@ -295,10 +314,12 @@ def _accounting(c: _Columns, kept: np.ndarray) -> pd.DataFrame:
         pairs, read = np.unique(pair, return_counts=True)
         kept_counts = np.bincount(np.searchsorted(pairs, pair[kept]), minlength=len(pairs))
     run, source = np.divmod(pairs, width)
-    return pd.DataFrame({
-        "run": pd.Series([c.runs[i] for i in run], dtype="str"),
-        "source": pd.Series([c.sources[i] for i in source], dtype="str"),
-        "rows_read": read.astype(np.int64),
-        "rows_kept": kept_counts.astype(np.int64),
-        "rows_replaced": (read - kept_counts).astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "run": pd.Series([c.runs[i] for i in run], dtype="str"),
+            "source": pd.Series([c.sources[i] for i in source], dtype="str"),
+            "rows_read": read.astype(np.int64),
+            "rows_kept": kept_counts.astype(np.int64),
+            "rows_replaced": (read - kept_counts).astype(np.int64),
+        }
+    )

@@ -51,7 +51,8 @@ def choose(model, store: Cache | None) -> ModelChoice:
     if isinstance(model, str | os.PathLike):
         return _from_file(Path(model), store, lambda: _load_checked(Path(model)), "file")
     raise InvalidParameterError(
-        f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead.")
+        f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead."
+    )
 
 
 def _from_file(path: Path, store: Cache | None, load, kind: str) -> ModelChoice:
@@ -64,8 +65,7 @@ def _from_file(path: Path, store: Cache | None, load, kind: str) -> ModelChoice:
     loaded, findings = load()
     name = None if loaded is None else loaded.trained_on or "custom"
     if store is not None and loaded is not None:
-        store.put_many("models", [(f"model|{key}", identity, (loaded, findings)),
-                                  (f"about|{key}", identity, (name, findings))])
+        store.put_many("models", [(f"model|{key}", identity, (loaded, findings)), (f"about|{key}", identity, (name, findings))])
     return ModelChoice(name, findings, (kind, identity), lambda: loaded)
 
 
@@ -84,5 +84,6 @@ def _load_checked(path: Path) -> tuple[LearnedModel, tuple[Finding, ...]]:
 
 def _check_labels(model: LearnedModel) -> None:
     if tuple(model.labels) != LABELS:
-        raise InvalidParameterError(f"The 'model' parameter of audit must predict {', '.join(LABELS)}. "
-                                    f"Got a model of {', '.join(model.labels)} instead.")
+        raise InvalidParameterError(
+            f"The 'model' parameter of audit must predict {', '.join(LABELS)}. Got a model of {', '.join(model.labels)} instead."
+        )

@@ -132,12 +132,19 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
     numbers = table.frame.drop(columns="schedule")
     row_of = dict(zip(numbers.index, numbers.to_numpy(dtype=float).tolist()))
     runs = [
-        RunReport(d.run, d, key_numbers(curves.get(d.run, {}), table.events[d.run]),
-                  dict(zip(numbers.columns, row_of[d.run])),
-                  table.events[d.run], tuple(by_run.get(d.run, ())), reading.formats.get(d.run, ()),
-                  dict(reading.hparams.get(d.run, {})),
-                  dict(curves.get(d.run, {})) if curves_of is None else curves_of(d.run))
-        for d in diagnosed]
+        RunReport(
+            d.run,
+            d,
+            key_numbers(curves.get(d.run, {}), table.events[d.run]),
+            dict(zip(numbers.columns, row_of[d.run])),
+            table.events[d.run],
+            tuple(by_run.get(d.run, ())),
+            reading.formats.get(d.run, ()),
+            dict(reading.hparams.get(d.run, {})),
+            dict(curves.get(d.run, {})) if curves_of is None else curves_of(d.run),
+        )
+        for d in diagnosed
+    ]
     return runs, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
 
 

@@ -65,27 +65,31 @@ class ReadResult:
     def summary(self) -> pd.DataFrame:
         """One row per run: formats, tags, points, first and last step, roles found, findings."""
         grouped = self.scalars.groupby("run", observed=True)
-        stats = pd.DataFrame({
-            "tags": grouped["tag"].nunique(),
-            "points": grouped.size(),
-            "first_step": grouped["step"].min(),
-            "last_step": grouped["step"].max(),
-        })
+        stats = pd.DataFrame(
+            {
+                "tags": grouped["tag"].nunique(),
+                "points": grouped.size(),
+                "first_step": grouped["step"].min(),
+                "last_step": grouped["step"].max(),
+            }
+        )
         stats.index = stats.index.astype("str")
         problems = pd.Series([f.run for f in self.findings if f.run], dtype="str").value_counts()
         rows = []
         for run in self.runs:
             has = run in stats.index
-            rows.append({
-                "run": run,
-                "format": ", ".join(self.formats.get(run, ())),
-                "tags": int(stats.at[run, "tags"]) if has else 0,
-                "points": int(stats.at[run, "points"]) if has else 0,
-                "first_step": int(stats.at[run, "first_step"]) if has else pd.NA,
-                "last_step": int(stats.at[run, "last_step"]) if has else pd.NA,
-                "roles": ", ".join(f"{role}={tag}" for role, tag in self.roles.get(run, {}).items()),
-                "findings": int(problems.get(run, 0)),
-            })
+            rows.append(
+                {
+                    "run": run,
+                    "format": ", ".join(self.formats.get(run, ())),
+                    "tags": int(stats.at[run, "tags"]) if has else 0,
+                    "points": int(stats.at[run, "points"]) if has else 0,
+                    "first_step": int(stats.at[run, "first_step"]) if has else pd.NA,
+                    "last_step": int(stats.at[run, "last_step"]) if has else pd.NA,
+                    "roles": ", ".join(f"{role}={tag}" for role, tag in self.roles.get(run, {}).items()),
+                    "findings": int(problems.get(run, 0)),
+                }
+            )
         frame = pd.DataFrame(rows, columns=["run", "format", "tags", "points", "first_step", "last_step", "roles", "findings"])
         return frame.astype({"first_step": "Int64", "last_step": "Int64"})
 
@@ -108,7 +112,8 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
     overrides = check_overrides(roles)
     if duplicates not in _DUPLICATES:
         raise InvalidParameterError(
-            f"The 'duplicates' parameter of read must be one of {', '.join(_DUPLICATES)}. Got {duplicates!r} instead.")
+            f"The 'duplicates' parameter of read must be one of {', '.join(_DUPLICATES)}. Got {duplicates!r} instead."
+        )
     root = local_root(path, CacheLocation(default_folder()))
     found = discover_runs(path, root, readers())
     base = root if root.is_dir() else root.parent
@@ -116,9 +121,14 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
     return replace(result, findings=(*found.findings, *result.findings), ignored_files=found.ignored)
 
 
-def read_sources(sources: Sequence[RunSource], source_name: Callable[[str], str | None], *,
-                 overrides: Mapping[str, tuple[str, ...]] | None = None, duplicates: str = "last",
-                 cache: Cache | None = None) -> ReadResult:
+def read_sources(
+    sources: Sequence[RunSource],
+    source_name: Callable[[str], str | None],
+    *,
+    overrides: Mapping[str, tuple[str, ...]] | None = None,
+    duplicates: str = "last",
+    cache: Cache | None = None,
+) -> ReadResult:
     """Read discovered runs into one ``ReadResult``; ``source_name`` names a file as reported.
 
     With a ``cache``, a run whose files are unchanged since it was last read is taken from it,
@@ -132,8 +142,11 @@ def read_sources(sources: Sequence[RunSource], source_name: Callable[[str], str 
     else:
         cached, earlier = _cached(sources, cache)
         fresh = _resumed(earlier, cache)
-        fresh.update((source, run_read) for batch in _batches([s for s in sources if s not in cached and s not in fresh])
-                     for source, run_read in _read_each(batch))
+        fresh.update(
+            (source, run_read)
+            for batch in _batches([s for s in sources if s not in cached and s not in fresh])
+            for source, run_read in _read_each(batch)
+        )
         _store(fresh, cache)
         for source in sources:
             reading.add_read(source, cached[source] if source in cached else fresh[source])
@@ -220,21 +233,32 @@ def read_frame(frame: pd.DataFrame, *, roles: RoleOverrides | None = None) -> Re
     overrides = check_overrides(roles)
     missing = [column for column in _FRAME_COLUMNS if column not in frame.columns]
     if missing:
-        raise SchemaError(f"scalars frame: column {missing[0]!r} is missing (found: {', '.join(map(str, frame.columns))})."
-                          f" A frame of runs needs columns {', '.join(_FRAME_COLUMNS)}.")
+        raise SchemaError(
+            f"scalars frame: column {missing[0]!r} is missing (found: {', '.join(map(str, frame.columns))})."
+            f" A frame of runs needs columns {', '.join(_FRAME_COLUMNS)}."
+        )
     steps = pd.to_numeric(frame["step"], errors="coerce")
     if steps.isna().any() or (steps % 1 != 0).any() or (steps < 0).any():
         raise SchemaError("scalars frame: column 'step' must hold whole numbers >= 0.")
     names, part = np.unique(frame["run"].astype("str").to_numpy(dtype=object), return_inverse=True)
     rows = reader_frame(
-        frame["tag"].astype("str").to_numpy(dtype=object), steps.to_numpy(dtype=np.int64),
+        frame["tag"].astype("str").to_numpy(dtype=object),
+        steps.to_numpy(dtype=np.int64),
         frame["wall_time"].to_numpy(dtype=np.float64) if "wall_time" in frame.columns else np.full(len(frame), np.nan),
         pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=np.float64),
-        frame["source"].astype("str").to_numpy(dtype=object) if "source" in frame.columns else "<frame>")
+        frame["source"].astype("str").to_numpy(dtype=object) if "source" in frame.columns else "<frame>",
+    )
     assembled = assemble([Block(rows, [str(name) for name in names], part.astype(np.int32))], overrides)
     runs = tuple(sorted(assembled.roles))
-    return ReadResult(scalars=assembled.scalars, findings=tuple(assembled.findings), roles=assembled.roles,
-                      hparams={}, files=assembled.files, runs=runs, formats=dict.fromkeys(runs, ("frame",)))
+    return ReadResult(
+        scalars=assembled.scalars,
+        findings=tuple(assembled.findings),
+        roles=assembled.roles,
+        hparams={},
+        files=assembled.files,
+        runs=runs,
+        formats=dict.fromkeys(runs, ("frame",)),
+    )
 
 
 @dataclass
@@ -307,8 +331,18 @@ def _read_each(batch: list[RunSource]) -> list[tuple[RunSource, RunRead]]:
     bounds = np.searchsorted(part[order], np.arange(len(batch) + 1))
     rows = together.scalars.drop(columns="part").take(order)
     progress = together.resume or [None] * len(batch)
-    return [(source, RunRead(rows.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True), together.findings[i],
-                             together.hparams[i], progress[i])) for i, source in enumerate(batch)]
+    return [
+        (
+            source,
+            RunRead(
+                rows.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
+                together.findings[i],
+                together.hparams[i],
+                progress[i],
+            ),
+        )
+        for i, source in enumerate(batch)
+    ]
 
 
 def _read_together(batch: list[RunSource]) -> BatchRead | None:
@@ -327,11 +361,14 @@ def _read_source(source: RunSource) -> RunRead:
     try:
         return source.reader.read(source.path, list(source.files))
     except Exception as exc:
-        return RunRead(findings=[
-            finding("unreadable-file", f"the {source.reader.name} reader failed: {type(exc).__name__}: {exc}",
-                    source=str(file))
-            for file in source.files
-        ])
+        return RunRead(
+            findings=[
+                finding(
+                    "unreadable-file", f"the {source.reader.name} reader failed: {type(exc).__name__}: {exc}", source=str(file)
+                )
+                for file in source.files
+            ]
+        )
 
 
 def _relative(source: str | None, base: Path) -> str | None:

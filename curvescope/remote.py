@@ -126,8 +126,10 @@ def fetch_failures(root: Path) -> list[Finding]:
     """Each file of a mirrored URL that could not be fetched, as a finding (none for a local folder)."""
     manifest = _read_manifest(root / MANIFEST) if root.is_dir() else {}
     url = str(manifest.get("url", "")).rstrip("/")
-    return [finding("unreadable-file", f"could not be fetched from {url}/{name} ({reason}); skipped", source=name)
-            for name, reason in sorted(_entries(manifest, "failed").items())]
+    return [
+        finding("unreadable-file", f"could not be fetched from {url}/{name} ({reason}); skipped", source=name)
+        for name, reason in sorted(_entries(manifest, "failed").items())
+    ]
 
 
 def _mirror(fs: fsspec.AbstractFileSystem, files: list[_RemoteFile], manifest: Path, url: str) -> dict[str, str]:
@@ -138,16 +140,18 @@ def _mirror(fs: fsspec.AbstractFileSystem, files: list[_RemoteFile], manifest: P
     failed = _fetch(fs, stale, folder)
     for name in failed:
         _remove(folder, name)
-    _write_manifest(manifest, {"url": url, "files": {file.name: file.version for file in files if file.name not in failed},
-                               "failed": failed})
+    _write_manifest(
+        manifest, {"url": url, "files": {file.name: file.version for file in files if file.name not in failed}, "failed": failed}
+    )
     return failed
 
 
 def _below(listing: Mapping[str, Mapping[str, Any]], remote: str) -> list[_RemoteFile]:
     """The visible files below a folder's URL, named relative to it."""
-    names = {path: path[len(remote):].strip("/") for path in listing}
-    return [_remote_file(path, names[path], listing[path]) for path in sorted(listing)
-            if names[path] and not _hidden(names[path])]
+    names = {path: path[len(remote) :].strip("/") for path in listing}
+    return [
+        _remote_file(path, names[path], listing[path]) for path in sorted(listing) if names[path] and not _hidden(names[path])
+    ]
 
 
 def _sweep(folder: Path, names: set[str]) -> None:
@@ -165,8 +169,9 @@ def _filesystem(url: str, protocol: str) -> tuple[fsspec.AbstractFileSystem, str
     try:
         return fsspec.core.url_to_fs(url, **options)
     except ImportError as exc:
-        raise RemoteError(f"{url}: the {protocol}:// protocol needs a package that is not installed: "
-                          f"{_install_hint(protocol, exc)}.") from None
+        raise RemoteError(
+            f"{url}: the {protocol}:// protocol needs a package that is not installed: {_install_hint(protocol, exc)}."
+        ) from None
     except Exception as exc:
         if "protocol not known" in str(exc).lower():
             raise RemoteError(f"{url}: no fsspec filesystem is known for the {protocol}:// protocol.") from None
@@ -199,14 +204,16 @@ def _listing(fs: fsspec.AbstractFileSystem, remote: str, url: str) -> dict[str, 
     except FileNotFoundError as exc:
         raise LogdirNotFound(f"{url}: no such bucket or location ({_reason(exc)}).") from None
     except PermissionError as exc:
-        raise RemoteAccessDenied(f"{url}: access denied while listing ({_reason(exc)}). "
-                                 "Check the credentials and that they may list this location.") from None
+        raise RemoteAccessDenied(
+            f"{url}: access denied while listing ({_reason(exc)}). Check the credentials and that they may list this location."
+        ) from None
     except Exception as exc:
         raise RemoteError(f"{url}: cannot be listed ({_reason(exc)}). Check the endpoint and the network.") from None
     files = {name.rstrip("/"): info for name, info in found.items() if info.get("type", "file") == "file"}
     if not files:
-        raise LogdirNotFound(f"{url}: nothing below this URL (no such prefix, or an empty one). "
-                             "Pass the folder holding your runs.")
+        raise LogdirNotFound(
+            f"{url}: nothing below this URL (no such prefix, or an empty one). Pass the folder holding your runs."
+        )
     return files
 
 
@@ -264,8 +271,10 @@ def _fetch_one(fs: fsspec.AbstractFileSystem, file: _RemoteFile, folder: Path) -
 def _all_failed(url: str, failed: Mapping[str, str]) -> RemoteError:
     name, reason = next(iter(sorted(failed.items())))
     if all(problem == "access denied" for problem in failed.values()):
-        return RemoteAccessDenied(f"{url}: access denied reading the files below it (such as {name}). "
-                                  "Check the credentials and that they may read this location.")
+        return RemoteAccessDenied(
+            f"{url}: access denied reading the files below it (such as {name}). "
+            "Check the credentials and that they may read this location."
+        )
     return RemoteError(f"{url}: no file below it could be fetched ({name}: {reason}).")
 
 

@@ -27,23 +27,23 @@ _NOT_EVAL = rf"(?!(?:{_VAL}|{_TEST})/)"
 
 ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     # validation first, so that "val_loss" never falls to a generic loss pattern
-    ("val_loss", rf"{_VAL}{_SEP}(?:epoch_)?loss{_AGG}"),        # val_loss, val/loss, eval_loss, validation/epoch_loss
-    ("val_loss", rf"loss{_SEP}{_VAL}"),                        # Loss/val, loss_valid
-    ("val_loss", rf"(?:(?:{_VAL}|{_TEST})/)?v_loss"),           # custom TF2 loops: test/v_loss
-    ("val_acc", rf"{_VAL}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),      # val_acc, eval/accuracy, validation/epoch_accuracy
-    ("val_acc", rf"{_ACC}{_SEP}{_VAL}"),                       # Accuracy/val
+    ("val_loss", rf"{_VAL}{_SEP}(?:epoch_)?loss{_AGG}"),  # val_loss, val/loss, eval_loss, validation/epoch_loss
+    ("val_loss", rf"loss{_SEP}{_VAL}"),  # Loss/val, loss_valid
+    ("val_loss", rf"(?:(?:{_VAL}|{_TEST})/)?v_loss"),  # custom TF2 loops: test/v_loss
+    ("val_acc", rf"{_VAL}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),  # val_acc, eval/accuracy, validation/epoch_accuracy
+    ("val_acc", rf"{_ACC}{_SEP}{_VAL}"),  # Accuracy/val
     ("val_acc", rf"(?:(?:{_VAL}|{_TEST})/)?v_{_ACC}"),
-    ("train_loss", rf"{_TRAIN}{_SEP}(?:epoch_)?loss{_AGG}"),   # train/loss, train_loss_step, train/epoch_loss
-    ("train_loss", rf"loss{_SEP}{_TRAIN}"),                    # Loss/train
+    ("train_loss", rf"{_TRAIN}{_SEP}(?:epoch_)?loss{_AGG}"),  # train/loss, train_loss_step, train/epoch_loss
+    ("train_loss", rf"loss{_SEP}{_TRAIN}"),  # Loss/train
     ("train_acc", rf"{_TRAIN}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),  # train_acc, train/epoch_accuracy
-    ("train_acc", rf"{_ACC}{_SEP}{_TRAIN}"),                   # Accuracy/train
+    ("train_acc", rf"{_ACC}{_SEP}{_TRAIN}"),  # Accuracy/train
     ("lr", r"(?:epoch_)?(?:lr|learning_rate|learning-rate|learningrate)"),  # lr, learning_rate, epoch_learning_rate
-    ("lr", r"lr-[\w.\-]+(?:/pg\d+)?"),                         # lr-Adam, lr-SGD/pg1 (Lightning's LearningRateMonitor)
-    ("lr", r"[\w\-]+/(?:epoch_)?(?:lr|learning_rate)\d*"),                # train/lr, x/lr0, input_info/learning_rate
+    ("lr", r"lr-[\w.\-]+(?:/pg\d+)?"),  # lr-Adam, lr-SGD/pg1 (Lightning's LearningRateMonitor)
+    ("lr", r"[\w\-]+/(?:epoch_)?(?:lr|learning_rate)\d*"),  # train/lr, x/lr0, input_info/learning_rate
     ("lr", r"(?:lr|learning_rate)[/_]?(?:\d+|pg\d+|group\d+)"),  # lr0, lr_group0
     # a bare loss or accuracy is the training curve
-    ("train_loss", rf"(?:epoch_)?loss{_AGG}"),                 # loss, epoch_loss, loss_step
-    ("train_acc", rf"(?:epoch_)?{_ACC}{_AGG}"),                # acc, accuracy, epoch_accuracy
+    ("train_loss", rf"(?:epoch_)?loss{_AGG}"),  # loss, epoch_loss, loss_step
+    ("train_acc", rf"(?:epoch_)?{_ACC}{_AGG}"),  # acc, accuracy, epoch_accuracy
     # test curves stand in for validation when nothing better is logged
     ("val_loss", rf"{_TEST}{_SEP}(?:epoch_)?loss{_AGG}"),
     ("val_loss", rf"loss{_SEP}{_TEST}"),
@@ -51,9 +51,9 @@ ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("val_acc", rf"{_ACC}{_SEP}{_TEST}"),
     # last resorts: a loss by another name, a loss under a prefix, one of several partial losses
     ("val_loss", rf"(?:{_VAL}|{_TEST})/(?:[\w\-]+/)*{_LOSSY}"),  # test/cross_entropy_1, eval/Loss/total_loss
-    ("train_loss", rf"{_NOT_EVAL}(?:[\w\-]+/)*{_LOSSY}"),        # cost/cost, train/Loss/total_loss, loss/loss
-    ("val_loss", rf"{_VAL}/\w*loss"),                          # val/box_loss
-    ("train_loss", rf"{_TRAIN}/\w*loss"),                      # train/box_loss
+    ("train_loss", rf"{_NOT_EVAL}(?:[\w\-]+/)*{_LOSSY}"),  # cost/cost, train/Loss/total_loss, loss/loss
+    ("val_loss", rf"{_VAL}/\w*loss"),  # val/box_loss
+    ("train_loss", rf"{_TRAIN}/\w*loss"),  # train/box_loss
 )
 """Default role patterns, in priority order. Documented in the README's roles table."""
 
@@ -87,9 +87,7 @@ def check_overrides(overrides: RoleOverrides | None) -> dict[str, tuple[str, ...
     checked: dict[str, tuple[str, ...]] = {}
     for role, tags in overrides.items():
         if role not in ROLES:
-            raise InvalidParameterError(
-                f"The 'roles' parameter names an unknown role {role!r}. Known roles: {', '.join(ROLES)}."
-            )
+            raise InvalidParameterError(f"The 'roles' parameter names an unknown role {role!r}. Known roles: {', '.join(ROLES)}.")
         names = (tags,) if isinstance(tags, str) else tuple(tags) if isinstance(tags, Sequence) else ()
         if not names or not all(isinstance(name, str) and name for name in names):
             raise InvalidParameterError(f"The 'roles' parameter must give tag names for {role!r}. Got {tags!r} instead.")

@@ -56,12 +56,15 @@ def appended(earlier: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
     """Reader frames of the same columns, one after the other; label columns stay categorical."""
     if not len(later) or not len(earlier):
         return later if len(later) else earlier
-    return pd.DataFrame({
-        name: union_categoricals([earlier[name].array, later[name].array], ignore_order=True)
-        if isinstance(earlier[name].dtype, pd.CategoricalDtype)
-        else np.concatenate([earlier[name].to_numpy(), later[name].to_numpy()])
-        for name in earlier.columns
-    }, copy=False)
+    return pd.DataFrame(
+        {
+            name: union_categoricals([earlier[name].array, later[name].array], ignore_order=True)
+            if isinstance(earlier[name].dtype, pd.CategoricalDtype)
+            else np.concatenate([earlier[name].to_numpy(), later[name].to_numpy()])
+            for name in earlier.columns
+        },
+        copy=False,
+    )
 
 
 def empty_reader_frame() -> pd.DataFrame:

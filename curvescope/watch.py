@@ -69,11 +69,17 @@ class Change:
     """The new finding, for a change of kind ``finding``."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": str(self.kind), "run": self.run, "step": self.step, "before": list(self.before),
-                "labels": list(self.labels), "fix": self.fix,
-                "confidence": None if self.confidence is None else round(self.confidence, 4),
-                "confidences": {label: round(value, 4) for label, value in self.confidences.items()},
-                "finding": None if self.finding is None else self.finding.to_dict()}
+        return {
+            "kind": str(self.kind),
+            "run": self.run,
+            "step": self.step,
+            "before": list(self.before),
+            "labels": list(self.labels),
+            "fix": self.fix,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "confidences": {label: round(value, 4) for label, value in self.confidences.items()},
+            "finding": None if self.finding is None else self.finding.to_dict(),
+        }
 
 
 class Watcher:
@@ -144,8 +150,16 @@ class Watcher:
 
 
 def _seen(run: RunReport, before: RunReport | None) -> Change:
-    return Change(ChangeKind.NEW if before is None else ChangeKind.CHANGED, run.run, _step(run),
-                  () if before is None else before.labels, run.labels, run.confidence, run.label_confidences(), run.fix)
+    return Change(
+        ChangeKind.NEW if before is None else ChangeKind.CHANGED,
+        run.run,
+        _step(run),
+        () if before is None else before.labels,
+        run.labels,
+        run.confidence,
+        run.label_confidences(),
+        run.fix,
+    )
 
 
 def _gone(run: RunReport) -> Change:
@@ -157,12 +171,23 @@ def _step(run: RunReport) -> int | None:
     return None if step is None else int(step)
 
 
-def watch(path: str | os.PathLike[str], *, interval: float = INTERVAL, changes_only: bool = False,
-          roles: RoleOverrides | None = None, select: Sequence[str] | None = None,
-          ignore: Sequence[str] | None = None, classes: int | Mapping[str, int] | None = None,
-          model: bool | str | os.PathLike[str] | LearnedModel = True, jobs: int | None = None,
-          scheduler=None, cache: bool | str | os.PathLike[str] = True, strict: bool = False,
-          stop: threading.Event | None = None, waiting: Callable[[str], None] | None = None) -> Iterator[Change]:
+def watch(
+    path: str | os.PathLike[str],
+    *,
+    interval: float = INTERVAL,
+    changes_only: bool = False,
+    roles: RoleOverrides | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    classes: int | Mapping[str, int] | None = None,
+    model: bool | str | os.PathLike[str] | LearnedModel = True,
+    jobs: int | None = None,
+    scheduler=None,
+    cache: bool | str | os.PathLike[str] = True,
+    strict: bool = False,
+    stop: threading.Event | None = None,
+    waiting: Callable[[str], None] | None = None,
+) -> Iterator[Change]:
     """Audit ``path`` every ``interval`` seconds while its files change; yield each change once.
 
     The first round yields every run (kind ``new``) and every reading finding; later rounds
@@ -178,15 +203,26 @@ def watch(path: str | os.PathLike[str], *, interval: float = INTERVAL, changes_o
     ...     print(change.run, change.labels)
     """
     if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval > 0:
-        raise InvalidParameterError(f"The 'interval' parameter of watch must be a number of seconds > 0. "
-                                    f"Got {interval!r} instead.")
-    watcher = Watcher(path, changes_only=changes_only, roles=roles, select=select, ignore=ignore, classes=classes,
-                      model=model, jobs=jobs, scheduler=scheduler, cache=cache, strict=strict)
+        raise InvalidParameterError(
+            f"The 'interval' parameter of watch must be a number of seconds > 0. Got {interval!r} instead."
+        )
+    watcher = Watcher(
+        path,
+        changes_only=changes_only,
+        roles=roles,
+        select=select,
+        ignore=ignore,
+        classes=classes,
+        model=model,
+        jobs=jobs,
+        scheduler=scheduler,
+        cache=cache,
+        strict=strict,
+    )
     return _rounds(watcher, interval, stop or threading.Event(), waiting)
 
 
-def _rounds(watcher: Watcher, interval: float, stop: threading.Event,
-            waiting: Callable[[str], None] | None) -> Iterator[Change]:
+def _rounds(watcher: Watcher, interval: float, stop: threading.Event, waiting: Callable[[str], None] | None) -> Iterator[Change]:
     told = None
     while not stop.is_set():
         yield from watcher.poll()

@@ -68,8 +68,12 @@ def test_serves_headless_on_loopback_port_8501_by_default(served, installed):
     [command] = served
     assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(installed / "app" / "streamlit_app.py")]
     options = dict(zip(command[5:-1:2], command[6:-1:2]))
-    assert options == {"--server.headless": "true", "--server.address": "127.0.0.1", "--server.port": "8501",
-                       "--browser.gatherUsageStats": "false"}
+    assert options == {
+        "--server.headless": "true",
+        "--server.address": "127.0.0.1",
+        "--server.port": "8501",
+        "--browser.gatherUsageStats": "false",
+    }
     assert command[-1] == "--", "no PATH: the app shows the demo"
 
 
@@ -116,8 +120,13 @@ sys.exit(serve([sys.executable, "-c", {server!r}, sys.argv[1]]))
 @pytest.mark.parametrize("how", ["ctrl-c", "sigint", "sigterm"])
 def test_the_server_stops_with_the_command(tmp_path, how):
     pidfile = tmp_path / "server.pid"
-    wrapper = subprocess.Popen([sys.executable, "-c", _WRAPPER.format(server=textwrap.dedent(_SERVER)), str(pidfile)],
-                               cwd=ROOT, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    wrapper = subprocess.Popen(
+        [sys.executable, "-c", _WRAPPER.format(server=textwrap.dedent(_SERVER)), str(pidfile)],
+        cwd=ROOT,
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         server = _pid(pidfile, wrapper)
         if how == "ctrl-c":  # a terminal sends SIGINT to the whole foreground group

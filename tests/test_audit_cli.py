@@ -15,8 +15,9 @@ FORMATS = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md", "html
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "curvescope", "audit", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "curvescope", "audit", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,10 @@ def reports(tmp_path_factory):
     done = {}
     for name, suffix in FORMATS.items():
         target = out / f"demo.{suffix}"
-        done[name] = (run(DEMO.relative_to(FIXTURES.parent), "--format", name, "--output", target, "--quiet",
-                          cwd=FIXTURES.parent), target)
+        done[name] = (
+            run(DEMO.relative_to(FIXTURES.parent), "--format", name, "--output", target, "--quiet", cwd=FIXTURES.parent),
+            target,
+        )
     return done
 
 
@@ -84,15 +87,18 @@ def test_several_paths_name_runs_by_their_path():
     assert lines and all(str(DEMO / "keras") in line or str(DEMO / "tensorboard") in line for line in lines)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--fail-on", "nope"], "--fail-on takes labels among"),
-    (["--label", "sick"], "--label takes labels among"),
-    (["--min-confidence", "2"], "'min_confidence' parameter must be in [0, 1]"),
-    (["--classes", "1"], "'classes' parameter of audit must be an int >= 2"),
-    (["--jobs", "0"], "'jobs' parameter of audit must be an int >= 1 or -1"),
-    (["--select", "CS8"], "matches no rule code"),
-    (["--role", "val_loss"], "--role takes ROLE=TAG"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--fail-on", "nope"], "--fail-on takes labels among"),
+        (["--label", "sick"], "--label takes labels among"),
+        (["--min-confidence", "2"], "'min_confidence' parameter must be in [0, 1]"),
+        (["--classes", "1"], "'classes' parameter of audit must be an int >= 2"),
+        (["--jobs", "0"], "'jobs' parameter of audit must be an int >= 1 or -1"),
+        (["--select", "CS8"], "matches no rule code"),
+        (["--role", "val_loss"], "--role takes ROLE=TAG"),
+    ],
+)
 def test_bad_options_are_one_line_on_stderr_and_exit_two(args, message):
     done = run(DEMO, *args)
     assert done.returncode == 2
@@ -104,8 +110,9 @@ def test_bad_options_are_one_line_on_stderr_and_exit_two(args, message):
 def test_a_missing_path_is_one_line_and_exit_two(tmp_path):
     done = run(tmp_path / "nope")
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'nope'}: no such file or directory. "
-                                                "Pass a log directory or a log file."]
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'nope'}: no such file or directory. Pass a log directory or a log file."
+    ]
 
 
 def test_an_unwritable_output_is_one_line_and_exit_two(tmp_path):

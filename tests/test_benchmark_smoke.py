@@ -27,8 +27,18 @@ def test_generated_files_are_what_tensorboard_writes_event_by_event(tmp_path, mo
 
 def test_curvescope_event_accumulator_and_tbparse_read_the_same_scalars(tmp_path):
     figures_path = tmp_path / "figures.json"
-    command = [sys.executable, str(BENCHMARKS / "ingest.py"), "--scale", str(SCALE), "--repeat", "1",
-               "--data", str(tmp_path / "data"), "--json", str(figures_path)]
+    command = [
+        sys.executable,
+        str(BENCHMARKS / "ingest.py"),
+        "--scale",
+        str(SCALE),
+        "--repeat",
+        "1",
+        "--data",
+        str(tmp_path / "data"),
+        "--json",
+        str(figures_path),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     figures = json.loads(figures_path.read_text())

@@ -14,8 +14,9 @@ DEMO = FIXTURES / "demo"
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "curvescope", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "curvescope", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_read_prints_every_run_and_exits_zero():
@@ -35,11 +36,14 @@ def test_missing_path_is_one_line_on_stderr_and_exit_two(tmp_path):
     assert done.stderr.strip().splitlines() == [expected]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--role", "val_loss"], "--role takes ROLE=TAG"),
-    (["--role", "nope=loss"], "unknown role 'nope'"),
-    (["--to", "frame.xlsx"], "--to writes .parquet or .csv files"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--role", "val_loss"], "--role takes ROLE=TAG"),
+        (["--role", "nope=loss"], "unknown role 'nope'"),
+        (["--to", "frame.xlsx"], "--to writes .parquet or .csv files"),
+    ],
+)
 def test_bad_options_are_one_line_and_exit_two(tmp_path, args, message):
     done = run("read", DEMO, *args, cwd=tmp_path)
     assert done.returncode == 2

@@ -64,7 +64,10 @@ def test_file_per_run_formats_sharing_a_directory_are_named_by_file(tmp_path):
     touch(tmp_path / "shared" / "two.tbl")
     touch(tmp_path / "alone" / "only.tbl")
     assert runs(discover(tmp_path, READERS)) == {
-        "shared/one.tbl": ["one.tbl"], "shared/two.tbl": ["two.tbl"], "alone": ["only.tbl"]}
+        "shared/one.tbl": ["one.tbl"],
+        "shared/two.tbl": ["two.tbl"],
+        "alone": ["only.tbl"],
+    }
 
 
 def test_a_single_file_and_the_logdir_itself_name_their_run(tmp_path):

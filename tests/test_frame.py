@@ -35,15 +35,22 @@ def test_keep_all_keeps_every_write_in_order():
 
 
 def test_frame_is_tidy_sorted_and_typed():
-    out = assemble([
-        part("b", "val_loss", [5, 1], [2.0, 3.0]),
-        part("a", "loss", [1, 0], [1.0, 2.0]),
-        part("a", "acc", [0], [0.5]),
-    ])
+    out = assemble(
+        [
+            part("b", "val_loss", [5, 1], [2.0, 3.0]),
+            part("a", "loss", [1, 0], [1.0, 2.0]),
+            part("a", "acc", [0], [0.5]),
+        ]
+    )
     frame = validate_scalars(out.scalars)
     assert list(frame.columns) == list(SCALAR_COLUMNS)
     assert list(zip(frame["run"].astype(str), frame["tag"].astype(str), frame["step"])) == [
-        ("a", "acc", 0), ("a", "loss", 0), ("a", "loss", 1), ("b", "val_loss", 1), ("b", "val_loss", 5)]
+        ("a", "acc", 0),
+        ("a", "loss", 0),
+        ("a", "loss", 1),
+        ("b", "val_loss", 1),
+        ("b", "val_loss", 5),
+    ]
     assert frame["role"].astype(object).tolist() == ["train_acc", "train_loss", "train_loss", "val_loss", "val_loss"]
     assert out.roles == {"a": {"train_loss": "loss", "train_acc": "acc"}, "b": {"val_loss": "val_loss"}}
 

@@ -58,16 +58,36 @@ def test_digits_runs_and_formats(digits):
 
 def test_digits_roles(digits):
     assert digits.roles["tensorboard/healthy"] == {
-        "train_loss": "train/loss", "val_loss": "val/loss", "train_acc": "train/acc", "val_acc": "val/acc", "lr": "train/lr"}
+        "train_loss": "train/loss",
+        "val_loss": "val/loss",
+        "train_acc": "train/acc",
+        "val_acc": "val/acc",
+        "lr": "train/lr",
+    }
     assert digits.roles["keras/bad_init"] == {
-        "train_loss": "train/epoch_loss", "val_loss": "validation/epoch_loss",
-        "train_acc": "train/epoch_accuracy", "val_acc": "validation/epoch_accuracy"}
+        "train_loss": "train/epoch_loss",
+        "val_loss": "validation/epoch_loss",
+        "train_acc": "train/epoch_accuracy",
+        "val_acc": "validation/epoch_accuracy",
+    }
     assert digits.roles["keras/overfitting"] == {
-        "train_loss": "loss", "val_loss": "val_loss", "train_acc": "accuracy", "val_acc": "val_accuracy"}
+        "train_loss": "loss",
+        "val_loss": "val_loss",
+        "train_acc": "accuracy",
+        "val_acc": "val_accuracy",
+    }
     assert digits.roles["huggingface/underfitting"] == {
-        "train_loss": "loss", "val_loss": "eval_loss", "val_acc": "eval_accuracy", "lr": "learning_rate"}
+        "train_loss": "loss",
+        "val_loss": "eval_loss",
+        "val_acc": "eval_accuracy",
+        "lr": "learning_rate",
+    }
     assert digits.roles["lightning_logs/version_0"] == {
-        "train_loss": "train_loss_step", "val_loss": "val_loss", "val_acc": "val_acc", "lr": "lr-SGD"}
+        "train_loss": "train_loss_step",
+        "val_loss": "val_loss",
+        "val_acc": "val_acc",
+        "lr": "lr-SGD",
+    }
 
 
 def test_tensorboard_values_are_what_was_written(digits, generator):
@@ -143,7 +163,10 @@ def test_demo_is_the_listed_corpus_runs_copied_as_they_are():
     demo_runs = _load_demo_list()
     assert set(curvescope.read(DEMO).runs) == set(demo_runs.values())
     for source, destination in demo_runs.items():
-        original = {p.relative_to(FIXTURES / "corpus" / "runs" / source): p.read_bytes()
-                    for p in (FIXTURES / "corpus" / "runs" / source).rglob("*") if p.is_file()}
+        original = {
+            p.relative_to(FIXTURES / "corpus" / "runs" / source): p.read_bytes()
+            for p in (FIXTURES / "corpus" / "runs" / source).rglob("*")
+            if p.is_file()
+        }
         copied = {p.relative_to(DEMO / destination): p.read_bytes() for p in (DEMO / destination).rglob("*") if p.is_file()}
         assert copied == original, destination

@@ -58,8 +58,10 @@ def test_random_bytes_in_files_named_like_logs(tmp_path_factory, files):
 
 
 @FUZZ
-@given(text=st.text(alphabet=st.sampled_from(list("0123456789.,;-e+ \n\"naif_/stepochlrvu")), max_size=300),
-       name=st.sampled_from(("metrics.csv", "training.log", "results.csv", "progress.csv", "log.jsonl")))
+@given(
+    text=st.text(alphabet=st.sampled_from(list('0123456789.,;-e+ \n"naif_/stepochlrvu')), max_size=300),
+    name=st.sampled_from(("metrics.csv", "training.log", "results.csv", "progress.csv", "log.jsonl")),
+)
 def test_random_text_in_table_logs(tmp_path_factory, text, name):
     root = tmp_path_factory.mktemp("text")
     (root / name).write_text(text)

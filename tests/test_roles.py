@@ -6,20 +6,73 @@ from curvescope.errors import InvalidParameterError
 from curvescope.roles import ROLE_PATTERNS, ROLES, check_overrides, match_role, resolve_roles
 
 EXPECTED = {
-    "train_loss": ["loss", "train/loss", "train_loss", "epoch_loss", "train/epoch_loss", "Loss/train",
-                   "train_loss_step", "train_loss_epoch", "Loss/total_loss", "train/Loss/total_loss", "cost/cost",
-                   "cross_entropy_1", "loss/loss", "train/box_loss"],
-    "val_loss": ["val_loss", "val/loss", "eval_loss", "eval/loss", "validation/loss", "validation/epoch_loss",
-                 "Loss/val", "valid_loss", "v_loss", "test/v_loss", "test/loss", "test/cross_entropy_1", "val/box_loss"],
-    "train_acc": ["acc", "accuracy", "train/acc", "train_accuracy", "train/epoch_accuracy", "epoch_accuracy",
-                  "train/accuracy"],
-    "val_acc": ["val_acc", "val_accuracy", "eval_accuracy", "eval/accuracy", "valid/acc", "validation/epoch_accuracy",
-                "test/accuracy", "test/v_accuracy"],
-    "lr": ["lr", "learning_rate", "lr-Adam", "lr-SGD/pg1", "epoch_learning_rate", "train/epoch_learning_rate",
-           "train/lr", "train/learning_rate", "x/lr0", "input_info/learning_rate"],
+    "train_loss": [
+        "loss",
+        "train/loss",
+        "train_loss",
+        "epoch_loss",
+        "train/epoch_loss",
+        "Loss/train",
+        "train_loss_step",
+        "train_loss_epoch",
+        "Loss/total_loss",
+        "train/Loss/total_loss",
+        "cost/cost",
+        "cross_entropy_1",
+        "loss/loss",
+        "train/box_loss",
+    ],
+    "val_loss": [
+        "val_loss",
+        "val/loss",
+        "eval_loss",
+        "eval/loss",
+        "validation/loss",
+        "validation/epoch_loss",
+        "Loss/val",
+        "valid_loss",
+        "v_loss",
+        "test/v_loss",
+        "test/loss",
+        "test/cross_entropy_1",
+        "val/box_loss",
+    ],
+    "train_acc": ["acc", "accuracy", "train/acc", "train_accuracy", "train/epoch_accuracy", "epoch_accuracy", "train/accuracy"],
+    "val_acc": [
+        "val_acc",
+        "val_accuracy",
+        "eval_accuracy",
+        "eval/accuracy",
+        "valid/acc",
+        "validation/epoch_accuracy",
+        "test/accuracy",
+        "test/v_accuracy",
+    ],
+    "lr": [
+        "lr",
+        "learning_rate",
+        "lr-Adam",
+        "lr-SGD/pg1",
+        "epoch_learning_rate",
+        "train/epoch_learning_rate",
+        "train/lr",
+        "train/learning_rate",
+        "x/lr0",
+        "input_info/learning_rate",
+    ],
 }
-NO_ROLE = ["epoch", "global_step/sec", "train/grad_norm", "eval/runtime", "MAE", "val_perplexity", "episode_reward",
-           "data/scalar1", "hp_metric", "train/epoch"]
+NO_ROLE = [
+    "epoch",
+    "global_step/sec",
+    "train/grad_norm",
+    "eval/runtime",
+    "MAE",
+    "val_perplexity",
+    "episode_reward",
+    "data/scalar1",
+    "hp_metric",
+    "train/epoch",
+]
 
 
 @pytest.mark.parametrize("role, tag", [(role, tag) for role, tags in EXPECTED.items() for tag in tags])
@@ -57,12 +110,15 @@ def test_override_falls_back_to_the_next_name_then_the_default():
     assert resolve_roles({"val_loss": 1}, overrides)["val_loss"] == "val_loss"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"valid_loss": "x"}, "unknown role 'valid_loss'"),
-    ({"val_loss": ""}, "must give tag names"),
-    ({"val_loss": 3}, "must give tag names"),
-    (["val_loss"], "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"valid_loss": "x"}, "unknown role 'valid_loss'"),
+        ({"val_loss": ""}, "must give tag names"),
+        ({"val_loss": 3}, "must give tag names"),
+        (["val_loss"], "must be a mapping"),
+    ],
+)
 def test_bad_overrides_are_refused(bad, message):
     with pytest.raises(InvalidParameterError, match=message):
         check_overrides(bad)

@@ -44,8 +44,9 @@ def pool(tmp_path_factory) -> dict[str, list[Candidate]]:
     only those the audit gives that label alone."""
     with open(CORPUS / "labels.csv", newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    chosen = [row for label in ("healthy", "lr_too_high", "overfitting")
-              for row in [r for r in rows if r["label"] == label][:PER_LABEL]]
+    chosen = [
+        row for label in ("healthy", "lr_too_high", "overfitting") for row in [r for r in rows if r["label"] == label][:PER_LABEL]
+    ]
     chosen.append(next(row for row in rows if row["label"] == "healthy" and row["format"] == "tensorboard"))
     folder = tmp_path_factory.mktemp("pool")
     for i, row in enumerate(chosen):
@@ -97,8 +98,10 @@ def test_new_changed_and_gone_runs_are_each_reported_once(logs, pool):
 
     put(overfit, logs / "a")  # a's files replaced by a run that overfits
     put(healthy, logs / "c")
-    assert brief(watch.poll()) == [("changed", "a", healthy.report.labels, overfit.report.labels),
-                                   ("new", "c", (), healthy.report.labels)]
+    assert brief(watch.poll()) == [
+        ("changed", "a", healthy.report.labels, overfit.report.labels),
+        ("new", "c", (), healthy.report.labels),
+    ]
     assert watch.poll() == []
 
     shutil.rmtree(logs / "b")
@@ -108,8 +111,9 @@ def test_new_changed_and_gone_runs_are_each_reported_once(logs, pool):
 
 
 def test_a_run_whose_labels_stay_is_not_reported_again_when_its_confidence_moves(logs, pool):
-    one, other = next((a, b) for runs in pool.values() for a, b in itertools.combinations(runs, 2)
-                      if a.report.confidence != b.report.confidence)
+    one, other = next(
+        (a, b) for runs in pool.values() for a, b in itertools.combinations(runs, 2) if a.report.confidence != b.report.confidence
+    )
     put(one, logs / "a")
     watch = watcher(logs)
     assert len(watch.poll()) == 1
@@ -158,8 +162,9 @@ def test_watch_yields_while_the_folder_changes_and_ends_when_stopped(logs, pool)
     stop, seen, notes = threading.Event(), queue.Queue(), []
 
     def consume():
-        for change in curvescope.watch(logs, interval=0.05, model=False, cache=logs.parent / "cache", stop=stop,
-                                       waiting=notes.append):
+        for change in curvescope.watch(
+            logs, interval=0.05, model=False, cache=logs.parent / "cache", stop=stop, waiting=notes.append
+        ):
             seen.put(change)
 
     thread = threading.Thread(target=consume, daemon=True)
@@ -176,16 +181,26 @@ def test_watch_yields_while_the_folder_changes_and_ends_when_stopped(logs, pool)
 
 
 def test_a_change_is_one_line_in_the_audits_words():
-    changed = Change(ChangeKind.CHANGED, "runs/a", 1200, ("healthy",), ("lr_too_high",), 0.97, {"lr_too_high": 0.97},
-                     "the loss blew up; lower the learning rate")
+    changed = Change(
+        ChangeKind.CHANGED,
+        "runs/a",
+        1200,
+        ("healthy",),
+        ("lr_too_high",),
+        0.97,
+        {"lr_too_high": 0.97},
+        "the loss blew up; lower the learning rate",
+    )
     assert change_line(changed).plain == (
-        "step 1,200  runs/a  healthy → lr_too_high 97%  the loss blew up; lower the learning rate")
+        "step 1,200  runs/a  healthy → lr_too_high 97%  the loss blew up; lower the learning rate"
+    )
     new = Change(ChangeKind.NEW, "runs/b", 40, (), ("healthy",), 0.99, {"healthy": 0.99})
     assert change_line(new).plain == "step 40  runs/b  healthy 99%"
     assert change_line(Change(ChangeKind.GONE, "runs/b", None, ("healthy",))).plain == "step –  runs/b  healthy → gone"
     problem = Finding("CS006", "a record fails its checksum", source="runs/a/events.out.tfevents.1", run="runs/a")
     assert change_line(Change(ChangeKind.FINDING, "runs/a", finding=problem)).plain == (
-        "warning CS006 runs/a/events.out.tfevents.1: a record fails its checksum")
+        "warning CS006 runs/a/events.out.tfevents.1: a record fails its checksum"
+    )
 
 
 # --- the command, in a real process -------------------------------------------------------------
@@ -193,9 +208,24 @@ def test_a_change_is_one_line_in_the_audits_words():
 
 def start(folder: Path, *options: str) -> tuple[subprocess.Popen, queue.Queue, queue.Queue]:
     """``curvescope watch`` running on ``folder``, its stdout and stderr lines arriving in queues."""
-    process = subprocess.Popen([sys.executable, "-m", "curvescope", "watch", str(folder), "--interval", "0.2",
-                                "--no-model", "--cache", str(folder.parent / "cache"), *options],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "curvescope",
+            "watch",
+            str(folder),
+            "--interval",
+            "0.2",
+            "--no-model",
+            "--cache",
+            str(folder.parent / "cache"),
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     streams = []
     for stream in (process.stdout, process.stderr):
         lines: queue.Queue = queue.Queue()
@@ -226,8 +256,7 @@ def test_the_command_prints_each_run_once_as_json_and_stops_on_ctrl_c(logs, pool
     process, out, err = start(logs, "--format", "json")
     try:
         first = [json.loads(out.get(timeout=30)) for _ in range(2)]
-        assert [(c["kind"], c["run"], c["labels"]) for c in first] == [("new", "a", ["healthy"]),
-                                                                       ("new", "b", ["overfitting"])]
+        assert [(c["kind"], c["run"], c["labels"]) for c in first] == [("new", "a", ["healthy"]), ("new", "b", ["overfitting"])]
         put(pool["lr_too_high"][0], logs / "c")
         added = json.loads(out.get(timeout=30))
         assert (added["kind"], added["run"], added["labels"]) == ("new", "c", ["lr_too_high"])
@@ -256,7 +285,11 @@ def test_the_command_waits_for_runs_and_stops_on_sigterm(logs, pool):
 
 
 def test_a_missing_folder_is_one_error_line_and_exit_two(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "curvescope", "watch", str(tmp_path / "missing"), "--no-model"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "curvescope", "watch", str(tmp_path / "missing"), "--no-model"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1

@@ -27,8 +27,13 @@ if not options:
 widget = st.session_state.get(ui.COMPARED_WIDGET)
 if widget is None or any(name not in options for name in widget):
     st.session_state[ui.COMPARED_WIDGET] = chosen
-selected = st.multiselect("Runs", options, key=ui.COMPARED_WIDGET, placeholder="choose runs to overlay",
-                          help="The runs that pass the filters in the sidebar.")
+selected = st.multiselect(
+    "Runs",
+    options,
+    key=ui.COMPARED_WIDGET,
+    placeholder="choose runs to overlay",
+    help="The runs that pass the filters in the sidebar.",
+)
 st.session_state[ui.COMPARED] = selected
 ui.publish(ui.Q_COMPARED, selected)
 if not selected:
@@ -54,8 +59,12 @@ if missing:
     st.caption(f"Without a {role.replace('_', ' ')} curve{' here' if log else ''}: " + ", ".join(ui.md(n) for n in missing))
 
 frame = explore.overview_frame(explore.only(report, selected))
-st.dataframe(frame[["run", "labels", "label_text", "best_val_step", "final_train_loss", "final_val_loss", "fix"]],
-             hide_index=True, column_config=ui.run_table_columns())
+st.dataframe(
+    frame[["run", "labels", "label_text", "best_val_step", "final_train_loss", "final_val_loss", "fix"]],
+    hide_index=True,
+    column_config=ui.run_table_columns(),
+)
 for name in selected:
-    st.page_link(ui.PAGES["run"], label=ui.md(name), icon=":material/show_chart:",
-                 query_params=ui.shared_query(**{ui.Q_RUN: name}))
+    st.page_link(
+        ui.PAGES["run"], label=ui.md(name), icon=":material/show_chart:", query_params=ui.shared_query(**{ui.Q_RUN: name})
+    )

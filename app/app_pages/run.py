@@ -42,8 +42,10 @@ panels = explore.panels(run)
 if panels:
     events = explore.event_frame(run, smoothing, log=log)
     st.vega_lite_chart(ui.run_chart(explore.curve_frame(run, smoothing, log=log), events, panels, log=log))
-    st.caption("Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
-               "hover for step and value. " + ui.mark_key(events))
+    st.caption(
+        "Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
+        "hover for step and value. " + ui.mark_key(events)
+    )
 else:
     st.info("No curves were logged for this run.")
 
@@ -56,14 +58,19 @@ if not diagnosis.verdicts and "healthy" in run.labels:
 elif not run.labels:
     st.info("This run could not be judged: the reasons are below.")
 if diagnosis.explained:
-    st.markdown("**Explained by a stronger label**\n\n" + "\n".join(
-        f"- {ui.md(label)} is explained by {ui.md(by)}" for label, by in diagnosis.explained.items()))
+    st.markdown(
+        "**Explained by a stronger label**\n\n"
+        + "\n".join(f"- {ui.md(label)} is explained by {ui.md(by)}" for label, by in diagnosis.explained.items())
+    )
 if diagnosis.not_judged:
-    st.markdown("**Not judged**\n\n" + "\n".join(
-        f"- {ui.md(label)}: {ui.md(reason)}" for label, reason in diagnosis.not_judged.items()))
+    st.markdown(
+        "**Not judged**\n\n" + "\n".join(f"- {ui.md(label)}: {ui.md(reason)}" for label, reason in diagnosis.not_judged.items())
+    )
 if diagnosis.failures:
-    st.warning("**Rules that failed on this run**\n\n" + "\n".join(
-        f"- {ui.md(failure.code)}: {ui.md(failure.reason)}" for failure in diagnosis.failures))
+    st.warning(
+        "**Rules that failed on this run**\n\n"
+        + "\n".join(f"- {ui.md(failure.code)}: {ui.md(failure.reason)}" for failure in diagnosis.failures)
+    )
 if run.events:
     with st.expander(f"Located on the curves ({len(run.events)})", expanded=not diagnosis.verdicts):
         st.dataframe(ui.events_frame(run.events), hide_index=True)

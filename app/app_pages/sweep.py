@@ -14,19 +14,21 @@ st.title("Sweep")
 table = explore.sweep_table(view)
 axes, metrics = explore.sweep_axes(table), explore.sweep_metrics(table)
 if not axes or not metrics:
-    st.info("No runs here carry hyperparameters that vary between runs with a validation curve: "
-            "a sweep needs logged hyperparameters (TensorBoard hparams, Lightning's hparams.yaml, MLflow params, "
-            "Ray Tune's params.json) and a validation loss or accuracy.")
+    st.info(
+        "No runs here carry hyperparameters that vary between runs with a validation curve: "
+        "a sweep needs logged hyperparameters (TensorBoard hparams, Lightning's hparams.yaml, MLflow params, "
+        "Ray Tune's params.json) and a validation loss or accuracy."
+    )
     st.stop()
 
 for key, choices in ((ui.SWEEP_HPARAM, axes), (ui.SWEEP_METRIC, metrics)):
     if st.session_state.get(key) not in choices:
         st.session_state[key] = choices[0]
 left, right = st.columns(2)
-hparam = left.selectbox("Hyperparameter", axes, key=ui.SWEEP_HPARAM,
-                        format_func=lambda column: column.removeprefix(explore.HPARAM_PREFIX))
-metric = right.selectbox("Validation metric", metrics, key=ui.SWEEP_METRIC,
-                         format_func=lambda name: explore.METRICS[name][1])
+hparam = left.selectbox(
+    "Hyperparameter", axes, key=ui.SWEEP_HPARAM, format_func=lambda column: column.removeprefix(explore.HPARAM_PREFIX)
+)
+metric = right.selectbox("Validation metric", metrics, key=ui.SWEEP_METRIC, format_func=lambda name: explore.METRICS[name][1])
 
 rows = table[table[hparam].notna() & table[metric].notna()]
 x_axis = explore.hparam_scale(hparam, rows[hparam])
@@ -34,22 +36,40 @@ y_axis = explore.hparam_scale("", rows[metric])
 best = explore.sweep_best(table, hparam, metric)
 profile = explore.sweep_profile(table, hparam, metric)
 st.vega_lite_chart(ui.sweep_chart(table, hparam, metric, x_axis, y_axis, profile, best), width="stretch")
-scales = {"log": "a log axis", "symlog": "a log axis that also shows 0", "linear": "a linear axis",
-          "nominal": "one column per value"}
-st.caption(f"{len(rows)} runs; {ui.md(hparam.removeprefix(explore.HPARAM_PREFIX))} on {scales[x_axis.scale]}"
-           + ("; the dashed line is the median at each value" if profile is not None else "")
-           + "; the ringed point is the best run. Colour: the run's strongest label.")
+scales = {
+    "log": "a log axis",
+    "symlog": "a log axis that also shows 0",
+    "linear": "a linear axis",
+    "nominal": "one column per value",
+}
+st.caption(
+    f"{len(rows)} runs; {ui.md(hparam.removeprefix(explore.HPARAM_PREFIX))} on {scales[x_axis.scale]}"
+    + ("; the dashed line is the median at each value" if profile is not None else "")
+    + "; the ringed point is the best run. Colour: the run's strongest label."
+)
 if best is not None:
     st.info(ui.md(best.describe()))
-    st.page_link(ui.PAGES["run"], label=f"Open {ui.md(best.run)}", icon=":material/show_chart:",
-                 query_params=ui.shared_query(**{ui.Q_RUN: best.run}))
+    st.page_link(
+        ui.PAGES["run"],
+        label=f"Open {ui.md(best.run)}",
+        icon=":material/show_chart:",
+        query_params=ui.shared_query(**{ui.Q_RUN: best.run}),
+    )
 
 ascending = explore.METRICS[metric][0] == "min"
 shown = rows.sort_values(metric, ascending=ascending)[["run", "label_text", hparam, metric]]
-picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="sweep_table",
-                      column_config={"label_text": st.column_config.TextColumn("labels and confidence"),
-                                     hparam: st.column_config.Column(hparam.removeprefix(explore.HPARAM_PREFIX)),
-                                     metric: st.column_config.NumberColumn(explore.METRICS[metric][1], format="%.4g")})
+picked = st.dataframe(
+    shown,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="sweep_table",
+    column_config={
+        "label_text": st.column_config.TextColumn("labels and confidence"),
+        hparam: st.column_config.Column(hparam.removeprefix(explore.HPARAM_PREFIX)),
+        metric: st.column_config.NumberColumn(explore.METRICS[metric][1], format="%.4g"),
+    },
+)
 st.caption("Select a row to open the run.")
 if picked.selection.rows:
     ui.open_run(shown["run"].iloc[picked.selection.rows[0]])

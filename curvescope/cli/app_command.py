@@ -56,7 +56,8 @@ def app_command(
         if not script.is_file():
             raise CurvescopeError(
                 f"{script}: no such file. The app ships with the source checkout, not the installed package; "
-                "install curvescope with `pip install -e .` from a clone of the repository.")
+                "install curvescope with `pip install -e .` from a clone of the repository."
+            )
         outcome["code"] = serve(_command(script, path, host=host, port=port))
 
     guarded(work, debug)
@@ -65,12 +66,21 @@ def app_command(
 
 def _command(script: Path, path: Path | None, *, host: str, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.headless", "true",
-        "--server.address", host,
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--", *([str(path)] if path is not None else []),
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.headless",
+        "true",
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--",
+        *([str(path)] if path is not None else []),
     ]
 
 

@@ -62,8 +62,9 @@ Exit codes: 0 done (nothing matched --fail-on), 1 a --fail-on label was found, 2
 
 @app.command("audit", epilog=_EXAMPLES)
 def audit_command(
-    paths: Annotated[list[str], typer.Argument(help="Log directories or files, or fsspec URLs (s3://bucket/runs).",
-                                               show_default=False)],
+    paths: Annotated[
+        list[str], typer.Argument(help="Log directories or files, or fsspec URLs (s3://bucket/runs).", show_default=False)
+    ],
     output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="How to write the report.")] = ReportFormat.TABLE,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="Show only runs with this label (repeatable).")] = None,
@@ -94,9 +95,18 @@ def audit_command(
         gate = _labels("--fail-on", fail_on.split(",") if fail_on else [])
         shown = _labels("--label", label or [])
         with _progress(quiet) as tell:
-            report = audit(paths[0] if len(paths) == 1 else paths, roles=parse_roles(role or []),
-                           select=parse_codes(select), ignore=parse_codes(ignore), classes=classes, model=not no_model,
-                           jobs=jobs, scheduler=scheduler, cache=_cache(cache, no_cache), progress=tell)
+            report = audit(
+                paths[0] if len(paths) == 1 else paths,
+                roles=parse_roles(role or []),
+                select=parse_codes(select),
+                ignore=parse_codes(ignore),
+                classes=classes,
+                model=not no_model,
+                jobs=jobs,
+                scheduler=scheduler,
+                cache=_cache(cache, no_cache),
+                progress=tell,
+            )
         confident = report.filter(min_confidence=min_confidence)
         outcome["code"] = confident.exit_code(gate)
         view = confident.filter(labels=shown) if shown else confident

@@ -74,8 +74,11 @@ def guarded(work: Callable[[], None], debug: bool) -> None:
         if debug:
             traceback.print_exc()
         else:
-            err.print(f"[red]error:[/] unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.",
-                      highlight=False, soft_wrap=True)
+            err.print(
+                f"[red]error:[/] unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(2) from None
 
 

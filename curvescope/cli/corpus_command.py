@@ -33,8 +33,10 @@ def eval_command(
         for item in findings:
             Console(stderr=True).print(f"warning: {item.message}", highlight=False, soft_wrap=True)
         results = evaluate.evaluate(labelled, learned)
-        typer.echo(evaluate.render(results, runs=len(labelled.truth), split=split)
-                   + ("\n\n(class counts ignored: chance levels only where a first accuracy shows them)" if no_classes else ""))
+        typer.echo(
+            evaluate.render(results, runs=len(labelled.truth), split=split)
+            + ("\n\n(class counts ignored: chance levels only where a first accuracy shows them)" if no_classes else "")
+        )
 
     guarded(work, debug)
 
@@ -58,5 +60,3 @@ def train_command(
         typer.echo(f"trained on {described} ({', '.join(f'{k} {v}' for k, v in counts.items())}); written to {output}")
 
     guarded(work, debug)
-
-

@@ -24,15 +24,15 @@ class SummaryFormat(StrEnum):
 
 
 _READ_EXAMPLES = (
-    "Examples:\n\n  curvescope read runs/\n\n"
-    "  curvescope read runs/ --role val_loss=eval/my_loss --to scalars.parquet"
+    "Examples:\n\n  curvescope read runs/\n\n  curvescope read runs/ --role val_loss=eval/my_loss --to scalars.parquet"
 )
 
 
 @app.command("read", epilog=_READ_EXAMPLES)
 def read_command(
-    path: Annotated[str, typer.Argument(help="A log directory (or one log file), or an fsspec URL (s3://...).",
-                                        show_default=False)],
+    path: Annotated[
+        str, typer.Argument(help="A log directory (or one log file), or an fsspec URL (s3://...).", show_default=False)
+    ],
     to: Annotated[Path | None, typer.Option("--to", help="Also write the tidy frame to this .parquet or .csv file.")] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")] = None,
     all_points: Annotated[
@@ -64,7 +64,8 @@ def _export(result: ReadResult, to: Path) -> None:
             import pyarrow  # noqa: F401
         except ImportError:
             raise CurvescopeError(
-                f"{to}: writing parquet needs pyarrow. Install it with: pip install 'curvescope[parquet]'") from None
+                f"{to}: writing parquet needs pyarrow. Install it with: pip install 'curvescope[parquet]'"
+            ) from None
         result.scalars.to_parquet(to, index=False)
     elif suffix == ".csv":
         result.scalars.to_csv(to, index=False)
@@ -86,14 +87,23 @@ def _summary_dict(result: ReadResult) -> dict[str, Any]:
 
 def _records(frame) -> list[dict[str, Any]]:
     """Rows as plain Python values (pandas' NA becomes None)."""
-    return [{key: (None if value is pd.NA else value.item() if hasattr(value, "item") else value)
-             for key, value in row.items()} for row in frame.astype(object).to_dict("records")]
+    return [
+        {key: (None if value is pd.NA else value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+        for row in frame.astype(object).to_dict("records")
+    ]
 
 
 def _print_summary(result: ReadResult, console: Console, *, exported: Path | None) -> None:
     table = Table(title=None, show_lines=False, header_style="bold")
-    for column, justify in (("run", "left"), ("format", "left"), ("tags", "right"), ("points", "right"),
-                            ("steps", "right"), ("roles", "left"), ("findings", "right")):
+    for column, justify in (
+        ("run", "left"),
+        ("format", "left"),
+        ("tags", "right"),
+        ("points", "right"),
+        ("steps", "right"),
+        ("roles", "left"),
+        ("findings", "right"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")
     for row in _records(result.summary()):
         steps = "" if row["first_step"] is None else f"{row['first_step']}–{row['last_step']}"
@@ -107,6 +117,5 @@ def _print_summary(result: ReadResult, console: Console, *, exported: Path | Non
         f"{len(result.runs)} runs, {len(result.scalars):,} points, {len(result.findings)} findings "
         f"({counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info); "
         f"{result.ignored_files} other files ignored" + (f"; frame written to {exported}" if exported else ""),
-        highlight=False)
-
-
+        highlight=False,
+    )

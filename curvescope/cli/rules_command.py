@@ -40,9 +40,11 @@ def explain_command(code: Annotated[str, typer.Argument(help="A rule, model or f
             typer.echo(f"{kind.code} {kind.name} (reading finding, {kind.severity})\n\n{kind.summary}")
         elif key in MODEL_CODES.values():
             label = next(label for label, c in MODEL_CODES.items() if c == key)
-            typer.echo(f"{key} learned-{label.replace('_', '-')} (label: {label})\n\nThe learned model's calibrated "
-                       f"probability of {label} reached the threshold. Its evidence quotes the run's located events and "
-                       "the features a person would check first for the label.")
+            typer.echo(
+                f"{key} learned-{label.replace('_', '-')} (label: {label})\n\nThe learned model's calibrated "
+                f"probability of {label} reached the threshold. Its evidence quotes the run's located events and "
+                "the features a person would check first for the label."
+            )
         else:
             raise InvalidParameterError(f"{code!r} is not a rule, model or finding code. `curvescope rules` lists them.")
 
@@ -59,5 +61,3 @@ def _rule_doc(rule: type[Rule]) -> str:
         allowed = rule._parameter_constraints.get(name)
         lines.append(f"  {name} = {value}" + (f"  (allowed: {allowed})" if allowed else ""))
     return "\n".join(lines)
-
-

@@ -81,10 +81,19 @@ def watch_command(
     show = _json_line if output_format is ChangeFormat.JSON else _text_printer()
 
     def work() -> None:
-        changes = watch(path, interval=interval, changes_only=changes_only, roles=parse_roles(role or []),
-                        select=parse_codes(select), ignore=parse_codes(ignore), classes=classes, model=not no_model, jobs=jobs,
-                        cache=cache or True,
-                        waiting=lambda note: err.print(note, markup=False, highlight=False, soft_wrap=True))
+        changes = watch(
+            path,
+            interval=interval,
+            changes_only=changes_only,
+            roles=parse_roles(role or []),
+            select=parse_codes(select),
+            ignore=parse_codes(ignore),
+            classes=classes,
+            model=not no_model,
+            jobs=jobs,
+            cache=cache or True,
+            waiting=lambda note: err.print(note, markup=False, highlight=False, soft_wrap=True),
+        )
         for change in changes:
             try:
                 show(change)
@@ -143,4 +152,3 @@ def change_line(change: Change) -> Text:
 
 def _labels(labels: tuple[str, ...]) -> str:
     return ", ".join(labels) or "not judged"
-

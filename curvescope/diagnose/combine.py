@@ -35,8 +35,13 @@ EXPLAINS: dict[str, tuple[str, ...]] = {
 """For each label, the labels whose symptoms it produces itself."""
 
 
-def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str, float] | None,
-            not_judged: Mapping[str, str], failures: Sequence[RuleFailure] = ()) -> RunDiagnosis:
+def combine(
+    run: str,
+    diagnoses: Sequence[Diagnosis],
+    probabilities: Mapping[str, float] | None,
+    not_judged: Mapping[str, str],
+    failures: Sequence[RuleFailure] = (),
+) -> RunDiagnosis:
     """The run's labels, strongest first, from its rule and model diagnoses."""
     verdicts, doubts = [], []
     for label in PROBLEMS:
@@ -57,7 +62,7 @@ def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str
     explained: dict[str, str] = {}
     for i, verdict in enumerate(verdicts):
         if verdict.label not in explained:
-            for later in verdicts[i + 1:]:
+            for later in verdicts[i + 1 :]:
                 if later.label in EXPLAINS.get(verdict.label, ()):
                     explained.setdefault(later.label, verdict.label)
     verdicts = [v for v in verdicts if v.label not in explained]
@@ -68,5 +73,4 @@ def combine(run: str, diagnoses: Sequence[Diagnosis], probabilities: Mapping[str
         labels, confidence = (HEALTHY,), 1.0 - max(doubts, default=0.0)
     else:
         labels, confidence = (), 0.0
-    return RunDiagnosis(run, labels, confidence, tuple(verdicts), tuple(diagnoses), dict(not_judged), tuple(failures),
-                        explained)
+    return RunDiagnosis(run, labels, confidence, tuple(verdicts), tuple(diagnoses), dict(not_judged), tuple(failures), explained)

@@ -31,13 +31,28 @@ class Evidence:
 
     @classmethod
     def of(cls, event: Event, threshold: float | None = None) -> Evidence:
-        return cls(event.kind, event.description, event.start_step, event.end_step, _number(event.magnitude),
-                   threshold, event.role, event.tag)
+        return cls(
+            event.kind,
+            event.description,
+            event.start_step,
+            event.end_step,
+            _number(event.magnitude),
+            threshold,
+            event.role,
+            event.tag,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "description": self.description, "start_step": self.start_step,
-                "end_step": self.end_step, "value": _number(self.value), "threshold": self.threshold,
-                "role": self.role, "tag": self.tag}
+        return {
+            "kind": self.kind,
+            "description": self.description,
+            "start_step": self.start_step,
+            "end_step": self.end_step,
+            "value": _number(self.value),
+            "threshold": self.threshold,
+            "role": self.role,
+            "tag": self.tag,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,9 +72,16 @@ class Diagnosis:
     origin: str = RULE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "label": self.label, "origin": self.origin,
-                "confidence": round(self.confidence, 4), "message": self.message, "fix": self.fix,
-                "evidence": [e.to_dict() for e in self.evidence]}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "label": self.label,
+            "origin": self.origin,
+            "confidence": round(self.confidence, 4),
+            "message": self.message,
+            "fix": self.fix,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
 
 
 @dataclass(frozen=True)
@@ -104,10 +126,15 @@ class Verdict:
         return tuple(merged)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "confidence": round(self.confidence, 4), "driver": self.driver,
-                "rule_confidence": round(self.rule_confidence, 4),
-                "model_confidence": None if self.model_confidence is None else round(self.model_confidence, 4),
-                "fix": self.fix, "diagnoses": [d.to_dict() for d in self.diagnoses]}
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "driver": self.driver,
+            "rule_confidence": round(self.rule_confidence, 4),
+            "model_confidence": None if self.model_confidence is None else round(self.model_confidence, 4),
+            "fix": self.fix,
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+        }
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,22 @@ KEY_FEATURES: dict[str, tuple[str, ...]] = {
 def contexts(table: FeatureTable, curves: Mapping[str, Mapping[str, Curve]]) -> list[RunContext]:
     """What the rules see of each run of a feature table."""
     frame = table.frame
-    return [RunContext(run, {name: float(value) for name, value in row.items() if name != "schedule"},
-                       table.events.get(run, ()), curves.get(run, {}),
-                       row["schedule"] if isinstance(row["schedule"], str) else None, table.classes.get(run))
-            for run, row in zip(frame.index, frame.to_dict("records"))]
+    return [
+        RunContext(
+            run,
+            {name: float(value) for name, value in row.items() if name != "schedule"},
+            table.events.get(run, ()),
+            curves.get(run, {}),
+            row["schedule"] if isinstance(row["schedule"], str) else None,
+            table.classes.get(run),
+        )
+        for run, row in zip(frame.index, frame.to_dict("records"))
+    ]
 
 
-def diagnose(runs: Sequence[RunContext], table: pd.DataFrame, rules: Sequence[Rule], model: LearnedModel | None,
-             *, strict: bool = False) -> list[RunDiagnosis]:
+def diagnose(
+    runs: Sequence[RunContext], table: pd.DataFrame, rules: Sequence[Rule], model: LearnedModel | None, *, strict: bool = False
+) -> list[RunDiagnosis]:
     """Each run's diagnosis. A rule that raises becomes a ``RuleFailure`` (``strict`` re-raises)."""
     for rule in rules:
         rule.validate_params()
@@ -102,9 +110,19 @@ def _model_diagnoses(context: RunContext, probabilities: Mapping[str, float], no
         numbers = [(name, context.value(name)) for name in KEY_FEATURES[label]]
         quoted = ", ".join(f"{name} {value:.3g}" for name, value in numbers if math.isfinite(value))
         features = [Evidence(name, f"{name} = {value:.3g}", value=value) for name, value in numbers if math.isfinite(value)]
-        found.append(Diagnosis(MODEL_CODES[label], f"learned-{label.replace('_', '-')}", label, context.run, p,
-                               f"the learned model gives {label} {p:.0%} ({MEANING[label]})" + (f"; {quoted}" if quoted else ""),
-                               _worded_fix(label, context), (*events, *features), MODEL))
+        found.append(
+            Diagnosis(
+                MODEL_CODES[label],
+                f"learned-{label.replace('_', '-')}",
+                label,
+                context.run,
+                p,
+                f"the learned model gives {label} {p:.0%} ({MEANING[label]})" + (f"; {quoted}" if quoted else ""),
+                _worded_fix(label, context),
+                (*events, *features),
+                MODEL,
+            )
+        )
     return found
 
 

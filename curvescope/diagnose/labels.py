@@ -26,12 +26,12 @@ MEANING: dict[str, str] = {
 
 FIX: dict[str, str] = {
     BAD_INIT: "use a fan-in aware initialisation (He for ReLU, Xavier/Glorot for tanh), check the first loss "
-              "against ln(classes), add normalisation layers",
+    "against ln(classes), add normalisation layers",
     LR_TOO_HIGH: "lower the learning rate 3-10x, add a warm-up, clip gradients",
     DECAY_TOO_EARLY: "decay later or more gently (a longer step size, more patience on reduce-on-plateau, "
-                     "cosine over the whole run), or raise the base learning rate",
+    "cosine over the whole run), or raise the base learning rate",
     OVERFITTING: "stop at the best validation step, regularise (weight decay, dropout, augmentation), "
-                 "get more data or shrink the model",
+    "get more data or shrink the model",
     UNDERFITTING: "use a bigger model, train longer, regularise less, raise the learning rate",
     HEALTHY: "nothing to fix",
 }

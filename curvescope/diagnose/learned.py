@@ -77,9 +77,15 @@ class LearnedModel:
     def save(self, path: str | Path) -> None:
         import skops.io
 
-        stored = {"format": FORMAT, "estimator": self.estimator, "features": list(self.features),
-                  "labels": list(self.labels), "sklearn": self.sklearn_version, "trained_on": self.trained_on,
-                  "blind": None if self.blind is None else {"estimator": self.blind[0], "features": list(self.blind[1])}}
+        stored = {
+            "format": FORMAT,
+            "estimator": self.estimator,
+            "features": list(self.features),
+            "labels": list(self.labels),
+            "sklearn": self.sklearn_version,
+            "trained_on": self.trained_on,
+            "blind": None if self.blind is None else {"estimator": self.blind[0], "features": list(self.blind[1])},
+        }
         skops.io.dump(stored, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
     @classmethod
@@ -104,18 +110,27 @@ class LearnedModel:
             raise ModelUnavailable(f"{Path(path).name} is not a curvescope model of format {FORMAT}")
         try:
             blind = stored.get("blind")
-            model = cls(stored["estimator"], tuple(map(str, stored["features"])), tuple(map(str, stored["labels"])),
-                        str(stored["sklearn"]), str(stored.get("trained_on", "")),
-                        None if blind is None else (blind["estimator"], tuple(map(str, blind["features"]))))
+            model = cls(
+                stored["estimator"],
+                tuple(map(str, stored["features"])),
+                tuple(map(str, stored["labels"])),
+                str(stored["sklearn"]),
+                str(stored.get("trained_on", "")),
+                None if blind is None else (blind["estimator"], tuple(map(str, blind["features"]))),
+            )
         except (KeyError, TypeError) as exc:
             raise ModelUnavailable(f"{Path(path).name} lacks a field of a curvescope model ({exc})") from exc
         _probe(model, Path(path).name)
         findings = []
         if _minor(model.sklearn_version) != _minor(_sklearn_version()):
-            findings.append(finding("model-version-mismatch",
-                                    f"the learned model was saved with scikit-learn {model.sklearn_version}; "
-                                    f"{_sklearn_version()} is installed. It loaded and runs, but its probabilities "
-                                    "may differ slightly; retrain it with `curvescope train CORPUS`."))
+            findings.append(
+                finding(
+                    "model-version-mismatch",
+                    f"the learned model was saved with scikit-learn {model.sklearn_version}; "
+                    f"{_sklearn_version()} is installed. It loaded and runs, but its probabilities "
+                    "may differ slightly; retrain it with `curvescope train CORPUS`.",
+                )
+            )
         return model, findings
 
 
@@ -128,13 +143,15 @@ def _probe(model: LearnedModel, name: str) -> None:
         probabilities = model.predict_proba(probe)
     except Exception as exc:  # whatever a foreign estimator raises, it cannot serve
         raise ModelUnavailable(
-            f"{name} does not predict on scikit-learn {_sklearn_version()} ({type(exc).__name__}: {exc})") from exc
+            f"{name} does not predict on scikit-learn {_sklearn_version()} ({type(exc).__name__}: {exc})"
+        ) from exc
     if probabilities.shape != (2, len(model.labels)):
         raise ModelUnavailable(f"{name} gives {probabilities.shape[1]} probabilities per run for {len(model.labels)} labels")
 
 
-def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0,
-        trained_on: str = "") -> LearnedModel:
+def fit(
+    table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0, trained_on: str = ""
+) -> LearnedModel:
     """Fit one calibrated model per label of ``truth`` (runs × labels, booleans) on ``table``'s
     features, and the class-blind model without ``CHANCE_FEATURE`` (when it is one of them)."""
     folds = 5
@@ -143,12 +160,19 @@ def fit(table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], 
         if min(positives, len(truth) - positives) < folds:
             raise InvalidParameterError(
                 f"training needs at least {folds} runs with and {folds} without each label; {label!r} has "
-                f"{positives} of {len(truth)}. Label more runs.")
+                f"{positives} of {len(truth)}. Label more runs."
+            )
     rows, y = table.loc[truth.index], truth.to_numpy(dtype=np.int64)
     blind_features = tuple(name for name in features if name != CHANCE_FEATURE)
     blind = (_fitted(rows, y, blind_features, seed, folds), blind_features) if blind_features != tuple(features) else None
-    return LearnedModel(_fitted(rows, y, tuple(features), seed, folds), tuple(features), tuple(truth.columns),
-                        _sklearn_version(), trained_on, blind)
+    return LearnedModel(
+        _fitted(rows, y, tuple(features), seed, folds),
+        tuple(features),
+        tuple(truth.columns),
+        _sklearn_version(),
+        trained_on,
+        blind,
+    )
 
 
 def _fitted(rows: pd.DataFrame, y: np.ndarray, features: tuple[str, ...], seed: int, folds: int):
@@ -156,8 +180,9 @@ def _fitted(rows: pd.DataFrame, y: np.ndarray, features: tuple[str, ...], seed: 
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.multioutput import MultiOutputClassifier
 
-    trees = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.08, max_depth=3, l2_regularization=1.0,
-                                           min_samples_leaf=10, random_state=seed)
+    trees = HistGradientBoostingClassifier(
+        max_iter=120, learning_rate=0.08, max_depth=3, l2_regularization=1.0, min_samples_leaf=10, random_state=seed
+    )
     estimator = MultiOutputClassifier(CalibratedClassifierCV(trees, method="sigmoid", cv=folds, ensemble=False))
     with threadpool_limits(1):
         return estimator.fit(_matrix(rows, features), y)
@@ -179,8 +204,12 @@ def shipped_model() -> tuple[LearnedModel | None, tuple[Finding, ...]]:
     except ModelUnavailable as exc:
         return None, (finding("model-unavailable", f"{exc}; diagnosing with the rules alone."),)
     if tuple(model.labels) != LABELS:
-        return None, (finding("model-unavailable", f"{MODEL_FILE} predicts {', '.join(model.labels)}, not "
-                              f"{', '.join(LABELS)}; diagnosing with the rules alone."),)
+        return None, (
+            finding(
+                "model-unavailable",
+                f"{MODEL_FILE} predicts {', '.join(model.labels)}, not {', '.join(LABELS)}; diagnosing with the rules alone.",
+            ),
+        )
     return model, tuple(findings)
 
 

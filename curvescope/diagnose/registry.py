@@ -69,8 +69,11 @@ class Rule:
         if init is object.__init__:
             return {}
         parameters = inspect.signature(init).parameters.values()
-        return {p.name: getattr(self, p.name) for p in parameters
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        return {
+            p.name: getattr(self, p.name)
+            for p in parameters
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
 
     def validate_params(self) -> None:
         """Raise ``InvalidParameterError`` for a threshold outside its documented range."""
@@ -80,13 +83,21 @@ class Rule:
             if allowed is None or (ok and allowed.contains(float(value))):
                 continue
             raise InvalidParameterError(
-                f"The {name!r} parameter of {self.code} must be a float in the range {allowed}. Got {value!r} instead.")
+                f"The {name!r} parameter of {self.code} must be a float in the range {allowed}. Got {value!r} instead."
+            )
 
-    def diagnose(self, context: RunContext, confidence: float, message: str, fix: str,
-                 evidence: Sequence[Evidence]) -> Diagnosis:
+    def diagnose(self, context: RunContext, confidence: float, message: str, fix: str, evidence: Sequence[Evidence]) -> Diagnosis:
         """A diagnosis by this rule on the run in ``context``."""
-        return Diagnosis(self.code, self.name, self.label, context.run, float(min(max(confidence, 0.0), CERTAIN)),
-                         message, fix, tuple(evidence))
+        return Diagnosis(
+            self.code,
+            self.name,
+            self.label,
+            context.run,
+            float(min(max(confidence, 0.0), CERTAIN)),
+            message,
+            fix,
+            tuple(evidence),
+        )
 
     @classmethod
     def summary(cls) -> str:
@@ -128,8 +139,10 @@ def register(rule: type[Rule]) -> type[Rule]:
         raise PluginError(f"rule {code}: lifecycle must be one of {', '.join(LIFECYCLES)}.")
     for other in _RULES.values():
         if other.code == code or other.name == name:
-            raise PluginError(f"rule {code} ({name}, {rule.__module__}) clashes with rule {other.code} "
-                              f"({other.name}, {other.__module__}): codes and names must be unique.")
+            raise PluginError(
+                f"rule {code} ({name}, {rule.__module__}) clashes with rule {other.code} "
+                f"({other.name}, {other.__module__}): codes and names must be unique."
+            )
     _RULES[code] = rule
     return rule
 
@@ -150,7 +163,8 @@ def select(select: str | Sequence[str] | None = None, ignore: str | Sequence[str
             if not isinstance(prefix, str) or not prefix or not any(code.startswith(prefix.upper()) for code in table):
                 raise InvalidParameterError(
                     f"The {option!r} parameter names {prefix!r}, which matches no rule code. "
-                    f"Codes: {', '.join(table)} (a prefix such as CS2 picks a family).")
+                    f"Codes: {', '.join(table)} (a prefix such as CS2 picks a family)."
+                )
     chosen = [code for code in table if select is None or any(code.startswith(p.upper()) for p in select)]
     chosen = [code for code in chosen if not any(code.startswith(p.upper()) for p in ignore or ())]
     return [table[code]() for code in chosen]
@@ -179,8 +193,10 @@ def _load_plugins() -> None:
             rule = ep.load()
         except Exception as exc:  # a broken plugin names itself, whatever it raised
             dist = getattr(ep.dist, "name", "unknown distribution")
-            raise PluginError(f"rule plugin {ep.name!r} from {dist} failed to load: {type(exc).__name__}: {exc}."
-                              " Upgrade or uninstall that package.") from exc
+            raise PluginError(
+                f"rule plugin {ep.name!r} from {dist} failed to load: {type(exc).__name__}: {exc}."
+                " Upgrade or uninstall that package."
+            ) from exc
         if not (isinstance(rule, type) and issubclass(rule, Rule)):
             raise PluginError(f"rule plugin {ep.name!r} ({ep.value}) is not a curvescope Rule subclass.")
         if rule.code not in _RULES:

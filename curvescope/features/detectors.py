@@ -43,8 +43,16 @@ def divergence(curve: Curve, *, factor: float = 10.0) -> tuple[dict[str, float],
     numbers["non_finite_fraction"] = float(bad.mean())
     if bad.any():
         first = int(np.argmax(bad))
-        events.append(_event(curve, "non_finite", first, first, float(curve.values[first]),
-                             f"{curve.tag or curve.role} became {curve.values[first]} at step {curve.steps[first]}"))
+        events.append(
+            _event(
+                curve,
+                "non_finite",
+                first,
+                first,
+                float(curve.values[first]),
+                f"{curve.tag or curve.role} became {curve.values[first]} at step {curve.steps[first]}",
+            )
+        )
     finite = curve.finite()
     if len(finite) < 3 or finite.values.min() <= 0:
         return numbers, events
@@ -58,9 +66,17 @@ def divergence(curve: Curve, *, factor: float = 10.0) -> tuple[dict[str, float],
         at_minimum = ratio[: crossing + 1] <= 1 + 1e-9  # the rise began when the curve last sat at its minimum
         onset = int(np.flatnonzero(at_minimum)[-1])
         numbers["explosion_onset"] = _position(finite, onset)
-        events.append(_event(finite, "explosion", onset, peak, float(ratio[peak]),
-                             f"{finite.tag or finite.role} rose {ratio[peak]:.1f}x above its running minimum "
-                             f"from step {finite.steps[onset]} to step {finite.steps[peak]}"))
+        events.append(
+            _event(
+                finite,
+                "explosion",
+                onset,
+                peak,
+                float(ratio[peak]),
+                f"{finite.tag or finite.role} rose {ratio[peak]:.1f}x above its running minimum "
+                f"from step {finite.steps[onset]} to step {finite.steps[peak]}",
+            )
+        )
     return numbers, events
 
 
@@ -88,9 +104,17 @@ def spikes(curve: Curve, *, threshold: float = 6.0, window: int | None = None) -
     found = np.flatnonzero((z > threshold) & (np.abs(residual) > _MIN_SPIKE_SPAN * span))
     numbers.update(spike_rate=100.0 * len(found) / len(finite), spike_size=float(z.max()))
     biggest = found[np.argsort(-z[found], kind="stable")][:10]
-    events = [_event(finite, "spike", int(i), int(i), float(z[i]),
-                     f"{finite.tag or finite.role} jumped {z[i]:.0f} robust deviations off its trend at step {finite.steps[i]}")
-              for i in np.sort(biggest)]
+    events = [
+        _event(
+            finite,
+            "spike",
+            int(i),
+            int(i),
+            float(z[i]),
+            f"{finite.tag or finite.role} jumped {z[i]:.0f} robust deviations off its trend at step {finite.steps[i]}",
+        )
+        for i in np.sort(biggest)
+    ]
     return numbers, events
 
 
@@ -148,10 +172,20 @@ def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05
         where = "start" if start == 0 else "end" if end == n - 1 else "middle"
         if start > 0:
             after_progress.append((end - start, relative))
-        events.append(_event(finite, "plateau", start, end, _fraction(finite, (start, end)),
-                             f"{finite.tag or finite.role} made no progress from step {finite.steps[start]} "
-                             f"to step {finite.steps[end]} ({where} of the run)",
-                             position=where, level=level, relative_level=relative))
+        events.append(
+            _event(
+                finite,
+                "plateau",
+                start,
+                end,
+                _fraction(finite, (start, end)),
+                f"{finite.tag or finite.role} made no progress from step {finite.steps[start]} "
+                f"to step {finite.steps[end]} ({where} of the run)",
+                position=where,
+                level=level,
+                relative_level=relative,
+            )
+        )
     if after_progress:
         numbers["plateau_level"] = max(after_progress)[1]
     return numbers, events
@@ -181,9 +215,15 @@ def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str
     numbers["worse_since_best"] = drift / abs(float(signed[best])) if signed[best] != 0 else NAN
     numbers["still_improving"] = float(best >= len(finite) - max(2, len(finite) // 20))
     name = finite.tag or finite.role
-    event = _event(finite, "best_step", best, best, float(finite.values[best]),
-                   f"{name} was best at step {finite.steps[best]} ({finite.values[best]:.4g})"
-                   + (f" and is {numbers['worse_since_best']:.0%} worse at the last step" if drift > 0 else ""))
+    event = _event(
+        finite,
+        "best_step",
+        best,
+        best,
+        float(finite.values[best]),
+        f"{name} was best at step {finite.steps[best]} ({finite.values[best]:.4g})"
+        + (f" and is {numbers['worse_since_best']:.0%} worse at the last step" if drift > 0 else ""),
+    )
     return numbers, [event]
 
 
@@ -209,8 +249,9 @@ def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     description = f"the gap between {names} is {difference[-1]:.2f} of the training range at step {steps[-1]}"
     if best < len(steps) - 1:
         description += f", {difference[best]:.2f} when validation was best at step {steps[best]}"
-    return numbers, [Event("gap", int(steps[best]), int(steps[-1]), float(difference[-1]), description,
-                           role="val_loss", tag=v.tag)]
+    return numbers, [
+        Event("gap", int(steps[best]), int(steps[-1]), float(difference[-1]), description, role="val_loss", tag=v.tag)
+    ]
 
 
 def chance_classes(accuracy: Curve) -> int | None:
@@ -231,9 +272,15 @@ def initial_loss_vs_chance(loss: Curve, classes: int | None) -> tuple[dict[str, 
     if classes is None or classes < 2 or not len(finite):
         return {"initial_loss_vs_chance": NAN}, []
     ratio = float(finite.values[0]) / math.log(classes)
-    event = _event(finite, "initial_loss", 0, 0, ratio,
-                   f"the first {finite.tag or 'loss'} is {finite.values[0]:.3g}, {ratio:.1f}x the "
-                   f"chance level ln({classes}) = {math.log(classes):.3g}")
+    event = _event(
+        finite,
+        "initial_loss",
+        0,
+        0,
+        ratio,
+        f"the first {finite.tag or 'loss'} is {finite.values[0]:.3g}, {ratio:.1f}x the "
+        f"chance level ln({classes}) = {math.log(classes):.3g}",
+    )
     return {"initial_loss_vs_chance": ratio}, [event]
 
 
@@ -263,5 +310,13 @@ def _fraction(curve: Curve, span: tuple[int, int]) -> float:
 
 
 def _event(curve: Curve, kind: str, start: int, end: int, magnitude: float, description: str, **details) -> Event:
-    return Event(kind, int(curve.steps[start]), int(curve.steps[end]), magnitude, description,
-                 role=curve.role, tag=curve.tag, details=details)
+    return Event(
+        kind,
+        int(curve.steps[start]),
+        int(curve.steps[end]),
+        magnitude,
+        description,
+        role=curve.role,
+        tag=curve.tag,
+        details=details,
+    )

@@ -55,7 +55,13 @@ class Event:
 
     def to_dict(self) -> dict:
         return {
-            "kind": self.kind, "role": self.role, "tag": self.tag, "start_step": self.start_step,
-            "end_step": self.end_step, "magnitude": self.magnitude, "description": self.description,
-            "inferred": self.inferred, "details": dict(self.details),
+            "kind": self.kind,
+            "role": self.role,
+            "tag": self.tag,
+            "start_step": self.start_step,
+            "end_step": self.end_step,
+            "magnitude": self.magnitude,
+            "description": self.description,
+            "inferred": self.inferred,
+            "details": dict(self.details),
         }

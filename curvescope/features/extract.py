@@ -24,7 +24,7 @@ FEATURES: dict[str, str] = {
     "has_val": "1 when a validation loss (or accuracy) was logged, else 0",
     "has_lr": "1 when a learning-rate curve was logged, else 0",
     "train_drop": "the training loss's level at the end over its level at the start (medians of the last and first "
-                  "points; below 1: it fell)",
+    "points; below 1: it fell)",
     "train_early_progress": "share of the smoothed training loss's whole fall made in the run's first quarter",
     "initial_collapse": "log10 of the training loss's starting level over its level a tenth into the run",
     "peak_vs_start": "log10 of the highest smoothed training loss after the first tenth of the run over its starting level",
@@ -119,7 +119,7 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         # levels at the start and the end are medians of the first and last few points: a noisy
         # point (or the few an exponential average weighs) must not decide them
         first = float(np.median(finite.values[: max(3, len(finite) // 50)]))
-        last = float(np.median(finite.values[-max(5, len(finite) // 20):]))
+        last = float(np.median(finite.values[-max(5, len(finite) // 20) :]))
         best = float(min(smoothed.min(), first))
         broken = not np.isfinite(train.values[-1])  # it ended NaN or infinite: nothing fell
         values["initial_loss"] = math.log10(first) if first > 0 else math.nan
@@ -154,7 +154,7 @@ def _since(train: Curve, step: int) -> float:
         return math.nan
     smoothed = detectors.trend(finite)
     at = float(smoothed[max(int(np.searchsorted(finite.steps, step, side="right")) - 1, 0)])
-    end = float(np.median(finite.values[-max(5, len(finite) // 20):]))
+    end = float(np.median(finite.values[-max(5, len(finite) // 20) :]))
     return end / at if at > 0 and end >= 0 else math.nan
 
 
@@ -198,8 +198,9 @@ def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
     return curves
 
 
-def features(result, *, classes: int | Mapping[str, int] | None = None,
-             curves: Mapping[str, Mapping[str, Curve]] | None = None) -> FeatureTable:
+def features(
+    result, *, classes: int | Mapping[str, int] | None = None, curves: Mapping[str, Mapping[str, Curve]] | None = None
+) -> FeatureTable:
     """Features of every run of a ``ReadResult``: one row per run, and each run's events.
 
     ``classes`` is the number of classes of every run, or of each run by name (runs not named
@@ -219,7 +220,10 @@ def _table(runs: list[str], by_run: Mapping[str, Mapping[str, Curve]], classes) 
         schedules.append(measured.schedule)
         events[run] = measured.events
         counts[run] = measured.classes
-    frame = pd.DataFrame(np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
-                         index=pd.Index(runs, name="run", dtype="str"), columns=list(FEATURES))
+    frame = pd.DataFrame(
+        np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
+        index=pd.Index(runs, name="run", dtype="str"),
+        columns=list(FEATURES),
+    )
     frame["schedule"] = pd.Series(schedules, index=frame.index, dtype="str")
     return FeatureTable(frame, events, counts)

@@ -17,8 +17,19 @@ import numpy as np
 from .events import Curve, Event
 from .smoothing import rolling_median
 
-SCHEDULES = ("constant", "step", "reduce_on_plateau", "exponential", "cosine", "linear", "inverse_sqrt",
-             "warmup", "one_cycle", "cyclic", "irregular")
+SCHEDULES = (
+    "constant",
+    "step",
+    "reduce_on_plateau",
+    "exponential",
+    "cosine",
+    "linear",
+    "inverse_sqrt",
+    "warmup",
+    "one_cycle",
+    "cyclic",
+    "irregular",
+)
 """Schedule kinds, as ``Schedule.kind`` names them."""
 
 _DROP = 0.8  # a logged step that keeps less than this fraction of the rate is an abrupt drop
@@ -52,9 +63,15 @@ def lr_schedule(curve: Curve) -> Schedule | None:
     change = np.diff(log_lr)
     peak = int(np.argmax(values))
     drops = tuple(
-        Event("lr_drop", int(steps[i]), int(steps[i + 1]), float(values[i] / values[i + 1]),
-              f"{curve.tag or 'lr'} dropped {values[i] / values[i + 1]:.3g}x at step {steps[i + 1]}",
-              role=curve.role, tag=curve.tag)
+        Event(
+            "lr_drop",
+            int(steps[i]),
+            int(steps[i + 1]),
+            float(values[i] / values[i + 1]),
+            f"{curve.tag or 'lr'} dropped {values[i] / values[i + 1]:.3g}x at step {steps[i + 1]}",
+            role=curve.role,
+            tag=curve.tag,
+        )
         for i in np.flatnonzero(change < math.log(_DROP))
     )
     below_half = np.flatnonzero((values < 0.5 * values[peak]) & (np.arange(len(values)) > peak))
@@ -64,8 +81,9 @@ def lr_schedule(curve: Curve) -> Schedule | None:
     warmup = peak > 0 and values[0] < 0.5 * values[peak] and (change[:peak] >= -_FLAT).mean() > 0.9
     kind = _kind(steps, values, change, peak, warmup, drops)
     abrupt = kind in _ABRUPT
-    return Schedule(kind, drops if abrupt else (), int(steps[peak]) if warmup else None, half, half_step,
-                    float(values[peak] / values[-1]))
+    return Schedule(
+        kind, drops if abrupt else (), int(steps[peak]) if warmup else None, half, half_step, float(values[peak] / values[-1])
+    )
 
 
 def _kind(steps, values, change, peak, warmup, drops) -> str:
@@ -139,10 +157,20 @@ def inferred_drops(loss: Curve, *, threshold: float = 8.0) -> tuple[Event, ...]:
         centre = int(group[np.argmax(z[group])]) + window // 2
         start, end = max(centre - window // 2, 0), min(centre + window // 2, len(finite) - 1)
         factor = float(np.exp(level[start] - level[end])) if finite.values.min() > 0 else math.nan
-        events.append(Event("lr_drop", int(finite.steps[start]), int(finite.steps[end]), float(z[group].max()),
-                            f"{finite.tag or 'the loss'} fell abruptly around step {finite.steps[centre]}, "
-                            "as after a learning-rate drop (no lr curve was logged)",
-                            role=loss.role, tag=loss.tag, inferred=True, details={"loss_factor": factor}))
+        events.append(
+            Event(
+                "lr_drop",
+                int(finite.steps[start]),
+                int(finite.steps[end]),
+                float(z[group].max()),
+                f"{finite.tag or 'the loss'} fell abruptly around step {finite.steps[centre]}, "
+                "as after a learning-rate drop (no lr curve was logged)",
+                role=loss.role,
+                tag=loss.tag,
+                inferred=True,
+                details={"loss_factor": factor},
+            )
+        )
     return tuple(events)
 
 

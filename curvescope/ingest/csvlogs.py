@@ -41,10 +41,7 @@ class KerasCSVReader:
     def sniff(self, path: Path) -> bool:
         line = first_line(path)
         sep, names = header_names(line)
-        return (
-            len(names) > 1 and line.startswith(f"epoch{sep}")
-            and find_step_column(names[1:]) is None
-        )
+        return len(names) > 1 and line.startswith(f"epoch{sep}") and find_step_column(names[1:]) is None
 
     def run_path(self, path: Path) -> Path:
         return path.parent
@@ -158,10 +155,13 @@ class LongCSVReader:
         header = [normalised(str(name).lstrip("\ufeff")) for name in cells.iloc[0]]
         body, lines = cells.iloc[1:], lines[1:]
         if not set(LONG_COLUMNS) <= set(header):
-            findings.append(finding(
-                "unreadable-file", f"A long CSV needs columns step, tag, value (found: {', '.join(header)}).",
-                source=source,
-            ))
+            findings.append(
+                finding(
+                    "unreadable-file",
+                    f"A long CSV needs columns step, tag, value (found: {', '.join(header)}).",
+                    source=source,
+                )
+            )
             return RunRead(findings=findings)
         text = {name: body.iloc[:, header.index(name)] for name in header if name}
         numbers = [name for name in ("step", "value", "wall_time") if name in text]
@@ -175,19 +175,19 @@ class LongCSVReader:
         }
         for problem, rows in problems.items():
             if rows.any():
-                findings.append(finding(
-                    "unparseable-cells",
-                    f"{int(rows.sum())} rows {problem} ({lines_text(lines[rows])}); they were left out.",
-                    source=source, count=int(rows.sum()),
-                ))
+                findings.append(
+                    finding(
+                        "unparseable-cells",
+                        f"{int(rows.sum())} rows {problem} ({lines_text(lines[rows])}); they were left out.",
+                        source=source,
+                        count=int(rows.sum()),
+                    )
+                )
         keep = has_step & table.numeric[:, 1] & tags.ne("").to_numpy()
         wall_times = (
-            np.where(table.numeric[:, 2], table.values[:, 2], np.nan) if "wall_time" in text
-            else np.full(len(lines), np.nan)
+            np.where(table.numeric[:, 2], table.values[:, 2], np.nan) if "wall_time" in text else np.full(len(lines), np.nan)
         )
-        frame = reader_frame(
-            tags.to_numpy()[keep], table.values[keep, 0], wall_times[keep], table.values[keep, 1], source
-        )
+        frame = reader_frame(tags.to_numpy()[keep], table.values[keep, 0], wall_times[keep], table.values[keep, 1], source)
         if "run" in text:
             frame.insert(0, "run", categorical(text["run"].str.strip().to_numpy()[keep]))
         return RunRead(frame, findings)

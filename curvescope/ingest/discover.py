@@ -78,7 +78,8 @@ def discover_runs(path: str | os.PathLike[str], root: Path, readers: Sequence[Re
     if not found.sources and not found.findings:
         raise NoRunsFound(
             f"{os.fspath(path)}: no training logs found ({found.ignored} files, none a TensorBoard event file, CSV log, "
-            "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs.")
+            "trainer_state.json, JSON-lines log, MLflow run or Ray Tune trial). Point at the directory holding your runs."
+        )
     return found
 
 
@@ -123,9 +124,11 @@ def _walk(root: Path, findings: list[Finding], base: Path) -> Iterator[Path]:
         key = (info.st_dev, info.st_ino)
         if key in seen:
             findings.append(
-                finding("unreadable-directory",
-                        "already read through another path (a symlink loop or a second link to it); skipped",
-                        source=relative_name(directory, base))
+                finding(
+                    "unreadable-directory",
+                    "already read through another path (a symlink loop or a second link to it); skipped",
+                    source=relative_name(directory, base),
+                )
             )
             continue
         seen.add(key)

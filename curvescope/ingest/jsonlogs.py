@@ -120,18 +120,24 @@ def json_lines(data: bytes, source: str, lines_before: int = 0) -> tuple[list[di
     cut = bool(failed) and failed[-1] == last and not data.endswith(b"\n")
     if cut:
         failed.pop()
-        findings.append(finding(
-            "truncated-record",
-            f"The last line ({last}) is a half-written record (a crash, or a run still "
-            "writing); every complete line was read.",
-            source=source, count=1,
-        ))
+        findings.append(
+            finding(
+                "truncated-record",
+                f"The last line ({last}) is a half-written record (a crash, or a run still "
+                "writing); every complete line was read.",
+                source=source,
+                count=1,
+            )
+        )
     if failed:
-        findings.append(finding(
-            "corrupt-record",
-            f"{len(failed)} lines are not JSON objects ({lines_text(failed)}); they were skipped.",
-            source=source, count=len(failed),
-        ))
+        findings.append(
+            finding(
+                "corrupt-record",
+                f"{len(failed)} lines are not JSON objects ({lines_text(failed)}); they were skipped.",
+                source=source,
+                count=len(failed),
+            )
+        )
     return objects, numbers, findings
 
 
@@ -142,9 +148,7 @@ def _loads_or_none(raw: bytes) -> Any:
         return None
 
 
-def read_records(
-    records: Sequence[dict], lines: Sequence[int], source: str, step_key: str | None = None
-) -> RunRead:
+def read_records(records: Sequence[dict], lines: Sequence[int], source: str, step_key: str | None = None) -> RunRead:
     """Flatten records (nested keys joined with ``/``) and melt them on ``step_key`` (found by name
     when None; the record number when there is none, with a finding)."""
     return read_table(records_table([flatten(record) for record in records], lines), source, step_key)
@@ -166,12 +170,20 @@ def records_layout(tally: Tally, source: str, step_key: str | None = None) -> tu
     if step is not None:
         return tally.layout(step), []
     if not any(looks_like_metric(name) for name in tally.columns):
-        return None, [finding(
-            "ignored-file", f"No step and no metric-like key (found: {', '.join(tally.columns[:20])}).", source=source,
-        )]
-    return tally.layout(None), [finding(
-        "no-step-column", "No step-like key; the record number (from 0) is the step.", source=source,
-    )]
+        return None, [
+            finding(
+                "ignored-file",
+                f"No step and no metric-like key (found: {', '.join(tally.columns[:20])}).",
+                source=source,
+            )
+        ]
+    return tally.layout(None), [
+        finding(
+            "no-step-column",
+            "No step-like key; the record number (from 0) is the step.",
+            source=source,
+        )
+    ]
 
 
 def load_json(path: Path) -> tuple[Any, list[Finding]]:
@@ -235,12 +247,15 @@ class TrainerStateReader:
         _, path, state = states[-1]
         if len(states) > 1:
             older = [str(item[1].parent.name) for item in states[:-1]]
-            findings.append(finding(
-                "ignored-file",
-                f"{len(older)} older trainer_state.json ({', '.join(older)}) were not read: "
-                f"each is a prefix of {path.parent.name}/{path.name}, which was read.",
-                source=str(run_path), count=len(older),
-            ))
+            findings.append(
+                finding(
+                    "ignored-file",
+                    f"{len(older)} older trainer_state.json ({', '.join(older)}) were not read: "
+                    f"each is a prefix of {path.parent.name}/{path.name}, which was read.",
+                    source=str(run_path),
+                    count=len(older),
+                )
+            )
         return self._read_state(path, state, findings)
 
     @staticmethod
@@ -250,13 +265,18 @@ class TrainerStateReader:
         summaries = [entry for entry in entries if _SUMMARY_KEYS & entry.keys()]
         if len(entries) < len(state["log_history"]):
             count = len(state["log_history"]) - len(entries)
-            findings.append(finding(
-                "unsupported-value", f"{count} log_history entries are not objects; they were skipped.",
-                source=str(path), count=count,
-            ))
+            findings.append(
+                finding(
+                    "unsupported-value",
+                    f"{count} log_history entries are not objects; they were skipped.",
+                    source=str(path),
+                    count=count,
+                )
+            )
         result = read_records(points, list(range(1, len(points) + 1)), str(path), step_key="step")
         hparams = {
-            key: value for key, value in state.items()
+            key: value
+            for key, value in state.items()
             if key not in {"log_history", "trial_params"} and not isinstance(value, (dict, list))
         }
         if isinstance(state.get("trial_params"), dict):
@@ -313,13 +333,15 @@ class JSONLinesReader:
         return None if data is None else cls._read_lines(path, data, mark.offset, state, points)
 
     @staticmethod
-    def _read_lines(path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None,
-                    points: pd.DataFrame | None = None) -> RunRead | None:
+    def _read_lines(
+        path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
+    ) -> RunRead | None:
         """The file's points, ``data`` being its bytes from byte ``start`` on (see ``read_lines``)."""
         records, lines, findings = json_lines(data, str(path), earlier.lines if earlier else 0)
         table = records_table([flatten(record) for record in records], lines)
-        return read_lines(path, data, table, findings, partial(_lines_layout, source=str(path)), start=start,
-                          earlier=earlier, points=points)
+        return read_lines(
+            path, data, table, findings, partial(_lines_layout, source=str(path)), start=start, earlier=earlier, points=points
+        )
 
 
 def _lines_layout(tally: Tally, *, source: str) -> tuple[Layout | None, list[Finding]]:

@@ -49,9 +49,18 @@ class LinesProgress:
     sep: str | None = None
 
 
-def read_lines(path: Path, data: bytes, table: Table, findings: list[Finding], layout_of: LayoutOf, *,
-               sep: str | None = None, start: int = 0, earlier: LinesProgress | None = None,
-               points: pd.DataFrame | None = None) -> RunRead | None:
+def read_lines(
+    path: Path,
+    data: bytes,
+    table: Table,
+    findings: list[Finding],
+    layout_of: LayoutOf,
+    *,
+    sep: str | None = None,
+    start: int = 0,
+    earlier: LinesProgress | None = None,
+    points: pd.DataFrame | None = None,
+) -> RunRead | None:
     """The points of a line log, and where reading it stopped: ``table`` holds the rows of ``data``,
     its bytes from byte ``start`` on (``findings``: what parsing them met); ``points`` are those of
     the ``earlier`` lines. None when the new rows change how the earlier ones are laid out."""
@@ -84,8 +93,9 @@ class _Read:
     findings: list[Finding]
 
 
-def _progress(path: Path, data: bytes, start: int, before: LinesProgress, read: _Read, findings: list[Finding],
-              sep: str | None) -> Progress | None:
+def _progress(
+    path: Path, data: bytes, start: int, before: LinesProgress, read: _Read, findings: list[Finding], sep: str | None
+) -> Progress | None:
     """Where reading stopped: after the last complete line. None when the lines read cannot be
     read on from: a problem other than a cut-off last line (``findings``: what parsing met), or
     no complete line yet."""
@@ -138,8 +148,7 @@ def read_wide(path: Path, step_column: str | None) -> RunRead:
     return _plain_rows(result, data, 0, sep, len(table.columns))
 
 
-def resume_wide(path: Path, mark: Mark, state: LinesProgress, points: pd.DataFrame, *,
-                step_column: str | None) -> RunRead | None:
+def resume_wide(path: Path, mark: Mark, state: LinesProgress, points: pd.DataFrame, *, step_column: str | None) -> RunRead | None:
     """``read_wide`` read on after ``mark``: only the lines written since are parsed."""
     data = mark.read_on()
     if data is None:
@@ -147,8 +156,17 @@ def resume_wide(path: Path, mark: Mark, state: LinesProgress, points: pd.DataFra
     table, findings = read_csv_rows_after(path, state.sep, list(state.tally.columns), data, state.lines)
     if any(item.name == "unreadable-file" for item in findings):
         return None
-    result = read_lines(path, data, table, findings, _wide_layout_of(path, step_column), sep=state.sep,
-                        start=mark.offset, earlier=state, points=points)
+    result = read_lines(
+        path,
+        data,
+        table,
+        findings,
+        _wide_layout_of(path, step_column),
+        sep=state.sep,
+        start=mark.offset,
+        earlier=state,
+        points=points,
+    )
     return None if result is None else _plain_rows(result, data, state.lines, state.sep, len(table.columns))
 
 

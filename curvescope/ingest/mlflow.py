@@ -105,12 +105,15 @@ def _read_metric(path: Path, key: str) -> tuple[pd.DataFrame, list[Finding]]:
     bad = ~blank & ~(has_step & has_value)
     problems: list[Finding] = []
     if bad.any():
-        problems.append(finding(
-            "unparseable-cells",
-            f"{int(bad.sum())} lines of metric {key!r} are not '<timestamp> <value> <step>' "
-            f"({lines_text(lines[bad])}); they were left out.",
-            source=source, count=int(bad.sum()),
-        ))
+        problems.append(
+            finding(
+                "unparseable-cells",
+                f"{int(bad.sum())} lines of metric {key!r} are not '<timestamp> <value> <step>' "
+                f"({lines_text(lines[bad])}); they were left out.",
+                source=source,
+                count=int(bad.sum()),
+            )
+        )
     keep = has_step & has_value
     wall_times = np.where(table.numeric[:, 0], table.values[:, 0] / 1000.0, np.nan)
     frame = reader_frame(key, steps[keep], wall_times[keep], table.values[keep, 1], source)

@@ -56,11 +56,13 @@ class RayTuneReader:
                 result = read_records(metrics, lines, str(by_name["result.json"]), step_key=STEP)
         if "progress.csv" in by_name:
             if len(result.scalars):
-                findings.append(finding(
-                    "ignored-file",
-                    "progress.csv was not read: result.json, which was read, holds the same results.",
-                    source=str(by_name["progress.csv"]),
-                ))
+                findings.append(
+                    finding(
+                        "ignored-file",
+                        "progress.csv was not read: result.json, which was read, holds the same results.",
+                        source=str(by_name["progress.csv"]),
+                    )
+                )
             else:
                 result = read_wide(by_name["progress.csv"], STEP)
         hparams, problems = self._hparams(by_name.get("params.json"), config)

@@ -9,7 +9,6 @@ not logged in that row (Lightning writes train and validation metrics on separat
 writes ``NA`` for a missing value); a ``nan`` or ``inf`` cell is a logged value and is kept.
 """
 
-
 from __future__ import annotations
 
 import functools
@@ -33,8 +32,20 @@ from .base import RunRead
 from .progress import Progress
 
 STEP_COLUMNS: tuple[str, ...] = (
-    "step", "global_step", "iteration", "iter", "it", "n_iter", "training_iteration",
-    "timestep", "timesteps", "total_timesteps", "timesteps_total", "timestepssofar", "batch", "epoch",
+    "step",
+    "global_step",
+    "iteration",
+    "iter",
+    "it",
+    "n_iter",
+    "training_iteration",
+    "timestep",
+    "timesteps",
+    "total_timesteps",
+    "timesteps_total",
+    "timestepssofar",
+    "batch",
+    "epoch",
 )
 """Names of step-like columns (compared case- and space-insensitively), finest first: when a
 table has several, the first in this order is the step and the others stay tags."""
@@ -104,8 +115,9 @@ class Table:
     @classmethod
     def empty(cls, columns: list[str]) -> Table:
         shape = (0, len(columns))
-        return cls(columns, np.zeros(shape), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool),
-                   np.zeros(0, dtype=np.int64))
+        return cls(
+            columns, np.zeros(shape), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(0, dtype=np.int64)
+        )
 
     def where(self, rows: np.ndarray) -> Table:
         """The rows where ``rows`` is true."""
@@ -208,8 +220,9 @@ class Layout:
     def extends(self, earlier: Layout) -> bool:
         """Whether rows laid out by ``earlier`` give the same points by this layout (which may have
         more columns, after ``earlier``'s)."""
-        return ((self.step, self.wall_time, self.scale) == (earlier.step, earlier.wall_time, earlier.scale)
-                and self.metric[: len(earlier.metric)] == earlier.metric)
+        return (self.step, self.wall_time, self.scale) == (earlier.step, earlier.wall_time, earlier.scale) and self.metric[
+            : len(earlier.metric)
+        ] == earlier.metric
 
 
 @dataclass(frozen=True)
@@ -306,23 +319,30 @@ def melt(table: Table, source: str, layout: Layout, first_row: int = 0) -> tuple
         has_step = table.numeric[:, j] & valid_steps(steps)
         lost = ~has_step & (table.written[:, metric].any(axis=1))
         if lost.any():
-            findings.append(finding(
-                "unparseable-cells",
-                f"{int(lost.sum())} rows have no usable step in column {step_column!r} "
-                f"({lines_text(table.lines[lost])}); their values were not read.",
-                source=source, count=int(lost.sum()),
-            ))
+            findings.append(
+                finding(
+                    "unparseable-cells",
+                    f"{int(lost.sum())} rows have no usable step in column {step_column!r} "
+                    f"({lines_text(table.lines[lost])}); their values were not read.",
+                    source=source,
+                    count=int(lost.sum()),
+                )
+            )
     steps = np.where(has_step, steps, 0).astype(np.int64)
 
     bad = table.written & ~table.numeric & metric & has_step[:, None]
     for j in np.flatnonzero(bad.any(axis=0)):
         rows = np.flatnonzero(bad[:, j])
-        findings.append(finding(
-            "unparseable-cells",
-            f"{len(rows)} cells in column {table.columns[j]!r} are not numbers "
-            f"({lines_text(table.lines[rows])}); they were left out.",
-            source=source, count=len(rows), steps=tuple(int(step) for step in steps[rows]),
-        ))
+        findings.append(
+            finding(
+                "unparseable-cells",
+                f"{len(rows)} cells in column {table.columns[j]!r} are not numbers "
+                f"({lines_text(table.lines[rows])}); they were left out.",
+                source=source,
+                count=len(rows),
+                steps=tuple(int(step) for step in steps[rows]),
+            )
+        )
 
     if wall_time_column is None:
         wall_times = np.full(n_rows, np.nan)
@@ -338,14 +358,23 @@ def melt(table: Table, source: str, layout: Layout, first_row: int = 0) -> tuple
     code_of[metric_columns] = codes
     frame = reader_frame(
         from_codes(code_of[cols], list(tags)),
-        steps[rows], wall_times[rows], table.values[rows, cols], from_codes(np.zeros(len(rows), np.int64), [source]),
+        steps[rows],
+        wall_times[rows],
+        table.values[rows, cols],
+        from_codes(np.zeros(len(rows), np.int64), [source]),
     )
     return frame, findings
 
 
 def read_csv_text(
-    path: Path, sep: str = ",", names: Sequence | None = None, skiprows: int = 0,
-    nrows: int | None = None, parsed: bool = False, data: bytes | None = None, lines_before: int = 0,
+    path: Path,
+    sep: str = ",",
+    names: Sequence | None = None,
+    skiprows: int = 0,
+    nrows: int | None = None,
+    parsed: bool = False,
+    data: bytes | None = None,
+    lines_before: int = 0,
 ) -> tuple[pd.DataFrame | None, np.ndarray, list[Finding]]:
     """The cells of a CSV file, the file line of each row, and what went wrong.
 
@@ -362,36 +391,59 @@ def read_csv_text(
         warnings.simplefilter("always")
         try:
             cells = pd.read_csv(
-                path if data is None else io.BytesIO(data), sep=sep, header=None, names=names, skiprows=skiprows, nrows=nrows,
-                keep_default_na=False, skip_blank_lines=False, on_bad_lines="warn", encoding="utf-8",
-                encoding_errors="replace", engine="c", quoting=0, **text_options,
+                path if data is None else io.BytesIO(data),
+                sep=sep,
+                header=None,
+                names=names,
+                skiprows=skiprows,
+                nrows=nrows,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                on_bad_lines="warn",
+                encoding="utf-8",
+                encoding_errors="replace",
+                engine="c",
+                quoting=0,
+                **text_options,
             )
         except pd.errors.EmptyDataError:
             return None, np.array([], dtype=np.int64), [finding("empty-file", "The file is empty.", source=source)]
         except (OSError, ValueError, UnicodeError, MemoryError, OverflowError) as exc:
-            return None, np.array([], dtype=np.int64), [finding(
-                "unreadable-file", f"The file could not be read as CSV: {type(exc).__name__}: {exc}".rstrip(),
-                source=source,
-            )]
+            return (
+                None,
+                np.array([], dtype=np.int64),
+                [
+                    finding(
+                        "unreadable-file",
+                        f"The file could not be read as CSV: {type(exc).__name__}: {exc}".rstrip(),
+                        source=source,
+                    )
+                ],
+            )
     skipped = sorted(lines_before + int(m.group(1)) for w in caught if (m := re.search(r"line (\d+)", str(w.message))))
     findings: list[Finding] = []
     if skipped:
-        findings.append(finding(
-            "corrupt-record",
-            f"{len(skipped)} rows have more cells than the header ({lines_text(skipped)}); they were not read.",
-            source=source, count=len(skipped),
-        ))
+        findings.append(
+            finding(
+                "corrupt-record",
+                f"{len(skipped)} rows have more cells than the header ({lines_text(skipped)}); they were not read.",
+                source=source,
+                count=len(skipped),
+            )
+        )
     first = lines_before + skiprows + 1
     lines = np.setdiff1d(np.arange(first, first + len(cells) + len(skipped)), skipped)[: len(cells)]
     if len(cells) and nrows is None and _last_line_cut(path if data is None else data, sep, cells.shape[1]):
         cut_line = int(lines[-1])
         cells, lines = cells.iloc[:-1], lines[:-1]
-        findings.append(finding(
-            "truncated-record",
-            f"The last line ({cut_line}) was cut short (a crash, or a run still "
-            "writing); every complete row was read.",
-            source=source, count=1,
-        ))
+        findings.append(
+            finding(
+                "truncated-record",
+                f"The last line ({cut_line}) was cut short (a crash, or a run still writing); every complete row was read.",
+                source=source,
+                count=1,
+            )
+        )
     return (cells if parsed else cells.fillna("")), lines.astype(np.int64), findings
 
 
@@ -426,8 +478,7 @@ def read_csv_rows(path: Path, sep: str, data: bytes) -> tuple[Table | None, list
     return _csv_rows(path, sep, header, data, skiprows=1)
 
 
-def read_csv_rows_after(path: Path, sep: str, header: list[str], data: bytes,
-                        lines_before: int) -> tuple[Table, list[Finding]]:
+def read_csv_rows_after(path: Path, sep: str, header: list[str], data: bytes, lines_before: int) -> tuple[Table, list[Finding]]:
     """The rows of a CSV file's bytes after its first ``lines_before`` lines (its header among them),
     as ``read_csv_rows`` reads them in the whole file (bytes holding a ``nan`` cell are read as text).
 
@@ -435,16 +486,17 @@ def read_csv_rows_after(path: Path, sep: str, header: list[str], data: bytes,
     rows too long: after the first row, a row of empty cells goes first, as the earlier rows did."""
     if lines_before < 2:
         return _csv_rows(path, sep, header, data, lines_before=lines_before)
-    table, findings = _csv_rows(path, sep, header, sep.encode() * (len(header) - 1) + b"\n" + data,
-                                lines_before=lines_before - 1)
+    table, findings = _csv_rows(path, sep, header, sep.encode() * (len(header) - 1) + b"\n" + data, lines_before=lines_before - 1)
     return table.where(table.lines > lines_before), findings
 
 
-def _csv_rows(path: Path, sep: str, header: list[str], data: bytes, *, skiprows: int = 0,
-              lines_before: int = 0) -> tuple[Table, list[Finding]]:
+def _csv_rows(
+    path: Path, sep: str, header: list[str], data: bytes, *, skiprows: int = 0, lines_before: int = 0
+) -> tuple[Table, list[Finding]]:
     text = _has_nan_cell(data, after_header=bool(skiprows))
-    cells, lines, findings = read_csv_text(path, sep, names=range(len(header)), skiprows=skiprows, parsed=not text,
-                                           data=data, lines_before=lines_before)
+    cells, lines, findings = read_csv_text(
+        path, sep, names=range(len(header)), skiprows=skiprows, parsed=not text, data=data, lines_before=lines_before
+    )
     if cells is None or cells.empty:
         return Table.empty(header), findings
     return (Table.from_text if text else Table.from_parsed)(cells, header, lines), findings
@@ -455,8 +507,9 @@ def csv_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
     try:
         return path.read_bytes(), []
     except OSError as exc:
-        return None, [finding("unreadable-file", f"The file could not be read as CSV: {type(exc).__name__}: {exc}",
-                              source=str(path))]
+        return None, [
+            finding("unreadable-file", f"The file could not be read as CSV: {type(exc).__name__}: {exc}", source=str(path))
+        ]
 
 
 def _has_nan_cell(data: bytes, *, after_header: bool) -> bool:
@@ -476,17 +529,21 @@ def wide_layout(tally: Tally, source: str, step_column: str | None) -> tuple[Lay
     findings: list[Finding] = []
     if step is None:
         if not any(looks_like_metric(name) for name in tally.columns):
-            return None, [finding(
-                "ignored-file",
-                f"No step column and no metric-like column (found: {', '.join(tally.columns)}); "
-                "this looks like data, not a training log.",
+            return None, [
+                finding(
+                    "ignored-file",
+                    f"No step column and no metric-like column (found: {', '.join(tally.columns)}); "
+                    "this looks like data, not a training log.",
+                    source=source,
+                )
+            ]
+        findings.append(
+            finding(
+                "no-step-column",
+                f"No step-like column (found: {', '.join(tally.columns)}); the row number (from 0) is the step.",
                 source=source,
-            )]
-        findings.append(finding(
-            "no-step-column",
-            f"No step-like column (found: {', '.join(tally.columns)}); the row number (from 0) is the step.",
-            source=source,
-        ))
+            )
+        )
     return tally.layout(step), findings
 
 
@@ -504,8 +561,10 @@ def joined(parts: Sequence[RunRead]) -> RunRead:
         hparams.update(part.hparams)
     progress = None
     if all(part.resume is not None for part in parts):
-        progress = Progress(tuple(mark for part in parts for mark in part.resume.marks),
-                            tuple(state for part in parts for state in part.resume.state))
+        progress = Progress(
+            tuple(mark for part in parts for mark in part.resume.marks),
+            tuple(state for part in parts for state in part.resume.state),
+        )
     return RunRead(
         concat_frames([part.scalars for part in parts]),
         [item for part in parts for item in part.findings],
@@ -568,8 +627,11 @@ def read_yaml_hparams(path: Path) -> tuple[dict[str, Any], list[Finding]]:
     if loaded is None:
         return {}, []
     if not isinstance(loaded, dict):
-        return {}, [finding(
-            "unreadable-file", f"The hyperparameters file holds a {type(loaded).__name__}, not a mapping.",
-            source=str(path),
-        )]
+        return {}, [
+            finding(
+                "unreadable-file",
+                f"The hyperparameters file holds a {type(loaded).__name__}, not a mapping.",
+                source=str(path),
+            )
+        ]
     return {str(key): value for key, value in flatten(loaded).items()}, []

@@ -29,10 +29,18 @@ def render(report: Report) -> str:
 
 def _cells(run: RunReport) -> list[str | float | int]:
     top = run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None
-    row = {"run": _text(run.run), "labels": _text(SEPARATOR.join(run.labels)), "primary_label": _text(run.primary_label),
-           "confidence": round(run.confidence, 4), "driver": _text(top.driver if top else None), "fix": _text(run.fix),
-           **{name: run.numbers.get(name) for name in NUMBERS}, "codes": _text(SEPARATOR.join(_codes(run))),
-           "not_judged": _text(SEPARATOR.join(run.diagnosis.not_judged)), "findings": len(run.findings)}
+    row = {
+        "run": _text(run.run),
+        "labels": _text(SEPARATOR.join(run.labels)),
+        "primary_label": _text(run.primary_label),
+        "confidence": round(run.confidence, 4),
+        "driver": _text(top.driver if top else None),
+        "fix": _text(run.fix),
+        **{name: run.numbers.get(name) for name in NUMBERS},
+        "codes": _text(SEPARATOR.join(_codes(run))),
+        "not_judged": _text(SEPARATOR.join(run.diagnosis.not_judged)),
+        "findings": len(run.findings),
+    }
     return ["" if row[name] is None else row[name] for name in COLUMNS]
 
 

@@ -42,12 +42,25 @@ PANELS: tuple[tuple[str, tuple[str, ...], float], ...] = (
 
 _PANEL_OF = {role: name for name, roles, _ in PANELS for role in roles}
 _ROLE_NAME = {"train_loss": "train", "val_loss": "val", "train_acc": "train", "val_acc": "val", "lr": "lr"}
-_CURVE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e",
-                 "lr": "#546e7a"}
-_MARK_COLOUR = {"plateau": "#9e9e9e", "explosion": "#d32f2f", "non_finite": "#8e0000", "spike": "#212121",
-                "lr_drop": "#7b1fa2", "best_step": "#2e7d32", "gap": "#6d4c41", "initial_loss": "#616161"}
-_LABEL_COLOUR = {"healthy": "#2e7d32", "lr_too_high": "#c62828", "bad_init": "#6a1b9a", "decay_too_early": "#e65100",
-                 "overfitting": "#ad1457", "underfitting": "#1565c0"}
+_CURVE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
+_MARK_COLOUR = {
+    "plateau": "#9e9e9e",
+    "explosion": "#d32f2f",
+    "non_finite": "#8e0000",
+    "spike": "#212121",
+    "lr_drop": "#7b1fa2",
+    "best_step": "#2e7d32",
+    "gap": "#6d4c41",
+    "initial_loss": "#616161",
+}
+_LABEL_COLOUR = {
+    "healthy": "#2e7d32",
+    "lr_too_high": "#c62828",
+    "bad_init": "#6a1b9a",
+    "decay_too_early": "#e65100",
+    "overfitting": "#ad1457",
+    "underfitting": "#1565c0",
+}
 _OTHER_COLOUR = "#546e7a"
 _KEY = {
     "plateau": "shaded: plateau",
@@ -61,8 +74,15 @@ _KEY = {
 }
 """What each mark on a chart means, listed under the charts that carry it."""
 
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "curvescope", "font.family": "sans-serif",
-       "font.sans-serif": ["DejaVu Sans"], "font.size": 8, "legend.fontsize": 7, "axes.linewidth": 0.6}
+_RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "curvescope",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 8,
+    "legend.fontsize": 7,
+    "axes.linewidth": 0.6,
+}
 """Text stays text, ids are the same every render, small type."""
 
 Trends = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -76,9 +96,11 @@ def render(report: Report) -> str:
     sections = [_section(run, anchor) for run, anchor in zip(report.runs, anchors)]
     body = "\n".join([_header(report), _summary(report, anchors), *sections])
     title = f"curvescope audit: {_runs(len(report.runs))}"
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -89,8 +111,10 @@ def _header(report: Report) -> str:
     badges = " ".join(_badge(label, note=str(counts[label])) for label in sorted(counts, key=_label_order))
     settings = report.settings
     about = f"{_runs(len(report.runs))}, curvescope {settings.get('curvescope', '?')}, model: {settings.get('model') or 'none'}"
-    return (f'<header id="top">\n<h1>curvescope audit</h1>\n<p class="muted">{escape(about)}</p>\n'
-            f'<p class="counts">{badges or "no labels"}</p>\n{_reading_findings(report.findings)}\n</header>')
+    return (
+        f'<header id="top">\n<h1>curvescope audit</h1>\n<p class="muted">{escape(about)}</p>\n'
+        f'<p class="counts">{badges or "no labels"}</p>\n{_reading_findings(report.findings)}\n</header>'
+    )
 
 
 def _reading_findings(findings: tuple[Finding, ...]) -> str:
@@ -99,29 +123,43 @@ def _reading_findings(findings: tuple[Finding, ...]) -> str:
     by_severity = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     tally = ", ".join(f"{n} {s}{'' if n == 1 else 's'}" for s, n in by_severity.items() if n)
     opened = " open" if len(findings) <= 20 else ""
-    return (f"<details{opened}><summary>{len(findings)} reading findings ({tally})</summary>\n"
-            f"{_findings_list(findings, where=True)}\n</details>")
+    return (
+        f"<details{opened}><summary>{len(findings)} reading findings ({tally})</summary>\n"
+        f"{_findings_list(findings, where=True)}\n</details>"
+    )
 
 
 def _summary(report: Report, anchors: list[str]) -> str:
-    rows = [f'<tr><td><a href="#{anchor}">{escape(run.run)}</a></td><td>{_labels(run.diagnosis)}</td>'
-            f'<td class="num">{_number(run.numbers.get("best_val_step"))}</td>'
-            f'<td class="num">{_number(run.numbers.get("final_train_loss"))}</td>'
-            f'<td class="num">{_number(run.numbers.get("final_val_loss"))}</td>'
-            f"<td>{escape(run.fix) if run.fix else _number(None)}</td></tr>"
-            for run, anchor in zip(report.runs, anchors)]
-    return ('<table id="summary" class="summary">\n<thead><tr><th>run</th><th>labels</th><th>best val step</th>'
-            "<th>final train loss</th><th>final val loss</th><th>fix</th></tr></thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody>\n</table>")
+    rows = [
+        f'<tr><td><a href="#{anchor}">{escape(run.run)}</a></td><td>{_labels(run.diagnosis)}</td>'
+        f'<td class="num">{_number(run.numbers.get("best_val_step"))}</td>'
+        f'<td class="num">{_number(run.numbers.get("final_train_loss"))}</td>'
+        f'<td class="num">{_number(run.numbers.get("final_val_loss"))}</td>'
+        f"<td>{escape(run.fix) if run.fix else _number(None)}</td></tr>"
+        for run, anchor in zip(report.runs, anchors)
+    ]
+    return (
+        '<table id="summary" class="summary">\n<thead><tr><th>run</th><th>labels</th><th>best val step</th>'
+        "<th>final train loss</th><th>final val loss</th><th>fix</th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>"
+    )
 
 
 def _section(run: RunReport, anchor: str) -> str:
     d = run.diagnosis
-    parts = [f'<section class="run" id="{anchor}">',
-             f'<h2>{escape(run.run)} <a class="up" href="#top" title="back to the summary">\u2191</a></h2>',
-             f"<p>{_labels(d)}</p>", _numbers(run.numbers), _chart(run, anchor),
-             *(_verdict(verdict) for verdict in d.verdicts), _events(run.events, opened=not d.verdicts),
-             _explained(d), _not_judged(d), _failures(d)]
+    parts = [
+        f'<section class="run" id="{anchor}">',
+        f'<h2>{escape(run.run)} <a class="up" href="#top" title="back to the summary">\u2191</a></h2>',
+        f"<p>{_labels(d)}</p>",
+        _numbers(run.numbers),
+        _chart(run, anchor),
+        *(_verdict(verdict) for verdict in d.verdicts),
+        _events(run.events, opened=not d.verdicts),
+        _explained(d),
+        _not_judged(d),
+        _failures(d),
+    ]
     if run.findings:
         parts.append(f"<h3>Reading findings</h3>\n{_findings_list(run.findings, where=False)}")
     if run.hparams:
@@ -159,11 +197,15 @@ def _verdict(verdict: Verdict) -> str:
         support += f", model {verdict.model_confidence:.0%}"
     diagnoses = "".join(
         f"<li><code>{escape(x.code)}</code> {escape(x.name)} ({escape(x.origin)}, {x.confidence:.0%}): {escape(x.message)}"
-        + (f'<br><span class="muted">fix: {escape(x.fix)}</span>' if x.fix != verdict.fix else "") + "</li>"
-        for x in verdict.diagnoses)
-    return (f'<div class="verdict">\n<h3>{_badge(verdict.label, note=f"{verdict.confidence:.0%}")} '
-            f'<span class="muted">driven by {escape(verdict.driver)} ({support})</span></h3>\n'
-            f'<p class="fix"><b>Fix:</b> {escape(verdict.fix)}</p>\n<ul>{diagnoses}</ul>\n{_evidence(verdict.evidence)}\n</div>')
+        + (f'<br><span class="muted">fix: {escape(x.fix)}</span>' if x.fix != verdict.fix else "")
+        + "</li>"
+        for x in verdict.diagnoses
+    )
+    return (
+        f'<div class="verdict">\n<h3>{_badge(verdict.label, note=f"{verdict.confidence:.0%}")} '
+        f'<span class="muted">driven by {escape(verdict.driver)} ({support})</span></h3>\n'
+        f'<p class="fix"><b>Fix:</b> {escape(verdict.fix)}</p>\n<ul>{diagnoses}</ul>\n{_evidence(verdict.evidence)}\n</div>'
+    )
 
 
 def _evidence(evidence: tuple[Evidence, ...]) -> str:
@@ -173,21 +215,30 @@ def _evidence(evidence: tuple[Evidence, ...]) -> str:
     unique: dict[tuple, Evidence] = {}
     for item in evidence:
         unique.setdefault((item.kind, item.start_step, item.end_step, item.description), item)
-    rows = "".join(f"<tr><td>{escape(e.kind)}</td><td>{_steps(e.start_step, e.end_step)}</td>"
-                   f'<td class="num">{_number(e.value)}</td><td class="num">{_number(e.threshold)}</td>'
-                   f"<td>{escape(e.description)}</td></tr>" for e in unique.values())
-    return ('<table class="small"><thead><tr><th>evidence</th><th>steps</th><th>value</th><th>threshold</th>'
-            f"<th>what</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = "".join(
+        f"<tr><td>{escape(e.kind)}</td><td>{_steps(e.start_step, e.end_step)}</td>"
+        f'<td class="num">{_number(e.value)}</td><td class="num">{_number(e.threshold)}</td>'
+        f"<td>{escape(e.description)}</td></tr>"
+        for e in unique.values()
+    )
+    return (
+        '<table class="small"><thead><tr><th>evidence</th><th>steps</th><th>value</th><th>threshold</th>'
+        f"<th>what</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _events(events: tuple[Event, ...], *, opened: bool) -> str:
     if not events:
         return ""
-    rows = "".join(f"<tr><td>{escape(e.kind)}</td><td>{_steps(e.start_step, e.end_step)}</td>"
-                   f"<td>{escape(e.description)}</td></tr>" for e in events)
-    return (f"<details{' open' if opened else ''}><summary>Located on the curves ({len(events)})</summary>\n"
-            f'<table class="small"><thead><tr><th>event</th><th>steps</th><th>what</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>\n</details>")
+    rows = "".join(
+        f"<tr><td>{escape(e.kind)}</td><td>{_steps(e.start_step, e.end_step)}</td><td>{escape(e.description)}</td></tr>"
+        for e in events
+    )
+    return (
+        f"<details{' open' if opened else ''}><summary>Located on the curves ({len(events)})</summary>\n"
+        f'<table class="small"><thead><tr><th>event</th><th>steps</th><th>what</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>\n</details>"
+    )
 
 
 def _explained(diagnosis: RunDiagnosis) -> str:
@@ -216,7 +267,9 @@ def _findings_list(findings: tuple[Finding, ...], *, where: bool) -> str:
         f'<li><span class="sev-{escape(str(f.severity))}">{escape(str(f.severity))}</span> '
         f"<code>{escape(f.code)}</code> {escape(f.name)}: "
         + (f"<i>{escape(f.source or f.run or '')}</i> " if where and (f.source or f.run) else "")
-        + f"{escape(f.message)}</li>" for f in findings)
+        + f"{escape(f.message)}</li>"
+        for f in findings
+    )
     return f'<ul class="findings">{items}</ul>'
 
 
@@ -255,19 +308,23 @@ def _chart(run: RunReport, anchor: str) -> str:
     with matplotlib.rc_context(_RC):
         heights = [height for *_, height in panels]
         figure = Figure(figsize=(7.5, sum(heights) + 0.3 * len(panels) + 0.4))
-        grid = figure.subplots(len(panels), 1, sharex=True, squeeze=False,
-                               gridspec_kw={"height_ratios": heights, "hspace": 0.3 * len(panels) / sum(heights)})
+        grid = figure.subplots(
+            len(panels),
+            1,
+            sharex=True,
+            squeeze=False,
+            gridspec_kw={"height_ratios": heights, "hspace": 0.3 * len(panels) / sum(heights)},
+        )
         axes = {name: ax for (name, *_), ax in zip(panels, grid[:, 0])}
         for (name, roles, _), ax in zip(panels, grid[:, 0]):
             _draw_panel(ax, name, [run.curves[r] for r in roles if len(run.curves.get(r, ()))], trends)
         drawn = _draw_events(axes, run.events, run.curves, trends)
         grid[-1, 0].set_xlabel("step")
-        figure.subplots_adjust(left=0.1, right=0.98, top=1 - 0.28 / figure.get_figheight(),
-                               bottom=0.38 / figure.get_figheight())
+        figure.subplots_adjust(left=0.1, right=0.98, top=1 - 0.28 / figure.get_figheight(), bottom=0.38 / figure.get_figheight())
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     key = " \u00b7 ".join(_KEY[kind] for kind in _KEY if kind in drawn)
-    figure_html = f'<figure>{_inline_svg(buffer.getvalue(), anchor, run.run)}'
+    figure_html = f"<figure>{_inline_svg(buffer.getvalue(), anchor, run.run)}"
     return figure_html + (f'<figcaption class="muted">{escape(key)}</figcaption>' if key else "") + "</figure>"
 
 
@@ -276,7 +333,7 @@ def _inline_svg(svg: str, anchor: str, run: str) -> str:
     knows SVG's) or indentation; inside its tags (never in drawn text), matplotlib's own unreferenced
     ids dropped, the rest prefixed with the run's anchor so that no two charts share one, and
     coordinates cut to two decimals."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
     svg = re.sub(r"\n\s+", "\n", svg)
     svg = re.sub(r"<[^>]+>", lambda tag: _tidy_tag(tag.group(0), anchor), svg)
@@ -395,16 +452,28 @@ def _explosion(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Tren
     steps, smoothed = trends[event.role]
     onset, peak = (float(np.interp(s, steps, smoothed)) for s in (event.start_step, event.end_step))
     colour = _MARK_COLOUR["explosion"]
-    return [*ax.plot([event.start_step], [onset], "^", color=colour, ms=7),
-            *ax.plot([event.end_step], [peak], "v", color=colour, ms=7),
-            ax.annotate(f"\u00d7{event.magnitude:.0f}", (event.end_step, peak), xytext=(-6, 0), textcoords="offset points",
-                        ha="right", va="center", color=colour, fontsize=7)]
+    return [
+        *ax.plot([event.start_step], [onset], "^", color=colour, ms=7),
+        *ax.plot([event.end_step], [peak], "v", color=colour, ms=7),
+        ax.annotate(
+            f"\u00d7{event.magnitude:.0f}",
+            (event.end_step, peak),
+            xytext=(-6, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            color=colour,
+            fontsize=7,
+        ),
+    ]
 
 
 def _non_finite(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
     colour, top = _MARK_COLOUR["non_finite"], ax.get_xaxis_transform()
-    return [*ax.plot([event.start_step], [0.95], "X", color=colour, ms=8, transform=top),
-            ax.text(event.start_step, 0.95, f" {event.magnitude}", transform=top, color=colour, va="center", fontsize=7)]
+    return [
+        *ax.plot([event.start_step], [0.95], "X", color=colour, ms=8, transform=top),
+        ax.text(event.start_step, 0.95, f" {event.magnitude}", transform=top, color=colour, va="center", fontsize=7),
+    ]
 
 
 def _spike(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
@@ -429,8 +498,10 @@ def _gap(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) ->
     val = float(np.interp(step, val_finite.steps, val_finite.values))
     middle = math.sqrt(train * val) if ax.get_yscale() == "log" and train > 0 and val > 0 else (train + val) / 2
     arrow = ax.annotate("", (step, val), xytext=(step, train), arrowprops={"arrowstyle": "<->", "color": colour, "lw": 1.2})
-    return [arrow.arrow_patch,
-            ax.annotate(f"gap {event.magnitude:.2f} ", (step, middle), ha="right", va="center", color=colour, fontsize=7)]
+    return [
+        arrow.arrow_patch,
+        ax.annotate(f"gap {event.magnitude:.2f} ", (step, middle), ha="right", va="center", color=colour, fontsize=7),
+    ]
 
 
 def _initial(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
@@ -444,14 +515,24 @@ def _initial(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends
         low, high = ax.get_ylim()
         if ax.get_yscale() == "log" and not low <= chance <= high:
             ax.set_ylim(min(low, chance / 1.5), max(high, chance * 1.5))
-        marks += [ax.axhline(chance, color=colour, ls=":", lw=1),
-                  ax.annotate("chance level", (0.01, chance), xycoords=("axes fraction", "data"), va="bottom",
-                              color=colour, fontsize=7)]
+        marks += [
+            ax.axhline(chance, color=colour, ls=":", lw=1),
+            ax.annotate(
+                "chance level", (0.01, chance), xycoords=("axes fraction", "data"), va="bottom", color=colour, fontsize=7
+            ),
+        ]
     return marks
 
 
-_MARKS: dict[str, Mark] = {"plateau": _plateau, "explosion": _explosion, "non_finite": _non_finite, "spike": _spike,
-                           "best_step": _best, "gap": _gap, "initial_loss": _initial}
+_MARKS: dict[str, Mark] = {
+    "plateau": _plateau,
+    "explosion": _explosion,
+    "non_finite": _non_finite,
+    "spike": _spike,
+    "best_step": _best,
+    "gap": _gap,
+    "initial_loss": _initial,
+}
 
 
 _STYLE = """

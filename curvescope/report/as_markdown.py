@@ -56,13 +56,19 @@ def _grid(rows: list[tuple[str, ...]]) -> str:
 
 def _row(run: RunReport) -> tuple[str, ...]:
     numbers = run.numbers
-    return (escape(run.run), _labels(run), _number(numbers.get("best_val_step"), ","),
-            _number(numbers.get("final_train_loss"), ".4g"), _number(numbers.get("final_val_loss"), ".4g"),
-            escape(run.fix) if run.fix else MISSING)
+    return (
+        escape(run.run),
+        _labels(run),
+        _number(numbers.get("best_val_step"), ","),
+        _number(numbers.get("final_train_loss"), ".4g"),
+        _number(numbers.get("final_val_loss"), ".4g"),
+        escape(run.fix) if run.fix else MISSING,
+    )
 
 
 def _labels(run: RunReport) -> str:
     """Each label with its confidence, e.g. ``overfitting 97%``; ``not judged`` when there is none."""
+
     def confidence(label: str) -> float:
         verdict = run.diagnosis.verdict(label)
         return verdict.confidence if verdict else run.confidence

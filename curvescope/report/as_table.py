@@ -12,20 +12,33 @@ from rich.text import Text
 from ..findings import Finding, Severity
 from .result import Report
 
-LABEL_STYLE = {"healthy": "green", "bad_init": "magenta", "lr_too_high": "red", "decay_too_early": "yellow",
-               "overfitting": "bright_red", "underfitting": "blue"}
+LABEL_STYLE = {
+    "healthy": "green",
+    "bad_init": "magenta",
+    "lr_too_high": "red",
+    "decay_too_early": "yellow",
+    "overfitting": "bright_red",
+    "underfitting": "blue",
+}
 SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "red"}
 
 
 def renderable(report: Report) -> Group:
     """The report as rich renderables: the runs' table, the findings, the counts."""
     table = Table(header_style="bold")
-    for column, justify in (("run", "left"), ("labels", "left"), ("best val step", "right"),
-                            ("final train / val loss", "right"), ("fix", "left")):
+    for column, justify in (
+        ("run", "left"),
+        ("labels", "left"),
+        ("best val step", "right"),
+        ("final train / val loss", "right"),
+        ("fix", "left"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")
     for run in report:
-        labels = Text(", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items())
-                      or "not judged", style=LABEL_STYLE.get(run.primary_label or "", "yellow"))
+        labels = Text(
+            ", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items()) or "not judged",
+            style=LABEL_STYLE.get(run.primary_label or "", "yellow"),
+        )
         n = run.numbers
         losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
         best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"
@@ -42,8 +55,9 @@ def renderable(report: Report) -> Group:
 def finding_line(item: Finding) -> Text:
     """One finding as a line: severity (coloured), code, where, what."""
     where = item.source or item.run or ""
-    return Text.from_markup(f"[{SEVERITY_STYLE[item.severity]}]{item.severity:<7}[/] {item.code} "
-                            f"{escape(where)}: {escape(item.message)}")
+    return Text.from_markup(
+        f"[{SEVERITY_STYLE[item.severity]}]{item.severity:<7}[/] {item.code} {escape(where)}: {escape(item.message)}"
+    )
 
 
 def render(report: Report, *, width: int = 160) -> str:

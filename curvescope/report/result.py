@@ -26,8 +26,15 @@ from ..read import ReadResult
 
 SCHEMA_VERSION = 1
 
-NUMBERS = ("best_val_step", "best_val_loss", "final_train_loss", "final_val_loss", "final_train_acc", "final_val_acc",
-           "last_step")
+NUMBERS = (
+    "best_val_step",
+    "best_val_loss",
+    "final_train_loss",
+    "final_val_loss",
+    "final_train_acc",
+    "final_val_acc",
+    "last_step",
+)
 """Key numbers of a run, as ``RunReport.numbers`` and ``Report.to_frame`` give them (None when not logged)."""
 
 
@@ -71,8 +78,11 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         d = self.diagnosis
         return {
-            "run": self.run, "labels": list(d.labels), "primary_label": d.primary_label,
-            "confidence": round(d.confidence, 4), "fix": self.fix,
+            "run": self.run,
+            "labels": list(d.labels),
+            "primary_label": d.primary_label,
+            "confidence": round(d.confidence, 4),
+            "fix": self.fix,
             "verdicts": [v.to_dict() for v in d.verdicts],
             "diagnoses": [x.to_dict() for x in d.diagnoses],
             "not_judged": dict(d.not_judged),
@@ -127,21 +137,28 @@ class Report:
         """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``."""
         unknown = sorted(set(labels) - set(LABELS))
         if unknown:
-            raise InvalidParameterError(f"The 'labels' parameter must name labels among {', '.join(LABELS)}. "
-                                        f"Got {', '.join(unknown)} instead.")
+            raise InvalidParameterError(
+                f"The 'labels' parameter must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
+            )
         if not 0.0 <= min_confidence <= 1.0:
             raise InvalidParameterError(f"The 'min_confidence' parameter must be in [0, 1]. Got {min_confidence!r} instead.")
-        kept = tuple(run for run in self.runs
-                     if any((not labels or label in labels) and confidence >= min_confidence
-                            for label, confidence in run.label_confidences().items()))
+        kept = tuple(
+            run
+            for run in self.runs
+            if any(
+                (not labels or label in labels) and confidence >= min_confidence
+                for label, confidence in run.label_confidences().items()
+            )
+        )
         return replace(self, runs=kept)
 
     def exit_code(self, fail_on: Sequence[str] = ()) -> int:
         """1 when a run carries one of the ``fail_on`` labels, else 0 (for CI gates)."""
         unknown = sorted(set(fail_on) - set(LABELS))
         if unknown:
-            raise InvalidParameterError(f"The 'fail_on' parameter must name labels among {', '.join(LABELS)}. "
-                                        f"Got {', '.join(unknown)} instead.")
+            raise InvalidParameterError(
+                f"The 'fail_on' parameter must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
+            )
         return int(bool(fail_on) and any(label in fail_on for run in self.runs for label in run.labels))
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -167,20 +184,44 @@ class Report:
         rows = []
         for run in self.runs:
             top = run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None
-            rows.append({"run": run.run, "labels": list(run.labels), "primary_label": run.primary_label,
-                         "confidence": run.confidence, "driver": top.driver if top else None, "fix": run.fix,
-                         **{name: run.numbers.get(name) for name in NUMBERS}, "findings": len(run.findings)})
+            rows.append(
+                {
+                    "run": run.run,
+                    "labels": list(run.labels),
+                    "primary_label": run.primary_label,
+                    "confidence": run.confidence,
+                    "driver": top.driver if top else None,
+                    "fix": run.fix,
+                    **{name: run.numbers.get(name) for name in NUMBERS},
+                    "findings": len(run.findings),
+                }
+            )
         columns = ["run", "labels", "primary_label", "confidence", "driver", "fix", *NUMBERS, "findings"]
         frame = pd.DataFrame(rows, columns=columns)
-        frame = frame.astype({"run": "str", "primary_label": "str", "driver": "str", "fix": "str", "confidence": "float64",
-                              "best_val_step": "Int64", "last_step": "Int64", "findings": "int64"})
+        frame = frame.astype(
+            {
+                "run": "str",
+                "primary_label": "str",
+                "driver": "str",
+                "fix": "str",
+                "confidence": "float64",
+                "best_val_step": "Int64",
+                "last_step": "Int64",
+                "findings": "int64",
+            }
+        )
         for name in ("best_val_loss", "final_train_loss", "final_val_loss", "final_train_acc", "final_val_acc"):
             frame[name] = frame[name].astype("float64")
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "settings": self.settings, "counts": self.counts(),
-                "runs": [run.to_dict() for run in self.runs], "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "settings": self.settings,
+            "counts": self.counts(),
+            "runs": [run.to_dict() for run in self.runs],
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 def key_numbers(curves: Mapping[str, Curve], events: tuple[Event, ...]) -> dict[str, float | int | None]:
@@ -190,8 +231,12 @@ def key_numbers(curves: Mapping[str, Curve], events: tuple[Event, ...]) -> dict[
     if best is not None:
         numbers["best_val_step"] = best.end_step
         numbers["best_val_loss"] = best.magnitude if best.role == "val_loss" else None
-    for role, name in (("train_loss", "final_train_loss"), ("val_loss", "final_val_loss"),
-                       ("train_acc", "final_train_acc"), ("val_acc", "final_val_acc")):
+    for role, name in (
+        ("train_loss", "final_train_loss"),
+        ("val_loss", "final_val_loss"),
+        ("train_acc", "final_train_acc"),
+        ("val_acc", "final_val_acc"),
+    ):
         curve = curves.get(role)
         finite = curve.finite() if curve is not None else None
         if finite is not None and len(finite):

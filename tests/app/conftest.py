@@ -69,7 +69,10 @@ def unescape(markdown: str) -> str:
 
 def texts(at) -> str:
     """Every piece of Markdown text on the page (main area and sidebar), as read."""
-    parts = [element.value for kind in ("markdown", "caption", "warning", "info", "error", "success", "title", "subheader")
-             for element in at.get(kind)]
+    parts = [
+        element.value
+        for kind in ("markdown", "caption", "warning", "info", "error", "success", "title", "subheader")
+        for element in at.get(kind)
+    ]
     parts += [element.proto.label for element in at.get("page_link")]
     return "\n".join(unescape(str(part)) for part in parts)

@@ -292,7 +292,8 @@ def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, swe
     points = [row for rows in datasets.values() for row in rows if "run" in row and "primary_label" in row]
     assert 3 <= len(plotted) and {row["run"] for row in points} == set(plotted["run"])
     assert {(row["run"], row["setting"], row["metric"]) for row in points} == set(
-        zip(plotted["run"], plotted["hp.lr"], plotted["best_val_loss"]))
+        zip(plotted["run"], plotted["hp.lr"], plotted["best_val_loss"])
+    )
     best = explore.sweep_best(table, "hp.lr", "best_val_loss")
     assert best.describe() in [unescape(info.value) for info in at.info]
     rows = at.dataframe[0].value
@@ -323,7 +324,8 @@ def test_a_path_outside_the_start_is_refused_with_a_message(start, typed):
     assert not at.exception
     assert [unescape(e.value) for e in at.error] == [
         f"{typed}: outside the directory the app was started with (demo/); only paths below it can be read. "
-        "Type a directory below demo/."]
+        "Type a directory below demo/."
+    ]
     assert not at.dataframe
 
 
@@ -341,8 +343,9 @@ def test_a_link_out_of_the_start_directory_is_refused_with_a_message(start, tmp_
     for name in PAGES:
         at = page(start(root), name)
         assert not at.exception and not at.dataframe
-        assert unescape(at.error[0].value).startswith("keras/borrowed: symbolic link to outside the directory the app "
-                                                      "was started with (runs/)")
+        assert unescape(at.error[0].value).startswith(
+            "keras/borrowed: symbolic link to outside the directory the app was started with (runs/)"
+        )
     at.sidebar.text_input(key="folder_widget").input("keras/wine-mlp-tanh-sgd").run()
     assert_clean(page(at, "overview"))
     assert list(labels_shown(at)) == ["wine-mlp-tanh-sgd"]

@@ -103,8 +103,10 @@ def test_links_outside_finds_links_that_leave_the_root(tmp_path):
     assert explore.links_outside(root, root / "a") == ["a/deep/file.csv", "b/out"]  # b/out reached through a/inside
     with pytest.raises(curvescope.InvalidParameterError) as caught:
         explore.confine_links(root, root / "a")
-    assert str(caught.value).startswith("a/deep/file.csv, b/out: symbolic links to outside the directory the app was "
-                                        "started with (runs/); only paths below it can be read.")
+    assert str(caught.value).startswith(
+        "a/deep/file.csv, b/out: symbolic links to outside the directory the app was "
+        "started with (runs/); only paths below it can be read."
+    )
     explore.confine_links(root, root / "a" / "deep" / "missing")
 
 
@@ -207,8 +209,10 @@ def test_curve_frame_thins_long_curves_keeping_extremes():
     steps = np.arange(100_000)
     values = np.exp(-steps / 20_000) + 0.01 * np.sin(steps)
     values[54_321] = 50.0
-    run = replace(curvescope.audit(DEMO / "keras" / "wine-mlp-tanh-sgd").runs[0],
-                  curves={"train_loss": Curve(steps, values, "train_loss", "loss")})
+    run = replace(
+        curvescope.audit(DEMO / "keras" / "wine-mlp-tanh-sgd").runs[0],
+        curves={"train_loss": Curve(steps, values, "train_loss", "loss")},
+    )
     frame = explore.curve_frame(run, 0.6, max_points=1000)
     assert len(frame) <= 1000
     assert 54_321 in set(frame["step"]) and frame["value"].max() == 50.0
@@ -292,10 +296,20 @@ def test_sweep_table_flattens_hparams_and_reads_validation_metrics(report):
 
 def _sweep(lrs, losses, labels=None) -> pd.DataFrame:
     n = len(lrs)
-    return pd.DataFrame({"run": [f"r{i}" for i in range(n)], "primary_label": labels or ["healthy"] * n,
-                         "label_text": [""] * n, "confidence": [0.9] * n, "best_val_loss": losses,
-                         "final_val_loss": losses, "best_val_acc": [math.nan] * n, "final_val_acc": [math.nan] * n,
-                         "hp.lr": lrs, "hp.optimizer": ["Adam", "SGD"] * (n // 2) + ["Adam"] * (n % 2)})
+    return pd.DataFrame(
+        {
+            "run": [f"r{i}" for i in range(n)],
+            "primary_label": labels or ["healthy"] * n,
+            "label_text": [""] * n,
+            "confidence": [0.9] * n,
+            "best_val_loss": losses,
+            "final_val_loss": losses,
+            "best_val_acc": [math.nan] * n,
+            "final_val_acc": [math.nan] * n,
+            "hp.lr": lrs,
+            "hp.optimizer": ["Adam", "SGD"] * (n // 2) + ["Adam"] * (n % 2),
+        }
+    )
 
 
 def test_sweep_axes_and_metrics_list_what_varies():
@@ -305,17 +319,20 @@ def test_sweep_axes_and_metrics_list_what_varies():
     assert explore.sweep_metrics(table) == ["best_val_loss", "final_val_loss"]
 
 
-@pytest.mark.parametrize(("name", "values", "scale"), [
-    ("hp.lr", [1e-4, 1e-3, 1e-2], "log"),
-    ("hp.optim.learning_rate", [0.1, 0.2], "log"),
-    ("hp.weight_decay", [0.0, 1e-4, 1e-2], "symlog"),
-    ("hp.batch_size", [16, 32, 64], "linear"),
-    ("hp.dropout", [-0.1, 0.5], "linear"),
-    ("hp.steps", [10, 100_000], "log"),
-    ("hp.optimizer", ["Adam", "SGD"], "nominal"),
-    ("", [1e-3, 1.0, 1e4], "log"),
-    ("", [0.3, 0.5], "linear"),
-])
+@pytest.mark.parametrize(
+    ("name", "values", "scale"),
+    [
+        ("hp.lr", [1e-4, 1e-3, 1e-2], "log"),
+        ("hp.optim.learning_rate", [0.1, 0.2], "log"),
+        ("hp.weight_decay", [0.0, 1e-4, 1e-2], "symlog"),
+        ("hp.batch_size", [16, 32, 64], "linear"),
+        ("hp.dropout", [-0.1, 0.5], "linear"),
+        ("hp.steps", [10, 100_000], "log"),
+        ("hp.optimizer", ["Adam", "SGD"], "nominal"),
+        ("", [1e-3, 1.0, 1e4], "log"),
+        ("", [0.3, 0.5], "linear"),
+    ],
+)
 def test_hparam_scale_puts_rates_and_decays_on_log_axes(name, values, scale):
     axis = explore.hparam_scale(name, values)
     assert axis.scale == scale
@@ -356,6 +373,7 @@ def test_sweep_profile_gives_the_median_where_runs_share_a_value():
 
 def test_sweep_table_treats_float_noise_as_one_setting(report):
     a, b = report.runs[:2]
-    table = explore.sweep_table(replace(report, runs=(replace(a, hparams={"lr": 0.0003}),
-                                                      replace(b, hparams={"lr": 0.1 * 0.003}))))
+    table = explore.sweep_table(
+        replace(report, runs=(replace(a, hparams={"lr": 0.0003}), replace(b, hparams={"lr": 0.1 * 0.003})))
+    )
     assert table["hp.lr"].nunique() == 1

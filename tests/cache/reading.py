@@ -73,12 +73,15 @@ def watched_reads() -> Iterator[Reads]:
         def whole(*args, **kwargs):
             reads.whole += 1
             return function(*args, **kwargs)
+
         return whole
 
-    with (mock.patch.object(Mark, "read_on", counted_read_on),
-          mock.patch.object(batch, "load", counted(batch.load)),
-          mock.patch.object(lines, "csv_bytes", counted(lines.csv_bytes)),
-          mock.patch.object(jsonlogs, "_lines_bytes", counted(jsonlogs._lines_bytes))):
+    with (
+        mock.patch.object(Mark, "read_on", counted_read_on),
+        mock.patch.object(batch, "load", counted(batch.load)),
+        mock.patch.object(lines, "csv_bytes", counted(lines.csv_bytes)),
+        mock.patch.object(jsonlogs, "_lines_bytes", counted(jsonlogs._lines_bytes)),
+    ):
         yield reads
 
 

@@ -49,8 +49,10 @@ def lightning_rows(steps: range) -> list[dict]:
 
 
 def json_rows(steps: range) -> list[str]:
-    return [json.dumps({"step": step, "train": {"loss": 1.0 / (step + 1)}, "lr": 0.1, "note": "warm" if step < 5 else None})
-            + "\n" for step in steps]
+    return [
+        json.dumps({"step": step, "train": {"loss": 1.0 / (step + 1)}, "lr": 0.1, "note": "warm" if step < 5 else None}) + "\n"
+        for step in steps
+    ]
 
 
 @pytest.mark.parametrize("settled", [False, True], ids=["written-right-now", "settled"])
@@ -118,10 +120,13 @@ def test_a_json_lines_log_that_grew_is_read_on_from_its_last_line(tmp_path):
     assert set(later.scalars["tag"].astype(str)) == {"train/loss", "lr"}
 
 
-@pytest.mark.parametrize(("name", "lines"), [
-    ("training.log", ["epoch,loss,val_loss\n", "0,2.0,2.5\n", "1,1.0,1.25\n", "2,0.5,0.75\n"]),
-    ("metrics.jsonl", ['{"step": 0, "loss": 2.0}\n', '{"step": 1, "loss": 1.0, "acc": 0.5}\n', '{"step": 2, "loss": 0.5}\n']),
-])
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [
+        ("training.log", ["epoch,loss,val_loss\n", "0,2.0,2.5\n", "1,1.0,1.25\n", "2,0.5,0.75\n"]),
+        ("metrics.jsonl", ['{"step": 0, "loss": 2.0}\n', '{"step": 1, "loss": 1.0, "acc": 0.5}\n', '{"step": 2, "loss": 0.5}\n']),
+    ],
+)
 def test_a_half_written_last_line_is_read_once_it_is_complete(tmp_path, name, lines):
     runs = tmp_path / "runs"
     path = runs / "exp1" / name
@@ -155,19 +160,26 @@ def test_a_csv_that_shrank_is_read_anew(tmp_path):
 
 # --- any log, cut anywhere ----------------------------------------------------------------------
 
-numbers = st.one_of(st.integers(-5, 10**6).map(str), st.floats(allow_nan=False, width=32).map(repr),
-                    st.sampled_from(["", "NA", "nan", "inf", "-inf", "n/a", "1e400", " 7 "]))
+numbers = st.one_of(
+    st.integers(-5, 10**6).map(str),
+    st.floats(allow_nan=False, width=32).map(repr),
+    st.sampled_from(["", "NA", "nan", "inf", "-inf", "n/a", "1e400", " 7 "]),
+)
 steps = st.one_of(*[st.integers(0, 10**6).map(str)] * 8, st.sampled_from(["", "-1", "0.5"]))
-cells = {"step": steps, "time": st.sampled_from(["1.7e9", "1700000001.5", "1.7e12", "3", ""]),
-         "note": st.sampled_from(["abc", "", "warm"])}
+cells = {
+    "step": steps,
+    "time": st.sampled_from(["1.7e9", "1700000001.5", "1.7e12", "3", ""]),
+    "note": st.sampled_from(["abc", "", "warm"]),
+}
 
 
 @st.composite
 def csv_logs(draw) -> bytes:
     """A wide CSV: a header (a step column or not), rows of numbers mostly, now and then text, a row
     too long or a blank line, ``\n`` or ``\r\n`` line ends; the last line may lack its newline."""
-    columns = draw(st.lists(st.sampled_from(["step", "loss", "val_loss", "acc", "time", "note"]), min_size=1,
-                            max_size=5, unique=True))
+    columns = draw(
+        st.lists(st.sampled_from(["step", "loss", "val_loss", "acc", "time", "note"]), min_size=1, max_size=5, unique=True)
+    )
     end = draw(st.sampled_from(["\n", "\r\n"]))
     rows = []
     for _ in range(draw(st.integers(0, 25))):
@@ -181,10 +193,17 @@ def csv_logs(draw) -> bytes:
 @st.composite
 def json_logs(draw) -> bytes:
     """JSON lines of records with a few keys of numbers mostly, now and then text, a broken or a blank line."""
-    numbers = st.one_of(st.none(), st.integers(-5, 10**6), st.floats(width=32),
-                        st.dictionaries(st.sampled_from(["loss", "acc"]), st.floats(width=32), max_size=2))
-    values = {"step": st.one_of(*[st.integers(0, 10**6)] * 8, st.none(), st.just("x")),
-              "note": st.one_of(st.text(max_size=3), st.booleans()), "_timestamp": st.sampled_from([1.7e9, 1.7e12, 5])}
+    numbers = st.one_of(
+        st.none(),
+        st.integers(-5, 10**6),
+        st.floats(width=32),
+        st.dictionaries(st.sampled_from(["loss", "acc"]), st.floats(width=32), max_size=2),
+    )
+    values = {
+        "step": st.one_of(*[st.integers(0, 10**6)] * 8, st.none(), st.just("x")),
+        "note": st.one_of(st.text(max_size=3), st.booleans()),
+        "_timestamp": st.sampled_from([1.7e9, 1.7e12, 5]),
+    }
     keys = st.sampled_from(["step", "loss", "val/loss", "lr", "epoch", "train", "note", "_timestamp"])
     lines = []
     for _ in range(draw(st.integers(0, 20))):

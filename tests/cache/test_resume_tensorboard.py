@@ -52,8 +52,12 @@ def stored_identities(runs: Path, cache: Path) -> list:
     """The identity each run's scalars were stored with."""
     store = CacheLocation(cache).open()
     try:
-        return [identity for identity, _ in store.get_many("scalars", [cache_key(source) for source in
-                                                                       discover(runs, readers()).sources]).values()]
+        return [
+            identity
+            for identity, _ in store.get_many(
+                "scalars", [cache_key(source) for source in discover(runs, readers()).sources]
+            ).values()
+        ]
     finally:
         store.close()
 
@@ -170,8 +174,10 @@ def test_tensor_scalars_marked_by_their_first_value_only_stay_scalars_when_read_
 def test_metadata_that_comes_after_a_tags_first_values_makes_the_run_read_anew(runs, tmp_path):
     """TensorBoard applies a tag's first metadata to all its values, even those written before it."""
     writer = EventFileWriter(str(runs / "exp1"))
-    write_events(writer, [tensor_event(step, "loss", 1.0, metadata=False) for step in range(20)]
-                 + [tensor_event(0, "lr", 0.1, metadata=True)])
+    write_events(
+        writer,
+        [tensor_event(step, "loss", 1.0, metadata=False) for step in range(20)] + [tensor_event(0, "lr", 0.1, metadata=True)],
+    )
     assert set(read_cached(runs, tmp_path / "cache").scalars["tag"].astype(str)) == {"lr"}
     write_events(writer, [tensor_event(step, "loss", 1.0, metadata=True) for step in range(20, 30)])
     with watched_reads() as reads:

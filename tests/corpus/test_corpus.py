@@ -52,8 +52,7 @@ def test_every_label_in_both_splits_and_no_family_in_both(manifest, generator):
 
 def test_rebuilding_a_healthy_run_and_two_injected_ones_writes_the_same_bytes(manifest, generator, tmp_path):
     committed = {row["run"]: row for row in manifest}
-    group = next(g for g in generator.recipes.plan()
-                 if g.twin.dataset == "iris" and sum(run in committed for run in g.runs) >= 3)
+    group = next(g for g in generator.recipes.plan() if g.twin.dataset == "iris" and sum(run in committed for run in g.runs) >= 3)
     outcomes = generator.pipeline.run_group(group)
     healthy, *injected = [o for o in outcomes if o.symptom]
     assert healthy.label == "healthy" and len(injected) >= 2
@@ -69,4 +68,3 @@ def test_rebuilding_a_healthy_run_and_two_injected_ones_writes_the_same_bytes(ma
 
 def test_every_run_reads_without_unreadable_or_truncated_files(corpus):
     assert [f for f in corpus.findings if f.code in ("CS001", "CS002")] == []
-

@@ -30,9 +30,13 @@ EVERY = 10  # validation is logged every EVERY steps
 
 def frame(runs: dict[str, Curves]) -> pd.DataFrame:
     """The tidy frame of several runs: one row per (run, tag, step)."""
-    parts = [pd.DataFrame({"run": run, "tag": tag, "step": np.asarray(steps, dtype=np.int64),
-                           "value": np.asarray(values, dtype=np.float64)})
-             for run, curves in runs.items() for tag, (steps, values) in curves.items()]
+    parts = [
+        pd.DataFrame(
+            {"run": run, "tag": tag, "step": np.asarray(steps, dtype=np.int64), "value": np.asarray(values, dtype=np.float64)}
+        )
+        for run, curves in runs.items()
+        for tag, (steps, values) in curves.items()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -55,8 +59,9 @@ def _val_of(steps: np.ndarray, level: np.ndarray, rng: np.random.Generator, gap:
     return at, (level[::EVERY] + gap) * _noise(rng, len(at), size)
 
 
-def healthy(seed: int = 0, *, noise: float = 0.01, lr: str = "constant", rate: float = 6.0, floor: float = 0.3,
-            gap: float = 0.05) -> Curves:
+def healthy(
+    seed: int = 0, *, noise: float = 0.01, lr: str = "constant", rate: float = 6.0, floor: float = 0.3, gap: float = 0.05
+) -> Curves:
     """Exponential decay from ``floor + 2`` to a plateau at ``floor`` with small multiplicative noise,
     validation ``gap`` above training, accuracy rising from 0.1 to 0.9, and a constant lr
     (``lr="late_step"``: one 10x step decay at 80% of the run; ``lr="warmup_cosine"``: 5% linear
@@ -95,8 +100,8 @@ def diverges_to_nan(seed: int = 0) -> Curves:
     rng = np.random.default_rng(seed)
     steps, t = _t()
     loss = (0.5 + 2.0 * np.exp(-8 * t)) * _noise(rng, N, 0.01)
-    loss[int(0.5 * N):int(0.6 * N)] *= np.geomspace(1, 1e3, int(0.6 * N) - int(0.5 * N))
-    loss[int(0.6 * N):] = np.nan
+    loss[int(0.5 * N) : int(0.6 * N)] *= np.geomspace(1, 1e3, int(0.6 * N) - int(0.5 * N))
+    loss[int(0.6 * N) :] = np.nan
     return {TRAIN_LOSS: (steps, loss), LR: (steps, lr_curve("constant"))}
 
 
@@ -183,8 +188,11 @@ def val_loss_u_shape(seed: int = 0) -> Curves:
     rising = best * (1 + 0.5 * (t - best_at) / (1 - best_at))
     val_level = np.where(t < best_at, falling, rising)
     at = steps[::EVERY]
-    return {TRAIN_LOSS: (steps, train), VAL_LOSS: (at, val_level[::EVERY] * _noise(rng, len(at), 0.002)),
-            LR: (steps, lr_curve("constant"))}
+    return {
+        TRAIN_LOSS: (steps, train),
+        VAL_LOSS: (at, val_level[::EVERY] * _noise(rng, len(at), 0.002)),
+        LR: (steps, lr_curve("constant")),
+    }
 
 
 def val_acc_peaks_then_falls(seed: int = 0) -> Curves:
@@ -194,8 +202,11 @@ def val_acc_peaks_then_falls(seed: int = 0) -> Curves:
     train = (0.05 + 2.0 * np.exp(-5 * t)) * _noise(rng, N, 0.005)
     val_acc = np.where(t < 0.3, 0.1 + 0.8 * (t / 0.3), 0.9 - 0.2 * (t - 0.3) / 0.7)
     at = steps[::EVERY]
-    return {TRAIN_LOSS: (steps, train), VAL_ACC: (at, val_acc[::EVERY] + 0.001 * rng.standard_normal(len(at))),
-            LR: (steps, lr_curve("constant"))}
+    return {
+        TRAIN_LOSS: (steps, train),
+        VAL_ACC: (at, val_acc[::EVERY] + 0.001 * rng.standard_normal(len(at))),
+        LR: (steps, lr_curve("constant")),
+    }
 
 
 def barely_falls(seed: int = 0) -> Curves:
@@ -316,5 +327,6 @@ def write_corpus(root: Path, runs: dict[str, tuple[Curves, str]], *, split: str 
         folder.mkdir(parents=True)
         frame({name: curves}).drop(columns="run").to_csv(folder / "log.csv", index=False)
     pd.DataFrame({"run": list(runs), "label": [label for _, label in runs.values()], "split": split}).to_csv(
-        root / "labels.csv", index=False)
+        root / "labels.csv", index=False
+    )
     return root

@@ -64,5 +64,9 @@ def test_the_shipped_model_is_what_the_training_command_makes(held_out, model, t
     result = CliRunner().invoke(app, ["train", str(CORPUS), "--output", str(out)])
     assert result.exit_code == 0, result.output
     retrained, _ = LearnedModel.load(out)
-    np.testing.assert_allclose(retrained.predict_proba(held_out.table.frame).to_numpy(),
-                               model.predict_proba(held_out.table.frame).to_numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        retrained.predict_proba(held_out.table.frame).to_numpy(),
+        model.predict_proba(held_out.table.frame).to_numpy(),
+        rtol=0,
+        atol=1e-9,
+    )

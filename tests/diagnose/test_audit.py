@@ -28,8 +28,14 @@ def demo() -> Report:
 
 @pytest.fixture(scope="module")
 def planted() -> Report:
-    runs = {"healthy": c.healthy(), "blows-up": c.diverges_to_nan(), "overfits": c.val_loss_u_shape(),
-            "cut-early": c.cut_while_improving(), "creeps": c.barely_falls(), "flat-start": c.flat_start_then_drop()}
+    runs = {
+        "healthy": c.healthy(),
+        "blows-up": c.diverges_to_nan(),
+        "overfits": c.val_loss_u_shape(),
+        "cut-early": c.cut_while_improving(),
+        "creeps": c.barely_falls(),
+        "flat-start": c.flat_start_then_drop(),
+    }
     return curvescope.audit(c.frame(runs), model=False)
 
 
@@ -106,7 +112,8 @@ def test_key_numbers_are_read_off_the_curves(planted):
     assert numbers["best_val_loss"] == pytest.approx(val.min())
     assert numbers["last_step"] == int(curves[c.TRAIN_LOSS][0][-1])
     assert planted["blows-up"].numbers["final_train_loss"] == pytest.approx(
-        c.diverges_to_nan()[c.TRAIN_LOSS][1][np.isfinite(c.diverges_to_nan()[c.TRAIN_LOSS][1])][-1])
+        c.diverges_to_nan()[c.TRAIN_LOSS][1][np.isfinite(c.diverges_to_nan()[c.TRAIN_LOSS][1])][-1]
+    )
 
 
 def test_to_dict_is_strict_json_with_a_schema_version(demo, planted):
@@ -246,7 +253,8 @@ def test_a_rule_that_raises_becomes_a_rule_failure(registry, planted):
     assert run.diagnosis.failures == (RuleFailure("CS199", "overfits", "ZeroDivisionError: planted failure"),)
     assert run.labels == planted["overfits"].labels, "the other rules still judged the run"
     assert report.to_dict()["runs"][0]["rule_failures"] == [
-        {"code": "CS199", "run": "overfits", "reason": "ZeroDivisionError: planted failure"}]
+        {"code": "CS199", "run": "overfits", "reason": "ZeroDivisionError: planted failure"}
+    ]
 
 
 def test_strict_reraises_a_rule_failure(registry):

@@ -25,15 +25,35 @@ SECTIONS = ("What it detects", "Why it matters", "Example", "What to try")
 # the labelled corpus: planted runs, five per label, each labelled with the shape it was drawn for;
 # named so that sorting by name cycles through the labels (cross-validation folds then mix them)
 SHAPES = {
-    "healthy": [lambda s: c.healthy(s, lr="constant"), lambda s: c.healthy(s, lr="late_step"),
-                lambda s: c.healthy(s, lr="warmup_cosine"), lambda s: c.healthy(s, noise=0.02), c.val_loss_flattens],
-    "bad_init": [c.first_loss_far_above_chance, c.flat_start_then_drop, c.first_loss_far_above_chance,
-                 c.flat_start_then_drop, c.first_loss_far_above_chance],
+    "healthy": [
+        lambda s: c.healthy(s, lr="constant"),
+        lambda s: c.healthy(s, lr="late_step"),
+        lambda s: c.healthy(s, lr="warmup_cosine"),
+        lambda s: c.healthy(s, noise=0.02),
+        c.val_loss_flattens,
+    ],
+    "bad_init": [
+        c.first_loss_far_above_chance,
+        c.flat_start_then_drop,
+        c.first_loss_far_above_chance,
+        c.flat_start_then_drop,
+        c.first_loss_far_above_chance,
+    ],
     "lr_too_high": [c.diverges_to_nan, c.explodes, lambda s: c.oscillates((1, 2, 4)[s % 3]), c.diverges_to_nan, c.explodes],
-    "decay_too_early": [c.cut_while_improving, c.decays_to_floor_early, c.cut_inferred_from_loss, c.cut_while_improving,
-                        c.decays_to_floor_early],
-    "overfitting": [c.val_loss_u_shape, c.val_acc_peaks_then_falls, c.val_loss_u_shape, c.val_acc_peaks_then_falls,
-                    c.val_loss_u_shape],
+    "decay_too_early": [
+        c.cut_while_improving,
+        c.decays_to_floor_early,
+        c.cut_inferred_from_loss,
+        c.cut_while_improving,
+        c.decays_to_floor_early,
+    ],
+    "overfitting": [
+        c.val_loss_u_shape,
+        c.val_acc_peaks_then_falls,
+        c.val_loss_u_shape,
+        c.val_acc_peaks_then_falls,
+        c.val_loss_u_shape,
+    ],
     "underfitting": [c.barely_falls] * 5,
 }
 CORPUS = {f"r{i}{j}-{label}": (builds[i](i), label) for i in range(5) for j, (label, builds) in enumerate(SHAPES.items())}
@@ -168,8 +188,9 @@ def test_audit_json_of_planted_runs_carries_the_diagnoses(runner, tmp_path):
 def test_audit_select_and_ignore_reach_the_report(runner):
     result = runner.invoke(app, ["audit", str(DEMO), "--no-model", "--format", "json", "--select", "CS4", "--ignore", "CS402"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["settings"]["rules"] == [code for code in rules() if code.startswith("CS4")
-                                                             and code != "CS402"]
+    assert json.loads(result.stdout)["settings"]["rules"] == [
+        code for code in rules() if code.startswith("CS4") and code != "CS402"
+    ]
 
 
 def test_audit_table_lists_every_run(runner):

@@ -15,8 +15,9 @@ def rule(label: str, confidence: float, code: str | None = None) -> Diagnosis:
 
 
 def model(label: str, probability: float) -> Diagnosis:
-    return Diagnosis(f"CS9{PROBLEMS.index(label) + 1:02d}", "learned", label, RUN, probability, "the model says so",
-                     "model fix", (), "model")
+    return Diagnosis(
+        f"CS9{PROBLEMS.index(label) + 1:02d}", "learned", label, RUN, probability, "the model says so", "model fix", (), "model"
+    )
 
 
 def probabilities(**given: float) -> dict[str, float]:

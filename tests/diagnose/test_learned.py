@@ -71,8 +71,14 @@ def shipped_path(monkeypatch):
 
 
 def _stored(model: LearnedModel, **changes) -> dict:
-    stored = {"format": learned.FORMAT, "estimator": model.estimator, "features": list(model.features),
-              "labels": list(model.labels), "sklearn": model.sklearn_version, "trained_on": model.trained_on}
+    stored = {
+        "format": learned.FORMAT,
+        "estimator": model.estimator,
+        "features": list(model.features),
+        "labels": list(model.labels),
+        "sklearn": model.sklearn_version,
+        "trained_on": model.trained_on,
+    }
     return {**stored, **changes}
 
 
@@ -124,7 +130,11 @@ def test_saved_model_loads_back_with_identical_probabilities(model, model_file):
     loaded, findings = LearnedModel.load(model_file)
     assert findings == []
     assert (loaded.features, loaded.labels, loaded.sklearn_version, loaded.trained_on) == (
-        model.features, model.labels, model.sklearn_version, model.trained_on)
+        model.features,
+        model.labels,
+        model.sklearn_version,
+        model.trained_on,
+    )
     table, _ = c.separable_table(seed=2)
     pd.testing.assert_frame_equal(loaded.predict_proba(table), model.predict_proba(table))
 
@@ -169,11 +179,15 @@ def test_a_file_that_is_not_a_model_at_all_is_unavailable(tmp_path):
         LearnedModel.load(path)
 
 
-@pytest.mark.parametrize("stored", [
-    {"format": learned.FORMAT + 1},
-    ["not", "a", "dict"],
-    {"estimator": "no format key"},
-], ids=["other-format", "a-list", "no-format"])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"format": learned.FORMAT + 1},
+        ["not", "a", "dict"],
+        {"estimator": "no format key"},
+    ],
+    ids=["other-format", "a-list", "no-format"],
+)
 def test_a_skops_file_of_another_shape_is_unavailable(tmp_path, stored):
     path = tmp_path / "other.skops"
     skops.io.dump(stored, path)
@@ -255,8 +269,9 @@ def test_audit_with_a_damaged_model_file_the_user_chose_is_a_clear_error(saved):
 def test_audit_refuses_a_model_that_predicts_other_labels(light):
     """A model instance must predict curvescope's labels; one that does not is a bad parameter
     (named as such), not a KeyError from deep inside the combination."""
-    other = LearnedModel(light.estimator, light.features, tuple(f"label{i}" for i in range(len(LABELS))),
-                         light.sklearn_version, "other labels")
+    other = LearnedModel(
+        light.estimator, light.features, tuple(f"label{i}" for i in range(len(LABELS))), light.sklearn_version, "other labels"
+    )
     with pytest.raises(curvescope.InvalidParameterError, match="'model'"):
         curvescope.audit(c.frame({"h": c.healthy()}), model=other)
 

@@ -31,10 +31,19 @@ def registry():
 
 
 def _rule(code, name, label="bad_init", doc="A rule made up for a test."):
-    return type("Planted", (Rule,), {"__doc__": doc, "code": code, "name": name, "label": label,
-                                     "__init__": lambda self, limit=1.0: setattr(self, "limit", limit),
-                                     "_parameter_constraints": {"limit": Interval(0.0)},
-                                     "check": lambda self, context: iter(())})
+    return type(
+        "Planted",
+        (Rule,),
+        {
+            "__doc__": doc,
+            "code": code,
+            "name": name,
+            "label": label,
+            "__init__": lambda self, limit=1.0: setattr(self, "limit", limit),
+            "_parameter_constraints": {"limit": Interval(0.0)},
+            "check": lambda self, context: iter(()),
+        },
+    )
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -110,8 +119,12 @@ def _bad_values(interval: Interval) -> list:
     return bad
 
 
-PARAMETER_CASES = [(code, name, bad) for code, rule in RULES.items()
-                   for name, interval in rule._parameter_constraints.items() for bad in _bad_values(interval)]
+PARAMETER_CASES = [
+    (code, name, bad)
+    for code, rule in RULES.items()
+    for name, interval in rule._parameter_constraints.items()
+    for bad in _bad_values(interval)
+]
 
 
 @pytest.mark.parametrize("code, name, bad", PARAMETER_CASES, ids=[f"{c}-{n}-{b!r}" for c, n, b in PARAMETER_CASES])
@@ -216,8 +229,9 @@ def test_select_is_case_insensitive_and_combines_prefixes():
 
 def test_ignore_removes_rules_from_the_selection():
     assert [rule.code for rule in select(ignore=["CS401"])] == [code for code in RULES if code != "CS401"]
-    assert [rule.code for rule in select(["CS4"], ignore=["CS401"])] == [code for code in RULES if code.startswith("CS4")
-                                                                          and code != "CS401"]
+    assert [rule.code for rule in select(["CS4"], ignore=["CS401"])] == [
+        code for code in RULES if code.startswith("CS4") and code != "CS401"
+    ]
 
 
 def test_select_of_an_empty_list_selects_nothing():

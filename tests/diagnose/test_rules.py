@@ -31,8 +31,12 @@ POSITIVES = [
     # draws whose last swings happen to sit near the level; the sweep test below takes every draw
     ("violent-flat-oscillation", lambda seed: c.oscillates((1, 2, 4)[seed]), {}, {"CS202"}),
     ("first-loss-10x-chance-acc-shows-10-classes", c.first_loss_far_above_chance, {}, {"CS101"}),
-    ("first-loss-10x-chance-classes-given", lambda seed: _without_accuracy(c.first_loss_far_above_chance(seed)),
-     {"classes": 10}, {"CS101"}),
+    (
+        "first-loss-10x-chance-classes-given",
+        lambda seed: _without_accuracy(c.first_loss_far_above_chance(seed)),
+        {"classes": 10},
+        {"CS101"},
+    ),
     ("first-loss-10x-chance-100-classes", lambda seed: c.first_loss_far_above_chance(seed, classes=100), {}, {"CS101"}),
     ("flat-40pct-then-sharp-drop", c.flat_start_then_drop, {}, {"CS102"}),
     ("lr-cut-10x-at-10pct-then-stall", c.cut_while_improving, {}, {"CS301"}),
@@ -136,8 +140,11 @@ def test_violent_flat_oscillation_is_lr_too_high_whatever_the_noise_draw():
     random draw of the swings it is must not matter (the trend should not hang on the last points)."""
     runs = {f"seed{seed}": c.oscillates(seed) for seed in range(40)}
     report = curvescope.audit(c.frame(runs), model=False)
-    missed = {run.run: round(run.features["train_drop"], 2) for run in report
-              if "CS202" not in {d.code for d in run.diagnosis.diagnoses}}
+    missed = {
+        run.run: round(run.features["train_drop"], 2)
+        for run in report
+        if "CS202" not in {d.code for d in run.diagnosis.diagnoses}
+    }
     assert not missed, f"CS202 missed these oscillating runs (train_drop shown): {missed}"
 
 
@@ -159,8 +166,14 @@ def test_multiplying_every_loss_keeps_the_rules_that_fire(index, scale, seed):
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), noise=st.floats(0.0, 0.03), lr=st.sampled_from(["constant", "late_step", "warmup_cosine"]),
-       rate=st.floats(3.0, 10.0), floor=st.floats(0.05, 0.5), gap=st.floats(0.02, 0.1))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    noise=st.floats(0.0, 0.03),
+    lr=st.sampled_from(["constant", "late_step", "warmup_cosine"]),
+    rate=st.floats(3.0, 10.0),
+    floor=st.floats(0.05, 0.5),
+    gap=st.floats(0.02, 0.1),
+)
 def test_healthy_run_with_small_noise_fires_no_rule(seed, noise, lr, rate, floor, gap):
     curves = c.healthy(seed, noise=noise, lr=lr, rate=rate, floor=floor, gap=gap)
     assert fired(curves) == set()

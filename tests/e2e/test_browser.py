@@ -31,8 +31,16 @@ from tests.conftest import FIXTURES, ROOT
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 STARTUP_SECONDS = 60
 PAGE_MS = 60_000  # the first page audits the demo runs
@@ -81,8 +89,12 @@ def server(tmp_path_factory):
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "curvescope", "app", "fixtures/demo", "--port", str(port)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=os.name == "posix")
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=os.name == "posix",
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_until_healthy(url, process, log)
@@ -180,8 +192,10 @@ def _wait_until_shown(page, name: str, labels, others: list[str], where: str) ->
     try:
         page.wait_for_function(_SHOWN_TOGETHER, arg=[name, list(labels), others], polling=250)
     except PlaywrightTimeout:
-        pytest.fail(f"{where} does not show {name} with its labels {', '.join(labels) or '(none)'} "
-                    f"within {PAGE_MS // 1000} s", pytrace=False)
+        pytest.fail(
+            f"{where} does not show {name} with its labels {', '.join(labels) or '(none)'} within {PAGE_MS // 1000} s",
+            pytrace=False,
+        )
 
 
 def _assert_no_errors(page) -> None:
@@ -222,8 +236,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.25)
-    pytest.fail(f"curvescope app did not answer {url}/_stcore/health within {STARTUP_SECONDS} s:\n{log.read_text()}",
-                pytrace=False)
+    pytest.fail(
+        f"curvescope app did not answer {url}/_stcore/health within {STARTUP_SECONDS} s:\n{log.read_text()}", pytrace=False
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:

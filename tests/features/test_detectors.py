@@ -24,6 +24,7 @@ def decaying(noise=0.01, seed=0):
 
 # --- planted events -------------------------------------------------------------------------------
 
+
 def test_explosion_onset_is_found_within_twenty_steps():
     values = decaying()
     values[600:] *= np.exp((STEPS[600:] - 600) / 30)
@@ -78,20 +79,26 @@ def test_best_validation_step_and_the_rise_since():
     assert acc["best_position"] == 1.0 and acc["still_improving"] == 1
 
 
-@pytest.mark.parametrize("kind, lr, drops", [
-    ("constant", np.full(1000, 0.1), []),
-    ("step", 0.1 * 0.1 ** (STEPS // 300), [300, 600, 900]),
-    ("reduce_on_plateau", 0.1 * np.where(STEPS < 230, 1, np.where(STEPS < 610, 0.5, np.where(STEPS < 700, 0.25, 0.125))),
-     [230, 610, 700]),
-    ("exponential", 0.1 * 0.995 ** STEPS, []),
-    ("cosine", 0.05 * (1 + np.cos(np.pi * STEPS / 1000)), []),
-    ("linear", 0.1 * (1 - STEPS / 1000) + 1e-5, []),
-    ("inverse_sqrt", 0.1 / np.sqrt(STEPS + 1), []),
-    ("warmup", np.minimum(0.1, 0.1 * (STEPS + 1) / 100), []),
-    ("one_cycle", np.where(STEPS < 300, 0.01 + 0.09 * STEPS / 300, 0.1 * (1 - (STEPS - 300) / 700) + 1e-4), []),
-    ("cyclic", 0.01 + 0.09 * np.abs(((STEPS / 100) % 2) - 1), []),
-    ("cosine", np.where(STEPS < 50, 0.1 * (STEPS + 1) / 50, 0.05 * (1 + np.cos(np.pi * (STEPS - 50) / 950))), []),
-])
+@pytest.mark.parametrize(
+    "kind, lr, drops",
+    [
+        ("constant", np.full(1000, 0.1), []),
+        ("step", 0.1 * 0.1 ** (STEPS // 300), [300, 600, 900]),
+        (
+            "reduce_on_plateau",
+            0.1 * np.where(STEPS < 230, 1, np.where(STEPS < 610, 0.5, np.where(STEPS < 700, 0.25, 0.125))),
+            [230, 610, 700],
+        ),
+        ("exponential", 0.1 * 0.995**STEPS, []),
+        ("cosine", 0.05 * (1 + np.cos(np.pi * STEPS / 1000)), []),
+        ("linear", 0.1 * (1 - STEPS / 1000) + 1e-5, []),
+        ("inverse_sqrt", 0.1 / np.sqrt(STEPS + 1), []),
+        ("warmup", np.minimum(0.1, 0.1 * (STEPS + 1) / 100), []),
+        ("one_cycle", np.where(STEPS < 300, 0.01 + 0.09 * STEPS / 300, 0.1 * (1 - (STEPS - 300) / 700) + 1e-4), []),
+        ("cyclic", 0.01 + 0.09 * np.abs(((STEPS / 100) % 2) - 1), []),
+        ("cosine", np.where(STEPS < 50, 0.1 * (STEPS + 1) / 50, 0.05 * (1 + np.cos(np.pi * (STEPS - 50) / 950))), []),
+    ],
+)
 def test_schedules_are_recognised_and_only_abrupt_drops_reported(kind, lr, drops):
     schedule = lr_schedule(Curve.of(STEPS, lr, "lr", "lr"))
     assert schedule.kind == kind
@@ -172,8 +179,10 @@ def test_detectors_ignore_the_curve_scale(values, scale):
 def test_range_relative_detectors_ignore_a_shift(values, shift):
     curve, shifted = Curve.of(np.arange(len(values)), values), Curve.of(np.arange(len(values)), values + shift)
     _close(detectors.plateaus(curve)[0], detectors.plateaus(shifted)[0])
-    _close({k: v for k, v in detectors.best_step(curve)[0].items() if k != "worse_since_best"},
-           {k: v for k, v in detectors.best_step(shifted)[0].items() if k != "worse_since_best"})
+    _close(
+        {k: v for k, v in detectors.best_step(curve)[0].items() if k != "worse_since_best"},
+        {k: v for k, v in detectors.best_step(shifted)[0].items() if k != "worse_since_best"},
+    )
     _close({"noise": detectors.noise(curve)}, {"noise": detectors.noise(shifted)})
 
 
@@ -183,8 +192,10 @@ ODD = st.one_of(
     st.just(([], [])),
     st.just(([5], [1.0])),
     st.just(([0, 1, 2], [np.nan, np.nan, np.nan])),
-    st.tuples(st.lists(st.integers(0, 50), min_size=1, max_size=80),
-              st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=80)),
+    st.tuples(
+        st.lists(st.integers(0, 50), min_size=1, max_size=80),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=80),
+    ),
 )
 
 
@@ -196,8 +207,7 @@ def test_odd_curves_give_missing_values_not_errors(train, val, lr):
         n = min(len(steps), len(values))
         return Curve.of(steps[:n], values[:n], role, role)
 
-    measured = run_features({"train_loss": curve(train, "train_loss"), "val_loss": curve(val, "val_loss"),
-                             "lr": curve(lr, "lr")})
+    measured = run_features({"train_loss": curve(train, "train_loss"), "val_loss": curve(val, "val_loss"), "lr": curve(lr, "lr")})
     assert list(measured.values) == list(FEATURES)
     assert all(isinstance(v, float) for v in measured.values.values())
 

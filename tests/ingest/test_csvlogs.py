@@ -25,8 +25,14 @@ from tests.ingest.fuzzing import FUZZ, read_bytes_as
 
 CSV = FIXTURES / "csv"
 READERS = (  # the registration order, TensorBoard aside
-    RayTuneReader(), MLflowReader(), TrainerStateReader(), LightningCSVReader(), KerasCSVReader(),
-    LongCSVReader(), JSONLinesReader(), GenericCSVReader(),
+    RayTuneReader(),
+    MLflowReader(),
+    TrainerStateReader(),
+    LightningCSVReader(),
+    KerasCSVReader(),
+    LongCSVReader(),
+    JSONLinesReader(),
+    GenericCSVReader(),
 )
 
 
@@ -86,7 +92,10 @@ def test_lightning_sparse_rows_become_points_at_their_step():
     assert "step" not in set(frame["tag"])
     assert result.hparams == {"batch_size": 32, "lr": 0.001, "optimizer/betas": [0.9, 0.999], "optimizer/name": "Adam"}
     assert resolve_roles(frame["tag"].value_counts().to_dict()) == {
-        "train_loss": "train_loss_step", "val_loss": "val_loss", "lr": "lr-Adam"}
+        "train_loss": "train_loss_step",
+        "val_loss": "val_loss",
+        "lr": "lr-Adam",
+    }
     assert result.findings == []
 
 
@@ -195,13 +204,23 @@ WILD_OWNERS = {
 }
 WILD_ROLES = {
     "AKBoles__Voice-Identification/training.log": {
-        "train_loss": "loss", "val_loss": "val_loss", "train_acc": "acc", "val_acc": "val_acc"},
+        "train_loss": "loss",
+        "val_loss": "val_loss",
+        "train_acc": "acc",
+        "val_acc": "val_acc",
+    },
     "22pilarskil__yolov5_test/runs/train/exp/results.csv": {
-        "train_loss": "train/box_loss", "val_loss": "val/box_loss", "lr": "x/lr0"},
-    "0Xero7__slm_training/lightning_logs/version_0/metrics.csv": {
-        "train_loss": "train_loss_step", "val_loss": "val_loss"},
+        "train_loss": "train/box_loss",
+        "val_loss": "val/box_loss",
+        "lr": "x/lr0",
+    },
+    "0Xero7__slm_training/lightning_logs/version_0/metrics.csv": {"train_loss": "train_loss_step", "val_loss": "val_loss"},
     "AguLeon__LoRA_RoBERTa_AGNews/results/checkpoint-1200/trainer_state.json": {
-        "train_loss": "loss", "val_loss": "eval_loss", "val_acc": "eval_accuracy", "lr": "learning_rate"},
+        "train_loss": "loss",
+        "val_loss": "eval_loss",
+        "val_acc": "eval_accuracy",
+        "lr": "learning_rate",
+    },
 }
 
 
@@ -232,8 +251,32 @@ def test_checkpoint_trainer_state_belongs_to_the_output_directory():
 
 CSV_READERS = [KerasCSVReader(), LightningCSVReader(), GenericCSVReader(), LongCSVReader()]
 CSV_TEXT = st.lists(
-    st.lists(st.sampled_from(["", "1", "-2.5", "nan", "inf", "NA", "x", "1e999", "  3 ", '"a,b"', "epoch", "step",
-                              "tag", "value", "loss", "\ufeff", "1.5e-3", "-0"]), min_size=1, max_size=6),
+    st.lists(
+        st.sampled_from(
+            [
+                "",
+                "1",
+                "-2.5",
+                "nan",
+                "inf",
+                "NA",
+                "x",
+                "1e999",
+                "  3 ",
+                '"a,b"',
+                "epoch",
+                "step",
+                "tag",
+                "value",
+                "loss",
+                "\ufeff",
+                "1.5e-3",
+                "-0",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+    ),
     max_size=8,
 ).map(lambda rows: "\n".join(",".join(row) for row in rows))
 

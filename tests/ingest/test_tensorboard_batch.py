@@ -231,8 +231,13 @@ def test_records_read_by_layout_agree_with_the_protobuf_decoder(tmp_path_factory
 
 def test_a_run_of_plain_scalar_events_is_read_by_layout(tmp_path):
     written = [
-        event_pb2.Event(step=step, wall_time=1e9 + step, summary=summary_pb2.Summary(value=[
-            summary_pb2.Summary.Value(tag=tag, simple_value=step / 3) for tag in ("loss", "lr!")]))
+        event_pb2.Event(
+            step=step,
+            wall_time=1e9 + step,
+            summary=summary_pb2.Summary(
+                value=[summary_pb2.Summary.Value(tag=tag, simple_value=step / 3) for tag in ("loss", "lr!")]
+            ),
+        )
         for step in range(10, 100)
     ]
     path = event_file(tmp_path, written)

@@ -27,8 +27,9 @@ steps = st.one_of(st.integers(0, 300), st.integers(0, 2**63 - 1), st.integers(-(
 def tensors(draw) -> tensor_pb2.TensorProto:
     """One-number tensors in the encodings writers use, and some that are not one number."""
     value = draw(floats)
-    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in draw(
-        st.sampled_from([[], [], [], [1], [1, 1], [3], [0]]))])
+    shape = tensor_shape_pb2.TensorShapeProto(
+        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in draw(st.sampled_from([[], [], [], [1], [1, 1], [3], [0]]))]
+    )
     encoding = draw(st.sampled_from(["float_val", "double_val", "content32", "content64", "half", "int", "string", "no_shape"]))
     if encoding == "float_val":
         return tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_shape=shape, float_val=[value])
@@ -126,8 +127,13 @@ def test_fast_and_protobuf_decoders_agree(tmp_path_factory, written):
 def test_many_records_agree_and_keep_every_value(tmp_path_factory, points, per_event):
     """Long runs of similar records exercise the cycle-guessing framer and multi-value summaries."""
     written = [
-        event_pb2.Event(step=i, wall_time=float(i), summary=summary_pb2.Summary(value=[
-            summary_pb2.Summary.Value(tag=tag, simple_value=value) for tag, value in points[i : i + per_event]]))
+        event_pb2.Event(
+            step=i,
+            wall_time=float(i),
+            summary=summary_pb2.Summary(
+                value=[summary_pb2.Summary.Value(tag=tag, simple_value=value) for tag, value in points[i : i + per_event]]
+            ),
+        )
         for i in range(0, len(points), per_event)
     ]
     result = assert_same_reads(event_file(tmp_path_factory.mktemp("events"), written))
@@ -192,8 +198,10 @@ def _complete_records(data: bytes, size: int) -> int:
 
 
 def test_flipping_a_data_byte_skips_exactly_that_record(tmp_path):
-    written = [event_pb2.Event(step=i, summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=i)]))
-               for i in range(20)]
+    written = [
+        event_pb2.Event(step=i, summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=i)]))
+        for i in range(20)
+    ]
     path = event_file(tmp_path, written)
     data = bytearray(path.read_bytes())
     data[_record_offsets(data)[7] + 12 + 3] ^= 0x40  # a data byte of record 7
@@ -205,8 +213,10 @@ def test_flipping_a_data_byte_skips_exactly_that_record(tmp_path):
 
 
 def test_a_corrupt_length_stops_reading_and_says_how_much_was_left(tmp_path):
-    written = [event_pb2.Event(step=i, summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=i)]))
-               for i in range(20)]
+    written = [
+        event_pb2.Event(step=i, summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=i)]))
+        for i in range(20)
+    ]
     path = event_file(tmp_path, written)
     data = bytearray(path.read_bytes())
     at = _record_offsets(data)[12]

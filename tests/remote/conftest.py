@@ -38,8 +38,9 @@ class S3:
             self.client.create_bucket(Bucket=bucket)
         for file in sorted(folder.rglob("*")):
             if file.is_file():
-                self.client.put_object(Bucket=bucket, Key=f"{prefix}/{file.relative_to(folder).as_posix()}",
-                                       Body=file.read_bytes())
+                self.client.put_object(
+                    Bucket=bucket, Key=f"{prefix}/{file.relative_to(folder).as_posix()}", Body=file.read_bytes()
+                )
 
     def deny(self, bucket: str, action: str, resource: str) -> None:
         """A bucket policy denying ``action`` on ``resource`` (below the bucket) to everyone."""
@@ -60,8 +61,12 @@ class S3:
             self._auth_after("inf")
 
     def _auth_after(self, requests: int | str) -> None:
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset-auth", data=str(requests).encode(),
-                                         method="POST", headers={"Content-Type": "text/plain"})
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/reset-auth",
+            data=str(requests).encode(),
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
         urllib.request.urlopen(request, timeout=10).read()
 
 
@@ -80,8 +85,14 @@ def s3() -> Iterator[S3]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
     requests: list[str] = []
     handler = _Requests(requests)
     log = logging.getLogger("werkzeug")

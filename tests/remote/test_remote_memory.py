@@ -130,10 +130,12 @@ def test_local_paths_and_file_urls_are_read_in_place(tmp_path):
 
 
 def test_without_a_cache_the_mirror_is_removed_at_exit(memory):
-    script = ("import fsspec\nfrom curvescope.remote import local_root\n"
-              f"fsspec.filesystem('memory').pipe('{memory}/run/metrics.csv', b'step,loss\\n0,1\\n')\n"
-              f"root = local_root('memory://{memory}', None)\n"
-              "print(root, (root / 'run' / 'metrics.csv').is_file())")
+    script = (
+        "import fsspec\nfrom curvescope.remote import local_root\n"
+        f"fsspec.filesystem('memory').pipe('{memory}/run/metrics.csv', b'step,loss\\n0,1\\n')\n"
+        f"root = local_root('memory://{memory}', None)\n"
+        "print(root, (root / 'run' / 'metrics.csv').is_file())"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     root, present = done.stdout.split()
@@ -141,12 +143,17 @@ def test_without_a_cache_the_mirror_is_removed_at_exit(memory):
 
 
 def test_a_protocol_without_its_package_says_what_to_install(monkeypatch):
-    monkeypatch.setitem(known_implementations, "lakefs-test",
-                        {"class": "no_such_lakefs_package.LakeFileSystem", "err": "Install no_such_lakefs_package"})
+    monkeypatch.setitem(
+        known_implementations,
+        "lakefs-test",
+        {"class": "no_such_lakefs_package.LakeFileSystem", "err": "Install no_such_lakefs_package"},
+    )
     with pytest.raises(RemoteError) as raised:
         curvescope.read("lakefs-test://repo/runs")
-    assert str(raised.value) == ("lakefs-test://repo/runs: the lakefs-test:// protocol needs a package that is not installed: "
-                                 "pip install no_such_lakefs_package.")
+    assert str(raised.value) == (
+        "lakefs-test://repo/runs: the lakefs-test:// protocol needs a package that is not installed: "
+        "pip install no_such_lakefs_package."
+    )
 
 
 def test_an_unknown_protocol_is_a_clear_error():

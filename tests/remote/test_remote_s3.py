@@ -46,8 +46,13 @@ def local_report() -> dict:
 
 
 def test_the_cli_audit_of_an_s3_url_equals_the_api(s3, demo, tmp_path):
-    cli = subprocess.Popen([sys.executable, "-m", "curvescope", "audit", demo, "--format", "json", "--cache", tmp_path / "cli"],
-                           env={**os.environ, **s3.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "curvescope", "audit", demo, "--format", "json", "--cache", tmp_path / "cli"],
+        env={**os.environ, **s3.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     api = curvescope.audit(demo, cache=tmp_path / "api").to_json()  # while the CLI's process runs
     stdout, stderr = cli.communicate(timeout=300)
     assert cli.returncode == 0, stderr
@@ -67,8 +72,12 @@ def test_an_s3_audit_without_a_cache_equals_the_local_audit(demo, local_report):
 def test_an_s3_read_equals_the_local_read(demo):
     remote, local = curvescope.read(demo), curvescope.read(DEMO)
     pd.testing.assert_frame_equal(remote.scalars, local.scalars)
-    assert (remote.runs, remote.roles, remote.hparams, remote.findings) == (local.runs, local.roles, local.hparams,
-                                                                            local.findings)
+    assert (remote.runs, remote.roles, remote.hparams, remote.findings) == (
+        local.runs,
+        local.roles,
+        local.hparams,
+        local.findings,
+    )
 
 
 def test_the_cli_reads_an_s3_url(demo):
@@ -125,10 +134,13 @@ def test_one_file_that_cannot_be_fetched_is_a_finding(s3, local_report, tmp_path
     assert report["runs"] == [run for run in local_report["runs"] if run["run"] != "keras/wine-mlp-tanh-sgd"]
 
 
-@pytest.mark.parametrize("url, error, says", [
-    ("s3://no-such-bucket/demo", LogdirNotFound, "no such bucket"),
-    (f"s3://{BUCKET}/no-such-prefix", LogdirNotFound, "nothing below this URL"),
-])
+@pytest.mark.parametrize(
+    "url, error, says",
+    [
+        ("s3://no-such-bucket/demo", LogdirNotFound, "no such bucket"),
+        (f"s3://{BUCKET}/no-such-prefix", LogdirNotFound, "nothing below this URL"),
+    ],
+)
 def test_a_missing_bucket_or_prefix_is_a_clear_error(demo, url, error, says, tmp_path):
     with pytest.raises(error) as raised:
         curvescope.audit(url, cache=tmp_path)
@@ -162,9 +174,14 @@ def test_an_unreachable_endpoint_is_a_clear_error(demo, monkeypatch, tmp_path):
     _one_clear_line(str(raised.value), demo, "cannot be listed")
 
 
-@pytest.mark.parametrize("url, says", [("s3://no-such-bucket/demo", "no such bucket"),
-                                       (f"s3://{BUCKET}/no-such-prefix", "nothing below this URL"),
-                                       ("s3://locked-runs/demo", "access denied")])
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("s3://no-such-bucket/demo", "no such bucket"),
+        (f"s3://{BUCKET}/no-such-prefix", "nothing below this URL"),
+        ("s3://locked-runs/demo", "access denied"),
+    ],
+)
 def test_the_cli_says_what_is_wrong_in_one_line(demo, locked, url, says):
     done = CliRunner().invoke(app, ["audit", url])
     assert done.exit_code == 2, done.output

@@ -28,8 +28,9 @@ def test_a_task_whose_mirror_is_elsewhere_fetches_its_files_and_reports_alike(me
     shutil.rmtree(tmp_path / "client")  # as on another machine: the mirror is not there
     fetches.clear()
     there = [run_task(task, settings) for task in tasks]
-    assert sorted(fetches) == sorted(f"{memory}/{path.relative_to(DEMO).as_posix()}" for path in DEMO.rglob("*")
-                                     if path.is_file())
+    assert sorted(fetches) == sorted(
+        f"{memory}/{path.relative_to(DEMO).as_posix()}" for path in DEMO.rglob("*") if path.is_file()
+    )
     for a, b in zip(here, there, strict=True):
         assert [r.to_dict() for r in a.runs] == [r.to_dict() for r in b.runs]
         assert [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]

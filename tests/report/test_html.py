@@ -58,8 +58,14 @@ class Page(HTMLParser):
 
 
 def _frame(runs: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
-    return pd.concat([pd.DataFrame({"run": run, "tag": tag, "step": STEPS[: len(values)], "value": values})
-                      for run, curves in runs.items() for tag, values in curves.items()], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame({"run": run, "tag": tag, "step": STEPS[: len(values)], "value": values})
+            for run, curves in runs.items()
+            for tag, values in curves.items()
+        ],
+        ignore_index=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +85,10 @@ def planted():
     NaN; one named and tagged to inject markup; one with a dollar in its tag; one with no curve."""
     falling = 2.0 * np.exp(-STEPS / 50) + 0.2
     runs = {
-        "blows-up": {"train/loss": np.r_[2.0 * np.exp(-STEPS[:120] / 30) + 0.1, 0.1 * np.exp((STEPS[120:] - 120) / 8)],
-                     "train/lr": np.where(STEPS < 60, 0.1, 0.01)},
+        "blows-up": {
+            "train/loss": np.r_[2.0 * np.exp(-STEPS[:120] / 30) + 0.1, 0.1 * np.exp((STEPS[120:] - 120) / 8)],
+            "train/lr": np.where(STEPS < 60, 0.1, 0.01),
+        },
         "turns-nan": {"train/loss": np.r_[np.linspace(2.0, 1.0, 100), np.full(100, np.nan)]},
         EVIL_RUN: {EVIL_TAG: falling},
         "dollars": {DOLLAR_TAG: falling},

@@ -101,7 +101,7 @@ def test_a_file_rewritten_within_its_clock_tick_is_read_again(logs, tmp_path):
     curvescope.audit(logs[0], cache=tmp_path / "cache")
     text = log.read_text()
     at = text.rstrip().rfind(",") + 1  # the last cell of the last row, rewritten in place
-    log.write_text(text[:at] + ("7" if text[at] != "7" else "8") + text[at + 1:])
+    log.write_text(text[:at] + ("7" if text[at] != "7" else "8") + text[at + 1 :])
     os.utime(log, ns=(stamp, stamp))
     assert curvescope.audit(logs[0], cache=tmp_path / "cache").to_dict() == curvescope.audit(logs[0], cache=False).to_dict()
 

@@ -52,10 +52,12 @@ class FirstLossFarAboveChance(Rule):
         if not measured >= self.ratio or event is None or not fell:
             return
         yield self.diagnose(
-            context, ramp(measured, self.ratio, 4 * self.ratio),
+            context,
+            ramp(measured, self.ratio, 4 * self.ratio),
             f"{event.description}: the initial weights make confident wrong predictions",
             f"the loss should start near ln({context.classes}) = {math.log(context.classes):.2f}; {_FIX}",
-            [Evidence.of(event, self.ratio)])
+            [Evidence.of(event, self.ratio)],
+        )
 
 
 @register
@@ -97,10 +99,12 @@ class FlatStartThenDrop(Rule):
         if plateau is None or _warm_up_covers(context, plateau.end_step):
             return
         yield self.diagnose(
-            context, ramp(flat, self.min_flat, 3 * self.min_flat),
+            context,
+            ramp(flat, self.min_flat, 3 * self.min_flat),
             f"{plateau.description}, {flat:.0%} of the run, then fell to {final:.0%} of its first level",
             f"the first {flat:.0%} of the run was wasted; {_FIX}",
-            [Evidence.of(plateau, self.min_flat)])
+            [Evidence.of(plateau, self.min_flat)],
+        )
 
 
 def _warm_up_covers(context: RunContext, step: int) -> bool:

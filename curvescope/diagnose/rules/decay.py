@@ -7,8 +7,10 @@ from ..diagnosis import Evidence
 from ..labels import DECAY_TOO_EARLY
 from ..registry import Interval, Rule, ramp, register
 
-_FIX = ("decay later or more gently (a longer step size, more patience on reduce-on-plateau, cosine over the whole run), "
-        "or raise the base learning rate")
+_FIX = (
+    "decay later or more gently (a longer step size, more patience on reduce-on-plateau, cosine over the whole run), "
+    "or raise the base learning rate"
+)
 
 
 @register
@@ -38,8 +40,11 @@ class CutWhileImproving(Rule):
     code = "CS301"
     name = "lr-cut-while-improving"
     label = DECAY_TOO_EARLY
-    _parameter_constraints = {"max_position": Interval(0.0, 1.0, "neither"), "max_fall": Interval(0.0, closed="neither"),
-                              "overfit_rise": Interval(0.0, closed="neither")}
+    _parameter_constraints = {
+        "max_position": Interval(0.0, 1.0, "neither"),
+        "max_fall": Interval(0.0, closed="neither"),
+        "overfit_rise": Interval(0.0, closed="neither"),
+    }
 
     def __init__(self, max_position: float = 0.4, max_fall: float = 0.35, overfit_rise: float = 0.15):
         self.max_position = max_position
@@ -54,13 +59,25 @@ class CutWhileImproving(Rule):
             return
         confidence = ramp(fall, self.max_fall, 0.0) * (0.8 if drop.inferred else 1.0)
         yield self.diagnose(
-            context, confidence,
+            context,
+            confidence,
             f"{drop.description} ({position:.0%} into the run); the loss then fell only {max(fall, 0):.0%} of what "
             "its slope before the drop promised",
             f"the cut at step {drop.end_step:,} came while the loss was still falling; {_FIX}",
-            [Evidence.of(drop, self.max_position),
-             Evidence("fall_vs_promised", f"fall after the drop over the fall promised: {fall:.2f}", drop.end_step,
-                      None, fall, self.max_fall, "train_loss", context.curves["train_loss"].tag)])
+            [
+                Evidence.of(drop, self.max_position),
+                Evidence(
+                    "fall_vs_promised",
+                    f"fall after the drop over the fall promised: {fall:.2f}",
+                    drop.end_step,
+                    None,
+                    fall,
+                    self.max_fall,
+                    "train_loss",
+                    context.curves["train_loss"].tag,
+                ),
+            ],
+        )
 
 
 @register
@@ -88,8 +105,11 @@ class DecaysToFloorEarly(Rule):
     code = "CS302"
     name = "lr-decays-to-floor-early"
     label = DECAY_TOO_EARLY
-    _parameter_constraints = {"max_half_position": Interval(0.0, 1.0, "neither"),
-                              "min_decay": Interval(1.0, closed="neither"), "max_fall": Interval(0.0, closed="neither")}
+    _parameter_constraints = {
+        "max_half_position": Interval(0.0, 1.0, "neither"),
+        "min_decay": Interval(1.0, closed="neither"),
+        "max_fall": Interval(0.0, closed="neither"),
+    }
 
     def __init__(self, max_half_position: float = 0.2, min_decay: float = 30.0, max_fall: float = 0.5):
         self.max_half_position = max_half_position
@@ -104,11 +124,31 @@ class DecaysToFloorEarly(Rule):
         lr, loss = context.curves["lr"], context.curves["train_loss"]
         half_step = context.step_at(half)
         yield self.diagnose(
-            context, ramp(half, self.max_half_position, 0.0),
+            context,
+            ramp(half, self.max_half_position, 0.0),
             f"{lr.tag} fell below half its peak by step {half_step:,} ({half:.0%} into the run) and ended {decay:.3g}x "
             f"below it; {loss.tag} then fell only {max(fall, 0):.0%} of what its slope before promised",
             f"the rate was spent by step {half_step:,}; {_FIX}",
-            [Evidence("lr_half_position", f"lr below half its peak from step {half_step:,}", half_step, None, half,
-                      self.max_half_position, "lr", lr.tag),
-             Evidence("fall_vs_promised", f"fall after that over the fall promised: {fall:.2f}", half_step, None, fall,
-                      self.max_fall, "train_loss", loss.tag)])
+            [
+                Evidence(
+                    "lr_half_position",
+                    f"lr below half its peak from step {half_step:,}",
+                    half_step,
+                    None,
+                    half,
+                    self.max_half_position,
+                    "lr",
+                    lr.tag,
+                ),
+                Evidence(
+                    "fall_vs_promised",
+                    f"fall after that over the fall promised: {fall:.2f}",
+                    half_step,
+                    None,
+                    fall,
+                    self.max_fall,
+                    "train_loss",
+                    loss.tag,
+                ),
+            ],
+        )

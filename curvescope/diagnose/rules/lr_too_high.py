@@ -52,8 +52,13 @@ class LossDiverges(Rule):
             return
         confidence = CERTAIN if non_finite is not None else ramp(ratio, self.min_ratio, self.min_ratio**2)
         first = min(evidence, key=lambda e: e.start_step)
-        yield self.diagnose(context, confidence, "; ".join(e.description for e in evidence),
-                            f"the loss blew up from step {first.start_step:,}; {_FIX}", evidence)
+        yield self.diagnose(
+            context,
+            confidence,
+            "; ".join(e.description for e in evidence),
+            f"the loss blew up from step {first.start_step:,}; {_FIX}",
+            evidence,
+        )
 
 
 @register
@@ -90,11 +95,31 @@ class LossOscillatesWithoutProgress(Rule):
             return
         curve = context.curves["train_loss"]
         yield self.diagnose(
-            context, ramp(noise, self.min_noise, 3 * self.min_noise),
+            context,
+            ramp(noise, self.min_noise, 3 * self.min_noise),
             f"{curve.tag} ends at {final:.0%} of its first level and scatters {noise:.2f} of its range around "
             f"its trend from step {int(curve.steps[0]):,} to step {int(curve.steps[-1]):,}",
             f"the loss never settled into a descent; {_FIX}",
-            [Evidence("noise", f"noise-to-trend ratio {noise:.2f}", int(curve.steps[0]), int(curve.steps[-1]),
-                      noise, self.min_noise, "train_loss", curve.tag),
-             Evidence("train_drop", f"last over first smoothed loss {final:.2f}", None, None, final, self.min_final,
-                      "train_loss", curve.tag)])
+            [
+                Evidence(
+                    "noise",
+                    f"noise-to-trend ratio {noise:.2f}",
+                    int(curve.steps[0]),
+                    int(curve.steps[-1]),
+                    noise,
+                    self.min_noise,
+                    "train_loss",
+                    curve.tag,
+                ),
+                Evidence(
+                    "train_drop",
+                    f"last over first smoothed loss {final:.2f}",
+                    None,
+                    None,
+                    final,
+                    self.min_final,
+                    "train_loss",
+                    curve.tag,
+                ),
+            ],
+        )

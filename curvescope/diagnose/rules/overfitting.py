@@ -9,8 +9,10 @@ from ..registry import Interval, Rule, ramp, register
 
 
 def _fix(best_step: int) -> str:
-    return (f"stop at step {best_step:,} (the best validation step), add weight decay or dropout, augment or get more "
-            "data, or shrink the model")
+    return (
+        f"stop at step {best_step:,} (the best validation step), add weight decay or dropout, augment or get more "
+        "data, or shrink the model"
+    )
 
 
 @register
@@ -39,8 +41,11 @@ class ValLossRisesAfterBest(Rule):
     code = "CS401"
     name = "val-loss-rises-after-best"
     label = OVERFITTING
-    _parameter_constraints = {"min_rise": Interval(0.0, closed="neither"), "max_best_position": Interval(0.0, 1.0),
-                              "min_gap_growth": Interval(0.0)}
+    _parameter_constraints = {
+        "min_rise": Interval(0.0, closed="neither"),
+        "max_best_position": Interval(0.0, 1.0),
+        "min_gap_growth": Interval(0.0),
+    }
 
     def __init__(self, min_rise: float = 0.15, max_best_position: float = 0.85, min_gap_growth: float = 0.1):
         self.min_rise = min_rise
@@ -50,18 +55,23 @@ class ValLossRisesAfterBest(Rule):
     def check(self, context: RunContext):
         if not context.has("val_loss"):
             return
-        rise, position, growth, since = (context.value(n) for n in
-                                         ("worse_since_best", "best_position", "gap_growth", "train_since_best"))
+        rise, position, growth, since = (
+            context.value(n) for n in ("worse_since_best", "best_position", "gap_growth", "train_since_best")
+        )
         best, gap = context.first("best_step"), context.first("gap")
-        if best is None or not (rise >= self.min_rise and position <= self.max_best_position
-                                and growth >= self.min_gap_growth and since < 1):
+        if best is None or not (
+            rise >= self.min_rise and position <= self.max_best_position and growth >= self.min_gap_growth and since < 1
+        ):
             return
         evidence = [Evidence.of(best, self.min_rise)] + ([Evidence.of(gap)] if gap is not None else [])
         yield self.diagnose(
-            context, ramp(rise, self.min_rise, 5 * self.min_rise),
+            context,
+            ramp(rise, self.min_rise, 5 * self.min_rise),
             f"{best.tag} bottomed at step {best.end_step:,} ({best.magnitude:.4g}) and has risen {rise:.0%} since, "
             "while the training loss kept falling",
-            _fix(best.end_step), evidence)
+            _fix(best.end_step),
+            evidence,
+        )
 
 
 @register
@@ -99,6 +109,9 @@ class ValAccuracyFallsAfterBest(Rule):
         if best is None or not (fall >= self.min_fall and position <= self.max_best_position):
             return
         yield self.diagnose(
-            context, ramp(fall, self.min_fall, 4 * self.min_fall),
+            context,
+            ramp(fall, self.min_fall, 4 * self.min_fall),
             f"{best.tag} peaked at step {best.end_step:,} ({best.magnitude:.4g}) and ends {fall:.0%} lower",
-            _fix(best.end_step), [Evidence.of(best, self.min_fall)])
+            _fix(best.end_step),
+            [Evidence.of(best, self.min_fall)],
+        )

@@ -46,8 +46,20 @@ class LossBarelyFalls(Rule):
             return
         curve = context.curves["train_loss"]
         yield self.diagnose(
-            context, ramp(final, self.min_final, 1.0),
+            context,
+            ramp(final, self.min_final, 1.0),
             f"{curve.tag} ends at {final:.0%} of its first level after {int(curve.steps[-1]):,} steps",
             f"the model is not learning the training set; {_FIX}",
-            [Evidence("train_drop", f"last over first smoothed {curve.tag}: {final:.2f}", int(curve.steps[0]),
-                      int(curve.steps[-1]), final, self.min_final, "train_loss", curve.tag)])
+            [
+                Evidence(
+                    "train_drop",
+                    f"last over first smoothed {curve.tag}: {final:.2f}",
+                    int(curve.steps[0]),
+                    int(curve.steps[-1]),
+                    final,
+                    self.min_final,
+                    "train_loss",
+                    curve.tag,
+                )
+            ],
+        )

@@ -87,8 +87,13 @@ class EventsProgress:
     def counts(self, count: int) -> _Counts:
         """The counts so far of ``count`` files: these files first, then new ones."""
         new = [0] * (count - len(self.records))
-        return _Counts(np.array([*self.records, *new], dtype=np.int64), np.array([*self.kept, *new], dtype=np.int64),
-                       np.zeros(count, dtype=np.int64), {}, np.array([*self.hparams, *new], dtype=bool))
+        return _Counts(
+            np.array([*self.records, *new], dtype=np.int64),
+            np.array([*self.kept, *new], dtype=np.int64),
+            np.zeros(count, dtype=np.int64),
+            {},
+            np.array([*self.hparams, *new], dtype=bool),
+        )
 
     def metadata_with(self, later: tuple[np.ndarray, np.ndarray], tags: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
         """Each tag's first metadata in one run (as ``_first_metadata`` gives it, keys being codes
@@ -188,8 +193,16 @@ class _Decoded:
     resumable: np.ndarray
 
     @classmethod
-    def of(cls, read: list[_Read], tags: list[str], files: _Files, findings: Findings, runs: int,
-           metadata: tuple[np.ndarray, np.ndarray], before: _Counts | None = None) -> _Decoded:
+    def of(
+        cls,
+        read: list[_Read],
+        tags: list[str],
+        files: _Files,
+        findings: Findings,
+        runs: int,
+        metadata: tuple[np.ndarray, np.ndarray],
+        before: _Counts | None = None,
+    ) -> _Decoded:
         rows = _Rows.of(read)
         scalar = _of_scalar_tags(rows, files, len(tags), metadata)
         keep = (rows.kind == SIMPLE) | ((rows.kind == NUMBER) & scalar)
@@ -212,8 +225,13 @@ class _Decoded:
             if not all(self.resumable[file] and file in marks for file in files):
                 progress.append(None)
                 continue
-            state = EventsProgress(tuple(self.counts.records[first:last].tolist()), tuple(self.counts.kept[first:last].tolist()),
-                                   tuple(self.counts.held_hparams(file) for file in files), scalar[part], unmarked[part])
+            state = EventsProgress(
+                tuple(self.counts.records[first:last].tolist()),
+                tuple(self.counts.kept[first:last].tolist()),
+                tuple(self.counts.held_hparams(file) for file in files),
+                scalar[part],
+                unmarked[part],
+            )
             progress.append(Progress(tuple(marks[file] for file in files), state))
         return progress
 
@@ -283,8 +301,7 @@ class _Rows:
     @classmethod
     def of(cls, read: list[_Read]) -> _Rows:
         columns = [
-            [part.file, part.tag, part.values.step, part.values.wall_time, part.values.value, part.values.kind]
-            for part in read
+            [part.file, part.tag, part.values.step, part.values.wall_time, part.values.value, part.values.kind] for part in read
         ]
         if len(read) == 1:
             return cls(*columns[0])
@@ -362,8 +379,11 @@ def _per_run(counts: _Counts, rows: _Rows, skipped, tags, findings: Findings, fi
     sources = files.sources
     for file, part in enumerate(files.part.tolist()):
         problems = findings.get(file, [])
-        resumable[file] = (all(problem.name == "truncated-record" for problem in problems)
-                           and not counts.unparsed[file] and file not in unsupported)
+        resumable[file] = (
+            all(problem.name == "truncated-record" for problem in problems)
+            and not counts.unparsed[file]
+            and file not in unsupported
+        )
         if counts.unparsed[file]:
             problems = [*problems, _not_events(int(counts.unparsed[file]), sources[file])]
         run_findings[part].extend(problems)

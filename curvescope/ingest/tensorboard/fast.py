@@ -42,7 +42,6 @@ _STRING_TENSOR = bytes([0x08, 0x07])
 """dtype DT_STRING first: an image, text or audio tensor, never a number."""
 
 
-
 def _table(keys) -> np.ndarray:
     table = np.zeros(256, dtype=bool)
     table[keys] = True

@@ -117,8 +117,9 @@ def load(paths: Sequence[Path]) -> tuple[list[Buffer], Findings]:
     return buffers, findings
 
 
-def load_after(paths: Sequence[Path], marks: Sequence[Mark | None],
-               records_before: Sequence[int]) -> tuple[Buffer, Findings] | None:
+def load_after(
+    paths: Sequence[Path], marks: Sequence[Mark | None], records_before: Sequence[int]
+) -> tuple[Buffer, Findings] | None:
     """The bytes of each file after its mark (of a file without one, all of them), in one buffer,
     each marked file after ``records_before`` records; None when a marked file did more than grow."""
     parts, files, offsets, skipped, before, findings = [], [], [], [], [], {}
@@ -142,9 +143,15 @@ def load_after(paths: Sequence[Path], marks: Sequence[Mark | None],
         before.append(0 if mark is None else records_before[index])
         at += len(data)
     sizes = np.array([len(part) for part in parts], dtype=np.int64)
-    buffer = Buffer(b"".join(parts), np.array(files, dtype=np.int32), np.array(offsets, dtype=np.int64), sizes,
-                    [str(paths[index]) for index in files], np.array(skipped, dtype=np.int64),
-                    np.array(before, dtype=np.int64))
+    buffer = Buffer(
+        b"".join(parts),
+        np.array(files, dtype=np.int32),
+        np.array(offsets, dtype=np.int64),
+        sizes,
+        [str(paths[index]) for index in files],
+        np.array(skipped, dtype=np.int64),
+        np.array(before, dtype=np.int64),
+    )
     return buffer, findings
 
 
@@ -208,8 +215,12 @@ def _cut_broken_framing(buffer: Buffer, u8, starts, lengths, local, findings: Fi
         files, at = np.unique(local[bad], return_index=True)
         for file, record in zip(files.tolist(), bad[at].tolist()):
             before = record - int(first[file]) + int(buffer.records_before[file])
-            problem = _broken_framing(buffer.in_file(file, int(starts[record])), buffer.in_file(file, _end(buffer, file)),
-                                      buffer.sources[file], records_before=before)
+            problem = _broken_framing(
+                buffer.in_file(file, int(starts[record])),
+                buffer.in_file(file, _end(buffer, file)),
+                buffer.sources[file],
+                records_before=before,
+            )
             _add(findings, buffer, file, problem)
         broken[files] = True
         count[files] = bad[at] - first[files]
@@ -234,13 +245,18 @@ def _skip_corrupt(buffer: Buffer, u8, starts, lengths, local, findings: Findings
     bad = np.flatnonzero(~good)
     files, at, count = np.unique(local[bad], return_index=True, return_counts=True)
     for file, record, n in zip(files.tolist(), bad[at].tolist(), count.tolist()):
-        _add(findings, buffer, file, finding(
-            "corrupt-record",
-            f"{n} record(s) failed their data checksum and were skipped"
-            f" (first at byte {buffer.in_file(file, int(starts[record]))})",
-            source=buffer.sources[file],
-            count=n,
-        ))
+        _add(
+            findings,
+            buffer,
+            file,
+            finding(
+                "corrupt-record",
+                f"{n} record(s) failed their data checksum and were skipped"
+                f" (first at byte {buffer.in_file(file, int(starts[record]))})",
+                source=buffer.sources[file],
+                count=n,
+            ),
+        )
     return starts[good], lengths[good], local[good]
 
 
@@ -264,8 +280,9 @@ def _tail(buffer: Buffer, file: int, end: int, *, records_before: int) -> Findin
     if left >= HEADER:
         header_ok = masked_crc(bytes(buffer.data[end : end + 8])) == struct.unpack_from("<I", buffer.data, end + 8)[0]
         if not header_ok:
-            return _broken_framing(buffer.in_file(file, end), buffer.in_file(file, _end(buffer, file)), source,
-                                   records_before=records_before)
+            return _broken_framing(
+                buffer.in_file(file, end), buffer.in_file(file, _end(buffer, file)), source, records_before=records_before
+            )
     return finding(
         "truncated-record",
         f"the last record (at byte {buffer.in_file(file, end)}) is cut off after {left} of its bytes;"

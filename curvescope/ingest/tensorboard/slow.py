@@ -108,10 +108,7 @@ def metadata_kind(blob: bytes) -> int:
 
 def is_scalar_metadata(metadata: summary_pb2.SummaryMetadata) -> bool:
     """Whether ``metadata`` marks its tag's tensors as scalars."""
-    return (
-        metadata.plugin_data.plugin_name == SCALARS_PLUGIN
-        or metadata.data_class == summary_pb2.DATA_CLASS_SCALAR
-    )
+    return metadata.plugin_data.plugin_name == SCALARS_PLUGIN or metadata.data_class == summary_pb2.DATA_CLASS_SCALAR
 
 
 def one_number(tensor) -> float | None:
