@@ -68,7 +68,7 @@ with st.sidebar:
     st.caption(f"Started on {ui.md(root.name)}/")
     st.multiselect(
         "Labels",
-        LABELS,
+        list(LABELS),
         key=ui.FILTER_LABELS_WIDGET,
         on_change=ui.lasting(ui.FILTER_LABELS, ui.FILTER_LABELS_WIDGET),
         placeholder="any label",

@@ -17,6 +17,7 @@ from pathlib import Path
 from .cache import Cache, identities
 from .diagnose import LABELS, LearnedModel, shipped_model
 from .diagnose import learned as learned_model
+from .diagnose.labels import unknown_to_model
 from .errors import InvalidParameterError
 from .findings import Finding
 
@@ -83,7 +84,8 @@ def _load_checked(path: Path) -> tuple[LearnedModel, tuple[Finding, ...]]:
 
 
 def _check_labels(model: LearnedModel) -> None:
-    if tuple(model.labels) != LABELS:
+    if unknown_to_model(model.labels):
         raise InvalidParameterError(
-            f"The 'model' parameter of audit must predict {', '.join(LABELS)}. Got a model of {', '.join(model.labels)} instead."
+            f"The 'model' parameter of audit must predict labels among {', '.join(LABELS)}, healthy included. "
+            f"Got a model of {', '.join(model.labels)} instead."
         )

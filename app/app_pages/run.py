@@ -6,7 +6,7 @@ import components as ui
 import streamlit as st
 
 from curvescope import explore
-from curvescope.diagnose.labels import MEANING
+from curvescope.diagnose import label
 from curvescope.report import NUMBERS
 
 data = ui.loaded()
@@ -54,7 +54,7 @@ diagnosis = run.diagnosis
 for verdict in diagnosis.verdicts:
     ui.verdict_card(verdict)
 if not diagnosis.verdicts and "healthy" in run.labels:
-    st.success(f"{ui.badge('healthy', f'{run.confidence:.0%}')} {MEANING['healthy']}.")
+    st.success(f"{ui.badge('healthy', f'{run.confidence:.0%}')} {label('healthy').meaning}.")
 elif not run.labels:
     st.info("This run could not be judged: the reasons are below.")
 if diagnosis.explained:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..diagnose import MODEL_CODES, Rule, rules
+from ..diagnose import Rule, model_codes, rules
 from ..errors import InvalidParameterError
 from ..findings import KINDS
 from .common import app, guarded, stdout
@@ -21,7 +21,7 @@ def rules_command() -> None:
         table.add_column(column, overflow="fold")
     for code, rule in rules().items():
         table.add_row(code, rule.name, rule.label, rule.lifecycle, rule.summary())
-    for label, code in MODEL_CODES.items():
+    for label, code in model_codes().items():
         table.add_row(code, f"learned-{label.replace('_', '-')}", label, "stable", f"the learned model gives {label}")
     stdout().print(table)
 
@@ -38,8 +38,8 @@ def explain_command(code: Annotated[str, typer.Argument(help="A rule, model or f
         elif key in KINDS:
             kind = KINDS[key]
             typer.echo(f"{kind.code} {kind.name} (reading finding, {kind.severity})\n\n{kind.summary}")
-        elif key in MODEL_CODES.values():
-            label = next(label for label, c in MODEL_CODES.items() if c == key)
+        elif key in model_codes().values():
+            label = next(label for label, c in model_codes().items() if c == key)
             typer.echo(
                 f"{key} learned-{label.replace('_', '-')} (label: {label})\n\nThe learned model's calibrated "
                 f"probability of {label} reached the threshold. Its evidence quotes the run's located events and "

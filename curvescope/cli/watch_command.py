@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from ..report.as_table import LABEL_STYLE, finding_line
+from ..diagnose.labels import label_colour
+from ..report.as_table import finding_line
 from ..watch import INTERVAL, Change, ChangeKind, watch
 from .common import (
     DEBUG_HELP,
@@ -144,7 +145,7 @@ def change_line(change: Change) -> Text:
     if change.kind is ChangeKind.GONE:
         return line.append("gone", style="dim")
     now = ", ".join(f"{label} {confidence:.0%}" for label, confidence in change.confidences.items()) or "not judged"
-    line.append(now, style=LABEL_STYLE.get(change.labels[0] if change.labels else "", "yellow"))
+    line.append(now, style=label_colour(change.labels[0] if change.labels else None))
     if change.fix:
         line.append(f"  {change.fix}")
     return line

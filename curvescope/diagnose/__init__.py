@@ -9,22 +9,20 @@ from . import rules as _builtin_rules  # noqa: F401  (registers the built-in rul
 from .combine import THRESHOLD, combine
 from .context import RunContext
 from .diagnosis import Diagnosis, Evidence, RuleFailure, RunDiagnosis, Verdict
-from .engine import MODEL_CODES, contexts, diagnose
-from .labels import FIX, HEALTHY, LABELS, MEANING, PROBLEMS
+from .engine import contexts, diagnose, model_codes
+from .labels import HEALTHY, LABELS, PROBLEMS, Label, label, register_label
 from .learned import LearnedModel, ModelUnavailable, shipped_model
 from .registry import Interval, Rule, register, rules, select
 
 __all__ = [
-    "FIX",
     "HEALTHY",
     "LABELS",
-    "MEANING",
-    "MODEL_CODES",
     "PROBLEMS",
     "THRESHOLD",
     "Diagnosis",
     "Evidence",
     "Interval",
+    "Label",
     "LearnedModel",
     "ModelUnavailable",
     "Rule",
@@ -35,7 +33,10 @@ __all__ = [
     "combine",
     "contexts",
     "diagnose",
+    "label",
+    "model_codes",
     "register",
+    "register_label",
     "rules",
     "select",
     "shipped_model",

@@ -12,7 +12,7 @@ support, and the model alone can give a label the rules missed. Each verdict say
 said yes (``rules``, ``model`` or ``rules+model``) and keeps the rule diagnoses (with their
 evidence and fix) ahead of the model's.
 
-A cause explains some symptoms of others (``EXPLAINS``): a loss stalled by an early decay looks
+A cause explains some symptoms of others (``Label.explains``): a loss stalled by an early decay looks
 underfit, a reduce-on-plateau schedule cuts the rate early once validation turns up. A label
 ranked below one that explains it is not given; the run's ``explained`` says by what. A run
 with no label is ``healthy``, with confidence one minus the strongest doubt.
@@ -23,16 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .diagnosis import MODEL, Diagnosis, RuleFailure, RunDiagnosis, Verdict
-from .labels import BAD_INIT, DECAY_TOO_EARLY, HEALTHY, LR_TOO_HIGH, OVERFITTING, PROBLEMS, UNDERFITTING
+from .labels import HEALTHY, PROBLEMS
+from .labels import label as label_record
 
 THRESHOLD = 0.5
-
-EXPLAINS: dict[str, tuple[str, ...]] = {
-    DECAY_TOO_EARLY: (UNDERFITTING,),
-    LR_TOO_HIGH: (UNDERFITTING, BAD_INIT),
-    OVERFITTING: (DECAY_TOO_EARLY,),
-}
-"""For each label, the labels whose symptoms it produces itself."""
 
 
 def combine(
@@ -50,7 +44,7 @@ def combine(
         by_rules = sorted((d for d in diagnoses if d.label == label and d.origin != MODEL), key=lambda d: -d.confidence)
         by_model = [d for d in diagnoses if d.label == label and d.origin == MODEL]
         r = by_rules[0].confidence if by_rules else 0.0
-        p = None if probabilities is None else float(probabilities[label])
+        p = None if probabilities is None or label not in probabilities else float(probabilities[label])
         confidence = r if p is None else (r + p) / 2 if by_rules else p
         doubts.append(confidence)
         if confidence < THRESHOLD or not (by_rules or by_model):
@@ -63,7 +57,7 @@ def combine(
     for i, verdict in enumerate(verdicts):
         if verdict.label not in explained:
             for later in verdicts[i + 1 :]:
-                if later.label in EXPLAINS.get(verdict.label, ()):
+                if later.label in label_record(verdict.label).explains:
                     explained.setdefault(later.label, verdict.label)
     verdicts = [v for v in verdicts if v.label not in explained]
     judged = len(not_judged) < len(PROBLEMS)

@@ -21,7 +21,11 @@ class RunContext:
     classes: int | None = None
 
     def value(self, name: str) -> float:
-        return float(self.values.get(name, math.nan))
+        """The feature ``name`` (NaN where it could not be measured); a name that is no feature raises."""
+        try:
+            return float(self.values[name])
+        except KeyError:
+            raise KeyError(f"{name!r} is not a feature; features: {', '.join(sorted(self.values))}") from None
 
     def events_of(self, kind: str) -> tuple[Event, ...]:
         return tuple(event for event in self.events if event.kind == kind)

@@ -12,30 +12,14 @@ from ..features.extract import FeatureTable
 from .combine import THRESHOLD, combine
 from .context import RunContext
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import FIX, MEANING, MIN_POINTS, NEEDS, PROBLEMS
+from .labels import MIN_POINTS, PROBLEMS, label
 from .learned import LearnedModel
 from .registry import Rule
 
-MODEL_CODES: dict[str, str] = {label: f"CS9{i:02d}" for i, label in enumerate(PROBLEMS, start=1)}
-"""The learned model's codes: CS901 bad_init ... CS905 underfitting."""
 
-EVIDENCE_OF: dict[str, tuple[str, ...]] = {
-    "bad_init": ("initial_loss", "plateau"),
-    "lr_too_high": ("non_finite", "explosion", "spike", "plateau"),
-    "decay_too_early": ("lr_drop", "plateau"),
-    "overfitting": ("best_step", "gap"),
-    "underfitting": ("plateau", "gap", "best_step"),
-}
-"""Which located events back a label when the model gives it."""
-
-KEY_FEATURES: dict[str, tuple[str, ...]] = {
-    "bad_init": ("initial_loss_vs_chance", "start_plateau", "train_drop"),
-    "lr_too_high": ("explosion_ratio", "non_finite_fraction", "noise", "spike_rate", "train_drop"),
-    "decay_too_early": ("first_drop_position", "fall_vs_promised", "lr_half_position", "end_plateau"),
-    "overfitting": ("worse_since_best", "best_position", "gap_growth", "gap_end"),
-    "underfitting": ("train_drop", "gap_end", "train_acc_final", "still_improving"),
-}
-"""The features a person would check first for each label; the model's evidence quotes them."""
+def model_codes() -> dict[str, str]:
+    """The learned model's code of each problem label: CS901 bad_init ... CS905 underfitting."""
+    return {name: label(name).model_code for name in PROBLEMS}
 
 
 def contexts(table: FeatureTable, curves: Mapping[str, Mapping[str, Curve]]) -> list[RunContext]:
@@ -84,15 +68,16 @@ def diagnose(
 def _not_judged(context: RunContext) -> dict[str, str]:
     """Labels the run lacks the curves (or the points) for, with the reason."""
     reasons = {}
-    for label in PROBLEMS:
-        missing = [role for role in NEEDS[label] if not context.has(role)]
-        short = [role for role in NEEDS[label] if 0 < context.points(role) < MIN_POINTS[role]]
+    for name in PROBLEMS:
+        needs = label(name).needs
+        missing = [role for role in needs if not context.has(role)]
+        short = [role for role in needs if 0 < context.points(role) < MIN_POINTS[role]]
         if missing:
             what = " and ".join(_curve_name(r) for r in missing)
-            reasons[label] = f"{label} cannot be judged without {what}"
+            reasons[name] = f"{name} cannot be judged without {what}"
         elif short:
             what = " and ".join(f"{context.points(r)} points of {_curve_name(r)}" for r in short)
-            reasons[label] = f"{label} cannot be judged from {what} (at least {MIN_POINTS[short[0]]} are needed)"
+            reasons[name] = f"{name} cannot be judged from {what} (at least {MIN_POINTS[short[0]]} are needed)"
     return reasons
 
 
@@ -101,39 +86,28 @@ def _curve_name(role: str) -> str:
 
 
 def _model_diagnoses(context: RunContext, probabilities: Mapping[str, float], not_judged) -> list[Diagnosis]:
+    """The learned model's diagnoses: each label it gives (of those it was trained on), with the
+    label's located events and key features as evidence."""
     found = []
-    for label in PROBLEMS:
-        p = float(probabilities[label])
-        if label in not_judged or p < THRESHOLD:
+    for name, p in probabilities.items():
+        if name in not_judged or name not in PROBLEMS or p < THRESHOLD:
             continue
-        events = [Evidence.of(e) for e in context.events if e.kind in EVIDENCE_OF[label]][:4]
-        numbers = [(name, context.value(name)) for name in KEY_FEATURES[label]]
-        quoted = ", ".join(f"{name} {value:.3g}" for name, value in numbers if math.isfinite(value))
-        features = [Evidence(name, f"{name} = {value:.3g}", value=value) for name, value in numbers if math.isfinite(value)]
+        record = label(name)
+        events = [Evidence.of(e) for e in context.events if e.kind in record.evidence][:4]
+        numbers = [(feature, context.value(feature)) for feature in record.key_features]
+        quoted = ", ".join(f"{feature} {value:.3g}" for feature, value in numbers if math.isfinite(value))
+        features = [Evidence(f, f"{f} = {value:.3g}", value=value) for f, value in numbers if math.isfinite(value)]
         found.append(
             Diagnosis(
-                MODEL_CODES[label],
-                f"learned-{label.replace('_', '-')}",
-                label,
+                record.model_code,
+                f"learned-{name.replace('_', '-')}",
+                name,
                 context.run,
-                p,
-                f"the learned model gives {label} {p:.0%} ({MEANING[label]})" + (f"; {quoted}" if quoted else ""),
-                _worded_fix(label, context),
+                float(p),
+                f"the learned model gives {name} {p:.0%} ({record.meaning})" + (f"; {quoted}" if quoted else ""),
+                record.worded_fix(context),
                 (*events, *features),
                 MODEL,
             )
         )
     return found
-
-
-def _worded_fix(label: str, context: RunContext) -> str:
-    """The label's fix, pinned to this run's steps where they are known."""
-    if label == "overfitting" and (best := context.first("best_step")) is not None:
-        return f"stop at step {best.end_step:,} (the best validation step); " + FIX[label].split(", ", 1)[1]
-    if label == "decay_too_early" and (drop := context.first("lr_drop")) is not None:
-        return f"the learning rate dropped at step {drop.end_step:,}; {FIX[label]}"
-    if label == "decay_too_early" and (half := context.step_at(context.value("lr_half_position"))) is not None:
-        return f"the learning rate was below half its peak by step {half:,}; {FIX[label]}"
-    if label == "lr_too_high" and (blow := context.first("explosion") or context.first("non_finite")) is not None:
-        return f"the loss blew up from step {blow.start_step:,}; {FIX[label]}"
-    return FIX[label]

@@ -1,50 +1,262 @@
-"""The labels a run can carry, what each means, and its generic fix."""
+"""The label registry: one ``Label`` record per label, and everything about a label derived from it.
+
+A label names a kind of trouble (or ``healthy``). Its record says what it means, the generic
+fix, the curves it cannot be judged without, the rule family that supports it (``CS{family}xx``,
+and the learned model's ``CS9{family:02d}``), the located events and features that are its
+evidence, the labels whose symptoms it explains, and its colour in every report. Adding a label
+is one ``register_label`` call, its rules and its corpus recipe: the CLI, the reports and the app
+list labels from here.
+"""
 
 from __future__ import annotations
 
-BAD_INIT = "bad_init"
-LR_TOO_HIGH = "lr_too_high"
-DECAY_TOO_EARLY = "decay_too_early"
-OVERFITTING = "overfitting"
-UNDERFITTING = "underfitting"
-HEALTHY = "healthy"
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-PROBLEMS: tuple[str, ...] = (BAD_INIT, LR_TOO_HIGH, DECAY_TOO_EARLY, OVERFITTING, UNDERFITTING)
-"""The five kinds of trouble, in the order of their rule families (CS1xx to CS5xx)."""
+from ..errors import InvalidParameterError, PluginError
 
-LABELS: tuple[str, ...] = (*PROBLEMS, HEALTHY)
-"""Every label, ``healthy`` last: the one a run gets when no problem applies."""
+if TYPE_CHECKING:
+    from .context import RunContext
 
-MEANING: dict[str, str] = {
-    BAD_INIT: "the initial weights put the network somewhere it cannot learn from",
-    LR_TOO_HIGH: "the step size is too large for the loss surface",
-    DECAY_TOO_EARLY: "the learning rate was cut while the loss was still falling fast",
-    OVERFITTING: "the model memorises the training set",
-    UNDERFITTING: "the model cannot fit even the training set",
-    HEALTHY: "the loss falls and settles, validation tracks training, nothing explodes",
-}
-
-FIX: dict[str, str] = {
-    BAD_INIT: "use a fan-in aware initialisation (He for ReLU, Xavier/Glorot for tanh), check the first loss "
-    "against ln(classes), add normalisation layers",
-    LR_TOO_HIGH: "lower the learning rate 3-10x, add a warm-up, clip gradients",
-    DECAY_TOO_EARLY: "decay later or more gently (a longer step size, more patience on reduce-on-plateau, "
-    "cosine over the whole run), or raise the base learning rate",
-    OVERFITTING: "stop at the best validation step, regularise (weight decay, dropout, augmentation), "
-    "get more data or shrink the model",
-    UNDERFITTING: "use a bigger model, train longer, regularise less, raise the learning rate",
-    HEALTHY: "nothing to fix",
-}
-"""The generic fix per label; rules word their own for the run at hand."""
-
-NEEDS: dict[str, tuple[str, ...]] = {
-    BAD_INIT: ("train_loss",),
-    LR_TOO_HIGH: ("train_loss",),
-    DECAY_TOO_EARLY: ("train_loss",),
-    OVERFITTING: ("train_loss", "validation"),
-    UNDERFITTING: ("train_loss",),
-}
-"""What a label cannot be judged without: ``validation`` is a validation loss or accuracy."""
+NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+ROLES = ("train_loss", "validation")
+"""What a label may need: ``validation`` is a validation loss or accuracy."""
 
 MIN_POINTS: dict[str, int] = {"train_loss": 10, "validation": 3}
 """Fewer logged points than this are too few to judge a curve's shape: the label is not judged."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """Everything curvescope knows about one label."""
+
+    name: str
+    """snake_case, as reports, filters and ``--fail-on`` spell it."""
+    family: int | None
+    """The hundreds digit of its rules' codes (1-8); ``None`` for ``healthy``, which no rule gives."""
+    meaning: str
+    fix: str
+    """The generic fix; a run's fix leads with what its curves show (``lead``)."""
+    colour: str
+    """``#rrggbb``: the one colour of the label in the terminal, the HTML report and the app."""
+    needs: tuple[str, ...] = ()
+    """The curves (``ROLES``) it cannot be judged without."""
+    evidence: tuple[str, ...] = ()
+    """The located event kinds that back it when the learned model gives it."""
+    key_features: tuple[str, ...] = ()
+    """The features a person checks first; the model's evidence quotes them."""
+    explains: tuple[str, ...] = ()
+    """The labels whose symptoms it produces itself: ranked below it, they are not given."""
+    lead: Callable[[RunContext], str | None] | None = None
+    """What a run's curves show that the fix starts from (``None`` when they show nothing to pin it to)."""
+
+    @property
+    def model_code(self) -> str | None:
+        """The learned model's code for this label (``CS9`` and the family, two digits)."""
+        return None if self.family is None else f"CS9{self.family:02d}"
+
+    def worded_fix(self, context: RunContext) -> str:
+        """The fix for the run in ``context``, pinned to its steps where they are known."""
+        lead = self.lead(context) if self.lead is not None else None
+        return f"{lead}; {self.fix}" if lead else self.fix
+
+
+_LABELS: dict[str, Label] = {}
+
+
+def register_label(label: Label) -> Label:
+    """Add a label to the registry; a bad or taken name, family or colour fails here."""
+    if not NAME.match(label.name):
+        raise PluginError(f"label {label.name!r}: the name must be snake_case, e.g. 'lr_too_high'.")
+    if label.family is not None and not (isinstance(label.family, int) and 1 <= label.family <= 8):
+        raise PluginError(f"label {label.name}: family {label.family!r} must be a digit 1-8 (CS9xx is the learned model's).")
+    if not COLOUR.match(label.colour):
+        raise PluginError(f"label {label.name}: colour {label.colour!r} must be #rrggbb in lower case.")
+    if unknown := sorted(set(label.needs) - set(ROLES)):
+        raise PluginError(f"label {label.name}: needs {', '.join(unknown)}; a label may need {', '.join(ROLES)}.")
+    for other in _LABELS.values():
+        if other.name == label.name or (label.family is not None and other.family == label.family):
+            raise PluginError(
+                f"label {label.name} (family {label.family}) clashes with label {other.name} (family {other.family}): "
+                "names and families must be unique."
+            )
+    _LABELS[label.name] = label
+    return label
+
+
+def label(name: str) -> Label:
+    """The record of a registered label."""
+    try:
+        return _LABELS[name]
+    except KeyError:
+        raise InvalidParameterError(f"{name!r} is not a label; labels: {', '.join(LABELS)}.") from None
+
+
+OTHER_COLOUR = "#9e9e9e"
+"""The colour of what is no label (a run not judged)."""
+
+
+def label_colour(name: str | None) -> str:
+    """The label's colour, ``OTHER_COLOUR`` for what is no label."""
+    record = _LABELS.get(name or "")
+    return OTHER_COLOUR if record is None else record.colour
+
+
+def family_label(family: int) -> Label | None:
+    """The label whose rules have codes ``CS{family}xx``."""
+    return next((record for record in _LABELS.values() if record.family == family), None)
+
+
+def check_labels(names: Sequence[str], parameter: str) -> None:
+    """Raise ``InvalidParameterError`` naming the ``parameter`` when a name is not a label."""
+    if unknown := [name for name in names if name not in _LABELS]:
+        raise InvalidParameterError(
+            f"The {parameter!r} parameter must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
+        )
+
+
+def unknown_to_model(names: Sequence[str]) -> list[str]:
+    """What keeps a model of ``names`` from being used: names that are not labels, or ``healthy`` missing.
+    Labels it was not trained on are judged by their rules alone."""
+    return [name for name in names if name not in _LABELS] + ([] if HEALTHY in names else [HEALTHY])
+
+
+class _Names(Sequence[str]):
+    """Registered label names, read from the registry each time (a label registered later is in)."""
+
+    def __init__(self, problems_only: bool) -> None:
+        self._problems_only = problems_only
+
+    def _names(self) -> tuple[str, ...]:
+        records = sorted(_LABELS.values(), key=lambda record: (record.family is None, record.family or 0))
+        return tuple(r.name for r in records if not (self._problems_only and r.family is None))
+
+    def __getitem__(self, index):
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and not isinstance(other, str) and self._names() == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+PROBLEMS: Sequence[str] = _Names(problems_only=True)
+"""The kinds of trouble, in the order of their rule families (CS1xx, CS2xx, ...)."""
+
+LABELS: Sequence[str] = _Names(problems_only=False)
+"""Every label, ``healthy`` last: the one a run gets when no problem applies."""
+
+
+# --- the built-in labels --------------------------------------------------------------------------
+
+
+def _best_step(context: RunContext) -> str | None:
+    best = context.first("best_step")
+    return None if best is None else f"validation was best at step {best.end_step:,}"
+
+
+def _rate_cut(context: RunContext) -> str | None:
+    if (drop := context.first("lr_drop")) is not None:
+        return f"the learning rate dropped at step {drop.end_step:,}"
+    if (half := context.step_at(context.value("lr_half_position"))) is not None:
+        return f"the learning rate was below half its peak by step {half:,}"
+    return None
+
+
+def _blow_up(context: RunContext) -> str | None:
+    blow = context.first("explosion") or context.first("non_finite")
+    return None if blow is None else f"the loss blew up from step {blow.start_step:,}"
+
+
+BAD_INIT = register_label(
+    Label(
+        "bad_init",
+        1,
+        "the initial weights put the network somewhere it cannot learn from",
+        "use a fan-in aware initialisation (He for ReLU, Xavier/Glorot for tanh) and add normalisation layers",
+        "#6a1b9a",
+        needs=("train_loss",),
+        evidence=("initial_loss", "plateau"),
+        key_features=("initial_loss_vs_chance", "start_plateau", "train_drop"),
+    )
+).name
+LR_TOO_HIGH = register_label(
+    Label(
+        "lr_too_high",
+        2,
+        "the step size is too large for the loss surface",
+        "lower the learning rate 3-10x, add a warm-up, clip gradients",
+        "#c62828",
+        needs=("train_loss",),
+        evidence=("non_finite", "explosion", "spike", "plateau"),
+        key_features=("explosion_ratio", "non_finite_fraction", "noise", "spike_rate", "train_drop"),
+        explains=("underfitting", "bad_init"),
+        lead=_blow_up,
+    )
+).name
+DECAY_TOO_EARLY = register_label(
+    Label(
+        "decay_too_early",
+        3,
+        "the learning rate was cut while the loss was still falling fast",
+        "decay later or more gently (a longer step size, more patience on reduce-on-plateau, cosine over the whole run), "
+        "or raise the base learning rate",
+        "#e65100",
+        needs=("train_loss",),
+        evidence=("lr_drop", "plateau"),
+        key_features=("first_drop_position", "fall_vs_promised", "lr_half_position", "end_plateau"),
+        explains=("underfitting",),
+        lead=_rate_cut,
+    )
+).name
+OVERFITTING = register_label(
+    Label(
+        "overfitting",
+        4,
+        "the model memorises the training set",
+        "stop at the best validation step (early stopping), add weight decay, dropout or augmentation, "
+        "get more data, or shrink the model",
+        "#f9a825",
+        needs=("train_loss", "validation"),
+        evidence=("best_step", "gap"),
+        key_features=("worse_since_best", "best_position", "gap_growth", "gap_end"),
+        explains=("decay_too_early",),
+        lead=_best_step,
+    )
+).name
+UNDERFITTING = register_label(
+    Label(
+        "underfitting",
+        5,
+        "the model cannot fit even the training set",
+        "use a bigger model, train longer, regularise less, or raise the learning rate",
+        "#1565c0",
+        needs=("train_loss",),
+        evidence=("plateau", "gap", "best_step"),
+        key_features=("train_drop", "gap_end", "train_acc_final", "still_improving"),
+    )
+).name
+HEALTHY = register_label(
+    Label(
+        "healthy",
+        None,
+        "the loss falls and settles, validation tracks training, nothing explodes",
+        "nothing to fix",
+        "#2e7d32",
+    )
+).name

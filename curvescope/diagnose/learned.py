@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Finding, finding
-from .labels import LABELS
+from .labels import LABELS, unknown_to_model
 
 MODEL_FILE = "model.skops"
 FORMAT = 1
@@ -203,11 +203,12 @@ def shipped_model() -> tuple[LearnedModel | None, tuple[Finding, ...]]:
         model, findings = LearnedModel.load(path)
     except ModelUnavailable as exc:
         return None, (finding("model-unavailable", f"{exc}; diagnosing with the rules alone."),)
-    if tuple(model.labels) != LABELS:
+    if unknown_to_model(model.labels):
         return None, (
             finding(
                 "model-unavailable",
-                f"{MODEL_FILE} predicts {', '.join(model.labels)}, not {', '.join(LABELS)}; diagnosing with the rules alone.",
+                f"{MODEL_FILE} predicts {', '.join(model.labels)}, not labels among {', '.join(LABELS)} with healthy; "
+                "diagnosing with the rules alone.",
             ),
         )
     return model, tuple(findings)

@@ -23,7 +23,8 @@ from typing import ClassVar
 from ..errors import InvalidParameterError, PluginError
 from .context import RunContext
 from .diagnosis import Diagnosis, Evidence
-from .labels import PROBLEMS
+from .labels import PROBLEMS, family_label
+from .labels import label as label_record
 
 ENTRY_POINT_GROUP = "curvescope.rules"
 CODE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
@@ -86,6 +87,11 @@ class Rule:
                 f"The {name!r} parameter of {self.code} must be a float in the range {allowed}. Got {value!r} instead."
             )
 
+    def fix(self, lead: str | None = None) -> str:
+        """The label's fix, led by what this run's curves show (``lead``) when given."""
+        fix = label_record(self.label).fix
+        return f"{lead}; {fix}" if lead else fix
+
     def diagnose(self, context: RunContext, confidence: float, message: str, fix: str, evidence: Sequence[Evidence]) -> Diagnosis:
         """A diagnosis by this rule on the run in ``context``."""
         return Diagnosis(
@@ -135,6 +141,8 @@ def register(rule: type[Rule]) -> type[Rule]:
         raise PluginError(f"rule {code}: name {name!r} must be kebab-case, e.g. 'val-loss-rises-after-best'.")
     if getattr(rule, "label", None) not in PROBLEMS:
         raise PluginError(f"rule {code}: label must be one of {', '.join(PROBLEMS)}.")
+    if code.startswith("CS") and (family := family_label(int(code[2]))) is not None and family.name != rule.label:
+        raise PluginError(f"rule {code}: codes CS{code[2]}xx are {family.name}'s rules, not {rule.label}'s.")
     if rule.lifecycle not in LIFECYCLES:
         raise PluginError(f"rule {code}: lifecycle must be one of {', '.join(LIFECYCLES)}.")
     for other in _RULES.values():

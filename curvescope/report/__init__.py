@@ -6,7 +6,8 @@
 
 from importlib import import_module
 
-from .result import NUMBERS, SCHEMA_VERSION, Report, RunReport, key_numbers
+from .numbers import NUMBERS, key_numbers
+from .result import SCHEMA_VERSION, Report, RunReport
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 

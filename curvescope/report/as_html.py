@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from html import escape
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -22,11 +23,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator, NullLocator
 
 from ..diagnose.diagnosis import Evidence, RunDiagnosis, Verdict
-from ..diagnose.labels import MEANING
+from ..diagnose.labels import LABELS, label_colour
+from ..diagnose.labels import label as label_record
 from ..features.detectors import trend
 from ..features.events import Curve, Event
 from ..findings import Finding
-from .result import NUMBERS, Report, RunReport
+from .numbers import NUMBERS
+
+if TYPE_CHECKING:
+    from .result import Report, RunReport
 
 MAX_POINTS = 2000
 """Curves longer than this are thinned for drawing (each bucket keeps its lowest and highest point)."""
@@ -42,6 +47,7 @@ PANELS: tuple[tuple[str, tuple[str, ...], float], ...] = (
 
 _PANEL_OF = {role: name for name, roles, _ in PANELS for role in roles}
 _ROLE_NAME = {"train_loss": "train", "val_loss": "val", "train_acc": "train", "val_acc": "val", "lr": "lr"}
+_OTHER_COLOUR = "#546e7a"
 _CURVE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
 _MARK_COLOUR = {
     "plateau": "#9e9e9e",
@@ -53,15 +59,6 @@ _MARK_COLOUR = {
     "gap": "#6d4c41",
     "initial_loss": "#616161",
 }
-_LABEL_COLOUR = {
-    "healthy": "#2e7d32",
-    "lr_too_high": "#c62828",
-    "bad_init": "#6a1b9a",
-    "decay_too_early": "#e65100",
-    "overfitting": "#ad1457",
-    "underfitting": "#1565c0",
-}
-_OTHER_COLOUR = "#546e7a"
 _KEY = {
     "plateau": "shaded: plateau",
     "explosion": "red \u25b2 \u25bc: explosion onset and peak",
@@ -181,8 +178,8 @@ def _confidence(diagnosis: RunDiagnosis, label: str) -> float:
 
 
 def _badge(label: str, *, note: str) -> str:
-    colour = _LABEL_COLOUR.get(label, _OTHER_COLOUR)
-    meaning = MEANING.get(label, "")
+    colour = label_colour(label)
+    meaning = label_record(label).meaning if label in LABELS else ""
     return f'<span class="badge" style="background:{colour}" title="{escape(meaning)}">{escape(label)} {escape(note)}</span>'
 
 
@@ -292,8 +289,7 @@ def _runs(count: int) -> str:
 
 
 def _label_order(label: str) -> tuple[int, str]:
-    order = list(_LABEL_COLOUR)
-    return (order.index(label) if label in order else len(order), label)
+    return (LABELS.index(label) if label in LABELS else len(LABELS), label)
 
 
 # --- the chart ------------------------------------------------------------------------------------

@@ -9,17 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ..diagnose.labels import label_colour
 from ..findings import Finding, Severity
 from .result import Report
 
-LABEL_STYLE = {
-    "healthy": "green",
-    "bad_init": "magenta",
-    "lr_too_high": "red",
-    "decay_too_early": "yellow",
-    "overfitting": "bright_red",
-    "underfitting": "blue",
-}
 SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "red"}
 
 
@@ -37,7 +30,7 @@ def renderable(report: Report) -> Group:
     for run in report:
         labels = Text(
             ", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items()) or "not judged",
-            style=LABEL_STYLE.get(run.primary_label or "", "yellow"),
+            style=label_colour(run.primary_label),
         )
         n = run.numbers
         losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))

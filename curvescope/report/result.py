@@ -10,32 +10,24 @@ import json
 import math
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..diagnose.diagnosis import RunDiagnosis
-from ..diagnose.labels import LABELS
+from ..diagnose.labels import check_labels
 from ..errors import InvalidParameterError
 from ..features.events import Curve, Event
 from ..findings import Finding
-from ..read import ReadResult
+from .numbers import NUMBERS
+
+if TYPE_CHECKING:
+    from ..read import ReadResult
 
 SCHEMA_VERSION = 1
-
-NUMBERS = (
-    "best_val_step",
-    "best_val_loss",
-    "final_train_loss",
-    "final_val_loss",
-    "final_train_acc",
-    "final_val_acc",
-    "last_step",
-)
-"""Key numbers of a run, as ``RunReport.numbers`` and ``Report.to_frame`` give them (None when not logged)."""
 
 
 @dataclass(frozen=True)
@@ -135,11 +127,7 @@ class Report:
 
     def filter(self, *, labels: Sequence[str] = (), min_confidence: float = 0.0) -> Report:
         """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``."""
-        unknown = sorted(set(labels) - set(LABELS))
-        if unknown:
-            raise InvalidParameterError(
-                f"The 'labels' parameter must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
-            )
+        check_labels(labels, "labels")
         if not 0.0 <= min_confidence <= 1.0:
             raise InvalidParameterError(f"The 'min_confidence' parameter must be in [0, 1]. Got {min_confidence!r} instead.")
         kept = tuple(
@@ -154,11 +142,7 @@ class Report:
 
     def exit_code(self, fail_on: Sequence[str] = ()) -> int:
         """1 when a run carries one of the ``fail_on`` labels, else 0 (for CI gates)."""
-        unknown = sorted(set(fail_on) - set(LABELS))
-        if unknown:
-            raise InvalidParameterError(
-                f"The 'fail_on' parameter must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
-            )
+        check_labels(fail_on, "fail_on")
         return int(bool(fail_on) and any(label in fail_on for run in self.runs for label in run.labels))
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -222,28 +206,6 @@ class Report:
             "runs": [run.to_dict() for run in self.runs],
             "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def key_numbers(curves: Mapping[str, Curve], events: tuple[Event, ...]) -> dict[str, float | int | None]:
-    """The numbers a person looks up first: best validation step and value, final losses and accuracies."""
-    numbers: dict[str, float | int | None] = dict.fromkeys(NUMBERS)
-    best = next((e for e in events if e.kind == "best_step"), None)
-    if best is not None:
-        numbers["best_val_step"] = best.end_step
-        numbers["best_val_loss"] = best.magnitude if best.role == "val_loss" else None
-    for role, name in (
-        ("train_loss", "final_train_loss"),
-        ("val_loss", "final_val_loss"),
-        ("train_acc", "final_train_acc"),
-        ("val_acc", "final_val_acc"),
-    ):
-        curve = curves.get(role)
-        finite = curve.finite() if curve is not None else None
-        if finite is not None and len(finite):
-            numbers[name] = float(finite.values[-1])
-    steps = [int(c.steps[-1]) for c in curves.values() if len(c)]
-    numbers["last_step"] = max(steps) if steps else None
-    return numbers
 
 
 def _json_number(value):

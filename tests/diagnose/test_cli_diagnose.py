@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import curvescope
 from curvescope.cli import app
-from curvescope.diagnose import LABELS, MODEL_CODES, LearnedModel, learned, rules
+from curvescope.diagnose import LABELS, LearnedModel, learned, model_codes, rules
 from curvescope.features import FEATURES
 from curvescope.findings import KINDS
 from tests.conftest import FIXTURES
@@ -110,7 +110,7 @@ def test_rules_lists_every_rule_and_model_code(runner):
     assert result.exit_code == 0, result.output
     for code, rule in rules().items():
         assert code in result.stdout and rule.name in result.stdout
-    for code in MODEL_CODES.values():
+    for code in model_codes().values():
         assert code in result.stdout
 
 

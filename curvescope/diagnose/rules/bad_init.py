@@ -10,8 +10,6 @@ from ..diagnosis import Evidence
 from ..labels import BAD_INIT
 from ..registry import Interval, Rule, ramp, register
 
-_FIX = "use a fan-in aware initialisation (He for ReLU, Xavier/Glorot for tanh) and add normalisation layers"
-
 
 @register
 class FirstLossFarAboveChance(Rule):
@@ -55,7 +53,7 @@ class FirstLossFarAboveChance(Rule):
             context,
             ramp(measured, self.ratio, 4 * self.ratio),
             f"{event.description}: the initial weights make confident wrong predictions",
-            f"the loss should start near ln({context.classes}) = {math.log(context.classes):.2f}; {_FIX}",
+            self.fix(f"the loss should start near ln({context.classes}) = {math.log(context.classes):.2f}"),
             [Evidence.of(event, self.ratio)],
         )
 
@@ -102,7 +100,7 @@ class FlatStartThenDrop(Rule):
             context,
             ramp(flat, self.min_flat, 3 * self.min_flat),
             f"{plateau.description}, {flat:.0%} of the run, then fell to {final:.0%} of its first level",
-            f"the first {flat:.0%} of the run was wasted; {_FIX}",
+            self.fix(f"the first {flat:.0%} of the run was wasted"),
             [Evidence.of(plateau, self.min_flat)],
         )
 

@@ -7,11 +7,6 @@ from ..diagnosis import Evidence
 from ..labels import DECAY_TOO_EARLY
 from ..registry import Interval, Rule, ramp, register
 
-_FIX = (
-    "decay later or more gently (a longer step size, more patience on reduce-on-plateau, cosine over the whole run), "
-    "or raise the base learning rate"
-)
-
 
 @register
 class CutWhileImproving(Rule):
@@ -63,7 +58,7 @@ class CutWhileImproving(Rule):
             confidence,
             f"{drop.description} ({position:.0%} into the run); the loss then fell only {max(fall, 0):.0%} of what "
             "its slope before the drop promised",
-            f"the cut at step {drop.end_step:,} came while the loss was still falling; {_FIX}",
+            self.fix(f"the cut at step {drop.end_step:,} came while the loss was still falling"),
             [
                 Evidence.of(drop, self.max_position),
                 Evidence(
@@ -128,7 +123,7 @@ class DecaysToFloorEarly(Rule):
             ramp(half, self.max_half_position, 0.0),
             f"{lr.tag} fell below half its peak by step {half_step:,} ({half:.0%} into the run) and ended {decay:.3g}x "
             f"below it; {loss.tag} then fell only {max(fall, 0):.0%} of what its slope before promised",
-            f"the rate was spent by step {half_step:,}; {_FIX}",
+            self.fix(f"the rate was spent by step {half_step:,}"),
             [
                 Evidence(
                     "lr_half_position",

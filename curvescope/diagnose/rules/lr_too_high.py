@@ -7,8 +7,6 @@ from ..diagnosis import Evidence
 from ..labels import LR_TOO_HIGH
 from ..registry import CERTAIN, Interval, Rule, ramp, register
 
-_FIX = "lower the learning rate 3-10x, add a warm-up, clip gradients"
-
 
 @register
 class LossDiverges(Rule):
@@ -56,7 +54,7 @@ class LossDiverges(Rule):
             context,
             confidence,
             "; ".join(e.description for e in evidence),
-            f"the loss blew up from step {first.start_step:,}; {_FIX}",
+            self.fix(f"the loss blew up from step {first.start_step:,}"),
             evidence,
         )
 
@@ -99,7 +97,7 @@ class LossOscillatesWithoutProgress(Rule):
             ramp(noise, self.min_noise, 3 * self.min_noise),
             f"{curve.tag} ends at {final:.0%} of its first level and scatters {noise:.2f} of its range around "
             f"its trend from step {int(curve.steps[0]):,} to step {int(curve.steps[-1]):,}",
-            f"the loss never settled into a descent; {_FIX}",
+            self.fix("the loss never settled into a descent"),
             [
                 Evidence(
                     "noise",

@@ -8,13 +8,6 @@ from ..labels import OVERFITTING
 from ..registry import Interval, Rule, ramp, register
 
 
-def _fix(best_step: int) -> str:
-    return (
-        f"stop at step {best_step:,} (the best validation step), add weight decay or dropout, augment or get more "
-        "data, or shrink the model"
-    )
-
-
 @register
 class ValLossRisesAfterBest(Rule):
     """The validation loss reached its best and then rose, while the training loss kept falling.
@@ -69,7 +62,7 @@ class ValLossRisesAfterBest(Rule):
             ramp(rise, self.min_rise, 5 * self.min_rise),
             f"{best.tag} bottomed at step {best.end_step:,} ({best.magnitude:.4g}) and has risen {rise:.0%} since, "
             "while the training loss kept falling",
-            _fix(best.end_step),
+            self.fix(f"validation was best at step {best.end_step:,}"),
             evidence,
         )
 
@@ -112,6 +105,6 @@ class ValAccuracyFallsAfterBest(Rule):
             context,
             ramp(fall, self.min_fall, 4 * self.min_fall),
             f"{best.tag} peaked at step {best.end_step:,} ({best.magnitude:.4g}) and ends {fall:.0%} lower",
-            _fix(best.end_step),
+            self.fix(f"validation was best at step {best.end_step:,}"),
             [Evidence.of(best, self.min_fall)],
         )

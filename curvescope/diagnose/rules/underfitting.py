@@ -7,8 +7,6 @@ from ..diagnosis import Evidence
 from ..labels import UNDERFITTING
 from ..registry import Interval, Rule, ramp, register
 
-_FIX = "use a bigger model, train longer, regularise less, or raise the learning rate"
-
 
 @register
 class LossBarelyFalls(Rule):
@@ -49,7 +47,7 @@ class LossBarelyFalls(Rule):
             context,
             ramp(final, self.min_final, 1.0),
             f"{curve.tag} ends at {final:.0%} of its first level after {int(curve.steps[-1]):,} steps",
-            f"the model is not learning the training set; {_FIX}",
+            self.fix("the model is not learning the training set"),
             [
                 Evidence(
                     "train_drop",
