@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import backends
 from .cache import Cache, CacheLocation, default_folder, identities, settled
+from .curve_store import RunLocator, StoredCurves
 from .diagnose import LearnedModel
 from .diagnose import select as select_rules
 from .errors import InvalidParameterError
@@ -26,7 +27,7 @@ from .findings import Finding
 from .ingest import readers
 from .ingest.discover import RunSource, discover_runs
 from .models import ModelChoice, choose
-from .pipeline import STAGES, LazyCurves, RunLocator, Settings, SourceNames, Task, TaskResult, judge
+from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
 from .remote import Origin, is_url, local_root, run_prefix
 from .report import Report, RunReport
@@ -254,9 +255,8 @@ def _located(result: TaskResult, groups: Mapping[str, _Group], settings: Setting
 
     def located(report: RunReport) -> RunReport:
         group = groups[_planned_run(report.run, planned)]
-        return replace(
-            report, curves=LazyCurves(RunLocator(report.run, group.sources, group.names, settings.overrides, settings.cache))
-        )
+        locator = RunLocator(report.run, group.sources, group.names, settings.overrides, settings.cache, group.identity)
+        return replace(report, curves=StoredCurves(locator))
 
     return replace(result, runs=[located(report) for report in result.runs])
 

@@ -3,7 +3,7 @@
 An audit cuts the runs it discovered into tasks of a few runs each. ``run_task`` reads a
 task's files (through the cache), measures and diagnoses its runs and returns plain data:
 each run's ``RunReport`` without its curves (they are read again on demand, see
-``LazyCurves``), the reading findings and the seconds spent per stage. The same function
+``curve_store``), the reading findings and the seconds spent per stage. The same function
 runs in the calling process, in worker processes and on cluster workers, so every backend
 gives the same report.
 """
@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from .cache import CacheLocation
+from .curve_store import read_cached
 from .diagnose import LearnedModel, diagnose
 from .diagnose.engine import contexts
 from .diagnose.registry import Rule
-from .features.events import Curve
 from .features.extract import features, role_curves
 from .findings import Finding
 from .ingest.discover import RunSource, relative_name
-from .read import ReadResult, read_sources
+from .read import ReadResult
 from .remote import Origin
 from .report import RunReport, key_numbers
 
@@ -110,9 +108,9 @@ def run_task(task: Task, settings: Settings | None = None) -> TaskResult:
     settings = settings or _WORKER_SETTINGS
     started = time.perf_counter()
     readable = task.readable()
-    reading = _read_cached(readable.sources, readable.names, settings.overrides, settings.cache)
+    reading = read_cached(readable.sources, readable.names, settings.overrides, settings.cache)
     seconds = {"reading": time.perf_counter() - started}
-    runs, judged = judge(reading, settings, curves_of=lambda run: {})  # the audit locates curves, see LazyCurves
+    runs, judged = judge(reading, settings, curves_of=lambda run: {})  # the audit locates curves, see curve_store
     seconds.update(judged)
     return TaskResult(runs, list(reading.findings), seconds, tuple(sorted({source.run for source in task.sources})))
 
@@ -146,61 +144,6 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
         for d in diagnosed
     ]
     return runs, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
-
-
-@dataclass(frozen=True)
-class RunLocator:
-    """Where a run's scalars come from, to read them again when its curves are wanted."""
-
-    run: str
-    sources: tuple[RunSource, ...]
-    names: SourceNames
-    overrides: tuple[tuple[str, tuple[str, ...]], ...]
-    cache: CacheLocation | None
-
-
-class LazyCurves(Mapping[str, Curve]):
-    """A run's curves by role, read again (from the cache when it has them) each time they are
-    wanted, so that a report of many runs holds their verdicts, not their points."""
-
-    def __init__(self, locator: RunLocator) -> None:
-        self.locator = locator
-
-    def _curves(self) -> dict[str, Curve]:
-        return _read_run(self.locator)[0]
-
-    def scalars(self) -> pd.DataFrame:
-        """The run's tidy scalars, as read."""
-        return _read_run(self.locator)[1]
-
-    def __getitem__(self, role: str) -> Curve:
-        return self._curves()[role]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._curves())
-
-    def __len__(self) -> int:
-        return len(self._curves())
-
-    def __repr__(self) -> str:
-        return f"LazyCurves({self.locator.run!r})"
-
-
-@functools.lru_cache(maxsize=16)
-def _read_run(locator: RunLocator) -> tuple[dict[str, Curve], pd.DataFrame]:
-    reading = _read_cached(locator.sources, locator.names, locator.overrides, locator.cache)
-    curves = role_curves(reading.scalars).get(locator.run, {})
-    return curves, reading.run(locator.run) if locator.run in reading.runs else reading.scalars.iloc[:0]
-
-
-def _read_cached(sources: tuple[RunSource, ...], names: SourceNames, overrides, location: CacheLocation | None) -> ReadResult:
-    """``read_sources`` through the cache at ``location`` (read without it when it cannot be opened)."""
-    cache = location.open() if location is not None else None
-    try:
-        return read_sources(sources, names, overrides=dict(overrides) or None, cache=cache)
-    finally:
-        if cache is not None:
-            cache.close()
 
 
 _WORKER_SETTINGS: Any = None

@@ -12,7 +12,7 @@ from distributed import Client, LocalCluster
 
 import curvescope
 from curvescope import backends
-from curvescope.pipeline import LazyCurves
+from curvescope.curve_store import StoredCurves
 
 audit_module = importlib.import_module("curvescope.audit")  # the package exports the function under the same name
 
@@ -108,7 +108,7 @@ def test_worker_processes_are_given_a_bounded_number_of_tasks_ahead(logs, monkey
 def test_a_folder_audit_keeps_verdicts_not_points(logs):
     report = curvescope.audit(logs, cache=False, model=False)
     assert report.reading is None
-    assert all(isinstance(run.curves, LazyCurves) for run in report)
+    assert all(isinstance(run.curves, StoredCurves) for run in report)
     points = sum(len(curve) for run in report for curve in run.curves.values())
     assert points > 50 * len(report)
     assert len(pickle.dumps(report)) < 8 * points  # far less than the 16 bytes a point takes as a step and a value
