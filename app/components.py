@@ -19,6 +19,7 @@ import streamlit as st
 
 import curvescope
 from curvescope import explore
+from curvescope.cache import fingerprint
 from curvescope.diagnose.labels import LABELS
 from curvescope.report import Report, RunReport
 
@@ -149,7 +150,7 @@ def started_root() -> Path:
 
 @st.cache_data(show_spinner="Reading and diagnosing the logs...", max_entries=8)
 def load_report(logdir: str, fingerprint: str) -> Report:
-    """The audit of ``logdir``; ``fingerprint`` (``curvescope.explore.fingerprint``) keys the cache, so
+    """The audit of ``logdir``; ``fingerprint`` (``curvescope.cache.fingerprint``) keys the cache, so
     new or changed log files are read again. The scalars are dropped: pages draw the report's curves."""
     return replace(curvescope.audit(logdir), reading=None)
 
@@ -171,7 +172,7 @@ def loaded() -> Loaded:
     try:
         path = explore.confine(root, st.session_state.get(FOLDER, ""))
         explore.confine_links(root, path)
-        report = load_report(str(path), explore.fingerprint(path))
+        report = load_report(str(path), fingerprint(path))
     except curvescope.CurvescopeError as err:
         st.error(md(err))
         st.stop()

@@ -4,8 +4,6 @@ The Streamlit app (``app/``) keeps no numbers of its own. Everything it shows th
 field of a ``Report`` comes from here, so that it can be tested without a browser and used from
 a notebook:
 
-- ``fingerprint(path)`` identifies the state of a log directory (file names, sizes and
-  modification times) so that a cached audit is redone when new data arrives;
 - ``confine(root, typed)`` turns a path typed by a user into a directory below ``root``, or refuses it,
   and ``confine_links`` refuses a directory holding links that lead out of ``root``;
 - ``Filters`` selects runs by label, confidence and name, and round-trips through a URL's query;
@@ -20,7 +18,6 @@ a notebook:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -61,57 +58,6 @@ QUERY_LABEL, QUERY_MIN_CONFIDENCE, QUERY_NAME = "label", "min_confidence", "q"
 
 
 # --- the log directory -----------------------------------------------------------------------------
-
-
-def fingerprint(path: str | os.PathLike[str]) -> str:
-    """A hash of every file below ``path``: its name relative to ``path``, its size and modification time.
-
-    It changes when a file is added, removed, renamed, grows or is rewritten, and costs one
-    ``stat`` per file (no file is opened). Directory symlinks are followed once (a loop is not
-    walked twice); an entry that cannot be stat'ed counts by its name alone. A missing path has a
-    fingerprint too (the audit will say that it is missing).
-    """
-    root = os.fspath(path)
-    digest = hashlib.blake2b(digest_size=16)
-    if os.path.isfile(root):
-        digest.update(_entry(os.path.basename(root), root))
-        return digest.hexdigest()
-    entries: list[bytes] = []
-    seen: set[tuple[int, int]] = set()
-    stack = [("", root)]
-    while stack:
-        relative, directory = stack.pop()
-        try:
-            info = os.stat(directory)
-            if (info.st_dev, info.st_ino) in seen:
-                continue
-            seen.add((info.st_dev, info.st_ino))
-            with os.scandir(directory) as listing:
-                children = list(listing)
-        except OSError:
-            entries.append(f"{relative}/\0?\n".encode("utf-8", "surrogateescape"))
-            continue
-        for child in children:
-            name = f"{relative}/{child.name}" if relative else child.name
-            try:
-                is_dir = child.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                stack.append((name, child.path))
-            else:
-                entries.append(_entry(name, child))
-    for entry in sorted(entries):
-        digest.update(entry)
-    return digest.hexdigest()
-
-
-def _entry(name: str, file: str | os.DirEntry) -> bytes:
-    try:
-        info = file.stat() if isinstance(file, os.DirEntry) else os.stat(file)
-    except OSError:
-        return f"{name}\0?\0?\n".encode("utf-8", "surrogateescape")
-    return f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
 
 
 def confine(root: str | os.PathLike[str], typed: str | os.PathLike[str] | None) -> Path:

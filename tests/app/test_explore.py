@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import replace
 
 import numpy as np
@@ -24,41 +23,6 @@ def report():
 
 
 # --- the log directory -------------------------------------------------------------------------------
-
-
-def test_fingerprint_changes_with_names_sizes_and_times_only(tmp_path):
-    (tmp_path / "a").mkdir()
-    log = tmp_path / "a" / "metrics.csv"
-    log.write_text("step,loss\n0,1\n")
-    first = explore.fingerprint(tmp_path)
-    assert explore.fingerprint(tmp_path) == first
-    log.write_text("step,loss\n0,1\n1,0.5\n")
-    grown = explore.fingerprint(tmp_path)
-    assert grown != first
-    os.utime(log, ns=(0, 10**18))
-    touched = explore.fingerprint(tmp_path)
-    assert touched != grown
-    log.rename(tmp_path / "a" / "other.csv")
-    assert explore.fingerprint(tmp_path) != touched
-    (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "new.csv").write_text("x")
-    assert explore.fingerprint(tmp_path) != touched
-
-
-def test_fingerprint_survives_a_symlink_loop_and_a_missing_path(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "log.csv").write_text("step,loss\n")
-    (tmp_path / "a" / "loop").symlink_to(tmp_path, target_is_directory=True)
-    assert len(explore.fingerprint(tmp_path)) == 32
-    assert explore.fingerprint(tmp_path / "missing") != explore.fingerprint(tmp_path)
-
-
-def test_fingerprint_of_a_file_is_its_own(tmp_path):
-    log = tmp_path / "log.csv"
-    log.write_text("step,loss\n")
-    before = explore.fingerprint(log)
-    log.write_text("step,loss\n0,1\n")
-    assert explore.fingerprint(log) != before
 
 
 def test_confine_keeps_paths_below_the_root(tmp_path):
