@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from confine import confine, confine_links
 
 import curvescope
 from curvescope import explore
@@ -170,8 +171,8 @@ def loaded() -> Loaded:
     message in the page (naming the path and the problem) and the page stops there."""
     root = started_root()
     try:
-        path = explore.confine(root, st.session_state.get(FOLDER, ""))
-        explore.confine_links(root, path)
+        path = confine(root, st.session_state.get(FOLDER, ""))
+        confine_links(root, path)
         report = load_report(str(path), fingerprint(path))
     except curvescope.CurvescopeError as err:
         st.error(md(err))

@@ -22,58 +22,6 @@ def report():
     return curvescope.audit(DEMO)
 
 
-# --- the log directory -------------------------------------------------------------------------------
-
-
-def test_confine_keeps_paths_below_the_root(tmp_path):
-    (tmp_path / "runs" / "a").mkdir(parents=True)
-    root = tmp_path / "runs"
-    assert explore.confine(root, "") == root.resolve()
-    assert explore.confine(root, "  ") == root.resolve()
-    assert explore.confine(root, "a") == (root / "a").resolve()
-    assert explore.confine(root, str(root / "a")) == (root / "a").resolve()
-    assert explore.confine(root, "a/../a") == (root / "a").resolve()
-
-
-@pytest.mark.parametrize("typed", ["..", "../..", "a/../../", "/", "/etc", "escape", "escape/x"])
-def test_confine_refuses_paths_outside_the_root_naming_them(tmp_path, typed):
-    (tmp_path / "runs" / "a").mkdir(parents=True)
-    (tmp_path / "secret").mkdir()
-    (tmp_path / "runs" / "escape").symlink_to(tmp_path / "secret", target_is_directory=True)
-    with pytest.raises(curvescope.InvalidParameterError) as caught:
-        explore.confine(tmp_path / "runs", typed)
-    assert str(caught.value).startswith(f"{typed}: outside the directory the app was started with (runs/)")
-    assert isinstance(caught.value, curvescope.CurvescopeError)
-
-
-def test_confine_refuses_a_path_that_cannot_be_one(tmp_path):
-    with pytest.raises(curvescope.InvalidParameterError, match="not a usable path"):
-        explore.confine(tmp_path, "a\0b")
-
-
-def test_links_outside_finds_links_that_leave_the_root(tmp_path):
-    root, away = tmp_path / "runs", tmp_path / "away"
-    (root / "a" / "deep").mkdir(parents=True)
-    (root / "b").mkdir()
-    away.mkdir()
-    (away / "log.csv").write_text("step,loss\n")
-    assert explore.links_outside(root) == []
-    (root / "a" / "inside").symlink_to(root / "b", target_is_directory=True)  # stays below the root: fine
-    (root / "a" / "loop").symlink_to(root, target_is_directory=True)
-    assert explore.links_outside(root) == []
-    (root / "b" / "out").symlink_to(away, target_is_directory=True)
-    (root / "a" / "deep" / "file.csv").symlink_to(away / "log.csv")
-    assert explore.links_outside(root) == ["a/deep/file.csv", "b/out"]
-    assert explore.links_outside(root, root / "a") == ["a/deep/file.csv", "b/out"]  # b/out reached through a/inside
-    with pytest.raises(curvescope.InvalidParameterError) as caught:
-        explore.confine_links(root, root / "a")
-    assert str(caught.value).startswith(
-        "a/deep/file.csv, b/out: symbolic links to outside the directory the app was "
-        "started with (runs/); only paths below it can be read."
-    )
-    explore.confine_links(root, root / "a" / "deep" / "missing")
-
-
 # --- choosing runs -----------------------------------------------------------------------------------
 
 
