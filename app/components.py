@@ -1,8 +1,8 @@
 """Render helpers shared by the app's pages: the cached audit, the UI state and its URL, badges, charts.
 
-Nothing here measures or judges: numbers and data shapes come from ``curvescope`` and
-``curvescope.explore``; this module only turns them into Streamlit elements. Text read from
-logs (run names, tags, messages, hyperparameters) goes into Markdown only through ``md``, which
+Nothing here measures or judges: numbers and data shapes come from ``curvescope`` (charts from
+``curvescope.report.drawing``) and ``curvescope.explore``; this module only turns them into
+Streamlit elements. Text read from logs (run names, tags, messages, hyperparameters) goes into Markdown only through ``md``, which
 escapes it, and never into HTML.
 """
 
@@ -23,6 +23,7 @@ from curvescope import explore
 from curvescope.cache import fingerprint
 from curvescope.diagnose.labels import LABELS
 from curvescope.report import Report, RunReport
+from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
@@ -70,7 +71,7 @@ SMOOTHING_HELP = (
     "points; 0.6 is TensorBoard's default; closer to 1 is smoother."
 )
 
-# --- presentation: colours and the key to the marks ---------------------------------------------------
+# --- presentation: the labels' colours and the charts' sizes (the rest is curvescope.report.drawing's) ---
 
 LABEL_BADGE = {
     "bad_init": "violet",
@@ -91,28 +92,6 @@ LABEL_COLOUR = {
     explore.NOT_JUDGED: "#9e9e9e",
 }
 LABEL_ORDER = [*LABELS, explore.NOT_JUDGED]
-ROLE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
-MARK_COLOUR = {
-    "plateau": "#9e9e9e",
-    "explosion": "#d32f2f",
-    "non_finite": "#8e0000",
-    "spike": "#212121",
-    "lr_drop": "#7b1fa2",
-    "best_step": "#2e7d32",
-    "gap": "#6d4c41",
-    "initial_loss": "#616161",
-}
-MARK_SHAPE = {"explosion": "triangle-up", "spike": "circle", "best_step": "diamond", "initial_loss": "square"}
-MARK_KEY = {
-    "plateau": "shaded: plateau",
-    "explosion": "red triangles: explosion onset and peak",
-    "non_finite": "dark red rule: first non-finite value",
-    "spike": "black circle: spike",
-    "lr_drop": "purple rule: learning-rate drop (dashed: read off the loss)",
-    "best_step": "green dashed rule and diamond: best validation step",
-    "gap": "brown segment: train/validation gap",
-    "initial_loss": "grey square and line: first loss and the chance-level loss",
-}
 LABEL_SCALE = {"domain": LABEL_ORDER, "range": [LABEL_COLOUR[label] for label in LABEL_ORDER]}
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v6.json"
 PANEL_HEIGHT = {"loss": 260, "accuracy": 150, "learning rate": 120}
@@ -394,7 +373,7 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
     kinds = [kind for kind in MARK_COLOUR if kind in set(marks["kind"])]
     scale = {
         "domain": [*firsts["series"], *kinds],
-        "range": [*(ROLE_COLOUR.get(role, "#546e7a") for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)],
+        "range": [*(ROLE_COLOUR.get(role, OTHER_COLOUR) for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)],
     }
     legend = {"title": None, "orient": "top", "labelLimit": 320, "columns": 4, "symbolOpacity": 1}
     series = {"field": "series", "type": "nominal", "scale": scale, "legend": legend}
@@ -528,7 +507,7 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
     }
     data = {"data": {"name": "curves"}}
     layers = []
-    if role not in explore.UNSMOOTHED:
+    if role not in UNSMOOTHED:
         layers.append(
             {
                 **data,

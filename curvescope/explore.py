@@ -5,13 +5,11 @@ field of a ``Report`` comes from here, so that it can be tested without a browse
 a notebook:
 
 - ``Filters`` selects runs by label, confidence and name, and round-trips through a URL's query;
-- ``overview_frame``, ``curve_frame`` and ``event_frame`` give one run's table row, its curves
-  (raw and smoothed with TensorBoard's smoothing) and the evidence as marks to draw on them;
-- ``overlay_frame`` lines several runs up on one role; ``sweep_table``, ``sweep_axes``,
-  ``hparam_scale``, ``sweep_profile`` and ``sweep_best`` show a metric against a hyperparameter.
+- ``overview_frame`` gives the runs' table; ``roles_of`` what several runs logged;
+- ``sweep_table``, ``sweep_axes``, ``hparam_scale``, ``sweep_profile`` and ``sweep_best`` show a
+  metric against a hyperparameter.
 
->>> report = curvescope.audit("fixtures/demo")                        # doctest: +SKIP
->>> curve_frame(report["keras/wine-mlp-tanh-sgd"], smoothing=0.6)     # doctest: +SKIP
+Charts come from ``curvescope.report.drawing``, shared with the HTML report.
 """
 
 from __future__ import annotations
@@ -28,23 +26,8 @@ import pandas as pd
 from .diagnose.labels import LABELS
 from .errors import InvalidParameterError
 from .features.events import Curve
-from .features.smoothing import smooth
+from .report.drawing import ROLES
 from .report.result import Report, RunReport
-
-MAX_POINTS = 2000
-"""Curves longer than this are thinned for drawing (each bucket keeps its lowest and highest point)."""
-
-PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("loss", ("train_loss", "val_loss")),
-    ("accuracy", ("train_acc", "val_acc")),
-    ("learning rate", ("lr",)),
-)
-"""A run's chart, top to bottom: each panel's name and the roles drawn on it."""
-PANEL_OF: dict[str, str] = {role: name for name, roles in PANELS for role in roles}
-ROLES: tuple[str, ...] = tuple(role for _, roles in PANELS for role in roles)
-ROLE_NAME = {"train_loss": "train", "val_loss": "val", "train_acc": "train", "val_acc": "val", "lr": "lr"}
-UNSMOOTHED = frozenset({"lr"})
-"""Roles drawn as logged: a learning rate is a setting, not a noisy measurement."""
 
 NOT_JUDGED = "not judged"
 """What a run that could not be judged at all shows in place of labels."""
@@ -167,159 +150,6 @@ def label_counts(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["label", "runs"])
 
 
-# --- one run's curves and evidence -----------------------------------------------------------------
-
-
-def curve_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False, max_points: int = MAX_POINTS) -> pd.DataFrame:
-    """One row per point to draw of each of the run's curves.
-
-    Columns ``panel, role, tag, series, step, value, smoothed``: ``smoothed`` is TensorBoard's
-    smoothing of the whole curve with weight ``smoothing`` (the learning rate is not smoothed).
-    Non-finite points are left out (the evidence marks where they began); with ``log``, so are
-    values that a log axis cannot show. A curve longer than ``max_points`` is thinned, keeping
-    each bucket's lowest and highest point so that spikes survive.
-    """
-    weight = _weight(smoothing)
-    frames = []
-    for role in ROLES:
-        curve = run.curves.get(role)
-        if curve is None or not len(curve):
-            continue
-        values = np.asarray(curve.values, dtype=np.float64)
-        smoothed = values.copy() if role in UNSMOOTHED else smooth(values, weight)
-        keep = np.isfinite(values)
-        steps, values, smoothed = curve.steps[keep], values[keep], smoothed[keep]
-        index = _thin(values, max_points)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "panel": PANEL_OF[role],
-                    "role": role,
-                    "tag": curve.tag or role,
-                    "series": _series(curve, role),
-                    "step": steps[index].astype(np.int64),
-                    "value": values[index],
-                    "smoothed": smoothed[index],
-                }
-            )
-        )
-    columns = ["panel", "role", "tag", "series", "step", "value", "smoothed"]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    if log:
-        frame = frame.assign(
-            value=frame["value"].where(frame["value"] > 0), smoothed=frame["smoothed"].where(frame["smoothed"] > 0)
-        )
-        frame = frame[frame["value"].notna() | frame["smoothed"].notna()].reset_index(drop=True)
-    return frame[columns]
-
-
-def panels(run: RunReport) -> list[str]:
-    """The panels the run has a curve for, top to bottom."""
-    return [name for name, roles in PANELS if any(len(run.curves.get(role, ())) for role in roles)]
-
-
-EVENT_COLUMNS = ["kind", "mark", "panel", "x", "x2", "y", "y2", "dashed", "description"]
-"""``mark``: ``span`` (shade x to x2), ``rule`` (a vertical line at x; on every panel when ``panel`` is
-None), ``point`` (at x, y), ``segment`` (vertical, at x from y to y2), ``level`` (a horizontal line at y)."""
-
-
-def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) -> pd.DataFrame:
-    """The run's located events as marks on its chart, placed on the curves as ``curve_frame`` draws
-    them: plateaus shaded, explosion onset and peak on the smoothed curve, spikes on the raw one,
-    learning-rate drops and the best validation step as rules through every panel (with the best
-    value marked), the train/validation gap as a segment between the two curves, the chance-level
-    loss as a level, the first non-finite value as a rule on its panel. With ``log``, marks at
-    values a log axis cannot show are left out."""
-    weight = _weight(smoothing)
-    drawn = {role: _drawn(curve, role, weight) for role, curve in run.curves.items() if len(curve)}
-    rows: list[dict[str, Any]] = []
-
-    def add(kind, mark, panel, x, description, *, x2=None, y=None, y2=None, dashed=False):
-        rows.append(
-            {
-                "kind": kind,
-                "mark": mark,
-                "panel": panel,
-                "x": x,
-                "x2": x2,
-                "y": y,
-                "y2": y2,
-                "dashed": dashed,
-                "description": description,
-            }
-        )
-
-    for event in run.events:
-        panel = PANEL_OF.get(event.role or "")
-        text = event.description
-        if event.kind == "lr_drop":
-            inferred = event.inferred
-            add(
-                "lr_drop",
-                "rule",
-                None,
-                (event.start_step + event.end_step) / 2 if inferred else event.end_step,
-                text,
-                dashed=inferred,
-            )
-            continue
-        if event.kind == "best_step":
-            add("best_step", "rule", None, event.end_step, text, dashed=True)
-            if panel and math.isfinite(event.magnitude):
-                add("best_step", "point", panel, event.end_step, text, y=float(event.magnitude))
-            continue
-        if panel is None or event.role not in drawn:
-            continue
-        raw_steps, raw_values, smoothed = drawn[event.role]
-        if event.kind == "plateau":
-            add("plateau", "span", panel, event.start_step, text, x2=event.end_step)
-        elif event.kind == "explosion":
-            for step in (event.start_step, event.end_step):
-                add("explosion", "point", panel, step, text, y=_at(step, raw_steps, smoothed))
-        elif event.kind == "spike":
-            add("spike", "point", panel, event.start_step, text, y=_at(event.start_step, raw_steps, raw_values))
-        elif event.kind == "non_finite":
-            add("non_finite", "rule", panel, event.start_step, text)
-        elif event.kind == "gap" and "train_loss" in drawn:
-            train_steps, _, train_smoothed = drawn["train_loss"]
-            add(
-                "gap",
-                "segment",
-                panel,
-                event.end_step,
-                text,
-                y=_at(event.end_step, train_steps, train_smoothed),
-                y2=_at(event.end_step, raw_steps, raw_values),
-            )
-        elif event.kind == "initial_loss" and len(raw_values):
-            first = float(raw_values[0])
-            add("initial_loss", "point", panel, event.start_step, text, y=first)
-            if event.magnitude > 0:
-                add("initial_loss", "level", panel, event.start_step, f"chance level: {text}", y=first / event.magnitude)
-    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    for column in ("y", "y2"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    needs_y = frame["mark"].isin(["point", "level", "segment"])
-    bad = needs_y & ~np.isfinite(frame["y"])
-    bad |= (frame["mark"] == "segment") & ~np.isfinite(frame["y2"])
-    if log:
-        bad |= needs_y & ~(frame["y"] > 0)
-        bad |= (frame["mark"] == "segment") & ~(frame["y2"] > 0)
-    return frame[~bad].reset_index(drop=True)
-
-
-def _drawn(curve: Curve, role: str, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The finite points of a curve and their smoothed values, as ``curve_frame`` draws them."""
-    values = np.asarray(curve.values, dtype=np.float64)
-    smoothed = values.copy() if role in UNSMOOTHED else smooth(values, weight)
-    keep = np.isfinite(values)
-    return curve.steps[keep], values[keep], smoothed[keep]
-
-
-def _at(step: float, steps: np.ndarray, values: np.ndarray) -> float:
-    return float(np.interp(step, steps, values)) if len(steps) else math.nan
-
-
 def only(report: Report, runs: Iterable[str]) -> Report:
     """The report with only the named runs, in the order given (names it does not hold are skipped)."""
     by_name = {run.run: run for run in report.runs}
@@ -333,39 +163,6 @@ def roles_of(report: Report, runs: Iterable[str]) -> list[str]:
     """The roles (in ``ROLES`` order) that at least one of ``runs`` logged."""
     present = {role for name in runs for role, curve in report[name].curves.items() if len(curve)}
     return [role for role in ROLES if role in present]
-
-
-def overlay_frame(
-    report: Report, runs: Sequence[str], role: str, smoothing: float = 0.6, *, log: bool = False, max_points: int = MAX_POINTS
-) -> pd.DataFrame:
-    """One curve role of several runs on one step axis: columns ``run, tag, step, value, smoothed``,
-    drawn as ``curve_frame`` draws one run (a run without that curve has no rows)."""
-    if role not in ROLES:
-        raise InvalidParameterError(
-            f"The 'role' parameter of overlay_frame must be one of {', '.join(ROLES)}. Got {role!r} instead."
-        )
-    frames = []
-    for name in runs:
-        curve = report[name].curves.get(role)
-        if curve is None or not len(curve):
-            continue
-        one = curve_frame(_only(report[name], role), smoothing, log=log, max_points=max_points)
-        frames.append(one.assign(run=name)[["run", "tag", "step", "value", "smoothed"]])
-    if not frames:
-        return pd.DataFrame(
-            {
-                "run": pd.Series(dtype=str),
-                "tag": pd.Series(dtype=str),
-                "step": pd.Series(dtype="int64"),
-                "value": pd.Series(dtype="float64"),
-                "smoothed": pd.Series(dtype="float64"),
-            }
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
-def _only(run: RunReport, role: str) -> RunReport:
-    return replace(run, curves={role: run.curves[role]})
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
@@ -581,32 +378,3 @@ def _number(value: float | int | None) -> float:
 
 def _show(value: Any) -> str:
     return f"{value:.4g}" if _is_number(value) else str(value)
-
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-
-def _series(curve: Curve, role: str) -> str:
-    return f"{ROLE_NAME[role]}: {curve.tag or role}"
-
-
-def _weight(smoothing: float) -> float:
-    if isinstance(smoothing, bool) or not isinstance(smoothing, int | float) or not 0.0 <= smoothing < 1.0:
-        raise InvalidParameterError(
-            f"The 'smoothing' parameter must be a float in the range [0.0, 1.0). Got {smoothing!r} instead."
-        )
-    return float(smoothing)
-
-
-def _thin(values: np.ndarray, limit: int) -> np.ndarray:
-    """Indices of at most ``limit`` points to draw: the curve cut in ``limit // 2`` buckets, each
-    keeping its lowest and highest point (the HTML report thins the same way)."""
-    n = len(values)
-    if n <= limit:
-        return np.arange(n)
-    size = math.ceil(n / (limit // 2))
-    padded = np.full(math.ceil(n / size) * size, np.nan)
-    padded[:n] = values
-    rows = padded.reshape(-1, size)
-    start = np.arange(len(rows)) * size
-    return np.unique(np.r_[start + np.nanargmin(rows, axis=1), start + np.nanargmax(rows, axis=1)])

@@ -6,6 +6,7 @@ import components as ui
 import streamlit as st
 
 from curvescope import explore
+from curvescope.report import drawing
 
 DEFAULT_RUNS = 3
 
@@ -50,7 +51,7 @@ left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
 role = left.selectbox("Curve", roles, key="compare_role", format_func=lambda r: r.replace("_", " "))
 smoothing, log = ui.curve_controls("compare", middle, right)
 
-frame = explore.overlay_frame(report, selected, role, smoothing, log=log)
+frame = drawing.overlay_frame(report, selected, role, smoothing, log=log)
 missing = [name for name in selected if name not in set(frame["run"])]
 if len(frame):
     st.vega_lite_chart(ui.overlay_chart(frame, role, log=log), width="stretch")
