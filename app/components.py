@@ -1,8 +1,8 @@
 """Render helpers shared by the app's pages: the cached audit, the UI state and its URL, badges, charts.
 
 Nothing here measures or judges: numbers and data shapes come from ``curvescope`` (charts from
-``curvescope.report.drawing``) and ``curvescope.explore``; this module only turns them into
-Streamlit elements. Text read from logs (run names, tags, messages, hyperparameters) goes into Markdown only through ``md``, which
+``curvescope.report.drawing``); this module only turns them into Streamlit elements. Text read from
+logs (run names, tags, messages, hyperparameters) goes into Markdown only through ``md``, which
 escapes it, and never into HTML.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+import url_state
 from confine import confine, confine_links
 
 import curvescope
@@ -24,6 +25,7 @@ from curvescope.cache import fingerprint
 from curvescope.diagnose.labels import LABELS
 from curvescope.report import Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED
+from curvescope.report.views import NOT_JUDGED, Filters
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
@@ -53,7 +55,7 @@ PUBLISHED = "published_query"
 """What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
 
 Q_FOLDER, Q_RUN, Q_COMPARED = "path", "run", "runs"
-Q_LABEL, Q_CONFIDENCE, Q_NAME = explore.QUERY_LABEL, explore.QUERY_MIN_CONFIDENCE, explore.QUERY_NAME
+Q_LABEL, Q_CONFIDENCE, Q_NAME = url_state.QUERY_LABEL, url_state.QUERY_MIN_CONFIDENCE, url_state.QUERY_NAME
 
 DEFAULTS = {
     FOLDER: "",
@@ -80,7 +82,7 @@ LABEL_BADGE = {
     "overfitting": "yellow",
     "underfitting": "blue",
     "healthy": "green",
-    explore.NOT_JUDGED: "gray",
+    NOT_JUDGED: "gray",
 }
 LABEL_COLOUR = {
     "bad_init": "#6a1b9a",
@@ -89,9 +91,9 @@ LABEL_COLOUR = {
     "overfitting": "#ad1457",
     "underfitting": "#1565c0",
     "healthy": "#2e7d32",
-    explore.NOT_JUDGED: "#9e9e9e",
+    NOT_JUDGED: "#9e9e9e",
 }
-LABEL_ORDER = [*LABELS, explore.NOT_JUDGED]
+LABEL_ORDER = [*LABELS, NOT_JUDGED]
 LABEL_SCALE = {"domain": LABEL_ORDER, "range": [LABEL_COLOUR[label] for label in LABEL_ORDER]}
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v6.json"
 PANEL_HEIGHT = {"loss": 260, "accuracy": 150, "learning rate": 120}
@@ -115,7 +117,7 @@ def badge(label: str, note: str = "") -> str:
 def run_badges(run: RunReport) -> str:
     """The run's labels as badges with their confidence, strongest first."""
     if not run.labels:
-        return badge(explore.NOT_JUDGED)
+        return badge(NOT_JUDGED)
     return " ".join(badge(label, f"{confidence:.0%}") for label, confidence in run.label_confidences().items())
 
 
@@ -142,7 +144,7 @@ class Loaded:
     report: Report
     view: Report
     """The runs that pass the sidebar's filters."""
-    filters: explore.Filters
+    filters: Filters
 
 
 def loaded() -> Loaded:
@@ -160,11 +162,9 @@ def loaded() -> Loaded:
     return Loaded(root, path, report, filters.apply(report), filters)
 
 
-def current_filters() -> explore.Filters:
+def current_filters() -> Filters:
     state = st.session_state
-    return explore.Filters(
-        tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)), state.get(FILTER_NAME, "")
-    )
+    return Filters(tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)), state.get(FILTER_NAME, ""))
 
 
 def where(data: Loaded) -> str:
@@ -245,7 +245,7 @@ def publish(param: str, value: str | list[str] | None) -> None:
 
 def shared_query(**extra: str | list[str]) -> dict[str, str | list[str]]:
     """The query that keeps the folder and the filters, plus ``extra``: for links between pages."""
-    query: dict[str, str | list[str]] = dict(current_filters().to_query())
+    query: dict[str, str | list[str]] = url_state.to_query(current_filters())
     if st.session_state.get(FOLDER):
         query[Q_FOLDER] = st.session_state[FOLDER]
     query.update({key: value for key, value in extra.items() if value})
@@ -266,7 +266,7 @@ def label_column(title: str = "labels") -> st.column_config.Column:
 
 
 def run_table_columns() -> dict[str, st.column_config.Column]:
-    """How ``explore.overview_frame``'s columns are shown."""
+    """How ``views.overview_frame``'s columns are shown."""
     return {
         "run": st.column_config.TextColumn("run", pinned=True),
         "labels": label_column(),

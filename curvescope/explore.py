@@ -1,171 +1,27 @@
-"""What the report app draws and filters, as plain data: the app only renders it.
+"""A sweep: one validation metric of many runs against the hyperparameters they were trained with.
 
-The Streamlit app (``app/``) keeps no numbers of its own. Everything it shows that is not a
-field of a ``Report`` comes from here, so that it can be tested without a browser and used from
-a notebook:
-
-- ``Filters`` selects runs by label, confidence and name, and round-trips through a URL's query;
-- ``overview_frame`` gives the runs' table; ``roles_of`` what several runs logged;
-- ``sweep_table``, ``sweep_axes``, ``hparam_scale``, ``sweep_profile`` and ``sweep_best`` show a
-  metric against a hyperparameter.
-
-Charts come from ``curvescope.report.drawing``, shared with the HTML report.
+``sweep_table`` gives a row per run with its validation ``METRICS`` and its hyperparameters;
+``sweep_axes`` and ``sweep_metrics`` list what varies and what can judge it; ``hparam_scale`` says
+how to draw a hyperparameter; ``sweep_profile`` and ``sweep_best`` give the median at each value
+and the best run, and whether it sits at an edge of the range searched.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .diagnose.labels import LABELS
 from .errors import InvalidParameterError
 from .features.events import Curve
-from .report.drawing import ROLES
-from .report.result import Report, RunReport
-
-NOT_JUDGED = "not judged"
-"""What a run that could not be judged at all shows in place of labels."""
-
-QUERY_LABEL, QUERY_MIN_CONFIDENCE, QUERY_NAME = "label", "min_confidence", "q"
-"""The URL query keys of the filters (``?label=overfitting&label=bad_init&min_confidence=0.8&q=keras``)."""
-
-
-# --- choosing runs ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which runs to show: one of ``labels`` (any when empty) with at least ``min_confidence``, and
-    ``name`` in the run's name (case-insensitive; any when empty)."""
-
-    labels: tuple[str, ...] = ()
-    min_confidence: float = 0.0
-    name: str = ""
-
-    def __post_init__(self):
-        unknown = sorted(set(self.labels) - set(LABELS))
-        if unknown:
-            raise InvalidParameterError(
-                f"The 'labels' parameter of Filters must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
-            )
-        if isinstance(self.min_confidence, bool) or not 0.0 <= self.min_confidence <= 1.0:
-            raise InvalidParameterError(
-                f"The 'min_confidence' parameter of Filters must be a number in [0, 1]. Got {self.min_confidence!r} instead."
-            )
-
-    @property
-    def active(self) -> bool:
-        return bool(self.labels or self.min_confidence > 0 or self.name.strip())
-
-    def apply(self, report: Report) -> Report:
-        """The report with only the runs that pass (a run that could not be judged passes when no
-        label or confidence is asked for)."""
-        kept = (
-            report.filter(labels=self.labels, min_confidence=self.min_confidence)
-            if (self.labels or self.min_confidence > 0)
-            else report
-        )
-        needle = self.name.strip().casefold()
-        if needle:
-            kept = replace(kept, runs=tuple(run for run in kept.runs if needle in run.run.casefold()))
-        return kept
-
-    def to_query(self) -> dict[str, str | list[str]]:
-        """The filters as URL query parameters; defaults are left out."""
-        query: dict[str, str | list[str]] = {}
-        if self.labels:
-            query[QUERY_LABEL] = list(self.labels)
-        if self.min_confidence > 0:
-            query[QUERY_MIN_CONFIDENCE] = f"{self.min_confidence:g}"
-        if self.name.strip():
-            query[QUERY_NAME] = self.name
-        return query
-
-    @classmethod
-    def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> tuple[Filters, list[str]]:
-        """Filters read from URL query parameters, and a sentence for each one that could not be used
-        (it is then left at its default)."""
-        problems: list[str] = []
-        labels = query.get(QUERY_LABEL, ())
-        labels = [labels] if isinstance(labels, str) else list(labels)
-        known = tuple(dict.fromkeys(label for label in labels if label in LABELS))
-        unknown = [label for label in labels if label not in LABELS]
-        if unknown:
-            problems.append(f"{QUERY_LABEL}={', '.join(unknown)}: not a label (labels: {', '.join(LABELS)}); ignored.")
-        confidence = 0.0
-        raw = _last(query.get(QUERY_MIN_CONFIDENCE))
-        if raw:
-            try:
-                confidence = float(raw)
-            except ValueError:
-                confidence = math.nan
-            if not 0.0 <= confidence <= 1.0:
-                problems.append(f"{QUERY_MIN_CONFIDENCE}={raw}: not a number between 0 and 1; ignored.")
-                confidence = 0.0
-        return cls(known, confidence, _last(query.get(QUERY_NAME)) or ""), problems
-
-
-def _last(value: str | Sequence[str] | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return value[-1] if len(value) else None
-
-
-# --- the overview ----------------------------------------------------------------------------------
-
-
-def label_text(run: RunReport) -> str:
-    """The run's labels with their confidence, strongest first: ``overfitting 98%, bad_init 61%``."""
-    confidences = run.label_confidences()
-    return ", ".join(f"{label} {confidence:.0%}" for label, confidence in confidences.items()) or NOT_JUDGED
-
-
-def overview_frame(report: Report) -> pd.DataFrame:
-    """``Report.to_frame`` with ``label_text`` (labels and confidences as text) and ``labels`` as a
-    list of strings (``["not judged"]`` for a run that could not be judged)."""
-    frame = report.to_frame()
-    frame.insert(2, "label_text", [label_text(run) for run in report.runs])
-    frame["labels"] = [list(run.labels) or [NOT_JUDGED] for run in report.runs]
-    # to_frame writes a missing label, driver or fix as the text "None": here they stay missing
-    verdicts = [run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None for run in report.runs]
-    frame["primary_label"] = pd.Series([run.primary_label for run in report.runs], dtype="str")
-    frame["driver"] = pd.Series([v.driver if v else None for v in verdicts], dtype="str")
-    frame["fix"] = pd.Series([run.fix for run in report.runs], dtype="str")
-    return frame
-
-
-def label_counts(report: Report) -> pd.DataFrame:
-    """How many runs carry each label (in ``LABELS`` order; runs not judged counted last), columns ``label, runs``."""
-    counts = report.counts()
-    rows = [(label, counts[label]) for label in LABELS if counts.get(label)]
-    unjudged = sum(not run.labels for run in report.runs)
-    if unjudged:
-        rows.append((NOT_JUDGED, unjudged))
-    return pd.DataFrame(rows, columns=["label", "runs"])
-
-
-def only(report: Report, runs: Iterable[str]) -> Report:
-    """The report with only the named runs, in the order given (names it does not hold are skipped)."""
-    by_name = {run.run: run for run in report.runs}
-    return replace(report, runs=tuple(by_name[name] for name in dict.fromkeys(runs) if name in by_name))
-
-
-# --- several runs ----------------------------------------------------------------------------------
-
-
-def roles_of(report: Report, runs: Iterable[str]) -> list[str]:
-    """The roles (in ``ROLES`` order) that at least one of ``runs`` logged."""
-    present = {role for name in runs for role, curve in report[name].curves.items() if len(curve)}
-    return [role for role in ROLES if role in present]
-
-
-# --- sweeps ----------------------------------------------------------------------------------------
+from .report.drawing import LOG_DECADES
+from .report.result import Report
+from .report.views import NOT_JUDGED, label_text
 
 HPARAM_PREFIX = "hp."
 """``sweep_table`` names each hyperparameter's column ``hp.<name>`` (nested names joined with dots)."""
@@ -181,8 +37,6 @@ METRICS: dict[str, tuple[str, str]] = {
 _LOG_HPARAM = re.compile(
     r"(^|[._/\-])(lr|lr0|learning[._\-]?rate|wd|weight[._\-]?decay|l2|eps|epsilon)([._/\-]|$)", re.IGNORECASE
 )
-LOG_DECADES = 2.0
-"""A positive hyperparameter spanning more decades than this is shown on a log axis, whatever its name."""
 
 
 def sweep_table(report: Report) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""curvescope.explore: what the app draws and filters, checked without Streamlit."""
+"""curvescope.explore: the sweep page's numbers, checked without Streamlit."""
 
 from __future__ import annotations
 
@@ -18,76 +18,6 @@ DEMO = FIXTURES / "demo"
 @pytest.fixture(scope="module")
 def report():
     return curvescope.audit(DEMO)
-
-
-# --- choosing runs -----------------------------------------------------------------------------------
-
-
-def test_filters_choose_runs_by_label_confidence_and_name(report):
-    label = report.runs[0].primary_label
-    by_label = explore.Filters(labels=(label,)).apply(report)
-    assert [run.run for run in by_label] == [run.run for run in report if label in run.labels]
-    assert len(explore.Filters(min_confidence=1.0).apply(report)) == len(report.filter(min_confidence=1.0))
-    name = report.runs[1].run
-    assert [run.run for run in explore.Filters(name=name.upper()).apply(report)] == [name]
-    assert [run.run for run in explore.Filters(name="keras/").apply(report)] == [r.run for r in report if "keras/" in r.run]
-    assert explore.Filters().apply(report) is report
-
-
-def test_filters_keep_unjudged_runs_unless_a_label_is_asked_for(report):
-    unjudged = replace(report.runs[0], diagnosis=replace(report.runs[0].diagnosis, labels=(), verdicts=()))
-    mixed = replace(report, runs=(unjudged, *report.runs[1:]))
-    assert unjudged in explore.Filters().apply(mixed).runs
-    assert unjudged in explore.Filters(name=unjudged.run).apply(mixed).runs
-    assert unjudged not in explore.Filters(min_confidence=0.1).apply(mixed).runs
-    assert explore.label_text(unjudged) == explore.NOT_JUDGED
-    assert explore.overview_frame(mixed)["labels"].iloc[0] == [explore.NOT_JUDGED]
-    assert explore.label_counts(mixed).set_index("label")["runs"][explore.NOT_JUDGED] == 1
-
-
-def test_filters_round_trip_through_the_url():
-    filters = explore.Filters(labels=("overfitting", "bad_init"), min_confidence=0.85, name="keras")
-    query = filters.to_query()
-    assert query == {"label": ["overfitting", "bad_init"], "min_confidence": "0.85", "q": "keras"}
-    assert explore.Filters.from_query(query) == (filters, [])
-    assert explore.Filters().to_query() == {}
-    assert explore.Filters.from_query({"label": "healthy"})[0].labels == ("healthy",)
-
-
-def test_filters_from_a_bad_url_say_what_was_ignored():
-    filters, problems = explore.Filters.from_query({"label": ["healthy", "nonsense"], "min_confidence": "lots"})
-    assert filters == explore.Filters(labels=("healthy",))
-    assert problems[0].startswith("label=nonsense: not a label")
-    assert problems[1] == "min_confidence=lots: not a number between 0 and 1; ignored."
-    _, problems = explore.Filters.from_query({"min_confidence": "1.5"})
-    assert problems == ["min_confidence=1.5: not a number between 0 and 1; ignored."]
-
-
-def test_filters_refuse_bad_values():
-    with pytest.raises(curvescope.InvalidParameterError, match="'labels'"):
-        explore.Filters(labels=("nonsense",))
-    with pytest.raises(curvescope.InvalidParameterError, match="'min_confidence'"):
-        explore.Filters(min_confidence=2.0)
-
-
-def test_overview_frame_adds_label_text_to_the_report_frame(report):
-    frame = explore.overview_frame(report)
-    assert list(frame["run"]) == [run.run for run in report]
-    for row, run in zip(frame.itertuples(), report):
-        assert row.labels == list(run.labels)
-        assert row.label_text == ", ".join(f"{label} {c:.0%}" for label, c in run.label_confidences().items())
-    healthy = [run for run in report if not run.diagnosis.verdicts]
-    assert frame.set_index("run").loc[[run.run for run in healthy], "driver"].isna().all()
-    counts = explore.label_counts(report)
-    assert dict(zip(counts["label"], counts["runs"])) == report.counts()
-
-
-def test_only_keeps_the_named_runs_in_order(report):
-    names = [report.runs[2].run, report.runs[0].run, "missing"]
-    assert [run.run for run in explore.only(report, names)] == names[:2]
-
-
-# --- sweeps ------------------------------------------------------------------------------------------
 
 
 def test_sweep_table_flattens_hparams_and_reads_validation_metrics(report):

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 import curvescope
-from curvescope import explore
 from curvescope.features.events import Curve
-from curvescope.report import drawing
+from curvescope.report import drawing, views
 from curvescope.report.drawing import MAX_POINTS
 from tests.conftest import FIXTURES
 
@@ -125,7 +124,7 @@ def test_overlay_frame_lines_runs_up_by_step(report):
     for name in names:
         curve = report[name].curves["val_loss"]
         assert frame.loc[frame["run"] == name, "step"].tolist() == curve.steps.tolist()
-    assert explore.roles_of(report, names)[0] == "train_loss"
+    assert views.roles_of(report, names)[0] == "train_loss"
     assert drawing.overlay_frame(report, names, "lr").empty or set(frame.columns) == {"run", "tag", "step", "value", "smoothed"}
     with pytest.raises(curvescope.InvalidParameterError, match="'role'"):
         drawing.overlay_frame(report, names, "loss")
