@@ -20,11 +20,11 @@ import url_state
 from confine import confine, confine_links
 
 import curvescope
-from curvescope import explore
 from curvescope.cache import fingerprint
 from curvescope.diagnose.labels import LABELS
 from curvescope.report import Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED
+from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, SweepBest
 from curvescope.report.views import NOT_JUDGED, Filters
 
 APP = Path(__file__).resolve().parent
@@ -581,7 +581,7 @@ def counts_chart(counts: pd.DataFrame) -> dict:
     }
 
 
-def axis_scale(axis: explore.Axis) -> dict:
+def axis_scale(axis: Axis) -> dict:
     if axis.scale == "symlog":
         return {"type": "symlog", "constant": axis.constant}
     if axis.scale == "log":
@@ -593,15 +593,15 @@ def sweep_chart(
     table: pd.DataFrame,
     hparam: str,
     metric: str,
-    x_axis: explore.Axis,
-    y_axis: explore.Axis,
+    x_axis: Axis,
+    y_axis: Axis,
     profile: pd.DataFrame | None,
-    best: explore.SweepBest | None,
+    best: SweepBest | None,
 ) -> dict:
     """The metric against one hyperparameter, a point per run coloured by its label; the median per
     value as a line; the best run ringed."""
-    name = hparam.removeprefix(explore.HPARAM_PREFIX)
-    title = explore.METRICS[metric][1]
+    name = hparam.removeprefix(HPARAM_PREFIX)
+    title = METRICS[metric][1]
     # plain field names: Vega-Lite reads the dot in "hp.lr" as a nested field
     data = table.loc[table[hparam].notna() & table[metric].notna(), ["run", "primary_label", "label_text", hparam, metric]]
     data = data.rename(columns={hparam: "setting", metric: "metric"})

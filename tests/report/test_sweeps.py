@@ -1,4 +1,4 @@
-"""curvescope.explore: the sweep page's numbers, checked without Streamlit."""
+"""report.sweeps: a validation metric of many runs against their hyperparameters."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import curvescope
-from curvescope import explore
+from curvescope.report import sweeps
 from tests.conftest import FIXTURES
 
 DEMO = FIXTURES / "demo"
@@ -23,7 +23,7 @@ def report():
 def test_sweep_table_flattens_hparams_and_reads_validation_metrics(report):
     lightning = report["lightning_logs/classification-mlp-tanh-adam"]
     nested = replace(lightning, hparams={"optim": {"lr": 0.1, "betas": [0.9, 0.99]}, "flag": True, "note": None})
-    table = explore.sweep_table(replace(report, runs=(lightning, nested)))
+    table = sweeps.sweep_table(replace(report, runs=(lightning, nested)))
     assert table.loc[0, "hp.lr"] == lightning.hparams["lr"] and table.loc[0, "hp.optimizer"] == "Adam"
     assert table.loc[1, "hp.optim.lr"] == 0.1 and table.loc[1, "hp.optim.betas"] == "[0.9, 0.99]"
     assert table.loc[1, "hp.flag"] == "True"
@@ -55,8 +55,8 @@ def _sweep(lrs, losses, labels=None) -> pd.DataFrame:
 def test_sweep_axes_and_metrics_list_what_varies():
     table = _sweep([1e-4, 1e-3, 1e-2], [0.5, 0.3, 0.4])
     table["hp.seed"] = 7.0
-    assert explore.sweep_axes(table) == ["hp.lr", "hp.optimizer"]
-    assert explore.sweep_metrics(table) == ["best_val_loss", "final_val_loss"]
+    assert sweeps.sweep_axes(table) == ["hp.lr", "hp.optimizer"]
+    assert sweeps.sweep_metrics(table) == ["best_val_loss", "final_val_loss"]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_sweep_axes_and_metrics_list_what_varies():
     ],
 )
 def test_hparam_scale_puts_rates_and_decays_on_log_axes(name, values, scale):
-    axis = explore.hparam_scale(name, values)
+    axis = sweeps.hparam_scale(name, values)
     assert axis.scale == scale
     if scale == "symlog":
         assert axis.constant == 1e-4
@@ -82,7 +82,7 @@ def test_hparam_scale_puts_rates_and_decays_on_log_axes(name, values, scale):
 
 @pytest.mark.parametrize(("losses", "edge"), [([0.2, 0.3, 0.4], "low"), ([0.4, 0.3, 0.2], "high"), ([0.4, 0.2, 0.3], None)])
 def test_sweep_best_says_whether_the_best_run_sits_at_an_edge(losses, edge):
-    best = explore.sweep_best(_sweep([1e-4, 1e-3, 1e-2], losses), "hp.lr", "best_val_loss")
+    best = sweeps.sweep_best(_sweep([1e-4, 1e-3, 1e-2], losses), "hp.lr", "best_val_loss")
     assert best.edge == edge and best.value == 0.2 and best.values == 3
     text = best.describe()
     assert text.startswith(f"Best run by best validation loss: {best.run} (0.2), with lr = ")
@@ -92,28 +92,28 @@ def test_sweep_best_says_whether_the_best_run_sits_at_an_edge(losses, edge):
 
 
 def test_sweep_best_makes_no_edge_claim_for_two_values_or_words():
-    assert explore.sweep_best(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr", "best_val_loss").edge is None
-    worded = explore.sweep_best(_sweep([1e-4, 1e-3, 1e-2], [0.4, 0.2, 0.3]), "hp.optimizer", "best_val_loss")
+    assert sweeps.sweep_best(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr", "best_val_loss").edge is None
+    worded = sweeps.sweep_best(_sweep([1e-4, 1e-3, 1e-2], [0.4, 0.2, 0.3]), "hp.optimizer", "best_val_loss")
     assert worded.setting == "SGD" and worded.low is None and worded.describe().endswith("with optimizer = SGD.")
     accuracy = _sweep([1e-4, 1e-3, 1e-2], [0.4, 0.2, 0.3]).assign(best_val_acc=[0.9, 0.8, 0.95])
-    assert explore.sweep_best(accuracy, "hp.lr", "best_val_acc").run == "r2"
+    assert sweeps.sweep_best(accuracy, "hp.lr", "best_val_acc").run == "r2"
     with pytest.raises(curvescope.InvalidParameterError):
-        explore.sweep_best(accuracy, "hp.lr", "accuracy")
+        sweeps.sweep_best(accuracy, "hp.lr", "accuracy")
     with pytest.raises(curvescope.InvalidParameterError):
-        explore.sweep_best(accuracy, "hp.nothing", "best_val_loss")
-    assert explore.sweep_best(accuracy.assign(best_val_loss=math.nan), "hp.lr", "best_val_loss") is None
+        sweeps.sweep_best(accuracy, "hp.nothing", "best_val_loss")
+    assert sweeps.sweep_best(accuracy.assign(best_val_loss=math.nan), "hp.lr", "best_val_loss") is None
 
 
 def test_sweep_profile_gives_the_median_where_runs_share_a_value():
     table = _sweep([1e-3, 1e-3, 1e-3, 1e-2, 1e-2], [0.5, 0.1, 0.3, 0.9, 0.7])
-    profile = explore.sweep_profile(table, "hp.lr", "best_val_loss")
+    profile = sweeps.sweep_profile(table, "hp.lr", "best_val_loss")
     assert profile.to_dict("list") == {"value": [1e-3, 1e-2], "median": [0.3, 0.8], "best": [0.1, 0.7], "runs": [3, 2]}
-    assert explore.sweep_profile(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr", "best_val_loss") is None
+    assert sweeps.sweep_profile(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr", "best_val_loss") is None
 
 
 def test_sweep_table_treats_float_noise_as_one_setting(report):
     a, b = report.runs[:2]
-    table = explore.sweep_table(
+    table = sweeps.sweep_table(
         replace(report, runs=(replace(a, hparams={"lr": 0.0003}), replace(b, hparams={"lr": 0.1 * 0.003})))
     )
     assert table["hp.lr"].nunique() == 1

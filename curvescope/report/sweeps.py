@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidParameterError
-from .features.events import Curve
-from .report.drawing import LOG_DECADES
-from .report.result import Report
-from .report.views import NOT_JUDGED, label_text
+from ..errors import InvalidParameterError
+from ..features.events import Curve
+from .drawing import LOG_DECADES
+from .result import Report
+from .views import NOT_JUDGED, label_text
 
 HPARAM_PREFIX = "hp."
 """``sweep_table`` names each hyperparameter's column ``hp.<name>`` (nested names joined with dots)."""
