@@ -1,7 +1,7 @@
 """Render helpers shared by the app's pages: the cached audit, the UI state and its URL, badges, charts.
 
-Nothing here measures or judges: numbers and data shapes come from ``curvescope`` and
-``curvescope.explore``; this module only turns them into Streamlit elements. Text read from
+Nothing here measures or judges: numbers and data shapes come from ``curvescope`` (charts from
+``curvescope.report.drawing``); this module only turns them into Streamlit elements. Text read from
 logs (run names, tags, messages, hyperparameters) goes into Markdown only through ``md``, which
 escapes it, and never into HTML.
 """
@@ -16,11 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+import url_state
+from confine import confine, confine_links
 
 import curvescope
-from curvescope import explore
-from curvescope.diagnose.labels import LABELS
+from curvescope.cache import fingerprint
+from curvescope.diagnose.labels import LABELS, label_colour
 from curvescope.report import Report, RunReport
+from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED, colour_name
+from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, SweepBest
+from curvescope.report.views import NOT_JUDGED, Filters
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
@@ -50,7 +55,7 @@ PUBLISHED = "published_query"
 """What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
 
 Q_FOLDER, Q_RUN, Q_COMPARED = "path", "run", "runs"
-Q_LABEL, Q_CONFIDENCE, Q_NAME = explore.QUERY_LABEL, explore.QUERY_MIN_CONFIDENCE, explore.QUERY_NAME
+Q_LABEL, Q_CONFIDENCE, Q_NAME = url_state.QUERY_LABEL, url_state.QUERY_MIN_CONFIDENCE, url_state.QUERY_NAME
 
 DEFAULTS = {
     FOLDER: "",
@@ -68,50 +73,19 @@ SMOOTHING_HELP = (
     "points; 0.6 is TensorBoard's default; closer to 1 is smoother."
 )
 
-# --- presentation: colours and the key to the marks ---------------------------------------------------
+# --- presentation: the labels' colours and the charts' sizes (the rest is curvescope.report.drawing's) ---
 
-LABEL_BADGE = {
-    "bad_init": "violet",
-    "lr_too_high": "red",
-    "decay_too_early": "orange",
-    "overfitting": "yellow",
-    "underfitting": "blue",
-    "healthy": "green",
-    explore.NOT_JUDGED: "gray",
-}
-LABEL_COLOUR = {
-    "bad_init": "#6a1b9a",
-    "lr_too_high": "#c62828",
-    "decay_too_early": "#e65100",
-    "overfitting": "#ad1457",
-    "underfitting": "#1565c0",
-    "healthy": "#2e7d32",
-    explore.NOT_JUDGED: "#9e9e9e",
-}
-LABEL_ORDER = [*LABELS, explore.NOT_JUDGED]
-ROLE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
-MARK_COLOUR = {
-    "plateau": "#9e9e9e",
-    "explosion": "#d32f2f",
-    "non_finite": "#8e0000",
-    "spike": "#212121",
-    "lr_drop": "#7b1fa2",
-    "best_step": "#2e7d32",
-    "gap": "#6d4c41",
-    "initial_loss": "#616161",
-}
-MARK_SHAPE = {"explosion": "triangle-up", "spike": "circle", "best_step": "diamond", "initial_loss": "square"}
-MARK_KEY = {
-    "plateau": "shaded: plateau",
-    "explosion": "red triangles: explosion onset and peak",
-    "non_finite": "dark red rule: first non-finite value",
-    "spike": "black circle: spike",
-    "lr_drop": "purple rule: learning-rate drop (dashed: read off the loss)",
-    "best_step": "green dashed rule and diamond: best validation step",
-    "gap": "brown segment: train/validation gap",
-    "initial_loss": "grey square and line: first loss and the chance-level loss",
-}
-LABEL_SCALE = {"domain": LABEL_ORDER, "range": [LABEL_COLOUR[label] for label in LABEL_ORDER]}
+
+def label_order() -> list[str]:
+    """Every label, then the mark of a run not judged: the order of legends and filters."""
+    return [*LABELS, NOT_JUDGED]
+
+
+def label_scale() -> dict:
+    """The labels' colours as a Vega-Lite scale."""
+    return {"domain": label_order(), "range": [label_colour(label) for label in label_order()]}
+
+
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v6.json"
 PANEL_HEIGHT = {"loss": 260, "accuracy": 150, "learning rate": 120}
 CHART_WIDTH = 720
@@ -128,13 +102,13 @@ def md(text: object) -> str:
 def badge(label: str, note: str = "") -> str:
     """A coloured Markdown badge for a label (labels are curvescope's own words, notes are numbers)."""
     text = f"{label} {note}".strip()
-    return f":{LABEL_BADGE.get(label, 'gray')}-badge[{md(text)}]"
+    return f":{colour_name(label_colour(label))}-badge[{md(text)}]"
 
 
 def run_badges(run: RunReport) -> str:
     """The run's labels as badges with their confidence, strongest first."""
     if not run.labels:
-        return badge(explore.NOT_JUDGED)
+        return badge(NOT_JUDGED)
     return " ".join(badge(label, f"{confidence:.0%}") for label, confidence in run.label_confidences().items())
 
 
@@ -149,7 +123,7 @@ def started_root() -> Path:
 
 @st.cache_data(show_spinner="Reading and diagnosing the logs...", max_entries=8)
 def load_report(logdir: str, fingerprint: str) -> Report:
-    """The audit of ``logdir``; ``fingerprint`` (``curvescope.explore.fingerprint``) keys the cache, so
+    """The audit of ``logdir``; ``fingerprint`` (``curvescope.cache.fingerprint``) keys the cache, so
     new or changed log files are read again. The scalars are dropped: pages draw the report's curves."""
     return replace(curvescope.audit(logdir), reading=None)
 
@@ -161,7 +135,7 @@ class Loaded:
     report: Report
     view: Report
     """The runs that pass the sidebar's filters."""
-    filters: explore.Filters
+    filters: Filters
 
 
 def loaded() -> Loaded:
@@ -169,9 +143,9 @@ def loaded() -> Loaded:
     message in the page (naming the path and the problem) and the page stops there."""
     root = started_root()
     try:
-        path = explore.confine(root, st.session_state.get(FOLDER, ""))
-        explore.confine_links(root, path)
-        report = load_report(str(path), explore.fingerprint(path))
+        path = confine(root, st.session_state.get(FOLDER, ""))
+        confine_links(root, path)
+        report = load_report(str(path), fingerprint(path))
     except curvescope.CurvescopeError as err:
         st.error(md(err))
         st.stop()
@@ -179,11 +153,9 @@ def loaded() -> Loaded:
     return Loaded(root, path, report, filters.apply(report), filters)
 
 
-def current_filters() -> explore.Filters:
+def current_filters() -> Filters:
     state = st.session_state
-    return explore.Filters(
-        tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)), state.get(FILTER_NAME, "")
-    )
+    return Filters(tuple(state.get(FILTER_LABELS, ())), float(state.get(FILTER_CONFIDENCE, 0.0)), state.get(FILTER_NAME, ""))
 
 
 def where(data: Loaded) -> str:
@@ -264,7 +236,7 @@ def publish(param: str, value: str | list[str] | None) -> None:
 
 def shared_query(**extra: str | list[str]) -> dict[str, str | list[str]]:
     """The query that keeps the folder and the filters, plus ``extra``: for links between pages."""
-    query: dict[str, str | list[str]] = dict(current_filters().to_query())
+    query: dict[str, str | list[str]] = url_state.to_query(current_filters())
     if st.session_state.get(FOLDER):
         query[Q_FOLDER] = st.session_state[FOLDER]
     query.update({key: value for key, value in extra.items() if value})
@@ -280,12 +252,12 @@ def open_run(name: str) -> None:
 
 def label_column(title: str = "labels") -> st.column_config.Column:
     return st.column_config.MultiselectColumn(
-        title, options=LABEL_ORDER, color=[LABEL_COLOUR[x] for x in LABEL_ORDER], help="the run's labels, strongest first"
+        title, options=label_order(), color=[label_colour(x) for x in label_order()], help="the run's labels, strongest first"
     )
 
 
 def run_table_columns() -> dict[str, st.column_config.Column]:
-    """How ``explore.overview_frame``'s columns are shown."""
+    """How ``views.overview_frame``'s columns are shown."""
     return {
         "run": st.column_config.TextColumn("run", pinned=True),
         "labels": label_column(),
@@ -392,7 +364,7 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
     kinds = [kind for kind in MARK_COLOUR if kind in set(marks["kind"])]
     scale = {
         "domain": [*firsts["series"], *kinds],
-        "range": [*(ROLE_COLOUR.get(role, "#546e7a") for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)],
+        "range": [*(ROLE_COLOUR.get(role, OTHER_COLOUR) for role in firsts["role"]), *(MARK_COLOUR[k] for k in kinds)],
     }
     legend = {"title": None, "orient": "top", "labelLimit": 320, "columns": 4, "symbolOpacity": 1}
     series = {"field": "series", "type": "nominal", "scale": scale, "legend": legend}
@@ -526,7 +498,7 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
     }
     data = {"data": {"name": "curves"}}
     layers = []
-    if role not in explore.UNSMOOTHED:
+    if role not in UNSMOOTHED:
         layers.append(
             {
                 **data,
@@ -593,14 +565,14 @@ def counts_chart(counts: pd.DataFrame) -> dict:
         "datasets": {"counts": counts},
         "encoding": {
             "x": {"field": "runs", "type": "quantitative", "title": "runs", "axis": {"tickMinStep": 1, "format": "d"}},
-            "y": {"field": "label", "type": "nominal", "title": None, "sort": LABEL_ORDER, "axis": {"labelOverlap": False}},
-            "color": {"field": "label", "type": "nominal", "scale": LABEL_SCALE, "legend": None},
+            "y": {"field": "label", "type": "nominal", "title": None, "sort": label_order(), "axis": {"labelOverlap": False}},
+            "color": {"field": "label", "type": "nominal", "scale": label_scale(), "legend": None},
             "tooltip": [{"field": "label", "type": "nominal"}, {"field": "runs", "type": "quantitative"}],
         },
     }
 
 
-def axis_scale(axis: explore.Axis) -> dict:
+def axis_scale(axis: Axis) -> dict:
     if axis.scale == "symlog":
         return {"type": "symlog", "constant": axis.constant}
     if axis.scale == "log":
@@ -612,15 +584,15 @@ def sweep_chart(
     table: pd.DataFrame,
     hparam: str,
     metric: str,
-    x_axis: explore.Axis,
-    y_axis: explore.Axis,
+    x_axis: Axis,
+    y_axis: Axis,
     profile: pd.DataFrame | None,
-    best: explore.SweepBest | None,
+    best: SweepBest | None,
 ) -> dict:
     """The metric against one hyperparameter, a point per run coloured by its label; the median per
     value as a line; the best run ringed."""
-    name = hparam.removeprefix(explore.HPARAM_PREFIX)
-    title = explore.METRICS[metric][1]
+    name = hparam.removeprefix(HPARAM_PREFIX)
+    title = METRICS[metric][1]
     # plain field names: Vega-Lite reads the dot in "hp.lr" as a nested field
     data = table.loc[table[hparam].notna() & table[metric].notna(), ["run", "primary_label", "label_text", hparam, metric]]
     data = data.rename(columns={hparam: "setting", metric: "metric"})
@@ -635,7 +607,7 @@ def sweep_chart(
         "encoding": {
             "x": x,
             "y": y,
-            "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": LABEL_SCALE},
+            "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": label_scale()},
             "tooltip": [
                 {"field": "run", "type": "nominal"},
                 {"field": "label_text", "type": "nominal", "title": "labels"},

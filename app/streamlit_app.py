@@ -17,8 +17,9 @@ if str(APP) not in sys.path:
     sys.path.insert(0, str(APP))
 
 import components as ui  # noqa: E402  (the app's folder is on the path only from here)
+import url_state  # noqa: E402
 
-from curvescope import LABELS, explore  # noqa: E402
+from curvescope import LABELS  # noqa: E402
 
 st.set_page_config(page_title="curvescope", layout="wide")
 
@@ -31,7 +32,7 @@ problems: list[str] = []
 filter_keys = (ui.Q_LABEL, ui.Q_CONFIDENCE, ui.Q_NAME)
 incoming = {key: ui.from_url(key) for key in (*filter_keys, ui.Q_FOLDER, ui.Q_RUN, ui.Q_COMPARED)}
 if any(incoming[key] is not None for key in filter_keys):
-    filters, problems = explore.Filters.from_query(
+    filters, problems = url_state.from_query(
         {key: value for key, value in incoming.items() if key in filter_keys and value is not None}
     )
     if incoming[ui.Q_LABEL] is not None:
@@ -92,7 +93,7 @@ with st.sidebar:
     for problem in problems:
         st.warning(ui.md(problem))
 
-query = ui.current_filters().to_query()
+query = url_state.to_query(ui.current_filters())
 for key in filter_keys:
     ui.publish(key, query.get(key))
 ui.publish(ui.Q_FOLDER, st.session_state[ui.FOLDER])

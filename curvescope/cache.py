@@ -11,10 +11,14 @@ opened or written is set aside with one finding, never an error.
 Entries are compressed pickles (a run's scalars take about a quarter of their pickled size):
 the cache trusts its own folder, as a user's cache of Python objects does, and ignores any
 entry written by another version of curvescope.
+
+``fingerprint(path)`` tells, with one ``stat`` per file, whether anything below a log directory
+changed: ``watch`` and the app's cached audit re-read only when it did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sqlite3
@@ -67,6 +71,57 @@ def settled(identity: Sequence[FileIdentity]) -> tuple:
     ``SETTLE_SECONDS``, else marked, so that it never equals the files' identity again."""
     newest = max((mtime for _, _, mtime in identity), default=0)
     return tuple(identity) if time.time_ns() - newest > SETTLE_SECONDS * 1e9 else ("unsettled", tuple(identity))
+
+
+def fingerprint(path: str | os.PathLike[str]) -> str:
+    """A hash of every file below ``path``: its name relative to ``path``, its size and modification time.
+
+    It changes when a file is added, removed, renamed, grows or is rewritten, and costs one
+    ``stat`` per file (no file is opened). Directory symlinks are followed once (a loop is not
+    walked twice); an entry that cannot be stat'ed counts by its name alone. A missing path has a
+    fingerprint too (the audit will say that it is missing).
+    """
+    root = os.fspath(path)
+    digest = hashlib.blake2b(digest_size=16)
+    if os.path.isfile(root):
+        digest.update(_entry(os.path.basename(root), root))
+        return digest.hexdigest()
+    entries: list[bytes] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [("", root)]
+    while stack:
+        relative, directory = stack.pop()
+        try:
+            info = os.stat(directory)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(directory) as listing:
+                children = list(listing)
+        except OSError:
+            entries.append(f"{relative}/\0?\n".encode("utf-8", "surrogateescape"))
+            continue
+        for child in children:
+            name = f"{relative}/{child.name}" if relative else child.name
+            try:
+                is_dir = child.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                stack.append((name, child.path))
+            else:
+                entries.append(_entry(name, child))
+    for entry in sorted(entries):
+        digest.update(entry)
+    return digest.hexdigest()
+
+
+def _entry(name: str, file: str | os.DirEntry) -> bytes:
+    try:
+        info = file.stat() if isinstance(file, os.DirEntry) else os.stat(file)
+    except OSError:
+        return f"{name}\0?\0?\n".encode("utf-8", "surrogateescape")
+    return f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True)

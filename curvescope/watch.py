@@ -2,7 +2,7 @@
 
 The folder is polled, which works on local disks, network filesystems and object storage alike.
 A folder is audited again only when a file was added, removed, grew or was rewritten (one
-``stat`` per file, ``explore.fingerprint``); a URL (``s3://bucket/runs``) every round, as its
+``stat`` per file, ``cache.fingerprint``); a URL (``s3://bucket/runs``) every round, as its
 listing is the look (only changed files are fetched). Runs whose files are unchanged come from
 the audit's cache. Each round yields a ``Change`` for every run whose labels are new or changed,
 and for every reading finding not seen before; a run whose labels stay the same is not reported
@@ -24,9 +24,9 @@ from enum import StrEnum
 from typing import Any
 
 from .audit import audit
+from .cache import fingerprint
 from .diagnose import LearnedModel
 from .errors import InvalidParameterError, LogdirNotFound, NoRunsFound, RemoteError
-from .explore import fingerprint
 from .findings import Finding
 from .remote import is_url
 from .report import Report, RunReport

@@ -5,7 +5,7 @@ from __future__ import annotations
 import components as ui
 import streamlit as st
 
-from curvescope import explore
+from curvescope.report import drawing, views
 
 DEFAULT_RUNS = 3
 
@@ -40,7 +40,7 @@ if not selected:
     st.info("Choose runs to overlay.")
     st.stop()
 
-roles = explore.roles_of(report, selected)
+roles = views.roles_of(report, selected)
 if not roles:
     st.info("None of these runs logged a curve.")
     st.stop()
@@ -50,7 +50,7 @@ left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
 role = left.selectbox("Curve", roles, key="compare_role", format_func=lambda r: r.replace("_", " "))
 smoothing, log = ui.curve_controls("compare", middle, right)
 
-frame = explore.overlay_frame(report, selected, role, smoothing, log=log)
+frame = drawing.overlay_frame(report, selected, role, smoothing, log=log)
 missing = [name for name in selected if name not in set(frame["run"])]
 if len(frame):
     st.vega_lite_chart(ui.overlay_chart(frame, role, log=log), width="stretch")
@@ -58,7 +58,7 @@ if len(frame):
 if missing:
     st.caption(f"Without a {role.replace('_', ' ')} curve{' here' if log else ''}: " + ", ".join(ui.md(n) for n in missing))
 
-frame = explore.overview_frame(explore.only(report, selected))
+frame = views.overview_frame(views.only(report, selected))
 st.dataframe(
     frame[["run", "labels", "label_text", "best_val_step", "final_train_loss", "final_val_loss", "fix"]],
     hide_index=True,

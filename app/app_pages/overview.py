@@ -8,8 +8,7 @@ from functools import partial
 import components as ui
 import streamlit as st
 
-from curvescope import explore
-from curvescope.report import render
+from curvescope.report import render, views
 
 RUNS_PER_PAGE = 50
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
@@ -27,7 +26,7 @@ if not len(view):
     st.info("No run matches the filters in the sidebar.")
     st.stop()
 
-counts = explore.label_counts(view)
+counts = views.label_counts(view)
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Labels")
@@ -39,7 +38,7 @@ with right:
 
 st.subheader("Runs")
 st.caption("Sort by a column's header; select a row to open the run.")
-frame = explore.overview_frame(view)
+frame = views.overview_frame(view)
 columns = [
     "run",
     "labels",

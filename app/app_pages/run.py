@@ -5,9 +5,8 @@ from __future__ import annotations
 import components as ui
 import streamlit as st
 
-from curvescope import explore
 from curvescope.diagnose import label
-from curvescope.report import NUMBERS
+from curvescope.report import NUMBERS, drawing
 
 data = ui.loaded()
 report, view = data.report, data.view
@@ -38,10 +37,10 @@ for column, key in zip(st.columns(len(NUMBERS)), NUMBERS):
 st.subheader("Curves")
 left, right = st.columns([4, 1], vertical_alignment="bottom")
 smoothing, log = ui.curve_controls("run", left, right)
-panels = explore.panels(run)
+panels = drawing.panels(run)
 if panels:
-    events = explore.event_frame(run, smoothing, log=log)
-    st.vega_lite_chart(ui.run_chart(explore.curve_frame(run, smoothing, log=log), events, panels, log=log))
+    events = drawing.event_frame(run, smoothing, log=log)
+    st.vega_lite_chart(ui.run_chart(drawing.curve_frame(run, smoothing, log=log), events, panels, log=log))
     st.caption(
         "Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
         "hover for step and value. " + ui.mark_key(events)

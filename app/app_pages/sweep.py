@@ -5,14 +5,14 @@ from __future__ import annotations
 import components as ui
 import streamlit as st
 
-from curvescope import explore
+from curvescope.report import sweeps
 
 data = ui.loaded()
 view = data.view
 
 st.title("Sweep")
-table = explore.sweep_table(view)
-axes, metrics = explore.sweep_axes(table), explore.sweep_metrics(table)
+table = sweeps.sweep_table(view)
+axes, metrics = sweeps.sweep_axes(table), sweeps.sweep_metrics(table)
 if not axes or not metrics:
     st.info(
         "No runs here carry hyperparameters that vary between runs with a validation curve: "
@@ -26,15 +26,15 @@ for key, choices in ((ui.SWEEP_HPARAM, axes), (ui.SWEEP_METRIC, metrics)):
         st.session_state[key] = choices[0]
 left, right = st.columns(2)
 hparam = left.selectbox(
-    "Hyperparameter", axes, key=ui.SWEEP_HPARAM, format_func=lambda column: column.removeprefix(explore.HPARAM_PREFIX)
+    "Hyperparameter", axes, key=ui.SWEEP_HPARAM, format_func=lambda column: column.removeprefix(sweeps.HPARAM_PREFIX)
 )
-metric = right.selectbox("Validation metric", metrics, key=ui.SWEEP_METRIC, format_func=lambda name: explore.METRICS[name][1])
+metric = right.selectbox("Validation metric", metrics, key=ui.SWEEP_METRIC, format_func=lambda name: sweeps.METRICS[name][1])
 
 rows = table[table[hparam].notna() & table[metric].notna()]
-x_axis = explore.hparam_scale(hparam, rows[hparam])
-y_axis = explore.hparam_scale("", rows[metric])
-best = explore.sweep_best(table, hparam, metric)
-profile = explore.sweep_profile(table, hparam, metric)
+x_axis = sweeps.hparam_scale(hparam, rows[hparam])
+y_axis = sweeps.hparam_scale("", rows[metric])
+best = sweeps.sweep_best(table, hparam, metric)
+profile = sweeps.sweep_profile(table, hparam, metric)
 st.vega_lite_chart(ui.sweep_chart(table, hparam, metric, x_axis, y_axis, profile, best), width="stretch")
 scales = {
     "log": "a log axis",
@@ -43,7 +43,7 @@ scales = {
     "nominal": "one column per value",
 }
 st.caption(
-    f"{len(rows)} runs; {ui.md(hparam.removeprefix(explore.HPARAM_PREFIX))} on {scales[x_axis.scale]}"
+    f"{len(rows)} runs; {ui.md(hparam.removeprefix(sweeps.HPARAM_PREFIX))} on {scales[x_axis.scale]}"
     + ("; the dashed line is the median at each value" if profile is not None else "")
     + "; the ringed point is the best run. Colour: the run's strongest label."
 )
@@ -56,7 +56,7 @@ if best is not None:
         query_params=ui.shared_query(**{ui.Q_RUN: best.run}),
     )
 
-ascending = explore.METRICS[metric][0] == "min"
+ascending = sweeps.METRICS[metric][0] == "min"
 shown = rows.sort_values(metric, ascending=ascending)[["run", "label_text", hparam, metric]]
 picked = st.dataframe(
     shown,
@@ -66,8 +66,8 @@ picked = st.dataframe(
     key="sweep_table",
     column_config={
         "label_text": st.column_config.TextColumn("labels and confidence"),
-        hparam: st.column_config.Column(hparam.removeprefix(explore.HPARAM_PREFIX)),
-        metric: st.column_config.NumberColumn(explore.METRICS[metric][1], format="%.4g"),
+        hparam: st.column_config.Column(hparam.removeprefix(sweeps.HPARAM_PREFIX)),
+        metric: st.column_config.NumberColumn(sweeps.METRICS[metric][1], format="%.4g"),
     },
 )
 st.caption("Select a row to open the run.")

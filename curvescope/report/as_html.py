@@ -28,37 +28,14 @@ from ..diagnose.labels import label as label_record
 from ..features.detectors import trend
 from ..features.events import Curve, Event
 from ..findings import Finding
+from .drawing import LOG_DECADES, MARK_COLOUR, OTHER_COLOUR, PANEL_OF, PANELS, ROLE_COLOUR, panels, series_name, thin
 from .numbers import NUMBERS
 
 if TYPE_CHECKING:
     from .result import Report, RunReport
 
-MAX_POINTS = 2000
-"""Curves longer than this are thinned for drawing (each bucket keeps its lowest and highest point)."""
-LOG_DECADES = 2.0
-"""A positive curve spanning more decades than this is drawn on a log axis."""
-
-PANELS: tuple[tuple[str, tuple[str, ...], float], ...] = (
-    ("loss", ("train_loss", "val_loss"), 2.6),
-    ("accuracy", ("train_acc", "val_acc"), 1.7),
-    ("learning rate", ("lr",), 1.3),
-)
-"""The charts' panels, top to bottom: name, the roles drawn on it, height in inches."""
-
-_PANEL_OF = {role: name for name, roles, _ in PANELS for role in roles}
-_ROLE_NAME = {"train_loss": "train", "val_loss": "val", "train_acc": "train", "val_acc": "val", "lr": "lr"}
-_OTHER_COLOUR = "#546e7a"
-_CURVE_COLOUR = {"train_loss": "#1f77b4", "val_loss": "#ff7f0e", "train_acc": "#1f77b4", "val_acc": "#ff7f0e", "lr": "#546e7a"}
-_MARK_COLOUR = {
-    "plateau": "#9e9e9e",
-    "explosion": "#d32f2f",
-    "non_finite": "#8e0000",
-    "spike": "#212121",
-    "lr_drop": "#7b1fa2",
-    "best_step": "#2e7d32",
-    "gap": "#6d4c41",
-    "initial_loss": "#616161",
-}
+_PANEL_HEIGHT = {"loss": 2.6, "accuracy": 1.7, "learning rate": 1.3}
+"""The height of each of the chart's ``PANELS``, in inches."""
 _KEY = {
     "plateau": "shaded: plateau",
     "explosion": "red \u25b2 \u25bc: explosion onset and peak",
@@ -69,7 +46,8 @@ _KEY = {
     "gap": "brown arrow: train/validation gap",
     "initial_loss": "grey dotted line: chance-level loss",
 }
-"""What each mark on a chart means, listed under the charts that carry it."""
+"""What each mark on a chart means, listed under the charts that carry it. A static chart marks some
+evidence otherwise than the app's (``drawing.MARK_KEY``): no tooltip tells an explosion's onset from its peak."""
 
 _RC = {
     "svg.fonttype": "none",
@@ -297,23 +275,24 @@ def _label_order(label: str) -> tuple[int, str]:
 
 def _chart(run: RunReport, anchor: str) -> str:
     """The run's curves as inline SVG, the evidence drawn on them, and a key to the marks."""
-    panels = [(name, roles, height) for name, roles, height in PANELS if any(len(run.curves.get(r, ())) for r in roles)]
-    if not panels:
+    names = panels(run)
+    if not names:
         return '<p class="muted">No curves were logged for this run.</p>'
     trends = {role: _trend(curve) for role, curve in run.curves.items()}
+    roles_on = dict(PANELS)
     with matplotlib.rc_context(_RC):
-        heights = [height for *_, height in panels]
-        figure = Figure(figsize=(7.5, sum(heights) + 0.3 * len(panels) + 0.4))
+        heights = [_PANEL_HEIGHT[name] for name in names]
+        figure = Figure(figsize=(7.5, sum(heights) + 0.3 * len(names) + 0.4))
         grid = figure.subplots(
-            len(panels),
+            len(names),
             1,
             sharex=True,
             squeeze=False,
-            gridspec_kw={"height_ratios": heights, "hspace": 0.3 * len(panels) / sum(heights)},
+            gridspec_kw={"height_ratios": heights, "hspace": 0.3 * len(names) / sum(heights)},
         )
-        axes = {name: ax for (name, *_), ax in zip(panels, grid[:, 0])}
-        for (name, roles, _), ax in zip(panels, grid[:, 0]):
-            _draw_panel(ax, name, [run.curves[r] for r in roles if len(run.curves.get(r, ()))], trends)
+        axes = dict(zip(names, grid[:, 0]))
+        for name, ax in axes.items():
+            _draw_panel(ax, name, [run.curves[r] for r in roles_on[name] if len(run.curves.get(r, ()))], trends)
         drawn = _draw_events(axes, run.events, run.curves, trends)
         grid[-1, 0].set_xlabel("step")
         figure.subplots_adjust(left=0.1, right=0.98, top=1 - 0.28 / figure.get_figheight(), bottom=0.38 / figure.get_figheight())
@@ -353,15 +332,15 @@ def _draw_panel(ax: Axes, name: str, curves: list[Curve], trends: Trends) -> Non
     measurement, is drawn as logged), on a log axis when it spans decades."""
     _scale(ax, np.concatenate([c.finite().values for c in curves]))
     for curve in curves:
-        colour = _CURVE_COLOUR.get(curve.role, _OTHER_COLOUR)
-        label = _chart_text(f"{_ROLE_NAME.get(curve.role, '')}: {curve.tag or curve.role}")
+        colour = ROLE_COLOUR.get(curve.role, OTHER_COLOUR)
+        label = _chart_text(series_name(curve, curve.role))
         finite = curve.finite()
-        steps, values = _thin(finite.steps, finite.values)
+        steps, values = thin(finite.steps, finite.values)
         if curve.role == "lr":
             ax.plot(steps, values, color=colour, lw=1.4, label=label)
             continue
         ax.plot(steps, values, color=colour, alpha=0.3, lw=0.8, marker="o" if len(steps) <= 60 else None, ms=2)
-        ax.plot(*_thin(*trends[curve.role]), color=colour, lw=1.6, label=label)
+        ax.plot(*thin(*trends[curve.role]), color=colour, lw=1.6, label=label)
     ax.set_ylabel(name)
     ax.grid(True, lw=0.3, alpha=0.5)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(curves), frameon=False, borderaxespad=0.1)
@@ -385,21 +364,6 @@ def _scale(ax: Axes, values: np.ndarray) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
-def _thin(steps: np.ndarray, values: np.ndarray, limit: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``limit`` points to draw: the curve cut in ``limit // 2`` buckets, each keeping its
-    lowest and highest point, so that spikes and explosions survive."""
-    n = len(values)
-    if n <= limit:
-        return steps, values
-    size = math.ceil(n / (limit // 2))
-    padded = np.full(math.ceil(n / size) * size, np.nan)
-    padded[:n] = values
-    rows = padded.reshape(-1, size)
-    start = np.arange(len(rows)) * size
-    keep = np.unique(np.r_[start + np.nanargmin(rows, axis=1), start + np.nanargmax(rows, axis=1)])
-    return steps[keep], values[keep]
-
-
 def _chart_text(text: str, limit: int = 48) -> str:
     """Log text as matplotlib draws it literally: dollars escaped (no mathtext), long text shortened."""
     text = text if len(text) <= limit else text[: limit - 1] + "\u2026"
@@ -417,7 +381,7 @@ def _draw_events(axes: dict[str, Axes], events: tuple[Event, ...], curves: Mappi
     drawn = set()
     for index, event in enumerate(events):
         artists = _rules(axes, event)
-        panel = axes.get(_PANEL_OF.get(event.role or "", ""))
+        panel = axes.get(PANEL_OF.get(event.role or "", ""))
         mark = _MARKS.get(event.kind)
         if panel is not None and mark is not None and event.role in trends:
             artists += mark(panel, event, curves, trends)
@@ -431,7 +395,7 @@ def _draw_events(axes: dict[str, Axes], events: tuple[Event, ...], curves: Mappi
 def _rules(axes: dict[str, Axes], event: Event) -> list[Artist]:
     """Vertical rules through every panel: at a learning-rate drop (dashed when read off the loss)
     and at the best validation step."""
-    colour = _MARK_COLOUR.get(event.kind)
+    colour = MARK_COLOUR.get(event.kind)
     if event.kind == "lr_drop":
         step, style = ((event.start_step + event.end_step) / 2, "--") if event.inferred else (event.end_step, "-")
         return [ax.axvline(step, color=colour, ls=style, lw=0.9, alpha=0.8) for ax in axes.values()]
@@ -441,13 +405,13 @@ def _rules(axes: dict[str, Axes], event: Event) -> list[Artist]:
 
 
 def _plateau(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
-    return [ax.axvspan(event.start_step, event.end_step, color=_MARK_COLOUR["plateau"], alpha=0.2, lw=0)]
+    return [ax.axvspan(event.start_step, event.end_step, color=MARK_COLOUR["plateau"], alpha=0.2, lw=0)]
 
 
 def _explosion(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
     steps, smoothed = trends[event.role]
     onset, peak = (float(np.interp(s, steps, smoothed)) for s in (event.start_step, event.end_step))
-    colour = _MARK_COLOUR["explosion"]
+    colour = MARK_COLOUR["explosion"]
     return [
         *ax.plot([event.start_step], [onset], "^", color=colour, ms=7),
         *ax.plot([event.end_step], [peak], "v", color=colour, ms=7),
@@ -465,7 +429,7 @@ def _explosion(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Tren
 
 
 def _non_finite(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
-    colour, top = _MARK_COLOUR["non_finite"], ax.get_xaxis_transform()
+    colour, top = MARK_COLOUR["non_finite"], ax.get_xaxis_transform()
     return [
         *ax.plot([event.start_step], [0.95], "X", color=colour, ms=8, transform=top),
         ax.text(event.start_step, 0.95, f" {event.magnitude}", transform=top, color=colour, va="center", fontsize=7),
@@ -475,13 +439,13 @@ def _non_finite(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Tre
 def _spike(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
     finite = curves[event.role].finite()
     value = float(np.interp(event.start_step, finite.steps, finite.values))
-    return ax.plot([event.start_step], [value], "o", mfc="none", color=_MARK_COLOUR["spike"], ms=6, mew=0.8)
+    return ax.plot([event.start_step], [value], "o", mfc="none", color=MARK_COLOUR["spike"], ms=6, mew=0.8)
 
 
 def _best(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
     if not math.isfinite(event.magnitude):
         return []
-    return ax.plot([event.end_step], [event.magnitude], "*", color=_MARK_COLOUR["best_step"], ms=10, mec="white", mew=0.5)
+    return ax.plot([event.end_step], [event.magnitude], "*", color=MARK_COLOUR["best_step"], ms=10, mec="white", mew=0.5)
 
 
 def _gap(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
@@ -489,7 +453,7 @@ def _gap(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) ->
     loss and the validation loss."""
     if "train_loss" not in trends or not len(trends["train_loss"][0]):
         return []
-    step, colour, val_finite = event.end_step, _MARK_COLOUR["gap"], curves[event.role].finite()
+    step, colour, val_finite = event.end_step, MARK_COLOUR["gap"], curves[event.role].finite()
     train = float(np.interp(step, *trends["train_loss"]))
     val = float(np.interp(step, val_finite.steps, val_finite.values))
     middle = math.sqrt(train * val) if ax.get_yscale() == "log" and train > 0 and val > 0 else (train + val) / 2
@@ -504,7 +468,7 @@ def _initial(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends
     """The first loss marked, and the chance level it was measured against as a dotted line."""
     finite = curves[event.role].finite()
     first = float(finite.values[0])
-    colour = _MARK_COLOUR["initial_loss"]
+    colour = MARK_COLOUR["initial_loss"]
     marks = ax.plot([event.start_step], [first], "s", color=colour, ms=5)
     if event.magnitude > 0:
         chance = first / event.magnitude

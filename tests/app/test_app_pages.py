@@ -10,8 +10,7 @@ from dataclasses import replace
 import pytest
 
 import curvescope
-from curvescope import explore
-from curvescope.report import render
+from curvescope.report import render, sweeps
 from tests.app.conftest import DEMO, assert_clean, copy_runs, page, texts, unescape
 from tests.conftest import FIXTURES
 
@@ -281,7 +280,7 @@ def sweep_dir(tmp_path_factory):
 
 def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, sweep_dir):
     report = curvescope.audit(sweep_dir)
-    table = explore.sweep_table(report)
+    table = sweeps.sweep_table(report)
     at = page(start(sweep_dir), "sweep")
     assert_clean(at)
     assert at.selectbox(key="sweep_hparam").value == "hp.lr"
@@ -294,13 +293,13 @@ def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, swe
     assert {(row["run"], row["setting"], row["metric"]) for row in points} == set(
         zip(plotted["run"], plotted["hp.lr"], plotted["best_val_loss"])
     )
-    best = explore.sweep_best(table, "hp.lr", "best_val_loss")
+    best = sweeps.sweep_best(table, "hp.lr", "best_val_loss")
     assert best.describe() in [unescape(info.value) for info in at.info]
     rows = at.dataframe[0].value
     assert list(rows["run"]) == list(plotted.sort_values("best_val_loss")["run"])
     at.selectbox(key="sweep_metric").select("final_val_acc").run()
     assert_clean(at)
-    assert explore.sweep_best(table, "hp.lr", "final_val_acc").describe() in [unescape(i.value) for i in at.info]
+    assert sweeps.sweep_best(table, "hp.lr", "final_val_acc").describe() in [unescape(i.value) for i in at.info]
     at.selectbox(key="sweep_hparam").select("hp.optimizer").run()
     assert_clean(at)
 

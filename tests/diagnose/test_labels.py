@@ -19,6 +19,7 @@ from curvescope.diagnose import registry as rules_module
 from curvescope.errors import PluginError
 from curvescope.features.events import KINDS as EVENT_KINDS
 from curvescope.features.extract import FEATURES
+from curvescope.report.drawing import colour_name
 from tests.conftest import FIXTURES
 
 # --- completeness -----------------------------------------------------------------------------------
@@ -40,6 +41,7 @@ def test_every_label_is_complete(name):
 def test_labels_differ_in_family_code_and_colour():
     records = [label(name) for name in LABELS]
     assert len({r.colour for r in records}) == len(records)
+    assert len({colour_name(r.colour) for r in records}) == len(records), "and in the app's badges"
     assert len(set(model_codes().values())) == len(PROBLEMS)
     assert list(LABELS)[-1] == "healthy" and "healthy" not in PROBLEMS
 
@@ -153,3 +155,15 @@ def test_a_new_label_reaches_the_api_and_the_cli(example_run):
 def test_a_new_label_reaches_the_html_report_in_its_colour(example_run):
     page = curvescope.audit(example_run, cache=False).to_html()
     assert 'style="background:#00838f" title="the loss is on another scale">example_label' in page
+
+
+def test_a_new_label_reaches_the_app_in_its_colour(example_run, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP, TIMEOUT, assert_clean, texts
+
+    monkeypatch.setattr(sys, "argv", [str(APP), str(example_run)])
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert_clean(at)
+    assert "example_label" in at.sidebar.multiselect(key="filter_labels_widget").options
+    assert ":blue-badge[example_label" in texts(at), "#00838f is drawn as the nearest badge colour"

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import curvescope
-from curvescope.report.as_html import MAX_POINTS, _thin, render
+from curvescope.report.as_html import render
+from curvescope.report.drawing import MAX_POINTS
 from tests.conftest import FIXTURES
 
 EVIL_RUN = "<script>alert(1)</script>"
@@ -210,15 +211,3 @@ def test_a_long_curve_is_thinned_for_drawing():
     vertices = [len(re.findall(r"[ML] ", path)) for path in re.findall(r' d="([^"]*)"', html)]
     assert 1_000 < max(vertices) <= MAX_POINTS
     assert len(html) < 250_000
-
-
-def test_thinning_keeps_each_buckets_lowest_and_highest_point():
-    steps = np.arange(50_000)
-    values = np.sin(steps / 700.0)
-    values[31_337], values[4_242] = 50.0, -50.0
-    kept_steps, kept = _thin(steps, values)
-    assert len(kept) <= MAX_POINTS
-    assert {31_337, 4_242} <= set(kept_steps.tolist())
-    assert np.array_equal(values[kept_steps], kept)
-    short = steps[:MAX_POINTS]
-    assert _thin(short, values[:MAX_POINTS])[0] is short

@@ -1,0 +1,107 @@
+"""Views of a report for people choosing runs: which runs pass a filter, and tables of them.
+
+- ``Filters`` keeps the runs with one of some labels, at least some confidence, or a name;
+- ``overview_frame`` and ``label_counts`` give a table of the runs and how many carry each label;
+- ``label_text`` words a run's labels, ``only`` keeps named runs, ``roles_of`` lists what they logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from ..diagnose.labels import LABELS
+from ..errors import InvalidParameterError
+from .drawing import ROLES
+from .result import Report, RunReport
+
+NOT_JUDGED = "not judged"
+"""What a run that could not be judged at all shows in place of labels."""
+
+
+# --- choosing runs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which runs to show: one of ``labels`` (any when empty) with at least ``min_confidence``, and
+    ``name`` in the run's name (case-insensitive; any when empty)."""
+
+    labels: tuple[str, ...] = ()
+    min_confidence: float = 0.0
+    name: str = ""
+
+    def __post_init__(self):
+        unknown = sorted(set(self.labels) - set(LABELS))
+        if unknown:
+            raise InvalidParameterError(
+                f"The 'labels' parameter of Filters must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
+            )
+        if isinstance(self.min_confidence, bool) or not 0.0 <= self.min_confidence <= 1.0:
+            raise InvalidParameterError(
+                f"The 'min_confidence' parameter of Filters must be a number in [0, 1]. Got {self.min_confidence!r} instead."
+            )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.labels or self.min_confidence > 0 or self.name.strip())
+
+    def apply(self, report: Report) -> Report:
+        """The report with only the runs that pass (a run that could not be judged passes when no
+        label or confidence is asked for)."""
+        kept = (
+            report.filter(labels=self.labels, min_confidence=self.min_confidence)
+            if (self.labels or self.min_confidence > 0)
+            else report
+        )
+        needle = self.name.strip().casefold()
+        if needle:
+            kept = replace(kept, runs=tuple(run for run in kept.runs if needle in run.run.casefold()))
+        return kept
+
+
+def only(report: Report, runs: Iterable[str]) -> Report:
+    """The report with only the named runs, in the order given (names it does not hold are skipped)."""
+    by_name = {run.run: run for run in report.runs}
+    return replace(report, runs=tuple(by_name[name] for name in dict.fromkeys(runs) if name in by_name))
+
+
+def roles_of(report: Report, runs: Iterable[str]) -> list[str]:
+    """The roles (in ``ROLES`` order) that at least one of ``runs`` logged."""
+    present = {role for name in runs for role, curve in report[name].curves.items() if len(curve)}
+    return [role for role in ROLES if role in present]
+
+
+# --- the overview ----------------------------------------------------------------------------------
+
+
+def label_text(run: RunReport) -> str:
+    """The run's labels with their confidence, strongest first: ``overfitting 98%, bad_init 61%``."""
+    confidences = run.label_confidences()
+    return ", ".join(f"{label} {confidence:.0%}" for label, confidence in confidences.items()) or NOT_JUDGED
+
+
+def overview_frame(report: Report) -> pd.DataFrame:
+    """``Report.to_frame`` with ``label_text`` (labels and confidences as text) and ``labels`` as a
+    list of strings (``["not judged"]`` for a run that could not be judged)."""
+    frame = report.to_frame()
+    frame.insert(2, "label_text", [label_text(run) for run in report.runs])
+    frame["labels"] = [list(run.labels) or [NOT_JUDGED] for run in report.runs]
+    # to_frame writes a missing label, driver or fix as the text "None": here they stay missing
+    verdicts = [run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None for run in report.runs]
+    frame["primary_label"] = pd.Series([run.primary_label for run in report.runs], dtype="str")
+    frame["driver"] = pd.Series([v.driver if v else None for v in verdicts], dtype="str")
+    frame["fix"] = pd.Series([run.fix for run in report.runs], dtype="str")
+    return frame
+
+
+def label_counts(report: Report) -> pd.DataFrame:
+    """How many runs carry each label (in ``LABELS`` order; runs not judged counted last), columns ``label, runs``."""
+    counts = report.counts()
+    rows = [(label, counts[label]) for label in LABELS if counts.get(label)]
+    unjudged = sum(not run.labels for run in report.runs)
+    if unjudged:
+        rows.append((NOT_JUDGED, unjudged))
+    return pd.DataFrame(rows, columns=["label", "runs"])
