@@ -4,6 +4,8 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
+from curvescope import plugins
+from curvescope.diagnose import Rule, registry
 from curvescope.errors import PluginError
 from curvescope.ingest import base
 
@@ -35,23 +37,23 @@ def _entry_point(name, value):
 @pytest.fixture
 def fresh_registry(monkeypatch):
     monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
-    monkeypatch.setattr(base, "_PLUGINS_LOADED", False)
+    monkeypatch.setattr(base.PLUGINS, "loaded", False)
 
 
 def test_plugin_reader_is_registered_after_the_built_ins(fresh_registry, monkeypatch):
-    monkeypatch.setattr(base, "entry_points", lambda group: [_entry_point("npy", f"{__name__}:NpyReader")])
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [_entry_point("npy", f"{__name__}:NpyReader")])
     names = [reader.name for reader in base.readers()]
     assert names[-1] == "npy-test" and names.count("npy-test") == 1
 
 
 def test_plugin_that_fails_to_import_names_its_distribution(fresh_registry, monkeypatch):
-    monkeypatch.setattr(base, "entry_points", lambda group: [_entry_point("broken", "no_such_module_xyz:Reader")])
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [_entry_point("broken", "no_such_module_xyz:Reader")])
     with pytest.raises(PluginError, match="reader plugin 'broken' from curvescope-npy failed to load: ModuleNotFoundError"):
         base.readers()
 
 
 def test_plugin_without_the_reader_interface_is_refused(fresh_registry, monkeypatch):
-    monkeypatch.setattr(base, "entry_points", lambda group: [_entry_point("odd", "builtins:object")])
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [_entry_point("odd", "builtins:object")])
     with pytest.raises(PluginError, match="does not provide name, sniff, run_path and read"):
         base.readers()
 
@@ -60,3 +62,57 @@ def test_duplicate_reader_name_is_refused(fresh_registry):
     base.register_reader(NpyReader())
     with pytest.raises(PluginError, match="'npy-test': a reader with this name is already registered"):
         base.register_reader(NpyReader())
+
+
+# --- rules arrive through curvescope.rules, by the same loader ---------------------------------------
+
+
+class PluginRule(Rule):
+    """A plugin's rule.
+
+    What it detects:
+    Nothing.
+
+    Why it matters:
+    It shows that plugins load.
+
+    Example:
+    None.
+
+    What to try:
+    Nothing.
+    """
+
+    code, name, label = "XY101", "plugin-rule", "bad_init"
+
+    def check(self, context):
+        return ()
+
+
+@pytest.fixture
+def fresh_rules(monkeypatch):
+    monkeypatch.setattr(registry, "_RULES", dict(registry._RULES))
+    monkeypatch.setattr(registry.PLUGINS, "loaded", False)
+
+
+def _rule_entry_point(name, value):
+    ep = EntryPoint(name=name, value=value, group=registry.ENTRY_POINT_GROUP)
+    object.__setattr__(ep, "dist", _Dist())
+    return ep
+
+
+def test_a_plugin_rule_is_registered_with_its_own_prefix(fresh_rules, monkeypatch):
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [_rule_entry_point("xy", f"{__name__}:PluginRule")])
+    assert list(registry.rules())[-1] == "XY101"
+
+
+def test_a_rule_plugin_that_fails_to_import_names_its_distribution(fresh_rules, monkeypatch):
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [_rule_entry_point("broken", "no_such_module_xyz:Rule")])
+    with pytest.raises(PluginError, match="rule plugin 'broken' from curvescope-npy failed to load: ModuleNotFoundError"):
+        registry.rules()
+
+
+def test_a_rule_plugin_that_is_no_rule_is_refused(fresh_rules, monkeypatch):
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [_rule_entry_point("odd", "builtins:object")])
+    with pytest.raises(PluginError, match="is not a curvescope Rule subclass"):
+        registry.rules()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -20,6 +19,7 @@ import pandas as pd
 
 from ..errors import PluginError
 from ..findings import Finding
+from ..plugins import PluginGroup
 from ..schema import empty_reader_frame
 from .progress import Progress
 
@@ -102,7 +102,6 @@ class Reader(Protocol):
 
 
 _REGISTRY: dict[str, Reader] = {}
-_PLUGINS_LOADED = False
 
 
 def register_reader(reader: Reader, *, before: str | None = None) -> Reader:
@@ -125,28 +124,17 @@ def register_reader(reader: Reader, *, before: str | None = None) -> Reader:
 
 def readers() -> tuple[Reader, ...]:
     """Every registered reader, in sniffing order: built-ins first, then plugins by name."""
-    _load_plugins()
+    PLUGINS.load()
     return tuple(_REGISTRY.values())
 
 
-def _load_plugins() -> None:
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
+def _adopt(ep, plugin) -> None:
+    if ep.name in _REGISTRY:
         return
-    _PLUGINS_LOADED = True
-    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
-    for ep in found:
-        if ep.name in _REGISTRY:
-            continue
-        try:
-            obj = ep.load()
-            reader = obj() if isinstance(obj, type) else obj
-        except Exception as exc:  # a broken plugin names itself, whatever it raised
-            dist = getattr(ep.dist, "name", "unknown distribution")
-            raise PluginError(
-                f"reader plugin {ep.name!r} from {dist} failed to load: {type(exc).__name__}: {exc}."
-                " Upgrade or uninstall that package."
-            ) from exc
-        if not isinstance(reader, Reader):
-            raise PluginError(f"reader plugin {ep.name!r} ({ep.value}) does not provide name, sniff, run_path and read.")
-        register_reader(reader)
+    reader = plugin() if isinstance(plugin, type) else plugin
+    if not isinstance(reader, Reader):
+        raise PluginError(f"reader plugin {ep.name!r} ({ep.value}) does not provide name, sniff, run_path and read.")
+    register_reader(reader)
+
+
+PLUGINS = PluginGroup(ENTRY_POINT_GROUP, "reader", _adopt)
