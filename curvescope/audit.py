@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from numbers import Integral
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from .findings import Finding
 from .ingest import readers
 from .ingest.discover import RunSource, discover_runs
 from .models import ModelChoice, choose
+from .params import NONE, InstanceOf, Interval, MappingOf, Options, validate_params
 from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .read import ReadResult, cache_key, read_frame
 from .remote import Origin, is_url, local_root, run_prefix
@@ -43,6 +45,16 @@ _TASK_BYTES = 32 * 2**20  # bytes of log files per task, at most
 _TASKS_PER_WORKER = 4  # tasks per worker at least, when the folder allows
 
 
+_CLASS_COUNT = Interval(Integral, 2, None)
+PARAMETERS = {
+    "classes": [NONE, _CLASS_COUNT, MappingOf(_CLASS_COUNT)],
+    "jobs": [NONE, Interval(Integral, 1, None), Options((-1,))],
+    "strict": [InstanceOf((bool,), "True or False")],
+}
+"""What ``audit`` (and ``watch``, which audits) accept, beyond what the code checks itself."""
+
+
+@validate_params(PARAMETERS)
 def audit(
     source: Source,
     *,
@@ -78,7 +90,7 @@ def audit(
     >>> report["keras/wine-mlp-tanh-sgd"].diagnosis.verdicts[0].evidence   # doctest: +SKIP
     >>> report.to_html("audit.html")                            # doctest: +SKIP
     """
-    _check(classes, jobs, scheduler)
+    _check(jobs, scheduler)
     tell = progress or (lambda stage, done, total: None)
     overrides = check_overrides(roles)
     rules = tuple(select_rules(select, ignore))
@@ -117,15 +129,7 @@ def audit(
             store.close()
 
 
-def _check(classes, jobs, scheduler) -> None:
-    counts = classes.values() if isinstance(classes, Mapping) else [] if classes is None else [classes]
-    if any(isinstance(c, bool) or not isinstance(c, int) or c < 2 for c in counts):
-        raise InvalidParameterError(
-            f"The 'classes' parameter of audit must be an int >= 2 or a mapping of run names to such ints. "
-            f"Got {classes!r} instead."
-        )
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != -1)):
-        raise InvalidParameterError(f"The 'jobs' parameter of audit must be an int >= 1 or -1. Got {jobs!r} instead.")
+def _check(jobs, scheduler) -> None:
     if scheduler is not None and jobs not in (None, 1):
         raise InvalidParameterError(
             "The 'jobs' and 'scheduler' parameters of audit cannot be used together: "

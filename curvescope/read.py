@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .cache import Cache, CacheLocation, default_folder, identities, settled
-from .errors import InvalidParameterError, SchemaError
+from .errors import SchemaError
 from .findings import Finding, Severity, finding
 from .frame import Block, assemble, block_of_run
 from .ingest import readers
@@ -20,6 +20,7 @@ from .ingest.base import BatchRead, BatchReader, Resumable, RunRead
 from .ingest.discover import RunSource, discover_runs, relative_name
 from .ingest.progress import Progress
 from .memory import release_free_memory
+from .params import Options, validate_params
 from .remote import local_root
 from .roles import ROLES, RoleOverrides, check_overrides
 from .schema import reader_frame
@@ -53,10 +54,9 @@ class ReadResult:
             raise KeyError(f"no run named {name!r}; runs: {', '.join(self.runs[:10])}")
         return self.scalars[self.scalars["run"] == name]
 
+    @validate_params({"role": [Options(ROLES)]})
     def curve(self, run: str, role: str) -> pd.Series:
         """The values of a run's tag that plays ``role``, indexed by step (empty when absent)."""
-        if role not in ROLES:
-            raise InvalidParameterError(f"The 'role' parameter must be one of {', '.join(ROLES)}. Got {role!r} instead.")
         tag = self.roles.get(run, {}).get(role)
         rows = self.run(run)
         rows = rows[rows["tag"] == tag] if tag else rows.iloc[:0]
@@ -98,6 +98,7 @@ class ReadResult:
         return max((f.severity for f in self.findings), key=order.index, default=None)
 
 
+@validate_params({"duplicates": [Options(_DUPLICATES)]})
 def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, duplicates: str = "last") -> ReadResult:
     """Read every training log below ``path`` into one tidy frame.
 
@@ -110,10 +111,6 @@ def read(path: str | os.PathLike[str], *, roles: RoleOverrides | None = None, du
     >>> result.scalars.query("role == 'val_loss'")          # doctest: +SKIP
     """
     overrides = check_overrides(roles)
-    if duplicates not in _DUPLICATES:
-        raise InvalidParameterError(
-            f"The 'duplicates' parameter of read must be one of {', '.join(_DUPLICATES)}. Got {duplicates!r} instead."
-        )
     root = local_root(path, CacheLocation(default_folder()))
     found = discover_runs(path, root, readers())
     base = root if root.is_dir() else root.parent

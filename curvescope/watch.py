@@ -21,13 +21,15 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from numbers import Real
 from typing import Any
 
 from .audit import audit
 from .cache import fingerprint
 from .diagnose import LearnedModel
-from .errors import InvalidParameterError, LogdirNotFound, NoRunsFound, RemoteError
+from .errors import LogdirNotFound, NoRunsFound, RemoteError
 from .findings import Finding
+from .params import Interval, validate_params
 from .remote import is_url
 from .report import Report, RunReport
 from .roles import RoleOverrides
@@ -171,6 +173,7 @@ def _step(run: RunReport) -> int | None:
     return None if step is None else int(step)
 
 
+@validate_params({"interval": [Interval(Real, 0, None, closed="neither")]})
 def watch(
     path: str | os.PathLike[str],
     *,
@@ -202,10 +205,6 @@ def watch(
     >>> for change in curvescope.watch("runs/", stop=stop):          # doctest: +SKIP
     ...     print(change.run, change.labels)
     """
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval > 0:
-        raise InvalidParameterError(
-            f"The 'interval' parameter of watch must be a number of seconds > 0. Got {interval!r} instead."
-        )
     watcher = Watcher(
         path,
         changes_only=changes_only,

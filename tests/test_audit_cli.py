@@ -92,9 +92,9 @@ def test_several_paths_name_runs_by_their_path():
     [
         (["--fail-on", "nope"], "--fail-on takes labels among"),
         (["--label", "sick"], "--label takes labels among"),
-        (["--min-confidence", "2"], "'min_confidence' parameter must be in [0, 1]"),
-        (["--classes", "1"], "'classes' parameter of audit must be an int >= 2"),
-        (["--jobs", "0"], "'jobs' parameter of audit must be an int >= 1 or -1"),
+        (["--min-confidence", "2"], "'min_confidence' parameter of Report.filter must be a float in the range [0, 1]"),
+        (["--classes", "1"], "'classes' parameter of audit must be None or an int in the range [2, inf)"),
+        (["--jobs", "0"], "'jobs' parameter of audit must be None or an int in the range [1, inf) or -1"),
         (["--select", "CS8"], "matches no rule code"),
         (["--role", "val_loss"], "--role takes ROLE=TAG"),
     ],

@@ -5,6 +5,7 @@ model (``learned``) gives calibrated probabilities; ``combine`` merges both into
 per label. ``engine.diagnose`` runs it all.
 """
 
+from ..params import Interval
 from . import rules as _builtin_rules  # noqa: F401  (registers the built-in rules)
 from .combine import THRESHOLD, combine
 from .context import RunContext
@@ -12,7 +13,7 @@ from .diagnosis import Diagnosis, Evidence, RuleFailure, RunDiagnosis, Verdict
 from .engine import contexts, diagnose, model_codes
 from .labels import HEALTHY, LABELS, PROBLEMS, Label, label, register_label
 from .learned import LearnedModel, ModelUnavailable, shipped_model
-from .registry import Interval, Rule, register, rules, select
+from .registry import Rule, register, rules, select
 
 __all__ = [
     "HEALTHY",

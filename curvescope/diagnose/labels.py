@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidParameterError, PluginError
+from ..params import Names
 
 if TYPE_CHECKING:
     from .context import RunContext
@@ -110,14 +111,6 @@ def family_label(family: int) -> Label | None:
     return next((record for record in _LABELS.values() if record.family == family), None)
 
 
-def check_labels(names: Sequence[str], parameter: str) -> None:
-    """Raise ``InvalidParameterError`` naming the ``parameter`` when a name is not a label."""
-    if unknown := [name for name in names if name not in _LABELS]:
-        raise InvalidParameterError(
-            f"The {parameter!r} parameter must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
-        )
-
-
 def unknown_to_model(names: Sequence[str]) -> list[str]:
     """What keeps a model of ``names`` from being used: names that are not labels, or ``healthy`` missing.
     Labels it was not trained on are judged by their rules alone."""
@@ -160,6 +153,10 @@ PROBLEMS: Sequence[str] = _Names(problems_only=True)
 
 LABELS: Sequence[str] = _Names(problems_only=False)
 """Every label, ``healthy`` last: the one a run gets when no problem applies."""
+
+
+LABEL_NAMES = Names(lambda: LABELS, "labels")
+"""The constraint of a parameter that names labels."""
 
 
 # --- the built-in labels --------------------------------------------------------------------------

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import ClassVar
 
 from ..errors import InvalidParameterError, PluginError
+from ..params import Constraint, check_params
+from ..plugins import PluginGroup
 from .context import RunContext
 from .diagnosis import Diagnosis, Evidence
 from .labels import PROBLEMS, family_label
@@ -33,25 +32,6 @@ LIFECYCLES = ("stable", "preview", "deprecated")
 SECTIONS = ("What it detects", "Why it matters", "Example", "What to try")
 
 
-@dataclass(frozen=True)
-class Interval:
-    """An allowed range for a numeric parameter."""
-
-    low: float
-    high: float = math.inf
-    closed: str = "both"  # "both", "left", "right" or "neither"
-
-    def contains(self, value: float) -> bool:
-        above = value >= self.low if self.closed in ("both", "left") else value > self.low
-        below = value <= self.high if self.closed in ("both", "right") else value < self.high
-        return above and below
-
-    def __str__(self) -> str:
-        left = "[" if self.closed in ("both", "left") else "("
-        right = "]" if self.closed in ("both", "right") and math.isfinite(self.high) else ")"
-        return f"{left}{self.low}, {self.high}{right}"
-
-
 class Rule:
     """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
 
@@ -59,7 +39,7 @@ class Rule:
     name: ClassVar[str]
     label: ClassVar[str]
     lifecycle: ClassVar[str] = "stable"
-    _parameter_constraints: ClassVar[dict[str, Interval]] = {}
+    _parameter_constraints: ClassVar[dict[str, Sequence[Constraint]]] = {}
 
     def check(self, context: RunContext) -> Iterable[Diagnosis]:
         raise NotImplementedError
@@ -78,14 +58,7 @@ class Rule:
 
     def validate_params(self) -> None:
         """Raise ``InvalidParameterError`` for a threshold outside its documented range."""
-        for name, value in self.get_params().items():
-            allowed = self._parameter_constraints.get(name)
-            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
-            if allowed is None or (ok and allowed.contains(float(value))):
-                continue
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {self.code} must be a float in the range {allowed}. Got {value!r} instead."
-            )
+        check_params(self.code, self._parameter_constraints, self.get_params())
 
     def fix(self, lead: str | None = None) -> str:
         """The label's fix, led by what this run's curves show (``lead``) when given."""
@@ -129,7 +102,6 @@ class Rule:
 
 
 _RULES: dict[str, type[Rule]] = {}
-_PLUGINS_LOADED = False
 
 
 def register(rule: type[Rule]) -> type[Rule]:
@@ -157,7 +129,7 @@ def register(rule: type[Rule]) -> type[Rule]:
 
 def rules() -> dict[str, type[Rule]]:
     """Every registered rule class by code, sorted by code: built-ins, then plugins."""
-    _load_plugins()
+    PLUGINS.load()
     return dict(sorted(_RULES.items()))
 
 
@@ -191,21 +163,11 @@ def ramp(value: float, threshold: float, full: float) -> float:
     return 0.5 + (CERTAIN - 0.5) * min(max(share, 0.0), 1.0)
 
 
-def _load_plugins() -> None:
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
-        try:
-            rule = ep.load()
-        except Exception as exc:  # a broken plugin names itself, whatever it raised
-            dist = getattr(ep.dist, "name", "unknown distribution")
-            raise PluginError(
-                f"rule plugin {ep.name!r} from {dist} failed to load: {type(exc).__name__}: {exc}."
-                " Upgrade or uninstall that package."
-            ) from exc
-        if not (isinstance(rule, type) and issubclass(rule, Rule)):
-            raise PluginError(f"rule plugin {ep.name!r} ({ep.value}) is not a curvescope Rule subclass.")
-        if rule.code not in _RULES:
-            register(rule)
+def _adopt(ep, rule) -> None:
+    if not (isinstance(rule, type) and issubclass(rule, Rule)):
+        raise PluginError(f"rule plugin {ep.name!r} ({ep.value}) is not a curvescope Rule subclass.")
+    if rule.code not in _RULES:
+        register(rule)
+
+
+PLUGINS = PluginGroup(ENTRY_POINT_GROUP, "rule", _adopt)

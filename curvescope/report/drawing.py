@@ -18,14 +18,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
 from ..features.events import Curve
 from ..features.smoothing import smooth
+from ..params import Interval, Options, validate_params
 
 if TYPE_CHECKING:
     from .result import Report, RunReport
@@ -101,12 +102,9 @@ def series_name(curve: Curve, role: str) -> str:
     return f"{ROLE_NAME.get(role, '')}: {curve.tag or role}"
 
 
+@validate_params({"smoothing": [Interval(Real, 0.0, 1.0, closed="left")]})
 def smoothing_weight(smoothing: float) -> float:
     """TensorBoard's smoothing weight, checked: a number in [0, 1)."""
-    if isinstance(smoothing, bool) or not isinstance(smoothing, int | float) or not 0.0 <= smoothing < 1.0:
-        raise InvalidParameterError(
-            f"The 'smoothing' parameter must be a float in the range [0.0, 1.0). Got {smoothing!r} instead."
-        )
     return float(smoothing)
 
 
@@ -279,15 +277,12 @@ def _at(step: float, steps: np.ndarray, values: np.ndarray) -> float:
 # --- several runs ----------------------------------------------------------------------------------
 
 
+@validate_params({"role": [Options(ROLES)]})
 def overlay_frame(
     report: Report, runs: Sequence[str], role: str, smoothing: float = 0.6, *, log: bool = False, max_points: int = MAX_POINTS
 ) -> pd.DataFrame:
     """One curve role of several runs on one step axis: columns ``run, tag, step, value, smoothed``,
     drawn as ``curve_frame`` draws one run (a run without that curve has no rows)."""
-    if role not in ROLES:
-        raise InvalidParameterError(
-            f"The 'role' parameter of overlay_frame must be one of {', '.join(ROLES)}. Got {role!r} instead."
-        )
     frames = []
     for name in runs:
         curve = report[name].curves.get(role)

@@ -12,16 +12,17 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..diagnose.diagnosis import RunDiagnosis
-from ..diagnose.labels import check_labels
-from ..errors import InvalidParameterError
+from ..diagnose.labels import LABEL_NAMES
 from ..features.events import Curve, Event
 from ..findings import Finding
+from ..params import Interval, validate_params
 from .numbers import NUMBERS
 
 if TYPE_CHECKING:
@@ -125,11 +126,9 @@ class Report:
             raise KeyError(f"this report holds no scalars (it was rebuilt from JSON); run {run!r}")
         return scalars()
 
+    @validate_params({"labels": [LABEL_NAMES], "min_confidence": [Interval(Real, 0, 1)]})
     def filter(self, *, labels: Sequence[str] = (), min_confidence: float = 0.0) -> Report:
         """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``."""
-        check_labels(labels, "labels")
-        if not 0.0 <= min_confidence <= 1.0:
-            raise InvalidParameterError(f"The 'min_confidence' parameter must be in [0, 1]. Got {min_confidence!r} instead.")
         kept = tuple(
             run
             for run in self.runs
@@ -140,9 +139,9 @@ class Report:
         )
         return replace(self, runs=kept)
 
+    @validate_params({"fail_on": [LABEL_NAMES]})
     def exit_code(self, fail_on: Sequence[str] = ()) -> int:
         """1 when a run carries one of the ``fail_on`` labels, else 0 (for CI gates)."""
-        check_labels(fail_on, "fail_on")
         return int(bool(fail_on) and any(label in fail_on for run in self.runs for label in run.labels))
 
     def to_json(self, *, indent: int | None = 2) -> str:

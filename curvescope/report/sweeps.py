@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..features.events import Curve
+from ..params import Options, validate_params
 from .drawing import LOG_DECADES
 from .result import Report
 from .views import NOT_JUDGED, label_text
@@ -163,12 +164,9 @@ class SweepBest:
         return text + " It lies inside the range searched."
 
 
+@validate_params({"metric": [Options(tuple(METRICS))]})
 def sweep_best(table: pd.DataFrame, hparam: str, metric: str) -> SweepBest | None:
     """The run with the best ``metric`` among those with a value of ``hparam`` (None when there is none)."""
-    if metric not in METRICS:
-        raise InvalidParameterError(
-            f"The 'metric' parameter of sweep_best must be one of {', '.join(METRICS)}. Got {metric!r} instead."
-        )
     data = _sweep_rows(table, hparam, metric)
     if data.empty:
         return None

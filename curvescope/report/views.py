@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from numbers import Real
 
 import pandas as pd
 
-from ..diagnose.labels import LABELS
-from ..errors import InvalidParameterError
+from ..diagnose.labels import LABEL_NAMES, LABELS
+from ..params import InstanceOf, Interval, check_params
 from .drawing import ROLES
 from .result import Report, RunReport
 
@@ -34,15 +35,11 @@ class Filters:
     name: str = ""
 
     def __post_init__(self):
-        unknown = sorted(set(self.labels) - set(LABELS))
-        if unknown:
-            raise InvalidParameterError(
-                f"The 'labels' parameter of Filters must name labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead."
-            )
-        if isinstance(self.min_confidence, bool) or not 0.0 <= self.min_confidence <= 1.0:
-            raise InvalidParameterError(
-                f"The 'min_confidence' parameter of Filters must be a number in [0, 1]. Got {self.min_confidence!r} instead."
-            )
+        check_params(
+            "Filters",
+            {"labels": [LABEL_NAMES], "min_confidence": [Interval(Real, 0, 1)], "name": [InstanceOf((str,), "a str")]},
+            vars(self),
+        )
 
     @property
     def active(self) -> bool:

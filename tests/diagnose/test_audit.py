@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 
 import curvescope
 from curvescope import InvalidParameterError, Report, RunReport
-from curvescope.diagnose import PROBLEMS, Rule, RuleFailure, register
+from curvescope.diagnose import PROBLEMS, Interval, Rule, RuleFailure, register
 from curvescope.diagnose import registry as registry_module
 from curvescope.report import NUMBERS, SCHEMA_VERSION
 from tests.conftest import FIXTURES
@@ -237,7 +238,7 @@ class _Exploding(Rule):
     """
 
     code, name, label = "CS199", "planted-crash", "bad_init"
-    _parameter_constraints = {"limit": registry_module.Interval(0.0)}
+    _parameter_constraints = {"limit": [Interval(Real, 0.0, None)]}
 
     def __init__(self, limit: float = 1.0):
         self.limit = limit

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 from ...features.schedule import lr_schedule
+from ...params import Interval
 from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import BAD_INIT
-from ..registry import Interval, Rule, ramp, register
+from ..registry import Rule, ramp, register
 
 
 @register
@@ -37,7 +39,10 @@ class FirstLossFarAboveChance(Rule):
     code = "CS101"
     name = "first-loss-far-above-chance"
     label = BAD_INIT
-    _parameter_constraints = {"ratio": Interval(1.0, closed="neither"), "max_final": Interval(0.0, 1.0, "neither")}
+    _parameter_constraints = {
+        "ratio": [Interval(Real, 1.0, None, closed="neither")],
+        "max_final": [Interval(Real, 0.0, 1.0, closed="neither")],
+    }
 
     def __init__(self, ratio: float = 3.0, max_final: float = 0.5):
         self.ratio = ratio
@@ -83,7 +88,10 @@ class FlatStartThenDrop(Rule):
     code = "CS102"
     name = "flat-start-then-drop"
     label = BAD_INIT
-    _parameter_constraints = {"min_flat": Interval(0.0, 1.0, "neither"), "max_final": Interval(0.0, 1.0, "neither")}
+    _parameter_constraints = {
+        "min_flat": [Interval(Real, 0.0, 1.0, closed="neither")],
+        "max_final": [Interval(Real, 0.0, 1.0, closed="neither")],
+    }
 
     def __init__(self, min_flat: float = 0.12, max_final: float = 0.6):
         self.min_flat = min_flat

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
+from ...params import Interval
 from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import DECAY_TOO_EARLY
-from ..registry import Interval, Rule, ramp, register
+from ..registry import Rule, ramp, register
 
 
 @register
@@ -36,9 +39,9 @@ class CutWhileImproving(Rule):
     name = "lr-cut-while-improving"
     label = DECAY_TOO_EARLY
     _parameter_constraints = {
-        "max_position": Interval(0.0, 1.0, "neither"),
-        "max_fall": Interval(0.0, closed="neither"),
-        "overfit_rise": Interval(0.0, closed="neither"),
+        "max_position": [Interval(Real, 0.0, 1.0, closed="neither")],
+        "max_fall": [Interval(Real, 0.0, None, closed="neither")],
+        "overfit_rise": [Interval(Real, 0.0, None, closed="neither")],
     }
 
     def __init__(self, max_position: float = 0.4, max_fall: float = 0.35, overfit_rise: float = 0.15):
@@ -101,9 +104,9 @@ class DecaysToFloorEarly(Rule):
     name = "lr-decays-to-floor-early"
     label = DECAY_TOO_EARLY
     _parameter_constraints = {
-        "max_half_position": Interval(0.0, 1.0, "neither"),
-        "min_decay": Interval(1.0, closed="neither"),
-        "max_fall": Interval(0.0, closed="neither"),
+        "max_half_position": [Interval(Real, 0.0, 1.0, closed="neither")],
+        "min_decay": [Interval(Real, 1.0, None, closed="neither")],
+        "max_fall": [Interval(Real, 0.0, None, closed="neither")],
     }
 
     def __init__(self, max_half_position: float = 0.2, min_decay: float = 30.0, max_fall: float = 0.5):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
+from ...params import Interval
 from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import LR_TOO_HIGH
-from ..registry import CERTAIN, Interval, Rule, ramp, register
+from ..registry import CERTAIN, Rule, ramp, register
 
 
 @register
@@ -32,7 +35,7 @@ class LossDiverges(Rule):
     code = "CS201"
     name = "loss-diverges"
     label = LR_TOO_HIGH
-    _parameter_constraints = {"min_ratio": Interval(1.0, closed="neither")}
+    _parameter_constraints = {"min_ratio": [Interval(Real, 1.0, None, closed="neither")]}
 
     def __init__(self, min_ratio: float = 10.0):
         self.min_ratio = min_ratio
@@ -81,7 +84,10 @@ class LossOscillatesWithoutProgress(Rule):
     code = "CS202"
     name = "loss-oscillates-without-progress"
     label = LR_TOO_HIGH
-    _parameter_constraints = {"min_final": Interval(0.0, closed="neither"), "min_noise": Interval(0.0, closed="neither")}
+    _parameter_constraints = {
+        "min_final": [Interval(Real, 0.0, None, closed="neither")],
+        "min_noise": [Interval(Real, 0.0, None, closed="neither")],
+    }
 
     def __init__(self, min_final: float = 0.8, min_noise: float = 0.35):
         self.min_final = min_final

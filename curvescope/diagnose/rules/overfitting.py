@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
+from ...params import Interval
 from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import OVERFITTING
-from ..registry import Interval, Rule, ramp, register
+from ..registry import Rule, ramp, register
 
 
 @register
@@ -35,9 +38,9 @@ class ValLossRisesAfterBest(Rule):
     name = "val-loss-rises-after-best"
     label = OVERFITTING
     _parameter_constraints = {
-        "min_rise": Interval(0.0, closed="neither"),
-        "max_best_position": Interval(0.0, 1.0),
-        "min_gap_growth": Interval(0.0),
+        "min_rise": [Interval(Real, 0.0, None, closed="neither")],
+        "max_best_position": [Interval(Real, 0.0, 1.0)],
+        "min_gap_growth": [Interval(Real, 0.0, None)],
     }
 
     def __init__(self, min_rise: float = 0.15, max_best_position: float = 0.85, min_gap_growth: float = 0.1):
@@ -88,7 +91,10 @@ class ValAccuracyFallsAfterBest(Rule):
     code = "CS402"
     name = "val-accuracy-falls-after-best"
     label = OVERFITTING
-    _parameter_constraints = {"min_fall": Interval(0.0, 1.0, "right"), "max_best_position": Interval(0.0, 1.0)}
+    _parameter_constraints = {
+        "min_fall": [Interval(Real, 0.0, 1.0, closed="right")],
+        "max_best_position": [Interval(Real, 0.0, 1.0)],
+    }
 
     def __init__(self, min_fall: float = 0.03, max_best_position: float = 0.85):
         self.min_fall = min_fall

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
+from ...params import Interval
 from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import UNDERFITTING
-from ..registry import Interval, Rule, ramp, register
+from ..registry import Rule, ramp, register
 
 
 @register
@@ -31,7 +34,10 @@ class LossBarelyFalls(Rule):
     code = "CS501"
     name = "loss-barely-falls"
     label = UNDERFITTING
-    _parameter_constraints = {"min_final": Interval(0.0, 1.0, "neither"), "max_noise": Interval(0.0, closed="neither")}
+    _parameter_constraints = {
+        "min_final": [Interval(Real, 0.0, 1.0, closed="neither")],
+        "max_noise": [Interval(Real, 0.0, None, closed="neither")],
+    }
 
     def __init__(self, min_final: float = 0.7, max_noise: float = 0.35):
         self.min_final = min_final
