@@ -20,12 +20,12 @@ import url_state
 from confine import confine, confine_links
 
 import curvescope
-from curvescope.cache import fingerprint
 from curvescope.diagnose.labels import LABELS, label_colour
 from curvescope.report import Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED, colour_name
 from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, SweepBest
 from curvescope.report.views import NOT_JUDGED, Filters
+from curvescope.scale.cache import fingerprint
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
@@ -123,7 +123,7 @@ def started_root() -> Path:
 
 @st.cache_data(show_spinner="Reading and diagnosing the logs...", max_entries=8)
 def load_report(logdir: str, fingerprint: str) -> Report:
-    """The audit of ``logdir``; ``fingerprint`` (``curvescope.cache.fingerprint``) keys the cache, so
+    """The audit of ``logdir``; ``fingerprint`` (``curvescope.scale.cache.fingerprint``) keys the cache, so
     new or changed log files are read again. The scalars are dropped: pages draw the report's curves."""
     return replace(curvescope.audit(logdir), reading=None)
 

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from curvescope.assemble.runs import Block, assemble
 from curvescope.features.extract import features
-from curvescope.frame import Block, assemble
 from curvescope.schema import from_codes, reader_frame
 
 SHAPES = ("healthy", "exploding", "plateau", "overfitting", "step_decay")

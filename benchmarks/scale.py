@@ -137,7 +137,7 @@ def prepare(folder: Path, runs: dict[str, int], steps: int) -> dict[str, tuple[P
     once (into the page cache) and old enough for the cache to trust them."""
     from make_runs import MANIFEST, ensure_runs
 
-    from curvescope.cache import SETTLE_SECONDS
+    from curvescope.scale.cache import SETTLE_SECONDS
 
     corpora = {}
     for name, count in runs.items():

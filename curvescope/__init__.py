@@ -9,15 +9,15 @@
 ...     print(change.run, change.labels)
 """
 
+from .assemble.read import ReadResult, read, read_frame
+from .assemble.roles import ROLE_PATTERNS, ROLES
 from .audit import audit
 from .diagnose import LABELS, Diagnosis, Evidence, Rule, RuleFailure, RunDiagnosis, Verdict
 from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRunsFound, SchemaError
 from .features import smooth
 from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Severity
-from .read import ReadResult, read, read_frame
 from .report import Report, RunReport
-from .roles import ROLE_PATTERNS, ROLES
 from .version import __version__
 from .watch import Change, ChangeKind, watch
 

@@ -18,22 +18,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import backends
-from .cache import Cache, CacheLocation, default_folder, identities, settled
-from .curve_store import RunLocator, StoredCurves
+from .assemble.curve_store import RunLocator, StoredCurves
+from .assemble.read import ReadResult, cache_key, read_frame
+from .assemble.roles import RoleOverrides, check_overrides
 from .diagnose import LearnedModel
 from .diagnose import select as select_rules
 from .errors import InvalidParameterError
 from .findings import Finding
 from .ingest import readers
 from .ingest.discover import RunSource, discover_runs
-from .models import ModelChoice, choose
+from .model_choice import ModelChoice, choose
 from .params import NONE, InstanceOf, Interval, MappingOf, Options, validate_params
-from .pipeline import STAGES, Settings, SourceNames, Task, TaskResult, judge
-from .read import ReadResult, cache_key, read_frame
-from .remote import Origin, is_url, local_root, run_prefix
 from .report import Report, RunReport
-from .roles import RoleOverrides, check_overrides
+from .scale import backends
+from .scale.cache import Cache, CacheLocation, default_folder, identities, settled
+from .scale.remote import Origin, is_url, local_root, run_prefix
+from .scale.tasks import STAGES, Settings, SourceNames, Task, TaskResult, judge
 from .version import __version__
 
 Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | pd.DataFrame | ReadResult

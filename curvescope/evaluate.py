@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .assemble.read import read
 from .diagnose import HEALTHY, LABELS, LearnedModel, diagnose, select
 from .diagnose.engine import contexts
 from .diagnose.learned import fit
 from .errors import InvalidParameterError, SchemaError
 from .features import FEATURES
 from .features.extract import FeatureTable, features, role_curves
-from .read import read
 
 MANIFEST = "labels.csv"
 MODES = ("rules", "model", "combined")

@@ -24,15 +24,15 @@ from enum import StrEnum
 from numbers import Real
 from typing import Any
 
+from .assemble.roles import RoleOverrides
 from .audit import audit
-from .cache import fingerprint
 from .diagnose import LearnedModel
 from .errors import LogdirNotFound, NoRunsFound, RemoteError
 from .findings import Finding
 from .params import Interval, validate_params
-from .remote import is_url
 from .report import Report, RunReport
-from .roles import RoleOverrides
+from .scale.cache import fingerprint
+from .scale.remote import is_url
 
 INTERVAL = 5.0
 """Seconds between two looks at the folder, by default."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "curvescope"
-READING = ("curvescope.read", "curvescope.ingest", "curvescope.curve_store", "curvescope.frame", "curvescope.remote")
+READING = ("curvescope.ingest", "curvescope.assemble", "curvescope.scale.remote")
 
 
 def _module(path: Path) -> str:

@@ -4,7 +4,7 @@ import os
 import shutil
 
 import curvescope
-from curvescope.curve_store import StoredCurves
+from curvescope.assemble.curve_store import StoredCurves
 from tests.conftest import FIXTURES
 
 KERAS = FIXTURES / "demo" / "keras" / "wine-mlp-tanh-sgd" / "training.log"

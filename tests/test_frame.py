@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curvescope.frame import Block, assemble, block_of_run
+from curvescope.assemble.runs import Block, assemble, block_of_run
 from curvescope.schema import SCALAR_COLUMNS, reader_frame, validate_scalars
 
 

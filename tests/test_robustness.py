@@ -12,7 +12,7 @@ from curvescope.errors import NoRunsFound
 from curvescope.schema import validate_scalars
 from tests.conftest import FIXTURES
 
-read_module = importlib.import_module("curvescope.read")
+read_module = importlib.import_module("curvescope.assemble.read")
 
 LOG_NAMES = (
     "events.out.tfevents.1700000000.host.1",

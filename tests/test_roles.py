@@ -2,8 +2,8 @@
 
 import pytest
 
+from curvescope.assemble.roles import ROLE_PATTERNS, ROLES, check_overrides, match_role, resolve_roles
 from curvescope.errors import InvalidParameterError
-from curvescope.roles import ROLE_PATTERNS, ROLES, check_overrides, match_role, resolve_roles
 
 EXPECTED = {
     "train_loss": [

@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..assemble.read import ReadResult, read
 from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Severity
-from ..read import ReadResult, read
 from .common import DEBUG_HELP, app, guarded, parse_roles, print_findings, stdout, text
 
 

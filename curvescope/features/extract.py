@@ -206,7 +206,7 @@ def features(
     ``classes`` is the number of classes of every run, or of each run by name (runs not named
     are inferred from their accuracy). ``curves`` (each run's curves by role, as
     ``role_curves`` gives them) saves building them again. (An audit measures runs in
-    parallel by giving tasks of runs to workers, see ``curvescope.backends``.)"""
+    parallel by giving tasks of runs to workers, see ``curvescope.scale.backends``.)"""
     by_run = role_curves(result.scalars) if curves is None else curves
     return _table(list(result.runs), by_run, classes)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import LogdirNotFound, NoRunsFound
 from ..findings import Finding, finding
-from ..remote import fetch_failures
+from ..scale.remote import fetch_failures
 from .base import Reader
 
 

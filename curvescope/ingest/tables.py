@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..assemble.roles import match_role
 from ..findings import Finding, finding
-from ..roles import match_role
 from ..schema import from_codes, reader_frame
 from .base import RunRead
 from .progress import Progress

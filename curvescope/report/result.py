@@ -26,7 +26,7 @@ from ..params import Interval, validate_params
 from .numbers import NUMBERS
 
 if TYPE_CHECKING:
-    from ..read import ReadResult
+    from ..assemble.read import ReadResult
 
 SCHEMA_VERSION = 1
 

@@ -12,12 +12,12 @@ from unittest import mock
 
 import pandas as pd
 
-from curvescope.cache import CacheLocation
+from curvescope.assemble.read import ReadResult, read_sources
 from curvescope.ingest import jsonlogs, lines, readers
 from curvescope.ingest.discover import discover, relative_name
 from curvescope.ingest.progress import Mark
 from curvescope.ingest.tensorboard import batch
-from curvescope.read import ReadResult, read_sources
+from curvescope.scale.cache import CacheLocation
 
 
 def read_cached(root: Path, folder: Path) -> ReadResult:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from curvescope.cache import CacheLocation
+from curvescope.assemble.read import cache_key
 from curvescope.ingest import readers
 from curvescope.ingest.discover import discover
-from curvescope.read import cache_key
+from curvescope.scale.cache import CacheLocation
 from tests.cache.reading import assert_same, read_cached, read_cold, watched_reads
 
 HEADER = "epoch,loss,val_loss\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from curvescope import cache
+from curvescope.scale import cache
 
 
 def test_fingerprint_changes_with_names_sizes_and_times_only(tmp_path):

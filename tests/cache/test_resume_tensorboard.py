@@ -16,11 +16,11 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from tensorboard.summary.writer.record_writer import RecordWriter
 from tensorboardX import SummaryWriter
 
-from curvescope.cache import CacheLocation
+from curvescope.assemble.read import cache_key
 from curvescope.ingest import readers
 from curvescope.ingest.discover import discover
 from curvescope.ingest.tensorboard import TensorBoardReader, read_event_file
-from curvescope.read import cache_key
+from curvescope.scale.cache import CacheLocation
 from tests.cache.reading import age, assert_same, read_cached, read_cold, size, watched_reads
 from tests.ingest.test_tensorboard_properties import events
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from curvescope.assemble.roles import resolve_roles
 from curvescope.ingest.csvlogs import (
     GenericCSVReader,
     KerasCSVReader,
@@ -18,7 +19,6 @@ from curvescope.ingest.csvlogs import (
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.ingest.raytune import RayTuneReader
-from curvescope.roles import resolve_roles
 from curvescope.schema import READER_COLUMNS, validate_scalars
 from tests.conftest import FIXTURES, WILD_CSV
 from tests.ingest.fuzzing import FUZZ, read_bytes_as

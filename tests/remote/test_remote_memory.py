@@ -18,9 +18,9 @@ from fsspec.implementations.memory import MemoryFileSystem
 from fsspec.registry import known_implementations
 
 import curvescope
-from curvescope import remote
-from curvescope.cache import CacheLocation
 from curvescope.errors import InvalidParameterError, RemoteError
+from curvescope.scale import remote
+from curvescope.scale.cache import CacheLocation
 from tests.conftest import FIXTURES
 
 DEMO = FIXTURES / "demo"
@@ -131,7 +131,7 @@ def test_local_paths_and_file_urls_are_read_in_place(tmp_path):
 
 def test_without_a_cache_the_mirror_is_removed_at_exit(memory):
     script = (
-        "import fsspec\nfrom curvescope.remote import local_root\n"
+        "import fsspec\nfrom curvescope.scale.remote import local_root\n"
         f"fsspec.filesystem('memory').pipe('{memory}/run/metrics.csv', b'step,loss\\n0,1\\n')\n"
         f"root = local_root('memory://{memory}', None)\n"
         "print(root, (root / 'run' / 'metrics.csv').is_file())"

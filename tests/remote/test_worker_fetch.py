@@ -6,8 +6,8 @@ import importlib
 import shutil
 
 import curvescope
-from curvescope.cache import CacheLocation
-from curvescope.pipeline import Settings, run_task
+from curvescope.scale.cache import CacheLocation
+from curvescope.scale.tasks import Settings, run_task
 from tests.conftest import FIXTURES
 from tests.remote.test_remote_memory import DEMO, WINE, upload
 

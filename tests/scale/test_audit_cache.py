@@ -13,11 +13,11 @@ import time
 import pytest
 
 import curvescope
-from curvescope import pipeline
 from curvescope.diagnose.learned import LearnedModel
+from curvescope.scale import tasks
 from tests.scale.conftest import age
 
-read = importlib.import_module("curvescope.read")  # the package exports the function under the same name
+read = importlib.import_module("curvescope.assemble.read")  # the package exports the function under the same name
 
 
 @pytest.fixture
@@ -45,13 +45,13 @@ def reads(monkeypatch) -> list[str]:
 def judged(monkeypatch) -> list[str]:
     """The runs each audit measures and diagnoses."""
     seen: list[str] = []
-    judge = pipeline.judge
+    judge = tasks.judge
 
     def counted(reading, settings, **kwargs):
         seen.extend(reading.runs)
         return judge(reading, settings, **kwargs)
 
-    monkeypatch.setattr(pipeline, "judge", counted)
+    monkeypatch.setattr(tasks, "judge", counted)
     return seen
 
 

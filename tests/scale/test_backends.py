@@ -11,8 +11,8 @@ import pytest
 from distributed import Client, LocalCluster
 
 import curvescope
-from curvescope import backends
-from curvescope.curve_store import StoredCurves
+from curvescope.assemble.curve_store import StoredCurves
+from curvescope.scale import backends
 
 audit_module = importlib.import_module("curvescope.audit")  # the package exports the function under the same name
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding, finding
-from .version import __version__
+from ..findings import Finding, finding
+from ..version import __version__
 
 ENV_FOLDER = "CURVESCOPE_CACHE_DIR"
 _FILE = "cache-v1.sqlite"

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from .errors import CurvescopeError, InvalidParameterError
-from .pipeline import Settings, Task, TaskResult, run_task, start_worker
+from ..errors import CurvescopeError, InvalidParameterError
+from .tasks import Settings, Task, TaskResult, run_task, start_worker
 
 IN_FLIGHT = 2
 """Tasks given to each worker ahead of the one it is on."""
@@ -37,7 +37,7 @@ def in_processes(plan: Plan, settings: Settings, jobs: int) -> Iterator[TaskResu
     method = "forkserver" if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["curvescope.pipeline"])
+        context.set_forkserver_preload(["curvescope.scale.tasks"])
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(settings,)) as pool:
         pending = set()
         try:

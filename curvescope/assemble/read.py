@@ -11,19 +11,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cache import Cache, CacheLocation, default_folder, identities, settled
-from .errors import SchemaError
-from .findings import Finding, Severity, finding
-from .frame import Block, assemble, block_of_run
-from .ingest import readers
-from .ingest.base import BatchRead, BatchReader, Resumable, RunRead
-from .ingest.discover import RunSource, discover_runs, relative_name
-from .ingest.progress import Progress
-from .memory import release_free_memory
-from .params import Options, validate_params
-from .remote import local_root
+from ..errors import SchemaError
+from ..findings import Finding, Severity, finding
+from ..ingest import readers
+from ..ingest.base import BatchRead, BatchReader, Resumable, RunRead
+from ..ingest.discover import RunSource, discover_runs, relative_name
+from ..ingest.progress import Progress
+from ..params import Options, validate_params
+from ..scale.cache import Cache, CacheLocation, default_folder, identities, settled
+from ..scale.memory import release_free_memory
+from ..scale.remote import local_root
+from ..schema import reader_frame
 from .roles import ROLES, RoleOverrides, check_overrides
-from .schema import reader_frame
+from .runs import Block, assemble, block_of_run
 
 _DUPLICATES = ("last", "all")
 _BATCH_BYTES = 64 * 2**20  # files read in one pass by a batch reader, at most

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .cache import CacheLocation
-from .features.events import Curve
-from .features.extract import role_curves
-from .ingest.discover import RunSource
+from ..features.events import Curve
+from ..features.extract import role_curves
+from ..ingest.discover import RunSource
+from ..scale.cache import CacheLocation
 from .read import ReadResult, read_sources
 
 KEPT_RUNS = 16

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .findings import Finding, finding
-from .memory import release_free_memory
+from ..findings import Finding, finding
+from ..scale.memory import release_free_memory
+from ..schema import SCALAR_COLUMNS, empty_scalars, from_codes
 from .roles import ROLES, resolve_roles
-from .schema import SCALAR_COLUMNS, empty_scalars, from_codes
 
 _MAX_STEPS_LISTED = 5
 _STEP_BITS = 40  # steps below 2**40 share one sort key with their run and tag

@@ -17,17 +17,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..assemble.curve_store import read_cached
+from ..assemble.read import ReadResult
+from ..diagnose import LearnedModel, diagnose
+from ..diagnose.engine import contexts
+from ..diagnose.registry import Rule
+from ..features.extract import features, role_curves
+from ..findings import Finding
+from ..ingest.discover import RunSource, relative_name
+from ..report import RunReport, key_numbers
 from .cache import CacheLocation
-from .curve_store import read_cached
-from .diagnose import LearnedModel, diagnose
-from .diagnose.engine import contexts
-from .diagnose.registry import Rule
-from .features.extract import features, role_curves
-from .findings import Finding
-from .ingest.discover import RunSource, relative_name
-from .read import ReadResult
 from .remote import Origin
-from .report import RunReport, key_numbers
 
 STAGES = ("reading", "features", "diagnosis")
 """What the time of a run is spent on, as ``TaskResult.seconds`` and ``Report.seconds`` split it."""

@@ -30,9 +30,9 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.registry import known_implementations
 
+from ..errors import InvalidParameterError, LogdirNotFound, RemoteAccessDenied, RemoteError
+from ..findings import Finding, finding
 from .cache import CacheLocation
-from .errors import InvalidParameterError, LogdirNotFound, RemoteAccessDenied, RemoteError
-from .findings import Finding, finding
 
 ENV_OPTIONS = "CURVESCOPE_STORAGE_OPTIONS"
 """A JSON object of keyword arguments for ``fsspec.filesystem`` (credentials, endpoint, ...)."""

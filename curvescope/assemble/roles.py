@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 ROLES: tuple[str, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
 

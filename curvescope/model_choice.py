@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from .cache import Cache, identities
 from .diagnose import LABELS, LearnedModel, shipped_model
 from .diagnose import learned as learned_model
 from .diagnose.labels import unknown_to_model
 from .errors import InvalidParameterError
 from .findings import Finding
+from .scale.cache import Cache, identities
 
 
 @dataclass
