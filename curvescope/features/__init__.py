@@ -6,12 +6,13 @@
 """
 
 from .events import Curve, Event
-from .extract import FEATURES, FeatureTable, RunFeatures, features, role_curves, run_features
+from .extract import FEATURES, LOG_SCALED, FeatureTable, RunFeatures, features, role_curves, run_features
 from .schedule import SCHEDULES, Schedule, lr_schedule
 from .smoothing import align, rolling_mean, rolling_median, smooth
 
 __all__ = [
     "FEATURES",
+    "LOG_SCALED",
     "SCHEDULES",
     "Curve",
     "Event",

@@ -1,9 +1,9 @@
-"""All features of a run: a fixed vector of named, scale-invariant numbers, and located events.
+"""All features of a run: a fixed vector of named numbers in natural units, and located events.
 
 ``run_features`` measures one run from its role curves; ``features`` does every run of a
 ``ReadResult`` and returns one row per run. A run missing a role gets NaN for what needs it,
-never a made-up number. The vector is what the learned classifier reads; the events are what
-the rules cite and the report draws.
+never a made-up number. The rules read the values as they are; the learned classifier reads
+them too, the ``LOG_SCALED`` ones as log10. The events are what the rules cite and the report draws.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from .events import Curve, Event
 from .schedule import Schedule, inferred_drops, lr_schedule, progress_around
 
 FEATURES: dict[str, str] = {
-    "points": "log10 of the number of training-loss points",
+    "points": "the number of training-loss points",
     "has_val": "1 when a validation loss (or accuracy) was logged, else 0",
     "has_lr": "1 when a learning-rate curve was logged, else 0",
     "train_drop": "the training loss's level at the end over its level at the start (medians of the last and first "
     "points; below 1: it fell)",
     "train_early_progress": "share of the smoothed training loss's whole fall made in the run's first quarter",
-    "initial_collapse": "log10 of the training loss's starting level over its level a tenth into the run",
-    "peak_vs_start": "log10 of the highest smoothed training loss after the first tenth of the run over its starting level",
+    "initial_collapse": "the training loss's starting level over its level a tenth into the run",
+    "peak_vs_start": "the highest smoothed training loss after the first tenth of the run over its starting level",
     "non_finite_fraction": "share of training-loss points that are NaN or infinite",
-    "explosion_ratio": "log10 of the largest rise of the smoothed training loss over its running minimum",
+    "explosion_ratio": "the largest rise of the smoothed training loss over its running minimum",
     "explosion_onset": "where that rise began (fraction of the run) when it reached 10x, else NaN",
     "spike_rate": "training-loss spikes (robust z > 6 around the rolling median) per 100 points",
     "spike_size": "largest robust z of a training-loss point around its rolling median",
@@ -48,16 +48,19 @@ FEATURES: dict[str, str] = {
     "first_drop_position": "where the first drop happened (fraction of the run)",
     "drop_inferred": "1 when drops were inferred from the loss because no lr was logged, else 0",
     "lr_half_position": "where the learning rate first fell below half its peak (fraction of the run)",
-    "lr_total_decay": "log10 of the peak learning rate over the last",
+    "lr_total_decay": "the peak learning rate over the last",
     "slope_before": "training-loss slope before the first drop (or where a smooth decay halved the rate), in ranges per run",
     "slope_after": "training-loss slope after that point, in loss ranges per run",
     "fall_vs_promised": "fall of the training loss after that point over what the earlier slope promised",
     "initial_loss_vs_chance": "first training loss over ln(classes), the loss of a uniform guess",
-    "initial_loss": "log10 of the training loss's starting level: absolute, as cross-entropy starts near ln(classes)",
+    "initial_loss": "the training loss's starting level: absolute, as cross-entropy starts near ln(classes)",
     "train_acc_final": "last training accuracy",
     "val_acc_final": "last validation accuracy",
 }
-"""The feature vector, in order: name and one-line meaning."""
+"""The feature vector, in order: name and one-line meaning (natural units)."""
+
+LOG_SCALED = frozenset({"points", "initial_collapse", "peak_vs_start", "explosion_ratio", "lr_total_decay", "initial_loss"})
+"""The features the learned model reads as log10 (x > 0: log10(x), else NaN): counts and ratios that span decades."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> 
 
 def _measure_training(train: Curve, values: dict, events: list, classes: int | None) -> None:
     finite = train.finite()
-    values["points"] = math.log10(len(train)) if len(train) else math.nan
+    values["points"] = float(len(train))
     if len(finite) >= 2:
         smoothed = detectors.trend(finite)
         # levels at the start and the end are medians of the first and last few points: a noisy
@@ -122,19 +125,17 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         last = float(np.median(finite.values[-max(5, len(finite) // 20) :]))
         best = float(min(smoothed.min(), first))
         broken = not np.isfinite(train.values[-1])  # it ended NaN or infinite: nothing fell
-        values["initial_loss"] = math.log10(first) if first > 0 else math.nan
+        values["initial_loss"] = first
         values["train_drop"] = math.inf if broken else last / first if first > 0 and last >= 0 else math.nan
         tenth = len(finite) // 10
         if first > 0 and tenth >= 2:
             around = float(np.median(finite.values[tenth // 2 : tenth + tenth // 2 + 1]))
-            values["initial_collapse"] = math.log10(first / around) if around > 0 else math.nan
-            peak = float(smoothed[tenth:].max())
-            values["peak_vs_start"] = math.log10(peak / first) if peak > 0 else math.nan
+            values["initial_collapse"] = first / around if around > 0 else math.nan
+            values["peak_vs_start"] = float(smoothed[tenth:].max()) / first
         quarter = finite.steps[0] + (finite.steps[-1] - finite.steps[0]) / 4
         early = float(smoothed[finite.steps <= quarter].min())
         values["train_early_progress"] = (first - early) / (first - best) if first > best else math.nan
     numbers, found = detectors.divergence(train)
-    numbers["explosion_ratio"] = math.log10(numbers["explosion_ratio"]) if numbers["explosion_ratio"] > 0 else math.nan
     values.update(numbers)
     events += found
     for measure in (detectors.spikes, detectors.plateaus):
@@ -162,7 +163,7 @@ def _measure_drops(train: Curve | None, schedule: Schedule | None, values: dict,
     if schedule is not None:
         drops, inferred = schedule.drops, False
         values["lr_half_position"] = schedule.half_position
-        values["lr_total_decay"] = math.log10(schedule.total_decay) if schedule.total_decay > 0 else math.nan
+        values["lr_total_decay"] = schedule.total_decay
     else:
         drops, inferred = (inferred_drops(train) if train is not None else ()), True
     if schedule is None and train is None:

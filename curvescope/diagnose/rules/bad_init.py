@@ -46,7 +46,7 @@ class FirstLossFarAboveChance(Rule):
     def check(self, context: RunContext):
         measured = context.value("initial_loss_vs_chance")
         event = context.first("initial_loss")
-        fell = context.value("train_drop") <= self.max_final and not context.value("peak_vs_start") > 0
+        fell = context.value("train_drop") <= self.max_final and not context.value("peak_vs_start") > 1
         if not measured >= self.ratio or event is None or not fell:
             return
         yield self.diagnose(

@@ -112,7 +112,7 @@ class DecaysToFloorEarly(Rule):
         self.max_fall = max_fall
 
     def check(self, context: RunContext):
-        half, decay = context.value("lr_half_position"), 10 ** context.value("lr_total_decay")
+        half, decay = context.value("lr_half_position"), context.value("lr_total_decay")
         fall = context.value("fall_vs_promised")
         if not (half <= self.max_half_position and decay >= self.min_decay and fall <= self.max_fall):
             return
