@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidParameterError, PluginError
 
 if TYPE_CHECKING:
-    from .context import RunContext
+    from ..features.measured import RunContext
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 COLOUR = re.compile(r"^#[0-9a-f]{6}$")

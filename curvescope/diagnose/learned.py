@@ -1,7 +1,7 @@
 """The learned classifier: calibrated probabilities for every label, from the feature vector.
 
-It reads the runs' features in natural units and makes its own matrix: the ``LOG_SCALED``
-features as log10, for fitting and predicting alike.
+It reads the runs' features in natural units (``curvescope.features.table``) and makes its own
+matrix: the ``LOG_SCALED`` features as log10, for fitting and predicting alike.
 
 One gradient-boosted tree model per label (multi-label: a run may carry several), each
 calibrated by cross-validation (Platt scaling), trained with a fixed seed. The first loss over

@@ -21,7 +21,7 @@ from importlib.metadata import entry_points
 from typing import ClassVar
 
 from ..errors import InvalidParameterError, PluginError
-from .context import RunContext
+from ..features.measured import RunContext
 from .diagnosis import Diagnosis, Evidence
 from .labels import PROBLEMS, family_label
 from .labels import label as label_record

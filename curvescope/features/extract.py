@@ -1,22 +1,23 @@
 """All features of a run: a fixed vector of named numbers in natural units, and located events.
 
-``run_features`` measures one run from its role curves; ``features`` does every run of a
-``ReadResult`` and returns one row per run. A run missing a role gets NaN for what needs it,
-never a made-up number. The rules read the values as they are; the learned classifier reads
-them too, the ``LOG_SCALED`` ones as log10. The events are what the rules cite and the report draws.
+``measure_run`` measures one run from its role curves into a ``RunContext``; ``measure`` does
+every run of a ``ReadResult``, and ``table`` lays runs' features out one row per run. A run
+missing a role gets NaN for what needs it, never a made-up number. The rules read the values as
+they are; the learned classifier reads them too, the ``LOG_SCALED`` ones as log10. The events are
+what the rules cite and the report draws.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import detectors
 from .events import Curve, Event
+from .measured import RunContext
 from .schedule import Schedule, inferred_drops, lr_schedule, progress_around
 
 FEATURES: dict[str, str] = {
@@ -63,25 +64,7 @@ LOG_SCALED = frozenset({"points", "initial_collapse", "peak_vs_start", "explosio
 """The features the learned model reads as log10 (x > 0: log10(x), else NaN): counts and ratios that span decades."""
 
 
-@dataclass(frozen=True)
-class RunFeatures:
-    values: dict[str, float]
-    events: tuple[Event, ...]
-    schedule: str | None
-    classes: int | None
-
-
-@dataclass(frozen=True)
-class FeatureTable:
-    """Features of every run: ``frame`` has one row per run (``FEATURES`` columns and ``schedule``),
-    ``events`` each run's located events, ``classes`` the class count used for its chance level."""
-
-    frame: pd.DataFrame
-    events: dict[str, tuple[Event, ...]]
-    classes: dict[str, int | None]
-
-
-def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> RunFeatures:
+def measure_run(run: str, curves: Mapping[str, Curve], *, classes: int | None = None) -> RunContext:
     """Every feature and event of one run, from its curves by role."""
     values = dict.fromkeys(FEATURES, math.nan)
     events: list[Event] = []
@@ -111,7 +94,7 @@ def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> 
         finite = curves[role].finite() if role in curves else None
         if finite is not None and len(finite):
             values[name] = float(finite.values[-1])
-    return RunFeatures(values, tuple(events), schedule.kind if schedule else None, classes)
+    return RunContext(run, values, tuple(events), curves, schedule, classes)
 
 
 def _measure_training(train: Curve, values: dict, events: list, classes: int | None) -> None:
@@ -138,8 +121,8 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
     numbers, found = detectors.divergence(train)
     values.update(numbers)
     events += found
-    for measure in (detectors.spikes, detectors.plateaus):
-        numbers, found = measure(train)
+    for detector in (detectors.spikes, detectors.plateaus):
+        numbers, found = detector(train)
         values.update(numbers)
         events += found
     values["noise"] = detectors.noise(train)
@@ -199,32 +182,25 @@ def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
     return curves
 
 
-def features(
-    result, *, classes: int | Mapping[str, int] | None = None, curves: Mapping[str, Mapping[str, Curve]] | None = None
-) -> FeatureTable:
-    """Features of every run of a ``ReadResult``: one row per run, and each run's events.
+def measure(result, *, classes: int | Mapping[str, int] | None = None) -> dict[str, RunContext]:
+    """Every run of a ``ReadResult``, measured: its ``RunContext`` by name, in the order read.
 
     ``classes`` is the number of classes of every run, or of each run by name (runs not named
-    are inferred from their accuracy). ``curves`` (each run's curves by role, as
-    ``role_curves`` gives them) saves building them again. (An audit measures runs in
-    parallel by giving tasks of runs to workers, see ``curvescope.backends``.)"""
-    by_run = role_curves(result.scalars) if curves is None else curves
-    return _table(list(result.runs), by_run, classes)
+    are inferred from their accuracy). (An audit measures runs in parallel by giving tasks of
+    runs to workers, see ``curvescope.backends``.)"""
+    curves = role_curves(result.scalars)
+    return {
+        run: measure_run(run, curves.get(run, {}), classes=classes.get(run) if isinstance(classes, Mapping) else classes)
+        for run in result.runs
+    }
 
 
-def _table(runs: list[str], by_run: Mapping[str, Mapping[str, Curve]], classes) -> FeatureTable:
-    rows, events, schedules, counts = [], {}, [], {}
-    for run in runs:
-        known = classes.get(run) if isinstance(classes, Mapping) else classes
-        measured = run_features(by_run.get(run, {}), classes=known)
-        rows.append([measured.values[name] for name in FEATURES])
-        schedules.append(measured.schedule)
-        events[run] = measured.events
-        counts[run] = measured.classes
-    frame = pd.DataFrame(
-        np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
-        index=pd.Index(runs, name="run", dtype="str"),
+def table(runs: Iterable[RunContext]) -> pd.DataFrame:
+    """The features of ``runs``, one row per run (index ``run``, a column per ``FEATURES`` name), in natural units."""
+    runs = list(runs)
+    rows = np.array([[run.values[name] for name in FEATURES] for run in runs], dtype=np.float64)
+    return pd.DataFrame(
+        rows.reshape(len(runs), len(FEATURES)),
+        index=pd.Index([run.run for run in runs], name="run", dtype="str"),
         columns=list(FEATURES),
     )
-    frame["schedule"] = pd.Series(schedules, index=frame.index, dtype="str")
-    return FeatureTable(frame, events, counts)

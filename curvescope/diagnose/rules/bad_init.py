@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ...features.schedule import lr_schedule
-from ..context import RunContext
+from ...features.measured import RunContext
 from ..diagnosis import Evidence
 from ..labels import BAD_INIT
 from ..registry import Interval, Rule, ramp, register
@@ -107,6 +106,5 @@ class FlatStartThenDrop(Rule):
 
 def _warm_up_covers(context: RunContext, step: int) -> bool:
     """True when a learning-rate warm-up lasted until ``step`` (or later): its flat start is planned."""
-    lr = context.curves.get("lr")
-    schedule = lr_schedule(lr) if lr is not None else None
+    schedule = context.schedule
     return schedule is not None and schedule.warmup_end_step is not None and schedule.warmup_end_step >= 0.8 * step

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..context import RunContext
+from ...features.measured import RunContext
 from ..diagnosis import Evidence
 from ..labels import DECAY_TOO_EARLY
 from ..registry import Interval, Rule, ramp, register

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..context import RunContext
+from ...features.measured import RunContext
 from ..diagnosis import Evidence
 from ..labels import LR_TOO_HIGH
 from ..registry import CERTAIN, Interval, Rule, ramp, register
