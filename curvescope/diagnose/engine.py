@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-import pandas as pd
-
-from ..features.events import Curve
-from ..features.extract import FeatureTable
+from ..features.extract import table
+from ..features.measured import RunContext
 from .combine import THRESHOLD, combine
-from .context import RunContext
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import MIN_POINTS, PROBLEMS, label
 from .learned import LearnedModel
@@ -22,29 +19,15 @@ def model_codes() -> dict[str, str]:
     return {name: label(name).model_code for name in PROBLEMS}
 
 
-def contexts(table: FeatureTable, curves: Mapping[str, Mapping[str, Curve]]) -> list[RunContext]:
-    """What the rules see of each run of a feature table."""
-    frame = table.frame
-    return [
-        RunContext(
-            run,
-            {name: float(value) for name, value in row.items() if name != "schedule"},
-            table.events.get(run, ()),
-            curves.get(run, {}),
-            row["schedule"] if isinstance(row["schedule"], str) else None,
-            table.classes.get(run),
-        )
-        for run, row in zip(frame.index, frame.to_dict("records"))
-    ]
-
-
 def diagnose(
-    runs: Sequence[RunContext], table: pd.DataFrame, rules: Sequence[Rule], model: LearnedModel | None, *, strict: bool = False
+    runs: Iterable[RunContext], rules: Sequence[Rule], model: LearnedModel | None, *, strict: bool = False
 ) -> list[RunDiagnosis]:
-    """Each run's diagnosis. A rule that raises becomes a ``RuleFailure`` (``strict`` re-raises)."""
+    """Each measured run's diagnosis, in order: the rules judge its values, the model (when given) the
+    matrix it makes of them. A rule that raises becomes a ``RuleFailure`` (``strict`` re-raises)."""
+    runs = list(runs)
     for rule in rules:
         rule.validate_params()
-    probabilities = model.predict_proba(table) if model is not None and len(table) else None
+    probabilities = model.predict_proba(table(runs)) if model is not None and runs else None
     diagnosed = []
     for context in runs:
         not_judged = _not_judged(context)

@@ -20,9 +20,8 @@ from typing import Any
 from ..assemble.curve_store import read_cached
 from ..assemble.read import ReadResult
 from ..diagnose import LearnedModel, diagnose
-from ..diagnose.engine import contexts
 from ..diagnose.registry import Rule
-from ..features.extract import features, role_curves
+from ..features.extract import measure
 from ..findings import Finding
 from ..ingest.discover import RunSource, relative_name
 from ..report import RunReport, key_numbers
@@ -120,30 +119,27 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
 
     ``curves_of(run)`` gives what a report keeps as the run's curves; by default, the curves."""
     started = time.perf_counter()
-    curves = role_curves(reading.scalars)
-    table = features(reading, classes=settings.classes, curves=curves)
+    runs = measure(reading, classes=settings.classes)
     measured = time.perf_counter()
-    diagnosed = diagnose(contexts(table, curves), table.frame, settings.rules, settings.model, strict=settings.strict)
+    diagnosed = diagnose(runs.values(), settings.rules, settings.model, strict=settings.strict)
     by_run: dict[str, list[Finding]] = {}
     for item in reading.findings:
         by_run.setdefault(item.run or "", []).append(item)
-    numbers = table.frame.drop(columns="schedule")
-    row_of = dict(zip(numbers.index, numbers.to_numpy(dtype=float).tolist()))
-    runs = [
+    reports = [
         RunReport(
             d.run,
             d,
-            key_numbers(curves.get(d.run, {}), table.events[d.run]),
-            dict(zip(numbers.columns, row_of[d.run])),
-            table.events[d.run],
+            key_numbers(run.curves, run.events),
+            dict(run.values),
+            run.events,
             tuple(by_run.get(d.run, ())),
             reading.formats.get(d.run, ()),
             dict(reading.hparams.get(d.run, {})),
-            dict(curves.get(d.run, {})) if curves_of is None else curves_of(d.run),
+            dict(run.curves) if curves_of is None else curves_of(d.run),
         )
-        for d in diagnosed
+        for d, run in zip(diagnosed, runs.values(), strict=True)
     ]
-    return runs, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
+    return reports, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
 
 
 _WORKER_SETTINGS: Any = None

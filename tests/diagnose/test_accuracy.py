@@ -10,6 +10,7 @@ from curvescope import evaluate
 from curvescope.cli import app
 from curvescope.diagnose import LABELS, LearnedModel
 from curvescope.diagnose.learned import shipped_model
+from curvescope.features import table
 from tests.conftest import FIXTURES
 
 CORPUS = FIXTURES / "corpus"
@@ -65,8 +66,8 @@ def test_the_shipped_model_is_what_the_training_command_makes(held_out, model, t
     assert result.exit_code == 0, result.output
     retrained, _ = LearnedModel.load(out)
     np.testing.assert_allclose(
-        retrained.predict_proba(held_out.table.frame).to_numpy(),
-        model.predict_proba(held_out.table.frame).to_numpy(),
+        retrained.predict_proba(table(held_out.runs.values())).to_numpy(),
+        model.predict_proba(table(held_out.runs.values())).to_numpy(),
         rtol=0,
         atol=1e-9,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,11 +17,15 @@ from threadpoolctl import threadpool_limits
 
 import curvescope
 from curvescope.diagnose import LABELS, PROBLEMS, LearnedModel, ModelUnavailable, learned
-from curvescope.features import FEATURES
+from curvescope.features import FEATURES, LOG_SCALED, measure, table
+from curvescope.features.detectors import divergence
 from tests.conftest import FIXTURES
 from tests.diagnose import curves as c
 
 DEMO = FIXTURES / "demo"
+SHIPPED_ON_DEMO = Path(__file__).with_name("shipped_model_on_demo.csv")
+"""The shipped model's probabilities for the demo's runs. Written when the model was last trained;
+retraining it is the only reason to write them again."""
 
 
 class Smuggled:
@@ -327,6 +333,38 @@ def test_the_shipped_model_is_loaded_once(shipped_path, saved, monkeypatch):
     learned.shipped_model()
     learned.shipped_model()
     assert len(calls) == 1
+
+
+def test_the_shipped_model_gives_the_demo_the_stored_probabilities():
+    """The model reads the runs' natural-unit features through its own matrix: whatever way the
+    features are laid out, the shipped model must see what it was trained on."""
+    shipped, findings = learned.shipped_model()
+    assert shipped is not None, findings
+    expected = pd.read_csv(SHIPPED_ON_DEMO, index_col="run")
+    got = shipped.predict_proba(table(measure(curvescope.read(DEMO)).values()))
+    assert list(got.index) == list(expected.index) and list(got.columns) == list(expected.columns)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_log_scaled_features_are_natural_in_the_record_and_log10_in_the_model_matrix():
+    runs = measure(curvescope.read(DEMO))
+    assert LOG_SCALED and LOG_SCALED <= set(FEATURES)
+    blown = runs["keras/digits-mlp-tanh-sgd"]
+    train = blown.curves["train_loss"]
+    assert blown.value("points") == len(train)
+    assert blown.value("explosion_ratio") == divergence(train)[0]["explosion_ratio"] > 10
+    assert blown.value("peak_vs_start") > 1
+    decayed = runs["huggingface/digits-mlp-tanh-sgd"]
+    assert decayed.value("lr_total_decay") == decayed.schedule.total_decay == pytest.approx(1000)
+    frame = table(runs.values())
+    matrix = learned._matrix(frame, tuple(FEATURES))
+    for column, name in enumerate(FEATURES):
+        natural = frame[name].tolist()
+        read = [math.log10(v) if v > 0 else math.nan for v in natural] if name in LOG_SCALED else natural
+        expected = np.nan_to_num(np.array(read), nan=learned.MISSING, posinf=-learned.MISSING, neginf=learned.MISSING)
+        np.testing.assert_array_equal(matrix[:, column], expected, err_msg=name)
+    row, column = list(runs).index(blown.run), list(FEATURES).index("explosion_ratio")
+    assert matrix[row, column] == pytest.approx(2.22653, abs=1e-5)  # log10 of the 168x rise, as the model was trained
 
 
 def test_features_and_model_agree_on_the_feature_vector(model):
