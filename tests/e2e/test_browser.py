@@ -28,7 +28,7 @@ import pytest
 import curvescope
 from tests.conftest import FIXTURES, IN_CI, ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

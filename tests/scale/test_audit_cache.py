@@ -158,6 +158,7 @@ def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, monkeypatch):
     curvescope.diagnose.learned.shipped_model.cache_clear()
 
 
+@pytest.mark.slow
 def test_the_cli_keeps_its_cache_where_it_is_told(logs, tmp_path):
     cache = tmp_path / "cli-cache"
     command = [sys.executable, "-m", "curvescope", "audit", str(logs[0]), "--format", "json", "--cache", str(cache)]
