@@ -95,6 +95,7 @@ def test_other_settings_judge_again_from_the_cached_scalars(logs, tmp_path, read
     assert judged == []
 
 
+@pytest.mark.slow
 def test_a_file_rewritten_within_its_clock_tick_is_read_again(logs, tmp_path):
     """A file just written may change again with the same size and time: the cache must not trust it."""
     log = next(logs[0].rglob("metrics.csv"))
