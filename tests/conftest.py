@@ -7,8 +7,10 @@ CURVESCOPE_SHARED points the tests at a shared folder elsewhere.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,8 +25,9 @@ if IN_CI:
     settings.load_profile("ci")
 
 # Audits cache what they read; the tests keep theirs apart from the user's, and the CLI's
-# subprocesses inherit the same folder.
+# subprocesses inherit the same folder, removed when the tests end.
 os.environ["CURVESCOPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="curvescope-test-cache-")
+atexit.register(shutil.rmtree, os.environ["CURVESCOPE_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
