@@ -32,6 +32,7 @@ def _table(scores: evaluate.Scores) -> str:
     return f"\n{scores.per_label.round(3)}\nhealthy false alarms {scores.healthy_false_alarms:.1%}"
 
 
+@pytest.mark.slow
 def test_the_combined_diagnosis_meets_the_targets_on_held_out_families(held_out, model):
     scores = evaluate.evaluate(held_out, model)["combined"]
     assert scores.macro_f1 >= evaluate.TARGETS["macro_f1"], _table(scores)
@@ -40,12 +41,14 @@ def test_the_combined_diagnosis_meets_the_targets_on_held_out_families(held_out,
     assert scores.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(scores)
 
 
+@pytest.mark.slow
 def test_the_combination_is_no_worse_than_either_side_alone(held_out, model):
     results = evaluate.evaluate(held_out, model)
     assert results["combined"].macro_f1 >= results["rules"].macro_f1
     assert results["combined"].macro_f1 >= results["model"].macro_f1 - 0.01
 
 
+@pytest.mark.slow
 def test_without_class_counts_the_diagnosis_stays_close(model):
     """Most users do not pass --classes: the class-blind model must keep the audit useful."""
     blind = evaluate.evaluate(evaluate.load(CORPUS, split="test", use_classes=False), model)["combined"]
@@ -58,6 +61,7 @@ def test_the_shipped_model_never_saw_the_held_out_split(model):
     assert "split train" in model.trained_on
 
 
+@pytest.mark.slow
 def test_the_shipped_model_is_what_the_training_command_makes(held_out, model, tmp_path):
     from typer.testing import CliRunner
 

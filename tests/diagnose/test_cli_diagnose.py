@@ -115,6 +115,7 @@ def test_rules_lists_every_rule_and_model_code(runner):
         assert code in result.stdout
 
 
+@pytest.mark.slow
 def test_rules_through_python_dash_m():
     done = subprocess.run([sys.executable, "-m", "curvescope", "rules"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -218,6 +219,7 @@ def test_audit_without_the_shipped_model_warns_and_diagnoses_by_rules(runner, no
 # --- train and eval -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_writes_a_model_that_loads(trained):
     result, output = trained
     assert result.exit_code == 0, result.output

@@ -91,12 +91,14 @@ def _stored(model: LearnedModel, **changes) -> dict:
 # --- fit ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fit_records_features_labels_and_version(model):
     assert model.features == tuple(FEATURES)
     assert model.labels == LABELS
     assert model.sklearn_version and model.trained_on == "separable table"
 
 
+@pytest.mark.slow
 def test_fitted_model_separates_the_planted_labels(model):
     table, truth = c.separable_table(seed=1)  # fresh draws of the same classes
     p = model.predict_proba(table)
@@ -105,6 +107,7 @@ def test_fitted_model_separates_the_planted_labels(model):
     assert (p.idxmax(axis=1) == truth.idxmax(axis=1)).mean() >= 0.9
 
 
+@pytest.mark.slow
 def test_fit_copes_with_a_feature_no_run_has():
     """A corpus where no run logged an accuracy has ``train_acc_final`` NaN everywhere; the trees
     take missing values, so fitting must still work (and ignore that feature)."""
@@ -117,12 +120,14 @@ def test_fit_copes_with_a_feature_no_run_has():
     assert (p.idxmax(axis=1) == two.idxmax(axis=1))[shown].all()
 
 
+@pytest.mark.slow
 def test_predict_needs_every_feature(model):
     table, _ = c.separable_table()
     with pytest.raises(ModelUnavailable, match="train_drop"):
         model.predict_proba(table.drop(columns="train_drop"))
 
 
+@pytest.mark.slow
 def test_predict_on_no_runs_is_an_empty_frame(model):
     table, _ = c.separable_table()
     empty = model.predict_proba(table.iloc[:0])
@@ -132,6 +137,7 @@ def test_predict_on_no_runs_is_an_empty_frame(model):
 # --- save and load --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_saved_model_loads_back_with_identical_probabilities(model, model_file):
     loaded, findings = LearnedModel.load(model_file)
     assert findings == []
@@ -244,6 +250,7 @@ def test_audit_with_a_model_instance_or_its_file_gives_the_same_report(light, sa
             assert verdict.driver in ("rules", "model", "rules+model")
 
 
+@pytest.mark.slow
 def test_model_diagnoses_use_model_codes_and_cite_features(model):
     frame = c.frame({"u": c.val_loss_u_shape(), "nan": c.diverges_to_nan(), "cut": c.cut_while_improving()})
     report = curvescope.audit(frame, model=model)
@@ -367,6 +374,7 @@ def test_log_scaled_features_are_natural_in_the_record_and_log10_in_the_model_ma
     assert matrix[row, column] == pytest.approx(2.22653, abs=1e-5)  # log10 of the 168x rise, as the model was trained
 
 
+@pytest.mark.slow
 def test_features_and_model_agree_on_the_feature_vector(model):
     frame = c.frame({"h": c.healthy()})
     report = curvescope.audit(frame, model=model)

@@ -1,8 +1,6 @@
 """Each kind of event, found on a run written by a real writer, where its writer put it."""
 
-import importlib.util
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -10,15 +8,7 @@ import pytest
 import curvescope
 from curvescope.features.extract import measure, measure_run, role_curves
 from tests.conftest import FIXTURES
-
-
-def _generator():
-    sys.path.insert(0, str(FIXTURES))
-    spec = importlib.util.spec_from_file_location("make_digits", FIXTURES / "make_digits.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.digits import written
 
 
 @pytest.fixture(scope="module")
@@ -27,21 +17,16 @@ def digits():
     return result, measure(result)
 
 
-@pytest.fixture(scope="module")
-def make():
-    return _generator()
-
-
 def kinds(runs, run):
     return [event.kind for event in runs[run].events]
 
 
-def test_explosion_in_an_lr_range_test(make):
+def test_explosion_in_an_lr_range_test():
     result = curvescope.read(FIXTURES / "events")
     [run] = result.runs
     measured = measure_run(run, role_curves(result.scalars)[run])
     [explosion] = [e for e in measured.events if e.kind == "explosion"]
-    log = make.train(make.Recipe("lr_range_test", lr=0.05, lr_growth=2.0, epochs=14))
+    log = written("lr_range_test")
     loss = np.float32(log.loss)
     assert explosion.start_step < explosion.end_step
     assert loss[log.step.index(explosion.end_step)] > 10 * loss[: log.step.index(explosion.start_step) + 1].min()
@@ -55,18 +40,18 @@ def test_non_finite_loss_is_located():
     assert event.start_step == 1 and measured.values["non_finite_fraction"] == pytest.approx(3 / 5)
 
 
-def test_measured_lr_drop_where_the_schedule_cut_the_rate(digits, make):
+def test_measured_lr_drop_where_the_schedule_cut_the_rate(digits):
     _, runs = digits
-    log = make.train(make.Recipe("decay_too_early", lr=0.05, decay_epoch=3))
+    log = written("decay_too_early")
     first_cut = next(step for step, lr in zip(log.step, log.lr) if lr < 0.05)
     [drop] = [e for e in runs["lightning_logs/version_0"].events if e.kind == "lr_drop"]
     assert drop.end_step == first_cut - 1 and drop.magnitude == pytest.approx(10.0) and not drop.inferred
     assert runs["lightning_logs/version_0"].schedule.kind == "step"
 
 
-def test_best_validation_step_of_an_overfitting_run(digits, make):
+def test_best_validation_step_of_an_overfitting_run(digits):
     _, runs = digits
-    log = make.train(make.Recipe("overfitting", lr=0.5, hidden=512, train_size=100, epochs=200))
+    log = written("overfitting")
     best = int(np.argmin(log.val_loss))
     [event] = [e for e in runs["keras/overfitting"].events if e.kind == "best_step"]
     assert event.start_step == best
@@ -75,10 +60,10 @@ def test_best_validation_step_of_an_overfitting_run(digits, make):
     assert runs["keras/overfitting"].value("gap_growth") > 0
 
 
-def test_initial_loss_against_chance_with_ten_classes(make):
+def test_initial_loss_against_chance_with_ten_classes():
     result = curvescope.read(FIXTURES / "digits" / "keras" / "bad_init")
     measured = measure_run("bad_init", role_curves(result.scalars)["bad_init"], classes=10)
-    log = make.train(make.Recipe("bad_init", lr=0.05, weight_scale=12.0))
+    log = written("bad_init")
     expected = float(np.float32(log.epoch_loss[0])) / math.log(10)
     assert measured.values["initial_loss_vs_chance"] == pytest.approx(expected)
 

@@ -20,7 +20,7 @@ from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.ingest.raytune import RayTuneReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
-from tests.conftest import FIXTURES, WILD_CSV
+from tests.conftest import FIXTURES
 from tests.ingest.fuzzing import FUZZ, read_bytes_as
 
 CSV = FIXTURES / "csv"
@@ -224,14 +224,14 @@ WILD_ROLES = {
 }
 
 
-def test_every_wild_file_has_an_expected_owner():
-    found = {path.relative_to(WILD_CSV).as_posix() for path in WILD_CSV.rglob("*") if path.is_file()}
+def test_every_wild_file_has_an_expected_owner(wild_csv_dir):
+    found = {path.relative_to(wild_csv_dir).as_posix() for path in wild_csv_dir.rglob("*") if path.is_file()}
     assert found == set(WILD_OWNERS)
 
 
 @pytest.mark.parametrize("relative", sorted(WILD_OWNERS))
-def test_wild_file_is_claimed_by_the_expected_reader_and_reads(relative):
-    path = WILD_CSV / relative
+def test_wild_file_is_claimed_by_the_expected_reader_and_reads(relative, wild_csv_dir):
+    path = wild_csv_dir / relative
     assert owner(path) == WILD_OWNERS[relative]
     if WILD_OWNERS[relative] is None:
         return
@@ -244,8 +244,8 @@ def test_wild_file_is_claimed_by_the_expected_reader_and_reads(relative):
         assert roles[role] == tag
 
 
-def test_checkpoint_trainer_state_belongs_to_the_output_directory():
-    path = WILD_CSV / "AguLeon__LoRA_RoBERTa_AGNews/results/checkpoint-1200/trainer_state.json"
+def test_checkpoint_trainer_state_belongs_to_the_output_directory(wild_csv_dir):
+    path = wild_csv_dir / "AguLeon__LoRA_RoBERTa_AGNews/results/checkpoint-1200/trainer_state.json"
     assert TrainerStateReader().run_path(path) == path.parents[1]
 
 
