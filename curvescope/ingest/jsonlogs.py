@@ -313,6 +313,8 @@ class JSONLinesReader:
             # a first line longer than the sniffed bytes: look for a step key in what was read
             return suffix != ".json" and bool(_STEP_KEY.search(lines[0]))
         records = [_loads_or_none(line) for line in lines]
+        if len(records) > 1 and records[-1] is None and lines[-1].startswith("{"):
+            records.pop()  # a half-written last record (a job killed, or still writing): the reader reports it
         if named and records and isinstance(records[0], dict) and _names_a_log(flatten(records[0])):
             return True
         if not records or not all(isinstance(record, dict) for record in records):

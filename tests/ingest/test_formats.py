@@ -97,6 +97,13 @@ def test_text_that_is_not_a_json_lines_log_is_not_claimed(tmp_path, name, text):
     assert owner(path) is None
 
 
+def test_a_crashed_jobs_log_txt_with_a_half_written_last_line_is_claimed(tmp_path):
+    path = tmp_path / "log.txt"
+    path.write_text('{"train_loss": 2.5, "epoch": 0}\n{"train_loss": 2.1, "epo')
+    assert owner(path) == "jsonl"
+    assert [finding.name for finding in read_file(path).findings] == ["truncated-record"]
+
+
 def test_json_lines_after_a_header_record_are_recognised(tmp_path):
     path = tmp_path / "20240101_000000.log.json"
     path.write_text('{"env_info": "sys.platform: linux", "seed": 0}\n{"mode": "train", "epoch": 1, "iter": 50, "loss": 1.5}\n')
