@@ -6,7 +6,7 @@ wide CSV), so that each file goes to the reader that knows its format best.
 """
 
 from .base import Reader, RunRead, readers, register_reader
-from .csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader
+from .csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader, UltralyticsCSVReader
 from .jsonlogs import JSONLinesReader, TrainerStateReader
 from .mlflow import MLflowReader
 from .raytune import RayTuneReader
@@ -18,6 +18,7 @@ for _reader in (
     MLflowReader(),
     TrainerStateReader(),
     LightningCSVReader(),
+    UltralyticsCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
     JSONLinesReader(),

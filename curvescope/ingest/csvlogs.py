@@ -53,6 +53,30 @@ class KerasCSVReader:
         return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
 
 
+class UltralyticsCSVReader:
+    """Ultralytics YOLO's ``results.csv`` (yolov5, v8, 11): one row per epoch, losses as
+    ``train/box_loss``, ``val/box_loss`` ..., metrics as ``metrics/mAP50(B)``, learning rates as
+    ``lr/pg0`` or ``x/lr0``. yolov5 and v8 pad the names with spaces; they are read stripped."""
+
+    name: ClassVar[str] = "ultralytics"
+    per_file: ClassVar[bool] = True
+
+    def sniff(self, path: Path) -> bool:
+        if path.name != "results.csv":
+            return False
+        names = header_names(first_line(path))[1]
+        return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
+
+    def run_path(self, path: Path) -> Path:
+        return path.parent
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        return read_each(lambda path: read_wide(path, "epoch"), files)
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
+
+
 class LightningCSVReader:
     """Lightning's ``CSVLogger``: ``lightning_logs/version_N/metrics.csv`` and ``hparams.yaml``.
 
@@ -100,7 +124,7 @@ class LightningCSVReader:
 
 class GenericCSVReader:
     """Any wide CSV with a step-like column (``step``, ``epoch``, ``TimestepsSoFar`` ...) or
-    metric-like columns: yolov5's space-padded ``results.csv``, baselines' ``progress.csv``.
+    metric-like columns: baselines' ``progress.csv``, a hand-written log.
     A ``wall_time``/``timestamp``/``time`` column of epoch seconds (or ms) is the wall time;
     elapsed times (``TimeElapsed``) stay tags."""
 

@@ -141,3 +141,18 @@ def test_detectron2_restarted_run_keeps_both_writes_of_the_first_iteration():
     assert series(frame, "total_loss")[:3] == [(19, 2.1678951284848154), (19, 2.152726454194635), (39, 1.8850063596619293)]
     assert series(frame, "loss_mask")[-1] == (299, 0.09173599630594254)
     assert len(series(frame, "lr")) == 16
+
+
+# --- Ultralytics results.csv ----------------------------------------------------------------------
+
+
+def test_yolo11_results_csv(formats):
+    path = FORMATS / "yolo11_seg" / "results.csv"
+    assert owner(path) == "ultralytics"
+    frame = read_file(path).scalars
+    assert series(frame, "train/seg_loss")[0] == (1, 2.32854)
+    assert series(frame, "metrics/mAP50(M)")[-1] == (10, 0.94634)
+    assert series(frame, "lr/pg2")[-1] == (10, 0.000181703)
+    assert series(frame, "time")[-1] == (10, 6229.92)
+    assert formats.roles["yolo11_seg"]["val_loss"] == "val/box_loss"
+    assert formats.curve("yolo11_seg", "val_loss").iloc[-1] == 0.93292
