@@ -12,7 +12,7 @@ from .mlflow import MLflowReader
 from .raytune import RayTuneReader
 from .tensorboard import TensorBoardReader
 
-for _reader in (
+BUILTIN_READERS = (
     TensorBoardReader(),
     RayTuneReader(),
     MLflowReader(),
@@ -23,7 +23,10 @@ for _reader in (
     LongCSVReader(),
     JSONLinesReader(),
     GenericCSVReader(),
-):
+)
+"""The readers curvescope ships, in sniffing order; each describes itself with a ``row`` (the README's formats table)."""
+
+for _reader in BUILTIN_READERS:
     register_reader(_reader)
 
-__all__ = ["Reader", "RunRead", "readers", "register_reader"]
+__all__ = ["BUILTIN_READERS", "Reader", "RunRead", "readers", "register_reader"]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..findings import finding
 from ..schema import categorical, reader_frame
-from .base import RunRead
+from .base import FormatRow, RunRead
 from .lines import read_wide, resume_each, resume_wide
 from .tables import (
     Table,
@@ -37,6 +37,9 @@ class KerasCSVReader:
 
     name: ClassVar[str] = "keras_csv"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "Keras `CSVLogger`", "CSV header starting with `epoch`", "the directory, or the file when several share a folder"
+    )
 
     def sniff(self, path: Path) -> bool:
         line = first_line(path)
@@ -60,6 +63,11 @@ class UltralyticsCSVReader:
 
     name: ClassVar[str] = "ultralytics"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "Ultralytics YOLO `results.csv` (yolov5, v8, 11)",
+        "file name, `epoch` first, `train/…` and `metrics/…` columns (space-padded or not)",
+        "the directory, or the file",
+    )
 
     def sniff(self, path: Path) -> bool:
         if path.name != "results.csv":
@@ -87,6 +95,11 @@ class LightningCSVReader:
 
     name: ClassVar[str] = "lightning_csv"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "Lightning `CSVLogger` `metrics.csv` (+ `hparams.yaml`)",
+        "file name and `step` column",
+        "the directory (`lightning_logs/version_N`)",
+    )
 
     def sniff(self, path: Path) -> bool:
         if path.name == "hparams.yaml":
@@ -130,6 +143,9 @@ class GenericCSVReader:
 
     name: ClassVar[str] = "csv"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "generic wide CSV", "a step-like column and numeric metric columns", "the directory, or the file"
+    )
 
     def sniff(self, path: Path) -> bool:
         if path.suffix.lower() not in {".csv", ".tsv"}:
@@ -158,6 +174,9 @@ class LongCSVReader:
 
     name: ClassVar[str] = "long_csv"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "long CSV", "columns `step, tag, value` (+ optional `run`, `wall_time`)", "the file, or the `run` column's runs"
+    )
 
     def sniff(self, path: Path) -> bool:
         names = {normalised(name) for name in header_names(first_line(path))[1]}

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import Finding, finding
-from .base import RunRead
+from .base import FormatRow, RunRead
 from .lines import LinesProgress, read_lines, resume_each
 from .progress import Mark
 from .tables import (
@@ -222,6 +222,11 @@ class TrainerStateReader:
 
     name: ClassVar[str] = "trainer_state"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "Hugging Face `trainer_state.json`",
+        "file name and `log_history`",
+        "the output directory (`checkpoint-N/` belongs to it; the most complete state is read)",
+    )
 
     def sniff(self, path: Path) -> bool:
         return path.name == "trainer_state.json"
@@ -300,6 +305,12 @@ class JSONLinesReader:
 
     name: ClassVar[str] = "jsonl"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "JSON lines: DETR / DeiT / MAE / ConvNeXt / Swin `log.txt`, detectron2 `metrics.json`, any `*.jsonl`",
+        "one object per line with a step-like key; whatever the file's name, first lines that are JSON objects with a "
+        "number under a step-like key (`epoch`, `iteration`, `step` ...)",
+        "the directory, or the file",
+    )
 
     def sniff(self, path: Path) -> bool:
         suffix = path.suffix.lower()
