@@ -39,6 +39,7 @@ ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("train_acc", rf"{_ACC}{_SEP}{_TRAIN}"),  # Accuracy/train
     ("lr", r"(?:epoch_)?(?:lr|learning_rate|learning-rate|learningrate)"),  # lr, learning_rate, epoch_learning_rate
     ("lr", r"lr-[\w.\-]+(?:/pg\d+)?"),  # lr-Adam, lr-SGD/pg1 (Lightning's LearningRateMonitor)
+    ("lr", rf"{_TRAIN}_(?:lr|learning_rate)"),  # train_lr (the log.txt of DETR, DeiT, MAE)
     ("lr", r"[\w\-]+/(?:epoch_)?(?:lr|learning_rate)\d*"),  # train/lr, x/lr0, input_info/learning_rate
     ("lr", r"(?:lr|learning_rate)[/_]?(?:\d+|pg\d+|group\d+)"),  # lr0, lr_group0
     # a bare loss or accuracy is the training curve

@@ -15,6 +15,7 @@ from curvescope.ingest.csvlogs import (
     KerasCSVReader,
     LightningCSVReader,
     LongCSVReader,
+    UltralyticsCSVReader,
 )
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader
@@ -29,6 +30,7 @@ READERS = (  # the registration order, TensorBoard aside
     MLflowReader(),
     TrainerStateReader(),
     LightningCSVReader(),
+    UltralyticsCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
     JSONLinesReader(),
@@ -109,8 +111,8 @@ def test_lightning_broken_hparams_is_a_finding_and_metrics_are_still_read():
 
 def test_yolov5_padded_header_and_cells():
     path = CSV / "generic" / "yolo" / "results.csv"
-    assert owner(path) == "csv"
-    frame = read(GenericCSVReader(), path).scalars
+    assert owner(path) == "ultralytics"
+    frame = read(UltralyticsCSVReader(), path).scalars
     assert list(dict.fromkeys(frame["tag"])) == ["train/box_loss", "val/box_loss", "metrics/mAP_0.5", "x/lr0"]
     assert series(frame, "x/lr0") == [(0, 8e-05), (1, 0.000104)]
     assert series(frame, "metrics/mAP_0.5") == [(0, 0.00088512), (1, 0.0021809)]
@@ -191,8 +193,8 @@ def test_long_csv_with_runs_and_wall_time():
 WILD_OWNERS = {
     "AKBoles__Voice-Identification/training.log": "keras_csv",
     "AKBoles__Voice-Identification/speaker250_training.log": "keras_csv",
-    "22pilarskil__yolov5_test/runs/train/exp/results.csv": "csv",
-    "22pilarskil__yolov5_test/runs/train/exp3/results.csv": "csv",
+    "22pilarskil__yolov5_test/runs/train/exp/results.csv": "ultralytics",
+    "22pilarskil__yolov5_test/runs/train/exp3/results.csv": "ultralytics",
     "davidADSP__SIMPLE/logs/progress.csv": "csv",
     "0Xero7__slm_training/lightning_logs/version_0/metrics.csv": "lightning_csv",
     "0Xero7__slm_training/lightning_logs/version_12/metrics.csv": "lightning_csv",
