@@ -43,9 +43,7 @@ def formats():
 # --- JSON lines recognised by content: the log.txt of DETR, DeiT, MAE ---------------------------
 
 
-@pytest.mark.parametrize(
-    "relative", ["detr_log_txt/outputs/log.txt", "mae_log_txt/output_dir/log.txt", "cfvit_log_txt/output/log.txt"]
-)
+@pytest.mark.parametrize("relative", ["detr_log_txt/outputs/log.txt", "cfvit_log_txt/output/log.txt"])
 def test_a_log_txt_of_json_lines_is_read_as_json_lines(relative):
     assert owner(FORMATS / relative) == "jsonl"
 
@@ -62,15 +60,6 @@ def test_detr_log_txt_reads_every_epoch_of_the_summed_and_component_losses():
     tags = set(frame["tag"])
     assert "test_coco_eval_bbox" not in tags  # a list of 12 COCO numbers is not one curve
     assert len(tags) == 92 and not result.findings  # 94 keys less the step and the list
-
-
-def test_mae_log_txt_has_train_and_test_loss_accuracy_and_lr(formats):
-    run = "mae_log_txt/output_dir"
-    assert formats.roles[run] == {"train_loss": "train_loss", "val_loss": "test_loss", "val_acc": "test_acc1", "lr": "train_lr"}
-    assert formats.curve(run, "val_acc").tolist()[:3] == [35.75, 58.75, 74.25]
-    assert formats.curve(run, "val_loss").index.tolist() == list(range(12))
-    assert formats.curve(run, "val_loss").iloc[-1] == 0.3014697730541229
-    assert formats.curve(run, "lr").iloc[-1] == 0.0019776866847816075
 
 
 def test_cfvit_log_txt_reads_the_accuracy_at_each_resolution():
