@@ -59,3 +59,23 @@ def test_the_formats_table_is_rewritten_in_place(tmp_path):
     main([str(readme)])
     text = readme.read_text()
     assert readme_table(text) == format_table() and "| old |" not in text and text.endswith("\nAfter.\n")
+
+
+@pytest.mark.slow
+def test_the_readme_shows_the_demo_as_the_audit_prints_it():
+    import os
+    import subprocess
+    import sys
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("```\n┏") + 4
+    shown = text[start : text.index("```\n", start)]
+    printed = subprocess.run(
+        [sys.executable, "-m", "curvescope", "audit", "fixtures/demo", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "210"},
+        timeout=300,
+    )
+    assert printed.stdout == shown, "regenerate the README's demo output: COLUMNS=210 curvescope audit fixtures/demo"
