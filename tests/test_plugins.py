@@ -28,8 +28,8 @@ class _Dist:
     name = "curvescope-npy"
 
 
-def _entry_point(name, value):
-    ep = EntryPoint(name=name, value=value, group=base.ENTRY_POINT_GROUP)
+def _entry_point(name, value, group=base.ENTRY_POINT_GROUP):
+    ep = EntryPoint(name=name, value=value, group=group)
     object.__setattr__(ep, "dist", _Dist())
     return ep
 
@@ -95,24 +95,24 @@ def fresh_rules(monkeypatch):
     monkeypatch.setattr(registry.PLUGINS, "loaded", False)
 
 
-def _rule_entry_point(name, value):
-    ep = EntryPoint(name=name, value=value, group=registry.ENTRY_POINT_GROUP)
-    object.__setattr__(ep, "dist", _Dist())
-    return ep
-
-
 def test_a_plugin_rule_is_registered_with_its_own_prefix(fresh_rules, monkeypatch):
-    monkeypatch.setattr(plugins, "entry_points", lambda group: [_rule_entry_point("xy", f"{__name__}:PluginRule")])
+    monkeypatch.setattr(
+        plugins, "entry_points", lambda group: [_entry_point("xy", f"{__name__}:PluginRule", registry.ENTRY_POINT_GROUP)]
+    )
     assert list(registry.rules())[-1] == "XY101"
 
 
 def test_a_rule_plugin_that_fails_to_import_names_its_distribution(fresh_rules, monkeypatch):
-    monkeypatch.setattr(plugins, "entry_points", lambda group: [_rule_entry_point("broken", "no_such_module_xyz:Rule")])
+    monkeypatch.setattr(
+        plugins, "entry_points", lambda group: [_entry_point("broken", "no_such_module_xyz:Rule", registry.ENTRY_POINT_GROUP)]
+    )
     with pytest.raises(PluginError, match="rule plugin 'broken' from curvescope-npy failed to load: ModuleNotFoundError"):
         registry.rules()
 
 
 def test_a_rule_plugin_that_is_no_rule_is_refused(fresh_rules, monkeypatch):
-    monkeypatch.setattr(plugins, "entry_points", lambda group: [_rule_entry_point("odd", "builtins:object")])
+    monkeypatch.setattr(
+        plugins, "entry_points", lambda group: [_entry_point("odd", "builtins:object", registry.ENTRY_POINT_GROUP)]
+    )
     with pytest.raises(PluginError, match="is not a curvescope Rule subclass"):
         registry.rules()

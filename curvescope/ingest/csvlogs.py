@@ -56,13 +56,13 @@ class KerasCSVReader:
         return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
 
 
-class UltralyticsCSVReader:
+class UltralyticsCSVReader(KerasCSVReader):
     """Ultralytics YOLO's ``results.csv`` (yolov5, v8, 11): one row per epoch, losses as
     ``train/box_loss``, ``val/box_loss`` ..., metrics as ``metrics/mAP50(B)``, learning rates as
-    ``lr/pg0`` or ``x/lr0``. yolov5 and v8 pad the names with spaces; they are read stripped."""
+    ``lr/pg0`` or ``x/lr0``. yolov5 and v8 pad the names with spaces; they are read stripped.
+    Read as a Keras CSV log is (one row per epoch); only how it is recognised differs."""
 
     name: ClassVar[str] = "ultralytics"
-    per_file: ClassVar[bool] = True
     row: ClassVar[FormatRow] = FormatRow(
         "Ultralytics YOLO `results.csv` (yolov5, v8, 11)",
         "file name, `epoch` first, `train/…` and `metrics/…` columns (space-padded or not)",
@@ -74,15 +74,6 @@ class UltralyticsCSVReader:
             return False
         names = header_names(first_line(path))[1]
         return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
-
-    def run_path(self, path: Path) -> Path:
-        return path.parent
-
-    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
-        return read_each(lambda path: read_wide(path, "epoch"), files)
-
-    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
-        return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
 
 
 class LightningCSVReader:
