@@ -20,9 +20,9 @@ from curvescope.ingest.csvlogs import (
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.ingest.raytune import RayTuneReader
-from curvescope.schema import READER_COLUMNS, validate_scalars
 from tests.conftest import FIXTURES
 from tests.ingest.fuzzing import FUZZ, read_bytes_as
+from tests.ingest.reading import read, series
 
 CSV = FIXTURES / "csv"
 READERS = (  # the registration order, TensorBoard aside
@@ -40,17 +40,6 @@ READERS = (  # the registration order, TensorBoard aside
 
 def owner(path: Path) -> str | None:
     return next((reader.name for reader in READERS if reader.sniff(path)), None)
-
-
-def read(reader, path: Path):
-    result = reader.read(reader.run_path(path), [path])
-    validate_scalars(result.scalars, READER_COLUMNS)
-    return result
-
-
-def series(frame, tag: str) -> list[tuple[int, float]]:
-    rows = frame[frame["tag"] == tag]
-    return list(zip(rows["step"].tolist(), rows["value"].tolist()))
 
 
 def names(findings) -> list[str]:

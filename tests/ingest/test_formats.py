@@ -13,8 +13,8 @@ import pytest
 import curvescope
 from curvescope.ingest import readers
 from curvescope.ingest.discover import discover
-from curvescope.schema import READER_COLUMNS, validate_scalars
 from tests.conftest import FIXTURES
+from tests.ingest.reading import read, series
 
 FORMATS = FIXTURES / "formats"
 
@@ -24,15 +24,7 @@ def owner(path: Path) -> str | None:
 
 
 def read_file(path: Path):
-    reader = next(reader for reader in readers() if reader.sniff(path))
-    result = reader.read(reader.run_path(path), [path])
-    validate_scalars(result.scalars, READER_COLUMNS)
-    return result
-
-
-def series(frame, tag: str) -> list[tuple[int, float]]:
-    rows = frame[frame["tag"] == tag]
-    return list(zip(rows["step"].tolist(), rows["value"].tolist()))
+    return read(next(reader for reader in readers() if reader.sniff(path)), path)
 
 
 @pytest.fixture(scope="module")
