@@ -41,7 +41,14 @@ def renderable(report: Report) -> Group:
     lines += [finding_line(item) for item in report.findings]
     counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
     judged = sum(1 for run in report if not run.labels)
-    lines.append(Text(f"{len(report)} runs: {counts or 'none'}" + (f"; {judged} not judged" if judged else "")))
+    hidden = report.hidden_note()
+    lines.append(
+        Text(
+            f"{len(report)} runs: {counts or 'none'}"
+            + (f"; {judged} not judged" if judged else "")
+            + (f"; {hidden}" if hidden else "")
+        )
+    )
     return Group(*lines)
 
 
