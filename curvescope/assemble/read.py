@@ -169,8 +169,9 @@ def _without_empty_runs(assembled: AssembledRuns, reading: _Reading) -> list[Fin
     """Every finding, once the runs that hold nothing at all are let go (from ``assembled.roles`` and
     ``reading.formats``): a file that looks like a log but yields no point, and that reading found
     nothing wrong with but its emptiness (an empty CSV beside real runs), is a finding on its folder
-    (no run), not a run of its own. A run whose files could not be read stays a run: it is reported
-    as not judged, with why."""
+    (no run), not a run of its own. Alone (no run beside it holds a point) it stays listed, so that
+    what was found is shown. A run whose files could not be read stays a run: it is reported as
+    not judged, with why."""
     with_points = set(assembled.scalars["run"].unique().astype(str)) if len(assembled.scalars) else set()
     by_run: dict[str, list[Finding]] = {}
     for item in reading.findings:
@@ -178,7 +179,7 @@ def _without_empty_runs(assembled: AssembledRuns, reading: _Reading) -> list[Fin
     empty = {
         run
         for run in assembled.roles
-        if run not in with_points and all(item.name in _NOTHING_IN_IT for item in by_run.get(run, ()))
+        if with_points and run not in with_points and all(item.name in _NOTHING_IN_IT for item in by_run.get(run, ()))
     }
     for run in empty:
         del assembled.roles[run]
