@@ -83,9 +83,12 @@ def assemble(
     ``source_name`` turns a reader's file name into the one reported (relative to the logdir)."""
     columns = _join(blocks, source_name)
     release_free_memory()
-    segmented = segment(columns, overrides, judge=keep != "all")
-    columns.step = segmented.steps
     order = _sorted_order(columns)
+    segmented = Segmented(columns.step, None, None, [])
+    if _written_out_of_order(order, columns):  # only then can a step have gone back
+        segmented = segment(columns, overrides, judge=keep != "all")
+        columns.step = segmented.steps
+        order = _sorted_order(columns)
     findings: list[Finding] = list(segmented.findings)
     if keep == "all":
         kept = order
@@ -186,6 +189,15 @@ def _sorted_order(c: _Columns) -> np.ndarray:
         key |= c.step
         return np.argsort(key, kind="stable")
     return np.lexsort((c.step, key))
+
+
+def _written_out_of_order(order: np.ndarray, c: _Columns) -> bool:
+    """Whether some tag of some run has a step written after a higher one: rows sorted by run,
+    tag and step (then write order) are then not in write order within their tag."""
+    if len(order) < 2:
+        return False
+    same = (c.run[order[1:]] == c.run[order[:-1]]) & (c.tag[order[1:]] == c.tag[order[:-1]])
+    return bool((same & (order[1:] < order[:-1])).any())
 
 
 def _same_point(c: _Columns, sorted_rows: np.ndarray) -> np.ndarray:
