@@ -35,7 +35,7 @@ def renderable(report: Report) -> Group:
         n = run.numbers
         losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
         best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"
-        fix = run.fix or ("; ".join(run.diagnosis.not_judged.values()) if not run.labels else "")
+        fix = run.fix or (not_judged_text(run.diagnosis.not_judged) if not run.labels else "")
         table.add_row(Text(run.run), labels, best, losses, Text(fix))
     lines = [table]
     lines += [finding_line(item) for item in report.findings]
@@ -50,6 +50,14 @@ def renderable(report: Report) -> Group:
         )
     )
     return Group(*lines)
+
+
+def not_judged_text(not_judged: dict[str, str]) -> str:
+    """What could not be judged and why, each reason once: ``bad_init, lr_too_high cannot be judged from ...``."""
+    labels_of: dict[str, list[str]] = {}
+    for label, reason in not_judged.items():
+        labels_of.setdefault(reason.removeprefix(f"{label} "), []).append(label)
+    return "; ".join(f"{', '.join(labels)} {reason}" for reason, labels in labels_of.items())
 
 
 def finding_line(item: Finding) -> Text:
