@@ -146,3 +146,19 @@ def test_a_read_frame_cuts_sessions_too():
     result = curvescope.read_frame(frame)
     assert result.curve("a", "train_loss").tolist() == [2.2, 1.1]
     assert "restarted from scratch" in restart_finding(result, "a").message
+
+
+def test_a_restart_seen_only_on_the_validation_curve_is_read_from_it():
+    frame = pd.DataFrame(
+        {
+            "run": "a",
+            "tag": ["loss"] * 4 + ["val_loss"] * 5,
+            "step": [0, 1, 2, 3, 0, 1, 2, 1, 2],
+            "value": [2.3, 1.5, 1.0, 0.8, 2.2, 1.6, 1.2, 1.5, 1.1],
+        }
+    )
+    result = curvescope.read_frame(frame)
+    found = restart_finding(result, "a")
+    assert "'val_loss' go back 1 time" in found.message and "resumed from a checkpoint" in found.message
+    assert result.curve("a", "val_loss").to_dict() == {0: 2.2, 1: 1.5, 2: 1.1}
+    assert result.curve("a", "train_loss").tolist() == [2.3, 1.5, 1.0, 0.8]

@@ -6,7 +6,7 @@ Drawn as one curve they zig-zag; keeping the newest write of each step splices t
 where the later one is shorter. So each tag's points are cut, in write order, into segments: a
 new segment starts where the tag's step goes back (a step written again without going back is a
 plain rewrite). Each restart of a run is then read from its reference curve (the training loss,
-else the validation loss, else its longest tag):
+else the validation loss, else its longest tag, among those that restarted):
 
 - **resumed**: the new segment starts after the old one's first step (from a checkpoint). As
   TensorBoard purges on a restart, the old segment's points at or after the restart step are
@@ -117,8 +117,10 @@ def _judge_run(c, rows, segments, shifted, left_out, overrides) -> Finding:
     for tag in np.unique(tag_of):
         by_tag[int(tag)] = rows[tag_of == tag]
     counts = {c.tags[tag]: len(tag_rows) for tag, tag_rows in by_tag.items()}
+    restarted = {c.tags[tag] for tag, tag_rows in by_tag.items() if segments[tag_rows].max() > 0}
     roles = resolve_roles(counts, overrides)
-    name = roles.get("train_loss") or roles.get("val_loss") or max(counts, key=lambda t: (counts[t], t))
+    preferred = [roles.get("train_loss"), roles.get("val_loss")]
+    name = next((tag for tag in preferred if tag in restarted), None) or max(restarted, key=lambda t: (counts[t], t))
     reference = by_tag[c.tags.index(name)]
     restarts = _restarts(c, reference, segments)
     first_kept = max((r.index for r in restarts if r.kind == SCRATCH), default=0)
