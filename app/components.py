@@ -270,6 +270,7 @@ def run_table_columns() -> dict[str, st.column_config.Column]:
         "final_val_acc": st.column_config.NumberColumn("final val acc", format="%.4g"),
         "findings": st.column_config.NumberColumn("findings", help="problems reading met in the run's files"),
         "fix": st.column_config.TextColumn("fix", width="large"),
+        "not_judged": st.column_config.TextColumn("not judged", width="large", help="What could not be judged, and why"),
     }
 
 

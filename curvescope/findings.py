@@ -93,6 +93,13 @@ _KINDS = (
         Severity.INFO,
         "The cache folder could not be made or its file opened; the audit read every file and kept nothing.",
     ),
+    FindingKind(
+        "CS017",
+        "restarted-log",
+        Severity.WARNING,
+        "The log holds several sessions (its steps go back); they are kept apart as segments, and the run is judged "
+        "on its last segment (a fresh start) or stitched (a resume), as the data shows.",
+    ),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}

@@ -1,6 +1,7 @@
 """The tidy scalars frame: the one data format passed between stages.
 
-One row per logged point, long (never wide): ``run, tag, step, wall_time, value, source, role``.
+One row per logged point, long (never wide): ``run, tag, step, wall_time, value, source, role,
+segment`` (``segment``: which session of a log that restarted the point comes from, 0 for the first).
 ``run``, ``tag``, ``source`` and ``role`` are categoricals of strings: a directory of a
 million points repeats a handful of names, and categories keep that to a few bytes a row.
 """
@@ -15,13 +16,18 @@ from pandas.api.types import union_categoricals
 
 from .errors import SchemaError
 
-SCALAR_COLUMNS: tuple[str, ...] = ("run", "tag", "step", "wall_time", "value", "source", "role")
+SCALAR_COLUMNS: tuple[str, ...] = ("run", "tag", "step", "wall_time", "value", "source", "role", "segment")
 """Columns of the tidy frame, in order."""
 
 READER_COLUMNS: tuple[str, ...] = ("tag", "step", "wall_time", "value", "source")
 """Columns a reader returns for one run (``run`` and ``role`` are added when runs are assembled)."""
 
-NUMERIC_DTYPES = {"step": np.dtype("int64"), "wall_time": np.dtype("float64"), "value": np.dtype("float64")}
+NUMERIC_DTYPES = {
+    "step": np.dtype("int64"),
+    "wall_time": np.dtype("float64"),
+    "value": np.dtype("float64"),
+    "segment": np.dtype("int32"),
+}
 LABEL_COLUMNS = ("run", "tag", "source", "role")
 
 

@@ -15,17 +15,34 @@ def part(run, tag, steps, values, source="a/events.1", wall=None):
 
 def test_newest_write_of_a_repeated_step_is_kept_and_counted():
     first = part("r", "loss", [0, 1, 2, 3], [4.0, 3.0, 2.0, 1.0], source="r/events.1")
+    again = part("r", "loss", [3, 4], [1.5, 0.5], source="r/events.2")  # step 3 written again: no step goes back
+    out = assemble([first, again])
+    rows = out.scalars
+    assert rows["step"].tolist() == [0, 1, 2, 3, 4]
+    assert rows["value"].tolist() == [4.0, 3.0, 2.0, 1.5, 0.5]
+    assert rows["source"].astype(str).tolist() == ["r/events.1"] * 3 + ["r/events.2"] * 2
+    [repeated] = [f for f in out.findings if f.name == "repeated-steps"]
+    assert repeated.count == 1 and repeated.run == "r" and repeated.steps == (3,)
+    assert not [f for f in out.findings if f.name == "restarted-log"]
+    files = out.files.set_index("source")
+    assert files.loc["r/events.1", "rows_read"] == 4 and files.loc["r/events.1", "rows_kept"] == 3
+    assert files.loc["r/events.1", "rows_replaced"] == 1 and files.loc["r/events.2", "rows_kept"] == 2
+
+
+def test_a_resume_whose_steps_go_back_purges_the_old_points_at_and_after_it():
+    first = part("r", "loss", [0, 1, 2, 3], [4.0, 3.0, 2.0, 1.0], source="r/events.1")
     resumed = part("r", "loss", [2, 3, 4], [2.5, 1.5, 0.5], source="r/events.2")
     out = assemble([first, resumed])
     rows = out.scalars
     assert rows["step"].tolist() == [0, 1, 2, 3, 4]
     assert rows["value"].tolist() == [4.0, 3.0, 2.5, 1.5, 0.5]
-    assert rows["source"].astype(str).tolist() == ["r/events.1"] * 2 + ["r/events.2"] * 3
-    [repeated] = [f for f in out.findings if f.name == "repeated-steps"]
-    assert repeated.count == 2 and repeated.run == "r" and repeated.steps == (2, 3)
+    assert rows["segment"].tolist() == [0, 0, 1, 1, 1]
+    [restart] = [f for f in out.findings if f.name == "restarted-log"]
+    assert restart.code == "CS017" and restart.count == 1 and restart.steps == (2,)
+    assert "resumed from a checkpoint" in restart.message and "stitched" in restart.message and "2 points" in restart.message
+    assert not [f for f in out.findings if f.name == "repeated-steps"]
     files = out.files.set_index("source")
-    assert files.loc["r/events.1", "rows_read"] == 4 and files.loc["r/events.1", "rows_kept"] == 2
-    assert files.loc["r/events.1", "rows_replaced"] == 2 and files.loc["r/events.2", "rows_kept"] == 3
+    assert files.loc["r/events.1", "rows_kept"] == 2 and files.loc["r/events.1", "rows_replaced"] == 2
 
 
 def test_keep_all_keeps_every_write_in_order():

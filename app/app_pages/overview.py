@@ -18,7 +18,8 @@ report, view = data.report, data.view
 
 st.title("Overview")
 shown = f"{len(view)} of {len(report)} runs" if data.filters.active else f"{len(report)} runs"
-st.caption(f"{shown} in {ui.md(ui.where(data))}")
+hidden = view.hidden_note()
+st.caption(f"{shown} in {ui.md(ui.where(data))}" + (f"; {ui.md(hidden)}" if hidden else ""))
 
 ui.show_findings(report.findings, summary=True)
 
@@ -51,6 +52,7 @@ columns = [
     "final_val_acc",
     "findings",
     "fix",
+    "not_judged",
 ]
 picked = st.dataframe(
     frame[columns],

@@ -23,7 +23,7 @@ from ..scale.memory import release_free_memory
 from ..scale.remote import local_root
 from ..schema import reader_frame
 from .roles import ROLES, RoleOverrides, check_overrides
-from .runs import Block, assemble, block_of_run
+from .runs import AssembledRuns, Block, assemble, block_of_run
 
 _DUPLICATES = ("last", "all")
 _BATCH_BYTES = 64 * 2**20  # files read in one pass by a batch reader, at most
@@ -149,15 +149,44 @@ def read_sources(
             reading.add_read(source, cached[source] if source in cached else fresh[source])
     blocks, reading.blocks = reading.blocks, []
     assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: source_name(name) or name)
+    findings = _without_empty_runs(assembled, reading)
     return ReadResult(
         scalars=assembled.scalars,
-        findings=tuple(sorted(reading.findings + assembled.findings, key=lambda f: f.run or "")),
+        findings=tuple(sorted(findings, key=lambda f: f.run or "")),
         roles=assembled.roles,
         hparams={run: reading.hparams[run] for run in sorted(reading.hparams)},
         files=assembled.files,
         runs=tuple(sorted(assembled.roles)),
         formats={run: tuple(names) for run, names in reading.formats.items()},
     )
+
+
+_NOTHING_IN_IT = frozenset({"empty-file", "ignored-file"})
+"""What reading says of a file that looks like a log but holds none: such a file is no run."""
+
+
+def _without_empty_runs(assembled: AssembledRuns, reading: _Reading) -> list[Finding]:
+    """Every finding, once the runs that hold nothing at all are let go (from ``assembled.roles`` and
+    ``reading.formats``): a file that looks like a log but yields no point, and that reading found
+    nothing wrong with but its emptiness (an empty CSV beside real runs), is a finding on its folder
+    (no run), not a run of its own. Alone (no run beside it holds a point) it stays listed, so that
+    what was found is shown. A run whose files could not be read stays a run: it is reported as
+    not judged, with why."""
+    with_points = set(assembled.scalars["run"].unique().astype(str)) if len(assembled.scalars) else set()
+    by_run: dict[str, list[Finding]] = {}
+    for item in reading.findings:
+        by_run.setdefault(item.run or "", []).append(item)
+    empty = {
+        run
+        for run in assembled.roles
+        if with_points and run not in with_points and all(item.name in _NOTHING_IN_IT for item in by_run.get(run, ()))
+    }
+    for run in empty:
+        del assembled.roles[run]
+        reading.formats.pop(run, None)
+        reading.hparams.pop(run, None)
+    moved = [replace(item, run=None) if item.run in empty else item for item in reading.findings]
+    return moved + [item for item in assembled.findings if item.run not in empty]
 
 
 def cache_key(source: RunSource) -> str:

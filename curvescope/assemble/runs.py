@@ -1,7 +1,9 @@
 """Assemble runs: readers' frames in, one tidy scalars frame out.
 
 Every reader's rows are joined in write order and handled together, whatever the number of
-runs: each repeated ``(run, tag, step)`` keeps its newest write (what TensorBoard shows),
+runs: a log whose steps go back (a restarted or resumed session appended to the same log)
+is cut into segments and judged on the view its data supports (see ``segments``), each
+repeated ``(run, tag, step)`` of that view keeps its newest write (what TensorBoard shows),
 roles are resolved per run, and every point is counted per file (read, kept, replaced) so
 nothing leaves without a trace. The work is vectorised over all runs at once: the cost of
 a run is its points, not a fixed overhead per run.
@@ -19,6 +21,7 @@ from ..findings import Finding, finding
 from ..scale.memory import release_free_memory
 from ..schema import SCALAR_COLUMNS, empty_scalars, from_codes
 from .roles import ROLES, resolve_roles
+from .segments import Segmented, segment
 
 _MAX_STEPS_LISTED = 5
 _STEP_BITS = 40  # steps below 2**40 share one sort key with their run and tag
@@ -81,10 +84,17 @@ def assemble(
     columns = _join(blocks, source_name)
     release_free_memory()
     order = _sorted_order(columns)
-    findings: list[Finding] = []
+    segmented = Segmented(columns.step, None, None, [])
+    if _written_out_of_order(order, columns):  # only then can a step have gone back
+        segmented = segment(columns, overrides, judge=keep != "all")
+        columns.step = segmented.steps
+        order = _sorted_order(columns)
+    findings: list[Finding] = list(segmented.findings)
     if keep == "all":
         kept = order
     else:
+        if segmented.left_out is not None:
+            order = order[~segmented.left_out[order]]
         kept, rewritten = _newest_writes(order, columns)
         del order
         release_free_memory()
@@ -94,7 +104,7 @@ def assemble(
     findings.extend(role_findings)
     files = _accounting(columns, kept)
     return AssembledRuns(
-        scalars=_frame(columns, kept, role_of_row),
+        scalars=_frame(columns, kept, role_of_row, segmented),
         roles=roles,
         files=files,
         findings=sorted(findings, key=lambda f: (f.run or "", f.code)),
@@ -179,6 +189,15 @@ def _sorted_order(c: _Columns) -> np.ndarray:
         key |= c.step
         return np.argsort(key, kind="stable")
     return np.lexsort((c.step, key))
+
+
+def _written_out_of_order(order: np.ndarray, c: _Columns) -> bool:
+    """Whether some tag of some run has a step written after a higher one: rows sorted by run,
+    tag and step (then write order) are then not in write order within their tag."""
+    if len(order) < 2:
+        return False
+    same = (c.run[order[1:]] == c.run[order[:-1]]) & (c.tag[order[1:]] == c.tag[order[:-1]])
+    return bool((same & (order[1:] < order[:-1])).any())
 
 
 def _same_point(c: _Columns, sorted_rows: np.ndarray) -> np.ndarray:
@@ -287,10 +306,11 @@ def _runs_of_equal(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return sorted_values[starts], inverse, np.diff(np.r_[starts, len(sorted_values)])
 
 
-def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray) -> pd.DataFrame:
+def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray, segmented: Segmented) -> pd.DataFrame:
     """The tidy frame of the kept rows. Consumes ``c``: each column is let go once gathered."""
     if not len(kept):
         return empty_scalars()
+    segment_of_row = segmented.segment_of(kept)
     names = {"run": c.runs, "tag": c.tags, "source": c.sources}
     columns = {}
     for name in ("run", "tag", "step", "wall_time", "value", "source"):
@@ -298,6 +318,7 @@ def _frame(c: _Columns, kept: np.ndarray, role_of_row: np.ndarray) -> pd.DataFra
         setattr(c, name, None)
         columns[name] = from_codes(gathered, names[name]) if name in names else gathered
     columns["role"] = from_codes(role_of_row, list(ROLES))
+    columns["segment"] = segment_of_row
     return pd.DataFrame({name: columns[name] for name in SCALAR_COLUMNS}, copy=False)
 
 

@@ -113,7 +113,10 @@ def audit_command(
         if output is not None:
             output.write_text(render(view, output_format), encoding="utf-8")
             if not quiet:
-                Console(stderr=True).print(f"{len(view)} runs written to {output}", highlight=False)
+                hidden = view.hidden_note()
+                Console(stderr=True).print(
+                    f"{len(view)} runs written to {output}" + (f" ({hidden})" if hidden else ""), highlight=False, markup=False
+                )
         elif output_format is ReportFormat.TABLE:
             stdout().print(renderable(view))
         else:

@@ -9,7 +9,7 @@ from ..features.extract import table
 from ..features.measured import RunContext
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import MIN_POINTS, PROBLEMS, label
+from .labels import PROBLEMS, label
 from .learned import LearnedModel
 from .registry import Rule
 
@@ -52,15 +52,16 @@ def _not_judged(context: RunContext) -> dict[str, str]:
     """Labels the run lacks the curves (or the points) for, with the reason."""
     reasons = {}
     for name in PROBLEMS:
-        needs = label(name).needs
+        record = label(name)
+        needs = record.needs
         missing = [role for role in needs if not context.has(role)]
-        short = [role for role in needs if 0 < context.points(role) < MIN_POINTS[role]]
+        short = [role for role in needs if 0 < context.points(role) < record.minimum(role)]
         if missing:
             what = " and ".join(_curve_name(r) for r in missing)
             reasons[name] = f"{name} cannot be judged without {what}"
         elif short:
             what = " and ".join(f"{context.points(r)} points of {_curve_name(r)}" for r in short)
-            reasons[name] = f"{name} cannot be judged from {what} (at least {MIN_POINTS[short[0]]} are needed)"
+            reasons[name] = f"{name} cannot be judged from {what} (at least {record.minimum(short[0])} are needed)"
     return reasons
 
 

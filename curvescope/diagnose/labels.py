@@ -53,6 +53,12 @@ class Label:
     """The labels whose symptoms it produces itself: ranked below it, they are not given."""
     lead: Callable[[RunContext], str | None] | None = None
     """What a run's curves show that the fix starts from (``None`` when they show nothing to pin it to)."""
+    min_points: tuple[tuple[str, int], ...] = ()
+    """Fewer points than ``MIN_POINTS`` that still show it, per role: ``(("train_loss", 3),)``."""
+
+    def minimum(self, role: str) -> int:
+        """The fewest logged points of ``role`` this label is judged from."""
+        return dict(self.min_points).get(role, MIN_POINTS[role])
 
     @property
     def model_code(self) -> str | None:
@@ -234,6 +240,8 @@ OVERFITTING = register_label(
         key_features=("worse_since_best", "best_position", "gap_growth", "gap_end"),
         explains=("decay_too_early",),
         lead=_best_step,
+        # a short run shows it too: a validation loss that turned up over a few epochs while training fell
+        min_points=(("train_loss", 3), ("validation", 4)),
     )
 ).name
 UNDERFITTING = register_label(

@@ -134,11 +134,12 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
 def _since(train: Curve, step: int) -> float:
     """The training loss's level at the end (median of the last points) over its smoothed level at ``step``."""
     finite = train.finite()
-    if len(finite) < 5 or not np.isfinite(train.values[-1]):
+    if len(finite) < 3 or not np.isfinite(train.values[-1]):
         return math.nan
     smoothed = detectors.trend(finite)
     at = float(smoothed[max(int(np.searchsorted(finite.steps, step, side="right")) - 1, 0)])
-    end = float(np.median(finite.values[-max(5, len(finite) // 20) :]))
+    # a short run (a few epochs) ends at its last point: a median of its last five would reach back past the best
+    end = float(np.median(finite.values[-max(5, len(finite) // 20) :])) if len(finite) >= 10 else float(finite.values[-1])
     return end / at if at > 0 and end >= 0 else math.nan
 
 

@@ -22,9 +22,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEPARATOR = "; "
 
 
+HIDDEN_PREFIX = "# "
+"""The start of the last line, when a filter hid runs: ``# 3 runs hidden by the filter asked for (...)``
+(``pandas.read_csv(..., comment="#")`` skips it)."""
+
+
 def render(report: Report) -> str:
-    """The report as CSV text: a header, then one row per run, each line ending in ``\\n``."""
-    return "".join(_line(cells) for cells in (COLUMNS, *(_cells(run) for run in report.runs)))
+    """The report as CSV text: a header, then one row per run, each line ending in ``\\n``; when a
+    filter hid runs, a last line saying how many."""
+    rows = "".join(_line(cells) for cells in (COLUMNS, *(_cells(run) for run in report.runs)))
+    hidden = report.hidden_note()
+    return rows + (f"{HIDDEN_PREFIX}{' '.join(hidden.replace(',', ';').split())}\n" if hidden else "")
 
 
 def _cells(run: RunReport) -> list[str | float | int]:

@@ -86,6 +86,8 @@ def _header(report: Report) -> str:
     badges = " ".join(_badge(label, note=str(counts[label])) for label in sorted(counts, key=_label_order))
     settings = report.settings
     about = f"{_runs(len(report.runs))}, curvescope {settings.get('curvescope', '?')}, model: {settings.get('model') or 'none'}"
+    hidden = report.hidden_note()
+    about += f"; {hidden}" if hidden else ""
     return (
         f'<header id="top">\n<h1>curvescope audit</h1>\n<p class="muted">{escape(about)}</p>\n'
         f'<p class="counts">{badges or "no labels"}</p>\n{_reading_findings(report.findings)}\n</header>'

@@ -42,7 +42,8 @@ def _counts(report: Report) -> str:
     counts = sorted(report.counts().items(), key=lambda item: (-item[1], item[0]))
     unlabelled = sum(1 for run in report.runs if not run.labels)
     parts = [f"{escape(label)} {count}" for label, count in counts] + ([f"not judged {unlabelled}"] if unlabelled else [])
-    return "**Labels:** " + (", ".join(parts) or "none")
+    hidden = report.hidden_note()
+    return "**Labels:** " + (", ".join(parts) or "none") + (f"\n\n**Hidden:** {escape(hidden)}" if hidden else "")
 
 
 def _table(report: Report) -> str:

@@ -35,14 +35,29 @@ def renderable(report: Report) -> Group:
         n = run.numbers
         losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
         best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"
-        fix = run.fix or ("; ".join(run.diagnosis.not_judged.values()) if not run.labels else "")
+        fix = run.fix or (not_judged_text(run.diagnosis.not_judged) if not run.labels else "")
         table.add_row(Text(run.run), labels, best, losses, Text(fix))
     lines = [table]
     lines += [finding_line(item) for item in report.findings]
     counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
     judged = sum(1 for run in report if not run.labels)
-    lines.append(Text(f"{len(report)} runs: {counts or 'none'}" + (f"; {judged} not judged" if judged else "")))
+    hidden = report.hidden_note()
+    lines.append(
+        Text(
+            f"{len(report)} runs: {counts or 'none'}"
+            + (f"; {judged} not judged" if judged else "")
+            + (f"; {hidden}" if hidden else "")
+        )
+    )
     return Group(*lines)
+
+
+def not_judged_text(not_judged: dict[str, str]) -> str:
+    """What could not be judged and why, each reason once: ``bad_init, lr_too_high cannot be judged from ...``."""
+    labels_of: dict[str, list[str]] = {}
+    for label, reason in not_judged.items():
+        labels_of.setdefault(reason.removeprefix(f"{label} "), []).append(label)
+    return "; ".join(f"{', '.join(labels)} {reason}" for reason, labels in labels_of.items())
 
 
 def finding_line(item: Finding) -> Text:

@@ -104,6 +104,10 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
     """Seconds spent reading, measuring (``features``) and diagnosing, summed over every run audited
     anew (runs taken from the cache cost none)."""
+    hidden: int = 0
+    """How many runs of the audit a filter the user asked for (``filter``) left out of ``runs``."""
+    hidden_by: str = ""
+    """That filter, in words (``labels overfitting, confidence 80% or more``); empty when none was asked for."""
 
     def __iter__(self) -> Iterator[RunReport]:
         return iter(self.runs)
@@ -128,7 +132,12 @@ class Report:
 
     @validate_params({"labels": [LABEL_NAMES], "min_confidence": [Interval(Real, 0, 1)]})
     def filter(self, *, labels: Sequence[str] = (), min_confidence: float = 0.0) -> Report:
-        """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``."""
+        """The runs with one of ``labels`` (any label when empty) given with at least ``min_confidence``.
+
+        Asked for nothing (no labels, no confidence), it hides nothing: a run that could not be
+        judged stays. The runs it hides are counted in ``hidden``, and ``hidden_by`` says why."""
+        if not labels and min_confidence <= 0:
+            return self
         kept = tuple(
             run
             for run in self.runs
@@ -137,7 +146,25 @@ class Report:
                 for label, confidence in run.label_confidences().items()
             )
         )
-        return replace(self, runs=kept)
+        asked = ([f"labels {', '.join(labels)}"] if labels else []) + (
+            [f"confidence {min_confidence:.0%} or more"] if min_confidence > 0 else []
+        )
+        return self.hiding(kept, ", ".join(asked))
+
+    def hiding(self, kept: Sequence[RunReport], why: str) -> Report:
+        """This report with only the runs ``kept``; the others are counted as hidden, ``why`` says by what."""
+        kept = tuple(kept)
+        hidden = len(self.runs) - len(kept)
+        if not hidden:
+            return replace(self, runs=kept)
+        reasons = "; ".join(reason for reason in (self.hidden_by, why) if reason)
+        return replace(self, runs=kept, hidden=self.hidden + hidden, hidden_by=reasons)
+
+    def hidden_note(self) -> str | None:
+        """``3 runs hidden by the filter (labels overfitting)``, or None when no run was hidden."""
+        if not self.hidden:
+            return None
+        return f"{self.hidden} run{'' if self.hidden == 1 else 's'} hidden by the filter asked for ({self.hidden_by})"
 
     @validate_params({"fail_on": [LABEL_NAMES]})
     def exit_code(self, fail_on: Sequence[str] = ()) -> int:
@@ -202,6 +229,7 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "settings": self.settings,
             "counts": self.counts(),
+            "hidden": {"runs": self.hidden, "by": self.hidden_by},
             "runs": [run.to_dict() for run in self.runs],
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -55,7 +55,7 @@ class Filters:
         )
         needle = self.name.strip().casefold()
         if needle:
-            kept = replace(kept, runs=tuple(run for run in kept.runs if needle in run.run.casefold()))
+            kept = kept.hiding([run for run in kept.runs if needle in run.run.casefold()], f"name contains {self.name.strip()!r}")
         return kept
 
 
@@ -91,6 +91,7 @@ def overview_frame(report: Report) -> pd.DataFrame:
     frame["primary_label"] = pd.Series([run.primary_label for run in report.runs], dtype="str")
     frame["driver"] = pd.Series([v.driver if v else None for v in verdicts], dtype="str")
     frame["fix"] = pd.Series([run.fix for run in report.runs], dtype="str")
+    frame["not_judged"] = pd.Series(["; ".join(run.diagnosis.not_judged.values()) or None for run in report.runs], dtype="str")
     return frame
 
 

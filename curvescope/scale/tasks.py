@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,10 @@ from typing import Any
 from ..assemble.curve_store import read_cached
 from ..assemble.read import ReadResult
 from ..diagnose import LearnedModel, diagnose
+from ..diagnose.diagnosis import RunDiagnosis
 from ..diagnose.registry import Rule
 from ..features.extract import measure
-from ..findings import Finding
+from ..findings import Finding, Severity
 from ..ingest.discover import RunSource, relative_name
 from ..report import RunReport, key_numbers
 from .cache import CacheLocation
@@ -125,6 +126,7 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
     by_run: dict[str, list[Finding]] = {}
     for item in reading.findings:
         by_run.setdefault(item.run or "", []).append(item)
+    diagnosed = [d if runs[d.run].curves else _unread(d, by_run.get(d.run, ())) for d in diagnosed]
     reports = [
         RunReport(
             d.run,
@@ -140,6 +142,17 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
         for d, run in zip(diagnosed, runs.values(), strict=True)
     ]
     return reports, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
+
+
+def _unread(diagnosis: RunDiagnosis, findings: Sequence[Finding]) -> RunDiagnosis:
+    """A run of which no curve was read: every label not judged, because of what reading met."""
+    if diagnosis.labels:
+        return diagnosis
+    if not findings:
+        return diagnosis
+    worst = max(findings, key=lambda f: list(Severity).index(f.severity))
+    why = f"no curve could be read from its files ({worst.code} {worst.name}: {worst.message})"
+    return replace(diagnosis, not_judged={label: f"{label} cannot be judged: {why}" for label in diagnosis.not_judged})
 
 
 _WORKER_SETTINGS: Any = None

@@ -432,3 +432,18 @@ def test_the_demo_is_the_default_directory(start):
     at = start()
     assert "Started on demo/" in texts(at)
     assert DEMO.is_dir()
+
+
+def test_overview_lists_runs_not_judged_with_why_and_says_how_many_a_filter_hid(start, tmp_path):
+    copy_runs(tmp_path, "keras/wine-mlp-tanh-sgd")
+    (tmp_path / "short").mkdir()
+    (tmp_path / "short" / "training.log").write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,1.0\n2,0.6,1.2\n")
+    at = start(tmp_path)
+    assert_clean(at)
+    (frame,) = [table.value for table in at.dataframe if "labels" in table.value.columns]
+    rows = frame.set_index("run")
+    assert set(rows.index) == {"keras/wine-mlp-tanh-sgd", "short"}
+    assert rows.loc["short", "labels"] == ["not judged"] and "3 points" in rows.loc["short", "not_judged"]
+    at.sidebar.slider(key="filter_min_confidence_widget").set_value(0.5).run()
+    assert_clean(at)
+    assert "1 run hidden by the filter asked for (confidence 50% or more)" in texts(at)

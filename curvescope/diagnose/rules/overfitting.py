@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 
 from ...features.measured import RunContext
 from ...params import Interval
@@ -19,7 +19,9 @@ class ValLossRisesAfterBest(Rule):
     A validation loss that ends ``min_rise`` (or more) above its best value, relative to the
     best, with the best before ``max_best_position`` of the run, the train/validation gap grown
     by ``min_gap_growth`` of the training loss's range since the best, and the training loss
-    lower at the end than when validation was best.
+    lower at the end than when validation was best. A short run (fewer than ``short_points``
+    validation points, a few epochs) shows it with half that rise when every point after the
+    best, two at least, stays above it: a turn that holds epoch after epoch is no noise.
 
     Why it matters:
     From the best step on, the model learns the training set's noise: every later checkpoint
@@ -41,12 +43,16 @@ class ValLossRisesAfterBest(Rule):
         "min_rise": [Interval(Real, 0.0, None, closed="neither")],
         "max_best_position": [Interval(Real, 0.0, 1.0)],
         "min_gap_growth": [Interval(Real, 0.0, None)],
+        "short_points": [Interval(Integral, 0, None)],
     }
 
-    def __init__(self, min_rise: float = 0.15, max_best_position: float = 0.85, min_gap_growth: float = 0.1):
+    def __init__(
+        self, min_rise: float = 0.15, max_best_position: float = 0.85, min_gap_growth: float = 0.1, short_points: int = 10
+    ):
         self.min_rise = min_rise
         self.max_best_position = max_best_position
         self.min_gap_growth = min_gap_growth
+        self.short_points = short_points
 
     def check(self, context: RunContext):
         if not context.has("val_loss"):
@@ -55,19 +61,28 @@ class ValLossRisesAfterBest(Rule):
             context.value(n) for n in ("worse_since_best", "best_position", "gap_growth", "train_since_best")
         )
         best, gap = context.first("best_step"), context.first("gap")
-        if best is None or not (
-            rise >= self.min_rise and position <= self.max_best_position and growth >= self.min_gap_growth and since < 1
-        ):
+        if best is None:
             return
-        evidence = [Evidence.of(best, self.min_rise)] + ([Evidence.of(gap)] if gap is not None else [])
+        needed = self.min_rise / 2 if self._held_since(context, best) else self.min_rise
+        if not (rise >= needed and position <= self.max_best_position and growth >= self.min_gap_growth and since < 1):
+            return
+        evidence = [Evidence.of(best, needed)] + ([Evidence.of(gap)] if gap is not None else [])
         yield self.diagnose(
             context,
-            ramp(rise, self.min_rise, 5 * self.min_rise),
+            ramp(rise, needed, 5 * needed),
             f"{best.tag} bottomed at step {best.end_step:,} ({best.magnitude:.4g}) and has risen {rise:.0%} since, "
             "while the training loss kept falling",
             self.fix(f"validation was best at step {best.end_step:,}"),
             evidence,
         )
+
+    def _held_since(self, context: RunContext, best) -> bool:
+        """A short validation curve that stayed above its best at every point after it (two at least)."""
+        curve = context.curves["val_loss"].finite()
+        if len(curve) >= self.short_points:
+            return False
+        after = curve.values[curve.steps > best.end_step]
+        return len(after) >= 2 and bool((after > best.magnitude).all())
 
 
 @register
