@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import LogdirNotFound, NoRunsFound
 from ..findings import Finding, finding
 from ..scale.remote import fetch_failures
+from ..text import shown
 from .base import Reader
 
 
@@ -84,11 +85,12 @@ def discover_runs(path: str | os.PathLike[str], root: Path, readers: Sequence[Re
 
 
 def relative_name(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` in POSIX form, or as given when it lies elsewhere."""
+    """``path`` relative to ``base`` in POSIX form, or as given when it lies elsewhere; the bytes of
+    a name that is not UTF-8 are written as ``\\xNN`` (see ``text.shown``)."""
     try:
-        return path.relative_to(base).as_posix()
+        return shown(path.relative_to(base).as_posix())
     except ValueError:
-        return path.as_posix()
+        return shown(path.as_posix())
 
 
 def _run_name(run_path: Path, base: Path) -> str:
@@ -97,7 +99,7 @@ def _run_name(run_path: Path, base: Path) -> str:
         name = run_path.relative_to(base).as_posix()
     except ValueError:
         name = "."
-    return (run_path.resolve().name or ".") if name == "." else name
+    return shown((run_path.resolve().name or ".") if name == "." else name)
 
 
 def _claim(file: Path, readers: Sequence[Reader]) -> Reader | None:

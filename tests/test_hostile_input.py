@@ -1,0 +1,86 @@
+"""Hostile input (issue 15): what a log directory holds never crashes, hangs, fools or hijacks curvescope.
+
+Each test is one failure of the hostile test campaign, reproduced: it failed before its fix.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import curvescope
+
+LATIN1 = os.fsdecode(b"caf\xe9")  # a folder name from an old machine or a Samba share: not UTF-8
+raw_names = pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+
+
+def cli(*args, cwd=None, env=None, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "curvescope", *map(os.fspath, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+def keras_log(steps: int = 60) -> str:
+    rows = [f"{i},{2 * 0.95**i:.6f},{2 * 0.96**i + 0.0001 * i * i:.6f}" for i in range(steps)]
+    return "epoch,loss,val_loss\n" + "\n".join(rows) + "\n"
+
+
+def two_runs_one_not_utf8(root: Path) -> Path:
+    for name in ("ok-run", LATIN1):
+        (root / name).mkdir(parents=True)
+        (root / name / "training.log").write_text(keras_log())
+    return root
+
+
+# F1: a folder whose name is not UTF-8 ------------------------------------------------------
+
+
+@raw_names
+def test_a_folder_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path):
+    result = curvescope.read(two_runs_one_not_utf8(tmp_path / "logs"))
+    assert result.runs == ("caf\\xe9", "ok-run")
+    assert result.run("caf\\xe9")["value"].tolist() == result.run("ok-run")["value"].tolist()
+    assert set(result.scalars["source"].astype(str)) == {"caf\\xe9/training.log", "ok-run/training.log"}
+    assert not result.findings
+
+
+@raw_names
+def test_a_folder_name_that_is_not_utf8_costs_no_run_in_the_cli_cold_or_cached(tmp_path):
+    root = two_runs_one_not_utf8(tmp_path / "logs")
+    env = {"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # cold, then from the cache
+        done = cli("audit", root, "--no-model", env=env)
+        assert done.returncode == 0, done.stderr
+        assert "caf\\xe9" in done.stdout and "ok-run" in done.stdout and "2 runs" in done.stdout
+    done = cli("read", root, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "caf\\xe9" in done.stdout and "2 runs" in done.stdout
+
+
+@raw_names
+def test_a_log_file_name_that_is_not_utf8_is_read(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / os.fsdecode(b"metrics-\xff.csv")).write_text(keras_log(5))
+    (tmp_path / "run" / "metrics.csv").write_text(keras_log(5))
+    result = curvescope.read(tmp_path)
+    assert result.runs == ("run/metrics-\\xff.csv", "run/metrics.csv")
+
+
+def test_a_cache_key_naming_a_file_that_is_not_utf8_round_trips(tmp_path):
+    from curvescope.scale.cache import Cache
+
+    cache = Cache(tmp_path)
+    key = f"csv|/logs/{LATIN1}|{LATIN1}"
+    cache.put_many("scalars", [(key, (1,), "entry"), ("csv|/logs/caf\\xe9|caf\\xe9", (2,), "other")])
+    assert cache.get_many("scalars", [key]) == {key: ((1,), "entry")}
+    assert cache.get("scalars", key) == ((1,), "entry")
+    cache.close()
