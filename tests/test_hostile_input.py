@@ -84,3 +84,49 @@ def test_a_cache_key_naming_a_file_that_is_not_utf8_round_trips(tmp_path):
     assert cache.get_many("scalars", [key]) == {key: ((1,), "entry")}
     assert cache.get("scalars", key) == ((1,), "entry")
     cache.close()
+
+
+# F2, F3: a first data row longer than the header -------------------------------------------
+
+
+def test_a_first_data_row_with_a_trailing_comma_is_skipped_not_shifted(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text("epoch,loss,val_loss\n0,2.0,2.1,\n1,1.5,1.6\n2,1.0,1.2\n3,0.8,1.1\n")
+    result = curvescope.read(tmp_path)
+    assert result.curve("run", "train_loss").to_dict() == {1: 1.5, 2: 1.0, 3: 0.8}
+    assert result.curve("run", "val_loss").to_dict() == {1: 1.6, 2: 1.2, 3: 1.1}
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("CS006", "1 rows have more cells than the header (line 2); they were not read.")
+    ]
+
+
+def test_a_first_data_row_too_long_is_skipped_as_a_later_one_is(tmp_path):
+    lines = ["step,loss", "0,2.0", "1,1.5", "2,1.0"]
+    for row in (1, 2):
+        damaged = [*lines[:row], lines[row] + ",9,9", *lines[row + 1 :]]
+        (tmp_path / "metrics.csv").write_text("\n".join(damaged) + "\n")
+        result = curvescope.read(tmp_path)
+        kept = {0: 2.0, 1: 1.5, 2: 1.0}
+        kept.pop(row - 1)
+        assert result.scalars["value"].tolist() == list(kept.values())
+        assert [f.code for f in result.findings] == ["CS006"] and f"(line {row + 1})" in result.findings[0].message
+
+
+def test_a_first_mlflow_metric_line_with_an_extra_field_is_skipped_not_shifted(tmp_path):
+    run = tmp_path / "mlruns" / "0" / "abc"
+    (run / "metrics").mkdir(parents=True)
+    (run / "meta.yaml").write_text("run_id: abc\nexperiment_id: '0'\nstatus: 3\n")
+    (run / "metrics" / "loss").write_text("1700000000000 2.0 0 x\n1700000001000 1.5 1\n1700000002000 1.0 2\n")
+    result = curvescope.read(tmp_path)
+    assert result.scalars[["step", "value"]].values.tolist() == [[1, 1.5], [2, 1.0]]
+    assert [f.code for f in result.findings] == ["CS006"]
+
+
+def test_a_wide_first_data_row_is_read_in_linear_time(tmp_path):
+    """A 1 MB first row of "9,": hours before (time quadratic in its cells), now about a second."""
+    wide = "9," * 2**19
+    (tmp_path / "metrics.csv").write_text(f"step,timestamp,loss,time_elapsed\n{wide}\n10,1.5,0.75,1.5\n20,2.5,0.5,2.5\n")
+    code = "import curvescope, sys; r = curvescope.read(sys.argv[1]); print(len(r.scalars), [f.code for f in r.findings])"
+    done = subprocess.run([sys.executable, "-c", code, tmp_path], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["6", "['CS006']"]
