@@ -130,3 +130,36 @@ def test_a_wide_first_data_row_is_read_in_linear_time(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, tmp_path], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["6", "['CS006']"]
+
+
+# F4: an event file's length field of 2^63-1 with a valid checksum ---------------------------
+
+
+def _record(data: bytes, length: int | None = None) -> bytes:
+    import struct
+
+    from curvescope.ingest.tensorboard.crc import masked_crc
+
+    header = struct.pack("<Q", len(data) if length is None else length)
+    return header + struct.pack("<I", masked_crc(header)) + data + struct.pack("<I", masked_crc(data))
+
+
+def _event(step: int, value: float) -> bytes:
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    summary = Summary(value=[Summary.Value(tag="loss", simple_value=value)])
+    return Event(wall_time=1.7e9 + step, step=step, summary=summary).SerializeToString()
+
+
+@pytest.mark.parametrize("claimed", [2**63 - 1, 2**63, 2**64 - 1, 2**32])
+def test_an_absurd_record_length_keeps_every_record_before_it(tmp_path, claimed):
+    records = [_record(_event(step, 1.0 / (1 + step))) for step in range(100)]
+    records[60] = _record(_event(60, 0.5), length=claimed)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "events.out.tfevents.1.x").write_bytes(b"".join(records))
+    result = curvescope.read(tmp_path)
+    assert result.run("run")["step"].tolist() == list(range(60))
+    problems = [f for f in result.findings if f.code != "CS005"]
+    assert [f.code for f in problems] == ["CS006"]
+    assert f"claims {claimed} bytes" in problems[0].message and "60 complete record(s) were read" in problems[0].message
