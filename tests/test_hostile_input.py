@@ -163,3 +163,112 @@ def test_an_absurd_record_length_keeps_every_record_before_it(tmp_path, claimed)
     problems = [f for f in result.findings if f.code != "CS005"]
     assert [f.code for f in problems] == ["CS006"]
     assert f"claims {claimed} bytes" in problems[0].message and "60 complete record(s) were read" in problems[0].message
+
+
+# F5: terminal escape sequences in names; F7: rich markup in names ----------------------------
+
+ESCAPES = "run\x1b[2J\x1b[H\x1b]0;owned\x1b\\\x1b[8mHIDDEN"  # clear the screen, set the title, hide text
+PAYLOADS = (b"\x1b[2J", b"\x1b[H", b"\x1b]0;owned", b"\x1b[8m")
+
+
+def on_a_terminal(*args, env=None) -> bytes:
+    """What the CLI writes to stdout and stderr when both are a terminal."""
+    import pty
+
+    main, child = pty.openpty()
+    done = subprocess.Popen(
+        [sys.executable, "-m", "curvescope", *map(os.fspath, args)],
+        stdin=subprocess.DEVNULL,
+        stdout=child,
+        stderr=child,
+        env={**os.environ, "COLUMNS": "250", **(env or {})},
+    )
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    done.wait(timeout=120)
+    os.close(main)
+    return out
+
+
+def run_with_escapes(root: Path) -> Path:
+    (root / ESCAPES).mkdir(parents=True)
+    lines = keras_log().splitlines()
+    lines[7] = lines[7].rsplit(",", 1)[0] + ",x"  # an unparseable cell: a finding naming the file
+    (root / ESCAPES / "training.log").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "--no-model", "--quiet"),
+        ("audit", "--no-model", "--quiet", "--format", "csv"),
+        ("audit", "--no-model", "--quiet", "--format", "markdown"),
+        ("audit", "--no-model", "--quiet", "--format", "html"),
+        ("read",),
+    ],
+)
+def test_escape_sequences_in_a_run_name_never_reach_the_terminal(tmp_path, args):
+    root = run_with_escapes(tmp_path / "logs")
+    out = on_a_terminal(args[0], root, *args[1:], env={"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")})
+    assert not [payload for payload in PAYLOADS if payload in out], out
+    assert rb"run\x1b[2J" in out.replace(b"\\[", b"[")  # shown, escaped (Markdown also escapes '[')
+    if args[0] == "read" or "--format" not in args:  # the table and the finding lines
+        assert out.count(rb"\x1b[8mHIDDEN") == 2, out
+
+
+def test_escape_sequences_in_a_run_name_are_escaped_in_the_table_into_a_pipe(tmp_path):
+    root = run_with_escapes(tmp_path / "logs")
+    done = cli("audit", root, "--no-model", "--quiet", env={"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and done.stdout.count("run\\x1b[2J") == 2
+
+
+def test_a_report_written_into_a_pipe_keeps_names_as_they_are(tmp_path):
+    root = run_with_escapes(tmp_path / "logs")
+    done = cli("audit", root, "--no-model", "--quiet", "--format", "csv", env={"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert ESCAPES in done.stdout  # a file or a program reads the real name; only a terminal gets escapes
+
+
+def test_escape_sequences_in_a_path_given_are_escaped_in_the_error_line():
+    done = cli("read", "/nonexistent\x1b[31mX")
+    assert done.returncode == 2
+    assert "\x1b" not in done.stderr
+    assert done.stderr.strip() == "error: /nonexistent\\x1b[31mX: no such file or directory. Pass a log directory or a log file."
+
+
+@pytest.mark.parametrize("path", ["/no/such[/x]", "/no/such[bold]dir", "/no/[red]such[/red]"])
+@pytest.mark.parametrize("command", ["audit", "read"])
+def test_markup_in_a_path_is_shown_as_given_never_a_traceback(command, path):
+    done = cli(command, path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {path}: no such file or directory. Pass a log directory or a log file."
+
+
+def test_markup_in_an_unknown_code_is_shown_as_given():
+    done = cli("explain", "[/x]")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: '[/x]' is not a rule, model or finding code. `curvescope rules` lists them."
+
+
+def test_markup_in_a_run_name_is_shown_as_given(tmp_path):
+    root = tmp_path / "logs"
+    for name in ("[bold]run", "a[/x]"):
+        (root / name).mkdir(parents=True)
+        (root / name / "training.log").write_text(keras_log())
+    (root / "a[/x]" / "training.log").write_text(keras_log().replace("\n7,", "\n7,x,", 1))
+    env = {"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")}
+    for args in (("audit", root, "--no-model"), ("read", root)):
+        done = cli(*args, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "[bold]run" in done.stdout and "a[/x]/training.log" in done.stdout

@@ -16,6 +16,7 @@ from ..diagnose import LABELS
 from ..errors import InvalidParameterError
 from ..report import render
 from ..report.as_table import renderable
+from ..text import printable
 from .common import (
     DEBUG_HELP,
     CacheOption,
@@ -26,6 +27,7 @@ from .common import (
     RoleOption,
     SelectOption,
     app,
+    echo_document,
     guarded,
     parse_codes,
     parse_roles,
@@ -113,11 +115,11 @@ def audit_command(
         if output is not None:
             output.write_text(render(view, output_format), encoding="utf-8")
             if not quiet:
-                Console(stderr=True).print(f"{len(view)} runs written to {output}", highlight=False)
+                Console(stderr=True).print(f"{len(view)} runs written to {printable(str(output))}", highlight=False, markup=False)
         elif output_format is ReportFormat.TABLE:
             stdout().print(renderable(view))
         else:
-            typer.echo(render(view, output_format), nl=False)
+            echo_document(render(view, output_format))
 
     guarded(work, debug)
     raise typer.Exit(outcome["code"])

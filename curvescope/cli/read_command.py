@@ -15,6 +15,7 @@ from rich.table import Table
 from ..assemble.read import ReadResult, read
 from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Severity
+from ..text import printable
 from .common import DEBUG_HELP, app, guarded, parse_roles, print_findings, stdout, text
 
 
@@ -116,6 +117,7 @@ def _print_summary(result: ReadResult, console: Console, *, exported: Path | Non
     console.print(
         f"{len(result.runs)} runs, {len(result.scalars):,} points, {len(result.findings)} findings "
         f"({counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info); "
-        f"{result.ignored_files} other files ignored" + (f"; frame written to {exported}" if exported else ""),
+        f"{result.ignored_files} other files ignored" + (f"; frame written to {printable(str(exported))}" if exported else ""),
         highlight=False,
+        markup=False,
     )
