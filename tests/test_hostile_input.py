@@ -272,3 +272,57 @@ def test_markup_in_a_run_name_is_shown_as_given(tmp_path):
         done = cli(*args, env=env)
         assert done.returncode == 0, done.stderr
         assert "[bold]run" in done.stdout and "a[/x]/training.log" in done.stdout
+
+
+# F6: unreadable logs of the formats sniffed by content --------------------------------------
+
+
+def _without_root_privileges() -> list[str]:
+    """A command prefix under which file permissions apply (root reads anything otherwise)."""
+    if os.geteuid() != 0:
+        return []
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("root without setpriv: permissions cannot be made to apply")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_an_unreadable_log_of_any_format_is_a_finding_and_costs_no_other_run(tmp_path):
+    root = tmp_path / "logs"
+    files = {
+        "keras/training.log": keras_log(5),
+        "lightning_logs/version_0/metrics.csv": "step,epoch,train_loss,val_loss\n0,0,1.0,\n0,0,,1.1\n",
+        "jsonl/metrics.jsonl": '{"step": 0, "loss": 1.0}\n{"step": 1, "loss": 0.8}\n',
+        "tune/trial_0/progress.csv": "training_iteration,loss\n1,1.0\n2,0.8\n",
+        "tune/trial_0/result.json": '{"training_iteration": 1, "loss": 1.0}\n',
+        "ok/training.log": keras_log(5),
+    }
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content)
+        if not name.startswith("ok/"):
+            (root / name).chmod(0)
+    code = (
+        "import curvescope, sys; r = curvescope.read(sys.argv[1]); print(r.runs); "
+        "[print(f.code, f.source, f.message) for f in r.findings]"
+    )
+    done = subprocess.run([*_without_root_privileges(), sys.executable, "-c", code, root], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    runs, *findings = done.stdout.splitlines()
+    assert runs == "('ok',)"
+    unreadable = sorted(name for name in files if not name.startswith("ok/"))
+    assert findings == [
+        f"CS001 {name} cannot be read (permission denied); if it is a log, nothing was read from it" for name in unreadable
+    ]
+
+
+def test_an_unreadable_file_that_is_no_log_is_no_finding(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text(keras_log(5))
+    for name in ("model.ckpt", "notes.md", "weights.bin"):
+        (tmp_path / "run" / name).write_bytes(b"\0" * 10)
+        (tmp_path / "run" / name).chmod(0)
+    result = curvescope.read(tmp_path)
+    assert result.runs == ("run",) and not result.findings and result.ignored_files == 3
