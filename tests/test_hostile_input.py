@@ -326,3 +326,51 @@ def test_an_unreadable_file_that_is_no_log_is_no_finding(tmp_path):
         (tmp_path / "run" / name).chmod(0)
     result = curvescope.read(tmp_path)
     assert result.runs == ("run",) and not result.findings and result.ignored_files == 3
+
+
+# F8: --jobs is capped at the cores and at the runs to audit ---------------------------------
+
+
+def test_jobs_is_capped_at_the_cores_and_the_runs(monkeypatch):
+    import importlib
+
+    audit_module = importlib.import_module("curvescope.audit")
+    monkeypatch.setattr(audit_module.backends, "cores", lambda: 4)
+    assert audit_module.worker_count(99999, 24) == 4
+    assert audit_module.worker_count(99999, 3) == 3
+    assert audit_module.worker_count(-1, 10_000) == 4
+    assert audit_module.worker_count(2, 10_000) == 2
+    assert audit_module.worker_count(None, 10) == 1
+    assert audit_module.worker_count(8, 0) == 1  # every run from the cache: none started
+
+
+def test_jobs_far_above_the_cores_starts_no_more_workers_and_says_so(tmp_path, monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from curvescope.scale import backends
+
+    started = []
+    real = ProcessPoolExecutor.__init__
+
+    def counted(self, max_workers=None, **kwargs):
+        started.append(max_workers)
+        real(self, max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__", counted)
+    monkeypatch.setattr(backends, "cores", lambda: 2)
+    for index in range(6):
+        (tmp_path / f"run{index}").mkdir()
+        (tmp_path / f"run{index}" / "training.log").write_text(keras_log())
+    report = curvescope.audit(tmp_path, jobs=99999, cache=False, model=False)
+    assert len(report) == 6 and started == [2]
+    assert report.workers == 2
+
+
+def test_the_cli_says_when_jobs_is_capped(tmp_path):
+    for index in range(3):
+        (tmp_path / f"run{index}").mkdir()
+        (tmp_path / f"run{index}" / "training.log").write_text(keras_log())
+    done = cli("audit", tmp_path, "--jobs", "99999", "--no-cache", "--no-model", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    used = min(3, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+    assert f"note: --jobs 99999: {used} worker process" in done.stderr

@@ -16,6 +16,7 @@ from ..diagnose import LABELS
 from ..errors import InvalidParameterError
 from ..report import render
 from ..report.as_table import renderable
+from ..scale.backends import cores
 from ..text import printable
 from .common import (
     DEBUG_HELP,
@@ -109,6 +110,8 @@ def audit_command(
                 cache=_cache(cache, no_cache),
                 progress=tell,
             )
+        if not quiet:
+            _note_jobs(jobs, report.workers)
         confident = report.filter(min_confidence=min_confidence)
         outcome["code"] = confident.exit_code(gate)
         view = confident.filter(labels=shown) if shown else confident
@@ -123,6 +126,18 @@ def audit_command(
 
     guarded(work, debug)
     raise typer.Exit(outcome["code"])
+
+
+def _note_jobs(jobs: int | None, used: int) -> None:
+    """Say so on stderr when --jobs asked for more worker processes than were worth starting."""
+    if jobs is not None and jobs > used:
+        Console(stderr=True).print(
+            f"note: --jobs {jobs}: {used} worker process{'es' if used > 1 else ''} "
+            f"(at most one per core, {cores()} here, and one per run to audit)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _cache(folder: Path | None, off: bool) -> Path | bool:

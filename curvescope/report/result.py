@@ -104,6 +104,9 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
     """Seconds spent reading, measuring (``features``) and diagnosing, summed over every run audited
     anew (runs taken from the cache cost none)."""
+    workers: int = field(default=1, compare=False, repr=False)
+    """Worker processes the runs were audited in: ``jobs``, but never more than the cores nor the
+    runs to audit (1 in this process; on a Dask cluster, 1 too: its workers are its own)."""
 
     def __iter__(self) -> Iterator[RunReport]:
         return iter(self.runs)
