@@ -374,3 +374,20 @@ def test_the_cli_says_when_jobs_is_capped(tmp_path):
     assert done.returncode == 0, done.stderr
     used = min(3, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     assert f"note: --jobs 99999: {used} worker process" in done.stderr
+
+
+# F12: read --to x.csv neutralises formula-like names, as the audit's CSV does ----------------
+
+
+def test_read_to_csv_quotes_formula_like_names(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "logs" / "=cmd").mkdir(parents=True)
+    formula = '=HYPERLINK("http://evil.example";"click")'
+    (tmp_path / "logs" / "=cmd" / "training.log").write_text(f"epoch,loss,val_loss,{formula},-x\n0,1.0,1.1,1,2\n1,0.8,1.0,2,3\n")
+    done = cli("read", tmp_path / "logs", "--to", tmp_path / "scalars.csv", env={"CURVESCOPE_CACHE_DIR": str(tmp_path / "c")})
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(tmp_path / "scalars.csv", keep_default_na=False)
+    assert set(frame["tag"]) == {"loss", "val_loss", "'" + formula, "'-x"}
+    assert set(frame["run"]) == {"'=cmd"} and set(frame["source"]) == {"'=cmd/training.log"}
+    assert frame["value"].tolist() == curvescope.read(tmp_path / "logs").scalars["value"].tolist()  # numbers stay numbers
