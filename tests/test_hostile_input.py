@@ -391,3 +391,18 @@ def test_read_to_csv_quotes_formula_like_names(tmp_path):
     assert set(frame["tag"]) == {"loss", "val_loss", "'" + formula, "'-x"}
     assert set(frame["run"]) == {"'=cmd"} and set(frame["source"]) == {"'=cmd/training.log"}
     assert frame["value"].tolist() == curvescope.read(tmp_path / "logs").scalars["value"].tolist()  # numbers stay numbers
+
+
+# F13: a scheduler address that is no address ------------------------------------------------
+
+
+@pytest.mark.parametrize("address", ["bogus", "tcp://host-without-port", "tcp://host:notaport"])
+def test_a_scheduler_address_that_is_no_address_is_one_line_at_once(address):
+    import time
+
+    started = time.monotonic()
+    done = cli("audit", "fixtures/demo", "--no-cache", "--no-model", "--scheduler", address, cwd=Path(__file__).parents[1])
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {address}: not a Dask scheduler address")
+    assert len(done.stderr.splitlines()) == 1
+    assert time.monotonic() - started < 15  # before: a traceback after 20 s
