@@ -78,7 +78,8 @@ def audit(
     check: without it, it is inferred from a first accuracy at chance level, when there is one.
     ``model`` is ``True`` for the learned model that ships with curvescope, ``False`` for the
     rules alone, or a path to (or an instance of) a model trained with ``curvescope train``.
-    ``jobs`` audits runs in that many processes (``-1``: one per core); ``scheduler`` audits them
+    ``jobs`` audits runs in that many processes (``-1``: one per core), never more than the cores
+    nor the runs to audit (``report.workers`` says how many were used); ``scheduler`` audits them
     on a Dask cluster instead (its address, ``"tcp://host:8786"``, or a ``distributed.Client``).
     ``cache`` keeps each run's scalars and report between audits: ``True`` in the user's cache
     folder (or ``$CURVESCOPE_CACHE_DIR``), a folder of your choice, or ``False`` for none.
@@ -119,11 +120,12 @@ def audit(
         tell("reading", 0, 0)
         plan = _plan(_paths(source), location)
         key = _settings_key(settings, chosen.identity) if store is not None else None
-        results = _audit_runs(plan, settings, chosen, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
+        results, workers = _audit_runs(plan, settings, chosen, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
         runs = tuple(sorted((run for result in results for run in result.runs), key=lambda run: run.run))
         found = sorted((f for result in results for f in result.findings), key=lambda f: f.run or "")
         seconds = {stage: sum(result.seconds.get(stage, 0.0) for result in results) for stage in STAGES}
-        return Report(runs, (*cache_findings, *chosen.findings, *plan.findings, *found), summary, seconds=seconds)
+        found = (*cache_findings, *chosen.findings, *plan.findings, *found)
+        return Report(runs, found, summary, seconds=seconds, workers=1 if scheduler is not None else workers)
     finally:
         if store is not None:
             store.close()
@@ -200,8 +202,9 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
 
 def _audit_runs(
     plan: _Plan, settings: Settings, model: ModelChoice, store: Cache | None, key: str | None, *, jobs, scheduler, tell: Progress
-) -> list[TaskResult]:
-    """Every run's result: from the cache when its files and the settings are unchanged, else audited anew."""
+) -> tuple[list[TaskResult], int]:
+    """Every run's result: from the cache when its files and the settings are unchanged, else audited
+    anew; and the number of worker processes that audited them."""
     total = len(plan.groups)
     keys = {group.run: _report_key(key, group, settings.classes) for group in plan.groups} if key else {}
     stored = store.get_many("reports", list(keys.values())) if store is not None and keys else {}
@@ -217,19 +220,27 @@ def _audit_runs(
     tell("auditing", len(results), total)
     if todo:
         settings = replace(settings, model=model.get())
-    for result in _run(lambda workers: _tasks(todo, workers), settings, jobs, scheduler):
+    workers = worker_count(jobs, len(todo))
+    for result in _run(lambda workers: _tasks(todo, workers), settings, workers, scheduler):
         if store is not None and keys:
             store.put_many("reports", _entries(result, groups, keys))
         results.append(_located(result, groups, settings))
         tell("auditing", min(total, sum(len(r.runs) or 1 for r in results)), total)
     tell("auditing", total, total)
-    return results
+    return results, workers
 
 
-def _run(plan: backends.Plan, settings: Settings, jobs: int | None, scheduler) -> Iterator[TaskResult]:
+def worker_count(jobs: int | None, runs: int) -> int:
+    """The worker processes ``jobs`` asks for, but never more than the cores this process may use
+    (more only compete for them, each with its own memory) nor than the runs to audit (a worker
+    without a task is a process started for nothing)."""
+    asked = backends.cores() if jobs == -1 else (jobs or 1)
+    return max(1, min(asked, backends.cores(), runs))
+
+
+def _run(plan: backends.Plan, settings: Settings, workers: int, scheduler) -> Iterator[TaskResult]:
     if scheduler is not None:
         return backends.on_dask(plan, settings, scheduler)
-    workers = backends.cores() if jobs == -1 else (jobs or 1)
     return backends.in_processes(plan, settings, workers) if workers > 1 else backends.in_process(plan, settings)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from .errors import SchemaError
+from .text import shown
 
 SCALAR_COLUMNS: tuple[str, ...] = ("run", "tag", "step", "wall_time", "value", "source", "role", "segment")
 """Columns of the tidy frame, in order."""
@@ -33,14 +34,25 @@ LABEL_COLUMNS = ("run", "tag", "source", "role")
 
 def categorical(values, categories: Sequence[str] | None = None) -> pd.Categorical:
     """A categorical with ``str`` categories (pandas' string dtype), whatever the input."""
-    if categories is None:
-        return pd.Categorical(pd.Series(values, dtype="str"))
-    return pd.Categorical(pd.Series(values, dtype="str"), categories=pd.Index(categories, dtype="str"))
+    try:
+        if categories is None:
+            return pd.Categorical(pd.Series(values, dtype="str"))
+        return pd.Categorical(pd.Series(values, dtype="str"), categories=pd.Index(categories, dtype="str"))
+    except UnicodeEncodeError:  # a name that is not UTF-8 (a file name's odd bytes): kept, written as \xNN
+        return categorical(_shown_all(values), None if categories is None else _shown_all(categories))
 
 
 def from_codes(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
     """A categorical from integer codes into ``categories`` (-1 is missing)."""
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories), dtype="str"), validate=False)
+    try:
+        index = pd.Index(list(categories), dtype="str")
+    except UnicodeEncodeError:
+        index = pd.Index(_shown_all(categories), dtype="str")
+    return pd.Categorical.from_codes(codes, categories=index, validate=False)
+
+
+def _shown_all(values) -> list:
+    return [shown(value) if isinstance(value, str) else value for value in values]
 
 
 def reader_frame(tag, step, wall_time, value, source) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from ..diagnose import LABELS
 from ..errors import InvalidParameterError
 from ..report import render
 from ..report.as_table import renderable
+from ..scale.backends import cores
+from ..text import printable
 from .common import (
     DEBUG_HELP,
     CacheOption,
@@ -26,6 +28,7 @@ from .common import (
     RoleOption,
     SelectOption,
     app,
+    echo_document,
     guarded,
     parse_codes,
     parse_roles,
@@ -107,6 +110,8 @@ def audit_command(
                 cache=_cache(cache, no_cache),
                 progress=tell,
             )
+        if not quiet:
+            _note_jobs(jobs, report.workers)
         confident = report.filter(min_confidence=min_confidence)
         outcome["code"] = confident.exit_code(gate)
         view = confident.filter(labels=shown) if shown else confident
@@ -115,15 +120,29 @@ def audit_command(
             if not quiet:
                 hidden = view.hidden_note()
                 Console(stderr=True).print(
-                    f"{len(view)} runs written to {output}" + (f" ({hidden})" if hidden else ""), highlight=False, markup=False
+                    f"{len(view)} runs written to {printable(str(output))}" + (f" ({hidden})" if hidden else ""),
+                    highlight=False,
+                    markup=False,
                 )
         elif output_format is ReportFormat.TABLE:
             stdout().print(renderable(view))
         else:
-            typer.echo(render(view, output_format), nl=False)
+            echo_document(render(view, output_format))
 
     guarded(work, debug)
     raise typer.Exit(outcome["code"])
+
+
+def _note_jobs(jobs: int | None, used: int) -> None:
+    """Say so on stderr when --jobs asked for more worker processes than were worth starting."""
+    if jobs is not None and jobs > used:
+        Console(stderr=True).print(
+            f"note: --jobs {jobs}: {used} worker process{'es' if used > 1 else ''} "
+            f"(at most one per core, {cores()} here, and one per run to audit)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _cache(folder: Path | None, off: bool) -> Path | bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -10,10 +11,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Finding
 from ..report.as_table import finding_line
+from ..text import printable, terminal_safe
 from ..version import __version__
 
 app = typer.Typer(
@@ -66,7 +69,7 @@ def guarded(work: Callable[[], None], debug: bool) -> None:
     try:
         work()
     except CurvescopeError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print(error_line(str(exc)), highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
@@ -75,11 +78,24 @@ def guarded(work: Callable[[], None], debug: bool) -> None:
             traceback.print_exc()
         else:
             err.print(
-                f"[red]error:[/] unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.",
+                error_line(f"unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback."),
                 highlight=False,
                 soft_wrap=True,
             )
         raise typer.Exit(2) from None
+
+
+def error_line(message: str) -> Text:
+    """``error: message``: the message (which may quote a path or a name from the logs) is never
+    markup and never a terminal's control sequence."""
+    return Text.assemble(("error:", "red"), " ", printable(message))
+
+
+def echo_document(document: str) -> None:
+    """A rendered report (CSV, Markdown, HTML, JSON) on stdout: on a terminal, with every control
+    character written as an escape; into a file or a pipe, byte for byte (``color=True``: click
+    would strip what looks like a colour code, and so change the names)."""
+    typer.echo(terminal_safe(document) if sys.stdout.isatty() else document, nl=False, color=True)
 
 
 def parse_codes(values: list[str] | None) -> list[str] | None:
@@ -104,5 +120,5 @@ def print_findings(findings: tuple[Finding, ...] | list[Finding], console: Conso
 
 
 def text(value: str) -> str:
-    """Escape rich markup in names from the user's files."""
-    return escape(str(value))
+    """A name from the user's files for a rich table cell: no markup, no control sequence."""
+    return escape(printable(str(value)))

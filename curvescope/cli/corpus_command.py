@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from .. import evaluate
+from ..text import printable
 from .common import DEBUG_HELP, app, guarded
 
 
@@ -31,7 +32,7 @@ def eval_command(
         labelled = evaluate.load(corpus, split=split, use_classes=not no_classes)
         learned, findings = LearnedModel.load(model) if model is not None else shipped_model()
         for item in findings:
-            Console(stderr=True).print(f"warning: {item.message}", highlight=False, soft_wrap=True)
+            Console(stderr=True).print(f"warning: {printable(item.message)}", highlight=False, markup=False, soft_wrap=True)
         results = evaluate.evaluate(labelled, learned)
         typer.echo(
             evaluate.render(results, runs=len(labelled.truth), split=split)

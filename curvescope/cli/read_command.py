@@ -15,6 +15,9 @@ from rich.table import Table
 from ..assemble.read import ReadResult, read
 from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Severity
+from ..report.as_csv import FORMULA_STARTS
+from ..schema import LABEL_COLUMNS
+from ..text import printable
 from .common import DEBUG_HELP, app, guarded, parse_roles, print_findings, stdout, text
 
 
@@ -68,9 +71,20 @@ def _export(result: ReadResult, to: Path) -> None:
             ) from None
         result.scalars.to_parquet(to, index=False)
     elif suffix == ".csv":
-        result.scalars.to_csv(to, index=False)
+        _spreadsheet_safe(result.scalars).to_csv(to, index=False)
     else:
         raise InvalidParameterError(f"{to}: --to writes .parquet or .csv files. Got {to.suffix or 'no extension'!r} instead.")
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every name a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd``)
+    quoted with a leading ``'``, as the audit's CSV report does; numbers stay numbers."""
+    safe = frame.copy(deep=False)
+    for column in LABEL_COLUMNS:
+        names = safe[column].astype("category").cat.categories
+        if any(str(name).startswith(FORMULA_STARTS) for name in names):
+            safe[column] = safe[column].astype(str).map(lambda name: "'" + name if name.startswith(FORMULA_STARTS) else name)
+    return safe
 
 
 def _summary_dict(result: ReadResult) -> dict[str, Any]:
@@ -116,6 +130,7 @@ def _print_summary(result: ReadResult, console: Console, *, exported: Path | Non
     console.print(
         f"{len(result.runs)} runs, {len(result.scalars):,} points, {len(result.findings)} findings "
         f"({counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info); "
-        f"{result.ignored_files} other files ignored" + (f"; frame written to {exported}" if exported else ""),
+        f"{result.ignored_files} other files ignored" + (f"; frame written to {printable(str(exported))}" if exported else ""),
         highlight=False,
+        markup=False,
     )

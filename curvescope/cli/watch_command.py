@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..diagnose.labels import label_colour
 from ..report.as_table import finding_line
+from ..text import printable
 from ..watch import INTERVAL, Change, ChangeKind, watch
 from .common import (
     DEBUG_HELP,
@@ -93,7 +94,7 @@ def watch_command(
             model=not no_model,
             jobs=jobs,
             cache=cache or True,
-            waiting=lambda note: err.print(note, markup=False, highlight=False, soft_wrap=True),
+            waiting=lambda note: err.print(printable(note), markup=False, highlight=False, soft_wrap=True),
         )
         for change in changes:
             try:
@@ -137,7 +138,7 @@ def change_line(change: Change) -> Text:
     if change.kind is ChangeKind.FINDING:
         return finding_line(change.finding)
     line = Text(f"step {'–' if change.step is None else f'{change.step:,}'}  ")
-    line.append(change.run or "")
+    line.append(printable(change.run or ""))
     line.append("  ")
     if change.kind is not ChangeKind.NEW:
         line.append(_labels(change.before), style="dim")
@@ -147,7 +148,7 @@ def change_line(change: Change) -> Text:
     now = ", ".join(f"{label} {confidence:.0%}" for label, confidence in change.confidences.items()) or "not judged"
     line.append(now, style=label_colour(change.labels[0] if change.labels else None))
     if change.fix:
-        line.append(f"  {change.fix}")
+        line.append(f"  {printable(change.fix)}")
     return line
 
 

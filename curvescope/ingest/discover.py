@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import LogdirNotFound, NoRunsFound
 from ..findings import Finding, finding
 from ..scale.remote import fetch_failures
+from ..text import shown
 from .base import Reader
 
 
@@ -52,7 +53,11 @@ def discover(path: str | os.PathLike[str], readers: Sequence[Reader]) -> Discove
     for file in files:
         reader = _claim(file, readers)
         if reader is None:
-            result.ignored += 1
+            problem = _unreadable_log(file)
+            if problem is None:
+                result.ignored += 1
+            else:
+                result.findings.append(finding("unreadable-file", problem, source=relative_name(file, base)))
             continue
         owners[reader.name] = reader
         claimed[(reader.name, reader.run_path(file))].append(file)
@@ -84,11 +89,12 @@ def discover_runs(path: str | os.PathLike[str], root: Path, readers: Sequence[Re
 
 
 def relative_name(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` in POSIX form, or as given when it lies elsewhere."""
+    """``path`` relative to ``base`` in POSIX form, or as given when it lies elsewhere; the bytes of
+    a name that is not UTF-8 are written as ``\\xNN`` (see ``text.shown``)."""
     try:
-        return path.relative_to(base).as_posix()
+        return shown(path.relative_to(base).as_posix())
     except ValueError:
-        return path.as_posix()
+        return shown(path.as_posix())
 
 
 def _run_name(run_path: Path, base: Path) -> str:
@@ -97,7 +103,7 @@ def _run_name(run_path: Path, base: Path) -> str:
         name = run_path.relative_to(base).as_posix()
     except ValueError:
         name = "."
-    return (run_path.resolve().name or ".") if name == "." else name
+    return shown((run_path.resolve().name or ".") if name == "." else name)
 
 
 def _claim(file: Path, readers: Sequence[Reader]) -> Reader | None:
@@ -151,6 +157,22 @@ def _walk(root: Path, findings: list[Finding], base: Path) -> Iterator[Path]:
             except OSError as exc:
                 findings.append(finding("unreadable-file", _os_problem(exc), source=relative_name(Path(entry.path), base)))
         stack.extend(reversed(subdirectories))
+
+
+LOG_SUFFIXES = frozenset({".csv", ".tsv", ".log", ".json", ".jsonl", ".ndjson"})
+"""Suffixes of the logs that readers recognise by their content (a CSV's header, a JSON line):
+such a file that no reader claimed and that cannot be opened may be a log, and is reported."""
+
+
+def _unreadable_log(file: Path) -> str | None:
+    """Why a file no reader claimed cannot be read, when it may be a log that could not be sniffed; else None."""
+    if file.suffix.lower() not in LOG_SUFFIXES:
+        return None
+    try:
+        with open(file, "rb"):
+            return None
+    except OSError as exc:
+        return _os_problem(exc) + "; if it is a log, nothing was read from it"
 
 
 def _os_problem(exc: OSError) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..findings import Finding
 from ..schema import appended, empty_reader_frame
+from ..text import shown
 from .base import RunRead
 from .progress import Mark, Progress
 from .tables import (
@@ -127,7 +128,7 @@ def resume_each(resume_one, files: Sequence[Path], earlier: RunRead) -> RunRead 
         return None
     parts = []
     for path, mark, state in zip(files, progress.marks, progress.state):
-        points = earlier.scalars if len(files) == 1 else earlier.scalars[earlier.scalars["source"] == str(path)]
+        points = earlier.scalars if len(files) == 1 else earlier.scalars[earlier.scalars["source"] == shown(str(path))]
         part = resume_one(path, mark, state, points)
         if part is None:
             return None

@@ -11,6 +11,7 @@ writes ``NA`` for a missing value); a ``nan`` or ``inf`` cell is a logged value 
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
 import os
@@ -413,6 +414,10 @@ def read_csv_text(
     """
     source = str(path)
     text_options = {"na_values": _MISSING_VARIANTS} if parsed else {"dtype": str}
+    first = lines_before + skiprows + 1
+    # pandas takes a first row longer than ``names`` as one with an index (every column shifted
+    # left), in time quadratic in its extra cells: it is skipped here, as a later long row is
+    too_long = names is not None and _first_row_width(path if data is None else data, sep, skiprows) > len(names)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -421,7 +426,8 @@ def read_csv_text(
                 sep=sep,
                 header=None,
                 names=names,
-                skiprows=skiprows,
+                index_col=False,
+                skiprows=skiprows + too_long,
                 nrows=nrows,
                 keep_default_na=False,
                 skip_blank_lines=False,
@@ -447,6 +453,8 @@ def read_csv_text(
                 ],
             )
     skipped = sorted(lines_before + int(m.group(1)) for w in caught if (m := re.search(r"line (\d+)", str(w.message))))
+    if too_long:
+        skipped.insert(0, first)
     findings: list[Finding] = []
     if skipped:
         findings.append(
@@ -457,7 +465,6 @@ def read_csv_text(
                 count=len(skipped),
             )
         )
-    first = lines_before + skiprows + 1
     lines = np.setdiff1d(np.arange(first, first + len(cells) + len(skipped)), skipped)[: len(cells)]
     if len(cells) and nrows is None and _last_line_cut(path if data is None else data, sep, cells.shape[1]):
         cut_line = int(lines[-1])
@@ -471,6 +478,36 @@ def read_csv_text(
             )
         )
     return (cells if parsed else cells.fillna("")), lines.astype(np.int64), findings
+
+
+def _first_row_width(file: Path | bytes, sep: str, skiprows: int) -> int:
+    """How many cells the first line after ``skiprows`` lines holds (0 when there is none), in
+    time linear in its length; a line ends at ``\\n`` or ``\\r``."""
+    if isinstance(file, bytes):
+        start = 0
+        for _ in range(skiprows):
+            start = file.find(b"\n", start) + 1
+            if start == 0:
+                return 0
+        end = file.find(b"\n", start)
+        line = file[start : None if end < 0 else end]
+    else:
+        try:
+            with open(file, "rb") as handle:
+                for _ in range(skiprows):
+                    handle.readline()
+                line = handle.readline()
+        except OSError:
+            return 0
+    line = line.split(b"\r", 1)[0]
+    if not line:
+        return 0
+    if b'"' not in line:
+        return line.count(sep.encode()) + 1
+    try:
+        return len(next(csv.reader([line.decode("utf-8", "replace")], delimiter=sep, strict=False), []))
+    except csv.Error:
+        return 0
 
 
 def _last_line_cut(file: Path | bytes, sep: str, n_columns: int) -> bool:

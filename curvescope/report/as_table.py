@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..diagnose.labels import label_colour
 from ..findings import Finding, Severity
+from ..text import printable
 from .result import Report
 
 SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "red"}
@@ -36,7 +36,7 @@ def renderable(report: Report) -> Group:
         losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
         best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"
         fix = run.fix or (not_judged_text(run.diagnosis.not_judged) if not run.labels else "")
-        table.add_row(Text(run.run), labels, best, losses, Text(fix))
+        table.add_row(Text(printable(run.run)), labels, best, losses, Text(printable(fix)))
     lines = [table]
     lines += [finding_line(item) for item in report.findings]
     counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
@@ -61,10 +61,11 @@ def not_judged_text(not_judged: dict[str, str]) -> str:
 
 
 def finding_line(item: Finding) -> Text:
-    """One finding as a line: severity (coloured), code, where, what."""
-    where = item.source or item.run or ""
-    return Text.from_markup(
-        f"[{SEVERITY_STYLE[item.severity]}]{item.severity:<7}[/] {item.code} {escape(where)}: {escape(item.message)}"
+    """One finding as a line: severity (coloured), code, where, what (text from the logs never markup,
+    never a terminal's control sequence)."""
+    where = printable(item.source or item.run or "")
+    return Text.assemble(
+        (f"{item.severity:<7}", SEVERITY_STYLE[item.severity]), f" {item.code} {where}: {printable(item.message)}"
     )
 
 

@@ -108,6 +108,9 @@ class Report:
     """How many runs of the audit a filter the user asked for (``filter``) left out of ``runs``."""
     hidden_by: str = ""
     """That filter, in words (``labels overfitting, confidence 80% or more``); empty when none was asked for."""
+    workers: int = field(default=1, compare=False, repr=False)
+    """Worker processes the runs were audited in: ``jobs``, but never more than the cores nor the
+    runs to audit (1 in this process; on a Dask cluster, 1 too: its workers are its own)."""
 
     def __iter__(self) -> Iterator[RunReport]:
         return iter(self.runs)

@@ -70,6 +70,8 @@ def on_dask(plan: Plan, settings: Settings, scheduler) -> Iterator[TaskResult]:
             f"The 'scheduler' parameter of audit must be a scheduler address "
             f"('tcp://host:8786') or a distributed.Client. Got {type(scheduler).__name__} instead."
         )
+    if own:
+        _check_address(scheduler)
     try:
         client = Client(scheduler, timeout="10s", set_as_default=False) if own else scheduler
     except (OSError, TimeoutError) as exc:
@@ -90,6 +92,21 @@ def on_dask(plan: Plan, settings: Settings, scheduler) -> Iterator[TaskResult]:
     finally:
         if own:
             client.close()
+
+
+def _check_address(address: str) -> None:
+    """A scheduler address that cannot be one is an error at once: a client made for it fails only
+    after its timeout, and then again, with a traceback, when it is collected."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise InvalidParameterError(
+            f"{address}: not a Dask scheduler address ({exc}); give one like tcp://dask-head:8786."
+        ) from None
 
 
 def _take(tasks: Iterator[Task], count: int) -> list[Task]:

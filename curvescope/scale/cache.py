@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import Finding, finding
+from ..text import encodable
 from ..version import code_identity
 
 ENV_FOLDER = "CURVESCOPE_CACHE_DIR"
@@ -169,7 +170,7 @@ class Cache:
         """``(identity, entry)`` stored under ``key``, or None (also for an unreadable or foreign entry)."""
         try:
             with self._lock:
-                row = self._db.execute(f"SELECT version, identity, entry FROM {table} WHERE key = ?", (key,)).fetchone()
+                row = self._db.execute(f"SELECT version, identity, entry FROM {table} WHERE key = ?", (_stored(key),)).fetchone()
             if row is None or row[0] != code_identity():
                 return None
             return _unpacked(row[1]), _unpacked(row[2])
@@ -179,8 +180,9 @@ class Cache:
     def get_many(self, table: str, keys: Sequence[str]) -> dict[str, tuple[Any, Any]]:
         """Every ``key`` found, as ``get`` gives it, in a few queries."""
         found: dict[str, tuple[Any, Any]] = {}
+        asked = {_stored(key): key for key in keys}
         for start in range(0, len(keys), 500):
-            part = list(keys[start : start + 500])
+            part = [_stored(key) for key in keys[start : start + 500]]
             try:
                 with self._lock:
                     rows = self._db.execute(
@@ -192,7 +194,7 @@ class Cache:
                 if version != code_identity():
                     continue
                 try:
-                    found[key] = _unpacked(identity), _unpacked(entry)
+                    found[asked.get(key, key)] = _unpacked(identity), _unpacked(entry)
                 except (zlib.error, *_FOREIGN):
                     continue
         return found
@@ -202,7 +204,7 @@ class Cache:
 
     def put_many(self, table: str, items: Iterable[tuple[str, Any, Any]]) -> None:
         """Store entries; a full disk or a locked file loses them (the next audit reads again), nothing more."""
-        rows = [(key, code_identity(), _packed(identity), _packed(entry)) for key, identity, entry in items]
+        rows = [(_stored(key), code_identity(), _packed(identity), _packed(entry)) for key, identity, entry in items]
         if not rows:
             return
         try:
@@ -222,6 +224,17 @@ class Cache:
 
 _FOREIGN = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 """What unpickling an entry of other code raises: such an entry is a miss."""
+
+
+def _stored(key: str) -> str:
+    """``key`` as SQLite keeps it: a key naming a file whose name is not UTF-8 goes by its bytes in hex
+    (no other key starts with ``bytes:``; writing the odd bytes as ``\\xNN`` could meet a real name)."""
+    if encodable(key):
+        return key
+    try:
+        return "bytes:" + key.encode("utf-8", "surrogateescape").hex()
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return "bytes:" + key.encode("utf-8", "surrogatepass").hex()
 
 
 def _packed(value: Any) -> bytes:

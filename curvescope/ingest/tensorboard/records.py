@@ -283,6 +283,16 @@ def _tail(buffer: Buffer, file: int, end: int, *, records_before: int) -> Findin
             return _broken_framing(
                 buffer.in_file(file, end), buffer.in_file(file, _end(buffer, file)), source, records_before=records_before
             )
+        claimed = struct.unpack_from("<Q", buffer.data, end)[0]
+        if claimed > MAX_RECORD:
+            return finding(
+                "corrupt-record",
+                f"the record at byte {buffer.in_file(file, end)} claims {claimed} bytes of data, more than any event"
+                f" can hold, so the records after it cannot be found: {left} byte(s) left unread;"
+                f" {records_before} complete record(s) were read",
+                source=source,
+                count=1,
+            )
     return finding(
         "truncated-record",
         f"the last record (at byte {buffer.in_file(file, end)}) is cut off after {left} of its bytes;"
@@ -290,6 +300,11 @@ def _tail(buffer: Buffer, file: int, end: int, *, records_before: int) -> Findin
         source=source,
         count=1,
     )
+
+
+MAX_RECORD = 2**31 - 1
+"""The longest data a record can hold: an event is one protobuf message, and those stay under 2 GiB.
+A longer length (with a valid checksum) is damage, never a record cut off by a crash."""
 
 
 def _end(buffer: Buffer, file: int) -> int:

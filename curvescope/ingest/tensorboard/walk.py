@@ -111,7 +111,7 @@ def cycle_walk(u8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wrong = np.flatnonzero(actual != guessed[: len(actual)])
         kept = int(wrong[0]) + 1 if wrong.size else len(actual)
         kept_starts, kept_lengths = guessed_starts[:kept], actual[:kept]
-        fits = (kept_lengths >= 0) & (kept_starts + FRAMING + kept_lengths <= size)
+        fits = (kept_lengths >= 0) & (kept_lengths <= size - FRAMING - kept_starts)  # never overflows, whatever a length says
         if not fits.all():
             kept = int(np.argmin(fits))
             kept_starts, kept_lengths = kept_starts[:kept], kept_lengths[:kept]
