@@ -93,6 +93,24 @@ _KINDS = (
         Severity.INFO,
         "The cache folder could not be made or its file opened; the audit read every file and kept nothing.",
     ),
+    FindingKind(
+        "CS017",
+        "loss-scale-mismatch",
+        Severity.WARNING,
+        "The training and validation losses differ in scale by 100x or more (a sum against a mean); their gap is not measured.",
+    ),
+    FindingKind(
+        "CS018",
+        "reinforcement-learning-run",
+        Severity.INFO,
+        "A reward is logged: reward tells progress, and the loss-shape labels are not judged on its losses.",
+    ),
+    FindingKind(
+        "CS019",
+        "fine-tuned-run",
+        Severity.INFO,
+        "The run fine-tunes a pretrained model: a loss that barely falls is not read as underfitting.",
+    ),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}

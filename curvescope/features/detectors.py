@@ -21,6 +21,9 @@ _MIN_SPIKE_SPAN = 0.05  # a spike stands out by at least this share of the trend
 _RELATIVE_FLOOR = 1e-6  # progress smaller than this share of a curve's range is rounding, not progress
 _ROUNDING = 1e-12  # a range this small next to the values themselves is float rounding: the curve is constant
 NAN = math.nan
+SCALE_MISMATCH = 100.0
+"""Training and validation losses whose typical levels differ by this factor or more are on different scales
+(a sum against a mean): their gap is not measured."""
 
 
 def trend(curve: Curve, weight: float = 0.6) -> np.ndarray:
@@ -227,6 +230,15 @@ def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str
     return numbers, [event]
 
 
+def scale_ratio(a: Curve, b: Curve) -> float:
+    """How many times the typical level (median of the absolute finite values) of one curve is the other's."""
+    x, y = a.finite(), b.finite()
+    if not len(x) or not len(y):
+        return NAN
+    p, q = float(np.median(np.abs(x.values))), float(np.median(np.abs(y.values)))
+    return max(p, q) / min(p, q) if min(p, q) > 0 else NAN
+
+
 def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     """Train/validation gap on aligned steps, relative to how far training moved.
 
@@ -236,6 +248,10 @@ def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     numbers = {"gap_end": NAN, "gap_growth": NAN}
     t, v = train.finite(), val.finite()
     if len(t) < 2 or len(v) < 2:
+        return numbers, []
+    if scale_ratio(t, v) >= SCALE_MISMATCH:
+        # a sum against a mean: the factor between them (batch size, tokens, components) is unknown, so any
+        # normalisation would compare shapes, not levels; the shapes are judged apart (best step, train drop)
         return numbers, []
     steps, train_at, val_at = align(t.steps, trend(t), v.steps, v.values)
     span = float(t.values.max() - t.values.min())
