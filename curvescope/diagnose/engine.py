@@ -7,12 +7,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ..assemble.kinds import FINE_TUNE
 from ..features.events import Curve
 from ..features.extract import FeatureTable
+from ..findings import Finding, finding
 from .combine import THRESHOLD, combine
 from .context import RunContext
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import MIN_POINTS, PROBLEMS, label
+from .labels import MIN_POINTS, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
 from .registry import Rule
 
@@ -22,20 +24,51 @@ def model_codes() -> dict[str, str]:
     return {name: label(name).model_code for name in PROBLEMS}
 
 
-def contexts(table: FeatureTable, curves: Mapping[str, Mapping[str, Curve]]) -> list[RunContext]:
-    """What the rules see of each run of a feature table."""
+FAR_BELOW_CHANCE = 0.25
+"""A first training loss at most this share of the chance level ln(C) was not learned from scratch in the
+steps logged: a fine-tune of a pretrained model (or a model that fitted within its first logged point)."""
+
+
+def contexts(
+    table: FeatureTable,
+    curves: Mapping[str, Mapping[str, Curve]],
+    kinds: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[RunContext]:
+    """What the rules see of each run of a feature table; ``kinds`` are the run kinds reading found (``ReadResult.kinds``)."""
     frame = table.frame
     return [
         RunContext(
             run,
-            {name: float(value) for name, value in row.items() if name != "schedule"},
+            values := {name: float(value) for name, value in row.items() if name != "schedule"},
             table.events.get(run, ()),
             curves.get(run, {}),
             row["schedule"] if isinstance(row["schedule"], str) else None,
             table.classes.get(run),
+            run_kinds(dict((kinds or {}).get(run, {})), values, table.classes.get(run)),
         )
         for run, row in zip(frame.index, frame.to_dict("records"))
     ]
+
+
+def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
+    """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others)."""
+    return [
+        finding(
+            "fine-tuned-run",
+            f"a fine-tune: {run.kinds[FINE_TUNE]}; a loss that barely falls is not read as underfitting",
+            run=run.run,
+        )
+        for run in runs
+        if FINE_TUNE in run.kinds and FINE_TUNE not in read_kinds.get(run.run, {})
+    ]
+
+
+def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None) -> dict[str, str]:
+    """The run kinds reading found, and a fine-tune where the first loss is far below chance."""
+    ratio = values.get("initial_loss_vs_chance", math.nan)
+    if FINE_TUNE not in kinds and classes and ratio <= FAR_BELOW_CHANCE:
+        kinds[FINE_TUNE] = f"its first training loss is {ratio:.2f} of the chance level ln({classes}), far below it"
+    return kinds
 
 
 def diagnose(
@@ -60,6 +93,9 @@ def diagnose(
                 failures.append(RuleFailure(rule.code, context.run, f"{type(exc).__name__}: {exc}"))
         p = None if probabilities is None else probabilities.loc[context.run].to_dict()
         if p is not None:
+            if context.fine_tuned and not any(d.label == UNDERFITTING for d in found):
+                # a fine-tune's loss barely falls by nature: the model reads that as underfitting, the rules do not
+                p = {name: (0.0 if name == UNDERFITTING else value) for name, value in p.items()}
             found.extend(_model_diagnoses(context, p, not_judged))
         diagnosed.append(combine(context.run, found, p, not_judged, failures))
     return diagnosed
@@ -70,6 +106,13 @@ def _not_judged(context: RunContext) -> dict[str, str]:
     reasons = {}
     for name in PROBLEMS:
         needs = label(name).needs
+        if context.reinforcement_learning and "train_loss" in needs:
+            reward = context.curves["reward"].tag if "reward" in context.curves else "a reward"
+            reasons[name] = (
+                f"{name} is not judged on an RL run: reward ({reward}) is the curve that tells progress, "
+                "and policy and value losses may rise while the agent improves"
+            )
+            continue
         missing = [role for role in needs if not context.has(role)]
         short = [role for role in needs if 0 < context.points(role) < MIN_POINTS[role]]
         if missing:

@@ -20,7 +20,7 @@ from typing import Any
 from ..assemble.curve_store import read_cached
 from ..assemble.read import ReadResult
 from ..diagnose import LearnedModel, diagnose
-from ..diagnose.engine import contexts
+from ..diagnose.engine import contexts, measured_findings
 from ..diagnose.registry import Rule
 from ..features.extract import features, role_curves
 from ..findings import Finding
@@ -123,9 +123,10 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
     curves = role_curves(reading.scalars)
     table = features(reading, classes=settings.classes, curves=curves)
     measured = time.perf_counter()
-    diagnosed = diagnose(contexts(table, curves), table.frame, settings.rules, settings.model, strict=settings.strict)
+    measured_runs = contexts(table, curves, reading.kinds)
+    diagnosed = diagnose(measured_runs, table.frame, settings.rules, settings.model, strict=settings.strict)
     by_run: dict[str, list[Finding]] = {}
-    for item in reading.findings:
+    for item in (*reading.findings, *measured_findings(measured_runs, reading.kinds)):
         by_run.setdefault(item.run or "", []).append(item)
     numbers = table.frame.drop(columns="schedule")
     row_of = dict(zip(numbers.index, numbers.to_numpy(dtype=float).tolist()))
