@@ -166,7 +166,6 @@ def test_a_per_epoch_aggregate_of_too_few_points_leaves_the_step_series():
     [
         (TagStats(10, 10, 0.0, 0.0), "all zero"),
         (TagStats(10, 10, 0.5, 0.5), "constant at 0.5"),
-        (TagStats(10, 0), "empty (no finite value)"),
     ],
 )
 def test_an_empty_zero_or_constant_column_is_never_a_loss(stats, why):
@@ -174,6 +173,15 @@ def test_an_empty_zero_or_constant_column_is_never_a_loss(stats, why):
     assert roles["val_loss"].tag == "val/cross_entropy"
     assert roles["val_loss"].others == (("val_loss", f"{why}: never taken as val_loss"),)
     assert roles["train_loss"].tag is None and roles["train_loss"].others == (("loss", f"{why}: never taken as train_loss"),)
+
+
+def test_a_loss_of_only_non_finite_values_is_taken_only_when_nothing_else_is_logged():
+    blown = TagStats(10, 0)
+    roles = explain_roles({"val_loss": blown, "val/cross_entropy": TagStats(10, 10, 0.2, 0.9)})
+    assert roles["val_loss"].tag == "val/cross_entropy"
+    assert roles["val_loss"].others == (("val_loss", "no finite value, while val/cross_entropy has some"),)
+    alone = explain_roles({"loss": blown})["train_loss"]
+    assert alone.tag == "loss" and "kept as evidence of a blow-up" in alone.reason
 
 
 def test_a_constant_learning_rate_is_a_learning_rate():

@@ -14,9 +14,7 @@ from curvescope.features.extract import features
 
 
 def _frame(run: str, curves: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.concat(
-        [pd.DataFrame({"run": run, "tag": tag, "step": np.arange(len(v)), "value": v}) for tag, v in curves.items()]
-    )
+    return pd.concat([pd.DataFrame({"run": run, "tag": tag, "step": np.arange(len(v)), "value": v}) for tag, v in curves.items()])
 
 
 STEPS = np.arange(60)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..features.detectors import SCALE_MISMATCH
+from ..features.detectors import SCALE_MISMATCH, scale_ratio, start_level
 from ..findings import Finding, finding
 from ..schema import LABEL_COLUMNS, SCALAR_COLUMNS, categorical
 from .roles import ROLE_PATTERNS, ROLES, RoleChoice
@@ -114,29 +114,27 @@ def _same_prefix(tag: str, match: re.Match | None) -> bool:
 
 
 def loss_scale_findings(scalars: pd.DataFrame, roles: Mapping[str, Mapping[str, str]]) -> list[Finding]:
-    """A finding for each run whose training and validation losses differ in scale by ``SCALE_MISMATCH`` or more."""
+    """A finding for each run whose training and validation losses differ in scale by ``SCALE_MISMATCH`` or more
+    at their start (``features.detectors.scale_ratio``: later, a gap that wide is overfitting)."""
     runs = [run for run, chosen in roles.items() if "train_loss" in chosen and "val_loss" in chosen]
     if not runs:
         return []
     rows = scalars[scalars["role"].isin(["train_loss", "val_loss"]) & scalars["run"].isin(runs)]
-    rows = rows[np.isfinite(rows["value"].to_numpy())]
-    levels = rows.assign(level=rows["value"].abs()).groupby(["run", "role"], observed=True)["level"].median()
+    values = {key: group["value"].to_numpy() for key, group in rows.groupby(["run", "role"], observed=True)}
     findings = []
     for run in runs:
-        try:
-            train, val = float(levels.loc[(run, "train_loss")]), float(levels.loc[(run, "val_loss")])
-        except KeyError:
+        if (run, "train_loss") not in values or (run, "val_loss") not in values:
             continue
-        if train <= 0 or val <= 0:
-            continue
-        ratio = max(train, val) / min(train, val)
+        train, val = values[(run, "train_loss")], values[(run, "val_loss")]
+        ratio = scale_ratio(train, val)
         if ratio >= SCALE_MISMATCH:
+            train, val = start_level(train), start_level(val)
             t, v = roles[run]["train_loss"], roles[run]["val_loss"]
             findings.append(
                 finding(
                     "loss-scale-mismatch",
-                    f"the training loss {t} (median {train:.3g}) and the validation loss {v} (median {val:.3g}) differ "
-                    f"{ratio:,.0f}x in scale (a sum against a mean?); the gap between them is not measured",
+                    f"the training loss {t} (starting near {train:.3g}) and the validation loss {v} (starting near {val:.3g}) "
+                    f"differ {ratio:,.0f}x in scale (a sum against a mean?); the gap between them is not measured",
                     run=run,
                 )
             )

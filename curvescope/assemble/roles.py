@@ -4,8 +4,9 @@ The default mapping is data: ``ROLE_PATTERNS`` lists ``RolePattern(role, pattern
 note)`` records in priority order; a tag takes the role of the first pattern it fully matches
 (case-insensitive). When several tags of a run match one role, the choice is, in order:
 
-1. a tag that can play the role: a loss or metric column that is empty, all zero or constant
-   never does (a learning rate may be constant);
+1. a tag that can play the role: an all-zero or constant column never plays a loss role (a
+   constant learning rate or accuracy is a fact worth reading), and a loss with no finite value
+   (NaN or infinite only: a blow-up's evidence) only when no other candidate has one;
 2. the earlier pattern;
 3. a per-epoch aggregate over a per-step series of the same metric (Lightning's ``_epoch`` and
    ``_step``), when the aggregate has at least ``MIN_EPOCH_POINTS`` points: the per-epoch curve
@@ -217,13 +218,13 @@ class TagStats:
     high: float = float("nan")
 
     def unusable(self, role: str) -> str | None:
-        """Why this tag cannot play ``role`` (None when it can): empty, all zero or constant loss or metric columns
-        never do; a learning rate may be constant."""
+        """Why this tag cannot play ``role`` (None when it can): no role takes an empty column, and no loss role
+        an all-zero or constant one (a constant learning rate or accuracy is a fact worth reading)."""
         if self.finite is None:
             return None
-        if self.finite == 0:
-            return "empty (no finite value)"
-        if role == "lr":
+        if self.points == 0:
+            return "empty"
+        if role not in LOSS_ROLES or self.finite == 0:  # NaN or infinite only: evidence of a blow-up, kept
             return None
         if self.low == 0 and self.high == 0:
             return "all zero"
@@ -303,7 +304,8 @@ def explain_roles(
         if tag in taken or matched is None:
             continue
         role, rank = matched
-        key = (tag_stat.unusable(role) is not None, rank, _granularity(tag, stats), -tag_stat.points, tag)
+        refused, blown = tag_stat.unusable(role) is not None, tag_stat.finite == 0
+        key = (refused, blown, rank, _granularity(tag, stats), -tag_stat.points, tag)
         candidates.setdefault(role, []).append((key, tag, rank))
     for role, found in candidates.items():
         found.sort()
@@ -314,13 +316,17 @@ def explain_roles(
         best_key, best, rank = found[0]
         if stats[best].unusable(role) is not None:
             others = tuple((tag, _why_lost(role, tag, key, best, best_key, stats)) for key, tag, _ in found)
-            reason = f"no tag can play {role}: every candidate is empty, all zero or constant"
+            reason = f"no tag can play {role}: every candidate is empty" + (
+                ", all zero or constant" if role in LOSS_ROLES else ""
+            )
             choices[role] = RoleChoice(role, None, reason, None, others, _direction(role))
             continue
         others = tuple((tag, _why_lost(role, tag, key, best, best_key, stats)) for key, tag, _ in found[1:])
         reason = f"matched {_pattern_text(rank)}"
-        if best_key[2] == 0:
+        if best_key[3] == 0:
             reason += "; a per-epoch aggregate, preferred to the per-step series"
+        if best_key[1]:
+            reason += "; it holds no finite value (NaN or infinite only), kept as evidence of a blow-up"
         choices[role] = RoleChoice(role, best, reason, rank, others, _direction(role))
     return {role: choices[role] for role in ROLES if role in choices}
 
@@ -333,10 +339,12 @@ def _why_lost(role: str, tag: str, key: tuple, best: str, best_key: tuple, stats
     if (refused := stats[tag].unusable(role)) is not None:
         return f"{refused}: never taken as {role}"
     if key[1] != best_key[1]:
-        return f"matched a later {_pattern_text(key[1])}"
+        return f"no finite value, while {best} has some"
     if key[2] != best_key[2]:
-        return f"a per-step series: {best} is its per-epoch aggregate (the step series stays a tag, the noisy view)"
+        return f"matched a later {_pattern_text(key[2])}"
     if key[3] != best_key[3]:
+        return f"a per-step series: {best} is its per-epoch aggregate (the step series stays a tag, the noisy view)"
+    if key[4] != best_key[4]:
         return f"fewer points ({stats[tag].points} against {stats[best].points})"
     return f"as many points as {best}, which comes first by name"
 

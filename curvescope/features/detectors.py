@@ -230,13 +230,27 @@ def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str
     return numbers, [event]
 
 
-def scale_ratio(a: Curve, b: Curve) -> float:
-    """How many times the typical level (median of the absolute finite values) of one curve is the other's."""
-    x, y = a.finite(), b.finite()
-    if not len(x) or not len(y):
+def start_level(values: np.ndarray) -> float:
+    """A curve's typical level at its start: the median absolute value of its first few finite points."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(np.median(finite[: max(3, len(finite) // 20)])) if len(finite) else NAN
+
+
+_FITTED = 0.01
+"""A loss starting below this has already been fitted (or overfitted): a wide gap to it is no other scale."""
+_BLOWN = 1e6
+"""A loss starting above this has blown up: a wide gap to it is no other scale either."""
+
+
+def scale_ratio(train: np.ndarray, val: np.ndarray) -> float:
+    """How many times one loss's starting level is the other's, when they look like one quantity on two scales
+    (a sum against a mean), else NaN. Measured at the start, on finite curves whose levels are neither fitted
+    to near zero nor blown up: overfitting and divergence also part the two curves, later or by orders of magnitude."""
+    if not (np.isfinite(train).all() and np.isfinite(val).all()):
         return NAN
-    p, q = float(np.median(np.abs(x.values))), float(np.median(np.abs(y.values)))
-    return max(p, q) / min(p, q) if min(p, q) > 0 else NAN
+    p, q = start_level(train), start_level(val)
+    low, high = min(p, q), max(p, q)
+    return high / low if low >= _FITTED and high <= _BLOWN else NAN
 
 
 def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
@@ -249,7 +263,7 @@ def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     t, v = train.finite(), val.finite()
     if len(t) < 2 or len(v) < 2:
         return numbers, []
-    if scale_ratio(t, v) >= SCALE_MISMATCH:
+    if scale_ratio(train.values, val.values) >= SCALE_MISMATCH:
         # a sum against a mean: the factor between them (batch size, tokens, components) is unknown, so any
         # normalisation would compare shapes, not levels; the shapes are judged apart (best step, train drop)
         return numbers, []
