@@ -3,7 +3,7 @@
 Builds (deterministically, in memory) a tidy frame of N runs, each with a 1,000-point
 training loss and lr curve and a 50-point validation loss and accuracy, in a mix of shapes
 (healthy, exploding, plateaued, overfitting, step-decayed), then times
-``curvescope.features.extract.features`` over all of them and prints the time per run.
+``curvescope.features.extract.measure`` over all of them and prints the time per run.
 
     python benchmarks/features.py [--runs 10000] [--points 1000]
 """
@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from curvescope.assemble.runs import Block, assemble
-from curvescope.features.extract import features
+from curvescope.features.extract import FEATURES, measure
 from curvescope.schema import from_codes, reader_frame
 
 SHAPES = ("healthy", "exploding", "plateau", "overfitting", "step_decay")
@@ -75,13 +75,13 @@ def main() -> None:
     args = parser.parse_args()
     result = tidy_frame(args.runs, args.points)
     start, cpu = time.perf_counter(), time.process_time()
-    table = features(result)
+    measured = measure(result)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    events = sum(len(found) for found in table.events.values())
+    events = sum(len(run.events) for run in measured.values())
     print(
         f"{args.runs:,} runs x {args.points:,} points ({len(result.scalars):,} scalars): "
         f"{wall:.1f} s, {1000 * wall / args.runs:.2f} ms per run ({1000 * cpu / args.runs:.2f} ms CPU); "
-        f"{events:,} events, {table.frame.shape[1] - 1} features per run"
+        f"{events:,} events, {len(FEATURES)} features per run"
     )
 
 

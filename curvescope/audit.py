@@ -34,7 +34,7 @@ from .scale import backends
 from .scale.cache import Cache, CacheLocation, default_folder, identities, settled
 from .scale.remote import Origin, is_url, local_root, run_prefix
 from .scale.tasks import STAGES, Settings, SourceNames, Task, TaskResult, judge
-from .version import __version__
+from .version import __version__, code_identity
 
 Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | pd.DataFrame | ReadResult
 Progress = Callable[[str, int, int], None]
@@ -297,7 +297,7 @@ def _settings_key(settings: Settings, model_identity) -> str | None:
     rules = [
         (type(rule).__module__, type(rule).__qualname__, rule.code, sorted(rule.get_params().items())) for rule in settings.rules
     ]
-    return _digest(repr((__version__, rules, model_identity, settings.overrides, settings.strict)))
+    return _digest(repr((code_identity(), rules, model_identity, settings.overrides, settings.strict)))
 
 
 def _report_key(settings_key: str, group: _Group, classes) -> str:

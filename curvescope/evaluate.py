@@ -17,11 +17,11 @@ import pandas as pd
 
 from .assemble.read import read
 from .diagnose import HEALTHY, LABELS, LearnedModel, diagnose, select
-from .diagnose.engine import contexts
 from .diagnose.learned import fit
 from .errors import InvalidParameterError, SchemaError
 from .features import FEATURES
-from .features.extract import FeatureTable, features, role_curves
+from .features.extract import measure, table
+from .features.measured import RunContext
 
 MANIFEST = "labels.csv"
 MODES = ("rules", "model", "combined")
@@ -31,10 +31,9 @@ TARGETS = {"macro_f1": 0.90, "recall": 0.85, "healthy_false_alarms": 0.10}
 
 @dataclass(frozen=True)
 class LabelledRuns:
-    """Runs with known labels: their features, curves and the truth (runs × ``LABELS``, booleans)."""
+    """Runs with known labels: each run measured, by name, and the truth (runs × ``LABELS``, booleans)."""
 
-    table: FeatureTable
-    curves: dict
+    runs: dict[str, RunContext]
     truth: pd.DataFrame
     manifest: pd.DataFrame
 
@@ -92,23 +91,21 @@ def load(path: str | os.PathLike[str], *, split: str | None = None, use_classes:
     missing = sorted(set(manifest["run"]) - set(reading.runs))
     if missing:
         raise SchemaError(f"{manifest_path}: {len(missing)} labelled runs were not found in {logs}: {', '.join(missing[:5])}.")
-    curves = role_curves(reading.scalars)
     classes = None
     if use_classes and "classes" in manifest.columns:  # what a user would pass as --classes
         known = manifest[manifest["classes"] != ""].drop_duplicates("run")
         classes = {run: int(count) for run, count in zip(known["run"], known["classes"])}
-    table = features(reading, classes=classes, curves=curves)
+    measured = measure(reading, classes=classes)
     runs = sorted(set(manifest["run"]))
-    table = FeatureTable(table.frame.loc[runs], {r: table.events[r] for r in runs}, {r: table.classes[r] for r in runs})
     truth = pd.DataFrame(False, index=pd.Index(runs, name="run", dtype="str"), columns=list(LABELS))
     for run, label in zip(manifest["run"], manifest["label"]):
         truth.loc[run, label] = True
-    return LabelledRuns(table, {r: curves.get(r, {}) for r in runs}, truth, manifest.reset_index(drop=True))
+    return LabelledRuns({r: measured[r] for r in runs}, truth, manifest.reset_index(drop=True))
 
 
 def train(corpus: LabelledRuns, *, seed: int = 0, trained_on: str = "") -> LearnedModel:
     """Fit the learned model on a labelled corpus."""
-    return fit(corpus.table.frame, corpus.truth, features=tuple(FEATURES), seed=seed, trained_on=trained_on)
+    return fit(table(corpus.runs.values()), corpus.truth, features=tuple(FEATURES), seed=seed, trained_on=trained_on)
 
 
 def predict(corpus: LabelledRuns, mode: str, model: LearnedModel | None) -> pd.DataFrame:
@@ -118,7 +115,7 @@ def predict(corpus: LabelledRuns, mode: str, model: LearnedModel | None) -> pd.D
     if mode != "rules" and model is None:
         raise InvalidParameterError(f"mode {mode!r} needs a learned model.")
     rules = [] if mode == "model" else select()
-    diagnosed = diagnose(contexts(corpus.table, corpus.curves), corpus.table.frame, rules, None if mode == "rules" else model)
+    diagnosed = diagnose(corpus.runs.values(), rules, None if mode == "rules" else model)
     given = pd.DataFrame(False, index=corpus.truth.index, columns=list(LABELS))
     primary = pd.Series(HEALTHY, index=corpus.truth.index, dtype="str", name="primary")
     for d in diagnosed:

@@ -116,6 +116,7 @@ sys.exit(serve([sys.executable, "-c", {server!r}, sys.argv[1]]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="process groups and SIGTERM are POSIX")
 @pytest.mark.parametrize("how", ["ctrl-c", "sigint", "sigterm"])
 def test_the_server_stops_with_the_command(tmp_path, how):

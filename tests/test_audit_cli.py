@@ -34,6 +34,7 @@ def reports(tmp_path_factory):
     return done
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FORMATS)
 def test_every_format_matches_its_golden_report(reports, golden, name):
     done, target = reports[name]
@@ -42,12 +43,14 @@ def test_every_format_matches_its_golden_report(reports, golden, name):
     golden(f"demo.{FORMATS[name]}", target.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_json_on_stdout_equals_the_api():
     done = run(DEMO, "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(curvescope.audit(DEMO).to_json())
 
 
+@pytest.mark.slow
 def test_the_table_names_every_run_and_counts_labels():
     done = run(DEMO)
     assert done.returncode == 0, done.stderr
@@ -58,11 +61,13 @@ def test_the_table_names_every_run_and_counts_labels():
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("labels, code", [("lr_too_high", 1), ("healthy,bad_init", 1)])
 def test_fail_on_a_label_found_exits_one(labels, code):
     assert run(DEMO, "--fail-on", labels, "--quiet").returncode == code
 
 
+@pytest.mark.slow
 def test_fail_on_a_label_not_found_exits_zero(tmp_path):
     healthy = [r.run for r in curvescope.audit(DEMO) if r.labels == ("healthy",)]
     assert healthy
@@ -70,16 +75,19 @@ def test_fail_on_a_label_not_found_exits_zero(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_min_confidence_above_every_label_keeps_the_gate_open():
     assert run(DEMO, "--fail-on", "lr_too_high", "--min-confidence", "1", "--quiet").returncode == 0
 
 
+@pytest.mark.slow
 def test_label_filter_shows_only_those_runs():
     done = run(DEMO, "--label", "overfitting", "--format", "json")
     shown = json.loads(done.stdout)["runs"]
     assert shown and all("overfitting" in r["labels"] for r in shown)
 
 
+@pytest.mark.slow
 def test_several_paths_name_runs_by_their_path():
     done = run(DEMO / "keras", DEMO / "tensorboard", "--format", "csv", cwd=FIXTURES.parent)
     assert done.returncode == 0, done.stderr
@@ -99,6 +107,7 @@ def test_several_paths_name_runs_by_their_path():
         (["--role", "val_loss"], "--role takes ROLE=TAG"),
     ],
 )
+@pytest.mark.slow
 def test_bad_options_are_one_line_on_stderr_and_exit_two(args, message):
     done = run(DEMO, *args)
     assert done.returncode == 2
@@ -107,6 +116,7 @@ def test_bad_options_are_one_line_on_stderr_and_exit_two(args, message):
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], done.stderr
 
 
+@pytest.mark.slow
 def test_a_missing_path_is_one_line_and_exit_two(tmp_path):
     done = run(tmp_path / "nope")
     assert done.returncode == 2
@@ -115,12 +125,14 @@ def test_a_missing_path_is_one_line_and_exit_two(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_an_unwritable_output_is_one_line_and_exit_two(tmp_path):
     done = run(DEMO, "--output", tmp_path / "missing" / "report.html", "--format", "html")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.startswith("error: ")
 
 
+@pytest.mark.slow
 def test_help_shows_examples_and_exit_codes():
     done = run("--help")
     assert done.returncode == 0

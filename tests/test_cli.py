@@ -10,6 +10,8 @@ import pytest
 import curvescope
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # every test starts a Python process
+
 DEMO = FIXTURES / "demo"
 
 

@@ -1,7 +1,6 @@
 """read() end to end on the digits runs: the values the writers wrote, in one tidy frame; the demo is its corpus runs."""
 
 import importlib.util
-import sys
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,8 @@ import curvescope
 from curvescope.errors import InvalidParameterError, LogdirNotFound, NoRunsFound
 from curvescope.schema import validate_scalars
 from tests.conftest import FIXTURES
+from tests.digits import RUNS as TRAINED_RUNS
+from tests.digits import START, generator, train_again, written
 
 DIGITS = FIXTURES / "digits"
 DEMO = FIXTURES / "demo"
@@ -24,14 +25,6 @@ DIGITS_RUNS = {
 }
 
 
-def _load_digits_generator():
-    spec = importlib.util.spec_from_file_location("make_digits", FIXTURES / "make_digits.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
 def _load_demo_list():
     spec = importlib.util.spec_from_file_location("corpus_demo", FIXTURES / "corpus" / "demo.py")
     module = importlib.util.module_from_spec(spec)
@@ -42,11 +35,6 @@ def _load_demo_list():
 @pytest.fixture(scope="module")
 def digits():
     return curvescope.read(DIGITS)
-
-
-@pytest.fixture(scope="module")
-def generator():
-    return _load_digits_generator()
 
 
 def test_digits_runs_and_formats(digits):
@@ -90,8 +78,8 @@ def test_digits_roles(digits):
     }
 
 
-def test_tensorboard_values_are_what_was_written(digits, generator):
-    log = generator.train(generator.Recipe("healthy", lr=0.1, weight_decay=1e-4))
+def test_tensorboard_values_are_what_was_written(digits):
+    log = written("healthy")
     loss = digits.curve("tensorboard/healthy", "train_loss")
     assert loss.index.tolist() == log.step
     np.testing.assert_array_equal(loss.to_numpy(), np.float32(log.loss).astype(np.float64))
@@ -99,27 +87,35 @@ def test_tensorboard_values_are_what_was_written(digits, generator):
     assert val.index.tolist() == log.epoch_step
     np.testing.assert_array_equal(val.to_numpy(), np.float32(log.val_loss).astype(np.float64))
     wall = digits.run("tensorboard/healthy").query("tag == 'train/loss'")["wall_time"].to_numpy()
-    np.testing.assert_allclose(wall, generator.START + np.array(log.step) * 0.05)
+    np.testing.assert_allclose(wall, START + np.array(log.step) * 0.05)
 
 
-def test_keras_layout_values_are_what_was_written(digits, generator):
-    log = generator.train(generator.Recipe("bad_init", lr=0.05, weight_scale=12.0))
+def test_keras_layout_values_are_what_was_written(digits):
+    log = written("bad_init")
     val = digits.curve("keras/bad_init", "val_loss")
     assert val.index.tolist() == list(range(len(log.val_loss)))
     np.testing.assert_array_equal(val.to_numpy(), np.float32(log.val_loss).astype(np.float64))
 
 
-def test_csv_and_json_values_are_what_was_written(digits, generator):
-    overfit = generator.train(generator.Recipe("overfitting", lr=0.5, hidden=512, train_size=100, epochs=200))
+def test_csv_and_json_values_are_what_was_written(digits):
+    overfit = written("overfitting")
     np.testing.assert_array_equal(digits.curve("keras/overfitting", "val_loss").to_numpy(), overfit.val_loss)
-    under = generator.train(generator.Recipe("underfitting", lr=0.002, hidden=8))
+    under = written("underfitting")
     loss = digits.curve("huggingface/underfitting", "train_loss")
     assert loss.index.tolist() == under.step
     np.testing.assert_array_equal(loss.to_numpy(), [round(v, 4) for v in under.loss])
-    decay = generator.train(generator.Recipe("decay_too_early", lr=0.05, decay_epoch=3))
+    decay = written("decay_too_early")
     lr = digits.curve("lightning_logs/version_0", "lr")
     assert lr.index.tolist() == [s - 1 for s in decay.step]
     np.testing.assert_array_equal(lr.to_numpy(), decay.lr)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TRAINED_RUNS)
+def test_the_stored_numbers_are_what_the_training_logs(name):
+    """The numbers the tests above compare with are the generator's: training the run again logs them."""
+    assert train_again(name) == vars(written(name))
+    assert generator().START == START
 
 
 def test_hyperparameters_are_read(digits):

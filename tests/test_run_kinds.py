@@ -10,7 +10,7 @@ import pytest
 import curvescope
 from curvescope.assemble.kinds import kind_findings, pretrained_source, run_kinds
 from curvescope.diagnose.labels import PROBLEMS
-from curvescope.features.extract import features
+from curvescope.features.extract import measure
 
 
 def _frame(run: str, curves: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -84,7 +84,7 @@ def test_losses_on_different_scales_get_a_finding_and_no_gap():
     reading = curvescope.read_frame(frame)
     assert [f.code for f in reading.findings] == ["CS017"]
     assert "differ 3,200x in scale" in reading.findings[0].message
-    measured = features(reading).frame.loc["summed"]
-    assert np.isnan(measured["gap_end"]) and np.isnan(measured["gap_growth"])
-    same_scale = features(curvescope.read_frame(frame.assign(value=np.r_[frame["value"][:60] / 3200, frame["value"][60:]])))
-    assert np.isfinite(same_scale.frame.loc["summed", "gap_end"])
+    measured = measure(reading)["summed"]
+    assert np.isnan(measured.value("gap_end")) and np.isnan(measured.value("gap_growth"))
+    same_scale = measure(curvescope.read_frame(frame.assign(value=np.r_[frame["value"][:60] / 3200, frame["value"][60:]])))
+    assert np.isfinite(same_scale["summed"].value("gap_end"))

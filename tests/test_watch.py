@@ -250,6 +250,7 @@ def drained(lines: queue.Queue) -> list[str]:
     return list(iter(lambda: lines.get(timeout=10), None))
 
 
+@pytest.mark.slow
 def test_the_command_prints_each_run_once_as_json_and_stops_on_ctrl_c(logs, pool):
     put(pool["healthy"][0], logs / "a")
     put(pool["overfitting"][0], logs / "b")
@@ -270,6 +271,7 @@ def test_the_command_prints_each_run_once_as_json_and_stops_on_ctrl_c(logs, pool
     assert "Traceback" not in "".join(drained(err))
 
 
+@pytest.mark.slow
 def test_the_command_waits_for_runs_and_stops_on_sigterm(logs, pool):
     process, out, err = start(logs)
     try:
@@ -284,6 +286,7 @@ def test_the_command_waits_for_runs_and_stops_on_sigterm(logs, pool):
     assert "Traceback" not in "".join(drained(err))
 
 
+@pytest.mark.slow
 def test_a_missing_folder_is_one_error_line_and_exit_two(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "curvescope", "watch", str(tmp_path / "missing"), "--no-model"],

@@ -95,6 +95,7 @@ ROLE_PATTERNS: tuple[RolePattern, ...] = (
         "lr", r"(?:epoch_)?(?:lr|learning_rate|learning-rate|learningrate)", ("lr", "learning_rate", "epoch_learning_rate")
     ),
     RolePattern("lr", r"lr-[\w.\-]+(?:/pg\d+)?", ("lr-Adam", "lr-SGD/pg1"), "Lightning's LearningRateMonitor"),
+    RolePattern("lr", rf"{_TRAIN}_(?:lr|learning_rate)", ("train_lr",), "the log.txt of DETR, DeiT, MAE"),
     RolePattern(
         "lr",
         r"x/lr[02]|lr/pg[02]",

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-
-import pandas as pd
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from ..assemble.kinds import FINE_TUNE
-from ..features.events import Curve
-from ..features.extract import FeatureTable
+from ..features.extract import table
+from ..features.measured import RunContext
 from ..findings import Finding, finding
 from .combine import THRESHOLD, combine
-from .context import RunContext
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import MIN_POINTS, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
@@ -29,25 +27,12 @@ FAR_BELOW_CHANCE = 0.25
 steps logged: a fine-tune of a pretrained model (or a model that fitted within its first logged point)."""
 
 
-def contexts(
-    table: FeatureTable,
-    curves: Mapping[str, Mapping[str, Curve]],
-    kinds: Mapping[str, Mapping[str, str]] | None = None,
-) -> list[RunContext]:
-    """What the rules see of each run of a feature table; ``kinds`` are the run kinds reading found (``ReadResult.kinds``)."""
-    frame = table.frame
-    return [
-        RunContext(
-            run,
-            values := {name: float(value) for name, value in row.items() if name != "schedule"},
-            table.events.get(run, ()),
-            curves.get(run, {}),
-            row["schedule"] if isinstance(row["schedule"], str) else None,
-            table.classes.get(run),
-            run_kinds(dict((kinds or {}).get(run, {})), values, table.classes.get(run)),
-        )
-        for run, row in zip(frame.index, frame.to_dict("records"))
-    ]
+def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> dict[str, RunContext]:
+    """Each measured run with its kinds: those reading found (``ReadResult.kinds``), and a fine-tune where the
+    first loss is far below chance."""
+    return {
+        name: replace(run, kinds=run_kinds(dict(read_kinds.get(name, {})), run.values, run.classes)) for name, run in runs.items()
+    }
 
 
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
@@ -72,12 +57,14 @@ def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int |
 
 
 def diagnose(
-    runs: Sequence[RunContext], table: pd.DataFrame, rules: Sequence[Rule], model: LearnedModel | None, *, strict: bool = False
+    runs: Iterable[RunContext], rules: Sequence[Rule], model: LearnedModel | None, *, strict: bool = False
 ) -> list[RunDiagnosis]:
-    """Each run's diagnosis. A rule that raises becomes a ``RuleFailure`` (``strict`` re-raises)."""
+    """Each measured run's diagnosis, in order: the rules judge its values, the model (when given) the
+    matrix it makes of them. A rule that raises becomes a ``RuleFailure`` (``strict`` re-raises)."""
+    runs = list(runs)
     for rule in rules:
         rule.validate_params()
-    probabilities = model.predict_proba(table) if model is not None and len(table) else None
+    probabilities = model.predict_proba(table(runs)) if model is not None and runs else None
     diagnosed = []
     for context in runs:
         not_judged = _not_judged(context)

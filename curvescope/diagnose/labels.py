@@ -19,7 +19,7 @@ from ..errors import InvalidParameterError, PluginError
 from ..params import Names
 
 if TYPE_CHECKING:
-    from .context import RunContext
+    from ..features.measured import RunContext
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 COLOUR = re.compile(r"^#[0-9a-f]{6}$")

@@ -1,5 +1,8 @@
 """The learned classifier: calibrated probabilities for every label, from the feature vector.
 
+It reads the runs' features in natural units (``curvescope.features.table``) and makes its own
+matrix: the ``LOG_SCALED`` features as log10, for fitting and predicting alike.
+
 One gradient-boosted tree model per label (multi-label: a run may carry several), each
 calibrated by cross-validation (Platt scaling), trained with a fixed seed. The first loss over
 the chance level ln(C) tells a bad initialisation apart best, but only when the number of
@@ -13,6 +16,7 @@ trusted or loaded leaves curvescope with its rules alone and a finding that says
 from __future__ import annotations
 
 import functools
+import math
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +28,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..errors import CurvescopeError, InvalidParameterError
+from ..features.extract import LOG_SCALED
 from ..findings import Finding, finding
 from .labels import LABELS, unknown_to_model
 
@@ -58,7 +63,7 @@ class LearnedModel:
     """(estimator, features) of the class-blind model."""
 
     def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Probability of each label for each run (rows of ``table``, which holds the feature columns)."""
+        """Probability of each label for each run (rows of ``table``, which holds the feature columns in natural units)."""
         missing = [name for name in self.features if name not in table.columns]
         if missing:
             raise ModelUnavailable(f"the model needs features the table lacks: {', '.join(missing)}")
@@ -153,7 +158,7 @@ def fit(
     table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0, trained_on: str = ""
 ) -> LearnedModel:
     """Fit one calibrated model per label of ``truth`` (runs × labels, booleans) on ``table``'s
-    features, and the class-blind model without ``CHANCE_FEATURE`` (when it is one of them)."""
+    features (natural units), and the class-blind model without ``CHANCE_FEATURE`` (when it is one of them)."""
     folds = 5
     for label in truth.columns:
         positives = int(truth[label].sum())
@@ -215,9 +220,13 @@ def shipped_model() -> tuple[LearnedModel | None, tuple[Finding, ...]]:
 
 
 def _matrix(table: pd.DataFrame, features) -> np.ndarray:
-    """The feature matrix; a feature that could not be measured (NaN) becomes ``MISSING``, a value
-    no feature takes, so a feature never measured in training cannot break the trees' binning."""
-    x = table.loc[:, list(features)].to_numpy(dtype=np.float64)
+    """The feature matrix: the ``LOG_SCALED`` features as log10 (NaN unless positive), the others as
+    they are; a feature that could not be measured (NaN) becomes ``MISSING``, a value no feature
+    takes, so a feature never measured in training cannot break the trees' binning."""
+    x = table.loc[:, list(features)].to_numpy(dtype=np.float64, copy=True)
+    for column, name in enumerate(features):
+        if name in LOG_SCALED:
+            x[:, column] = [math.log10(value) if value > 0 else math.nan for value in x[:, column].tolist()]
     return np.nan_to_num(x, nan=MISSING, posinf=-MISSING, neginf=MISSING)
 
 

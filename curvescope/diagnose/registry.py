@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from ..errors import InvalidParameterError, PluginError
+from ..features.measured import RunContext
 from ..params import Constraint, check_params
 from ..plugins import PluginGroup
-from .context import RunContext
 from .diagnosis import Diagnosis, Evidence
 from .labels import PROBLEMS, family_label
 from .labels import label as label_record

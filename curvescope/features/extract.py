@@ -1,35 +1,36 @@
-"""All features of a run: a fixed vector of named, scale-invariant numbers, and located events.
+"""All features of a run: a fixed vector of named numbers in natural units, and located events.
 
-``run_features`` measures one run from its role curves; ``features`` does every run of a
-``ReadResult`` and returns one row per run. A run missing a role gets NaN for what needs it,
-never a made-up number. The vector is what the learned classifier reads; the events are what
-the rules cite and the report draws.
+``measure_run`` measures one run from its role curves into a ``RunContext``; ``measure`` does
+every run of a ``ReadResult``, and ``table`` lays runs' features out one row per run. A run
+missing a role gets NaN for what needs it, never a made-up number. The rules read the values as
+they are; the learned classifier reads them too, the ``LOG_SCALED`` ones as log10. The events are
+what the rules cite and the report draws.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import detectors
 from .events import Curve, Event
+from .measured import RunContext
 from .schedule import Schedule, inferred_drops, lr_schedule, progress_around
 
 FEATURES: dict[str, str] = {
-    "points": "log10 of the number of training-loss points",
+    "points": "the number of training-loss points",
     "has_val": "1 when a validation loss (or accuracy) was logged, else 0",
     "has_lr": "1 when a learning-rate curve was logged, else 0",
     "train_drop": "the training loss's level at the end over its level at the start (medians of the last and first "
     "points; below 1: it fell)",
     "train_early_progress": "share of the smoothed training loss's whole fall made in the run's first quarter",
-    "initial_collapse": "log10 of the training loss's starting level over its level a tenth into the run",
-    "peak_vs_start": "log10 of the highest smoothed training loss after the first tenth of the run over its starting level",
+    "initial_collapse": "the training loss's starting level over its level a tenth into the run",
+    "peak_vs_start": "the highest smoothed training loss after the first tenth of the run over its starting level",
     "non_finite_fraction": "share of training-loss points that are NaN or infinite",
-    "explosion_ratio": "log10 of the largest rise of the smoothed training loss over its running minimum",
+    "explosion_ratio": "the largest rise of the smoothed training loss over its running minimum",
     "explosion_onset": "where that rise began (fraction of the run) when it reached 10x, else NaN",
     "spike_rate": "training-loss spikes (robust z > 6 around the rolling median) per 100 points",
     "spike_size": "largest robust z of a training-loss point around its rolling median",
@@ -48,37 +49,22 @@ FEATURES: dict[str, str] = {
     "first_drop_position": "where the first drop happened (fraction of the run)",
     "drop_inferred": "1 when drops were inferred from the loss because no lr was logged, else 0",
     "lr_half_position": "where the learning rate first fell below half its peak (fraction of the run)",
-    "lr_total_decay": "log10 of the peak learning rate over the last",
+    "lr_total_decay": "the peak learning rate over the last",
     "slope_before": "training-loss slope before the first drop (or where a smooth decay halved the rate), in ranges per run",
     "slope_after": "training-loss slope after that point, in loss ranges per run",
     "fall_vs_promised": "fall of the training loss after that point over what the earlier slope promised",
     "initial_loss_vs_chance": "first training loss over ln(classes), the loss of a uniform guess",
-    "initial_loss": "log10 of the training loss's starting level: absolute, as cross-entropy starts near ln(classes)",
+    "initial_loss": "the training loss's starting level: absolute, as cross-entropy starts near ln(classes)",
     "train_acc_final": "last training accuracy",
     "val_acc_final": "last validation accuracy",
 }
-"""The feature vector, in order: name and one-line meaning."""
+"""The feature vector, in order: name and one-line meaning (natural units)."""
+
+LOG_SCALED = frozenset({"points", "initial_collapse", "peak_vs_start", "explosion_ratio", "lr_total_decay", "initial_loss"})
+"""The features the learned model reads as log10 (x > 0: log10(x), else NaN): counts and ratios that span decades."""
 
 
-@dataclass(frozen=True)
-class RunFeatures:
-    values: dict[str, float]
-    events: tuple[Event, ...]
-    schedule: str | None
-    classes: int | None
-
-
-@dataclass(frozen=True)
-class FeatureTable:
-    """Features of every run: ``frame`` has one row per run (``FEATURES`` columns and ``schedule``),
-    ``events`` each run's located events, ``classes`` the class count used for its chance level."""
-
-    frame: pd.DataFrame
-    events: dict[str, tuple[Event, ...]]
-    classes: dict[str, int | None]
-
-
-def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> RunFeatures:
+def measure_run(run: str, curves: Mapping[str, Curve], *, classes: int | None = None) -> RunContext:
     """Every feature and event of one run, from its curves by role."""
     values = dict.fromkeys(FEATURES, math.nan)
     events: list[Event] = []
@@ -108,12 +94,12 @@ def run_features(curves: Mapping[str, Curve], *, classes: int | None = None) -> 
         finite = curves[role].finite() if role in curves else None
         if finite is not None and len(finite):
             values[name] = float(finite.values[-1])
-    return RunFeatures(values, tuple(events), schedule.kind if schedule else None, classes)
+    return RunContext(run, values, tuple(events), curves, schedule, classes)
 
 
 def _measure_training(train: Curve, values: dict, events: list, classes: int | None) -> None:
     finite = train.finite()
-    values["points"] = math.log10(len(train)) if len(train) else math.nan
+    values["points"] = float(len(train))
     if len(finite) >= 2:
         smoothed = detectors.trend(finite)
         # levels at the start and the end are medians of the first and last few points: a noisy
@@ -122,23 +108,21 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         last = float(np.median(finite.values[-max(5, len(finite) // 20) :]))
         best = float(min(smoothed.min(), first))
         broken = not np.isfinite(train.values[-1])  # it ended NaN or infinite: nothing fell
-        values["initial_loss"] = math.log10(first) if first > 0 else math.nan
+        values["initial_loss"] = first
         values["train_drop"] = math.inf if broken else last / first if first > 0 and last >= 0 else math.nan
         tenth = len(finite) // 10
         if first > 0 and tenth >= 2:
             around = float(np.median(finite.values[tenth // 2 : tenth + tenth // 2 + 1]))
-            values["initial_collapse"] = math.log10(first / around) if around > 0 else math.nan
-            peak = float(smoothed[tenth:].max())
-            values["peak_vs_start"] = math.log10(peak / first) if peak > 0 else math.nan
+            values["initial_collapse"] = first / around if around > 0 else math.nan
+            values["peak_vs_start"] = float(smoothed[tenth:].max()) / first
         quarter = finite.steps[0] + (finite.steps[-1] - finite.steps[0]) / 4
         early = float(smoothed[finite.steps <= quarter].min())
         values["train_early_progress"] = (first - early) / (first - best) if first > best else math.nan
     numbers, found = detectors.divergence(train)
-    numbers["explosion_ratio"] = math.log10(numbers["explosion_ratio"]) if numbers["explosion_ratio"] > 0 else math.nan
     values.update(numbers)
     events += found
-    for measure in (detectors.spikes, detectors.plateaus):
-        numbers, found = measure(train)
+    for detector in (detectors.spikes, detectors.plateaus):
+        numbers, found = detector(train)
         values.update(numbers)
         events += found
     values["noise"] = detectors.noise(train)
@@ -162,7 +146,7 @@ def _measure_drops(train: Curve | None, schedule: Schedule | None, values: dict,
     if schedule is not None:
         drops, inferred = schedule.drops, False
         values["lr_half_position"] = schedule.half_position
-        values["lr_total_decay"] = math.log10(schedule.total_decay) if schedule.total_decay > 0 else math.nan
+        values["lr_total_decay"] = schedule.total_decay
     else:
         drops, inferred = (inferred_drops(train) if train is not None else ()), True
     if schedule is None and train is None:
@@ -198,32 +182,25 @@ def role_curves(scalars: pd.DataFrame) -> dict[str, dict[str, Curve]]:
     return curves
 
 
-def features(
-    result, *, classes: int | Mapping[str, int] | None = None, curves: Mapping[str, Mapping[str, Curve]] | None = None
-) -> FeatureTable:
-    """Features of every run of a ``ReadResult``: one row per run, and each run's events.
+def measure(result, *, classes: int | Mapping[str, int] | None = None) -> dict[str, RunContext]:
+    """Every run of a ``ReadResult``, measured: its ``RunContext`` by name, in the order read.
 
     ``classes`` is the number of classes of every run, or of each run by name (runs not named
-    are inferred from their accuracy). ``curves`` (each run's curves by role, as
-    ``role_curves`` gives them) saves building them again. (An audit measures runs in
-    parallel by giving tasks of runs to workers, see ``curvescope.scale.backends``.)"""
-    by_run = role_curves(result.scalars) if curves is None else curves
-    return _table(list(result.runs), by_run, classes)
+    are inferred from their accuracy). (An audit measures runs in parallel by giving tasks of
+    runs to workers, see ``curvescope.scale.backends``.)"""
+    curves = role_curves(result.scalars)
+    return {
+        run: measure_run(run, curves.get(run, {}), classes=classes.get(run) if isinstance(classes, Mapping) else classes)
+        for run in result.runs
+    }
 
 
-def _table(runs: list[str], by_run: Mapping[str, Mapping[str, Curve]], classes) -> FeatureTable:
-    rows, events, schedules, counts = [], {}, [], {}
-    for run in runs:
-        known = classes.get(run) if isinstance(classes, Mapping) else classes
-        measured = run_features(by_run.get(run, {}), classes=known)
-        rows.append([measured.values[name] for name in FEATURES])
-        schedules.append(measured.schedule)
-        events[run] = measured.events
-        counts[run] = measured.classes
-    frame = pd.DataFrame(
-        np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)),
-        index=pd.Index(runs, name="run", dtype="str"),
+def table(runs: Iterable[RunContext]) -> pd.DataFrame:
+    """The features of ``runs``, one row per run (index ``run``, a column per ``FEATURES`` name), in natural units."""
+    runs = list(runs)
+    rows = np.array([[run.values[name] for name in FEATURES] for run in runs], dtype=np.float64)
+    return pd.DataFrame(
+        rows.reshape(len(runs), len(FEATURES)),
+        index=pd.Index([run.run for run in runs], name="run", dtype="str"),
         columns=list(FEATURES),
     )
-    frame["schedule"] = pd.Series(schedules, index=frame.index, dtype="str")
-    return FeatureTable(frame, events, counts)

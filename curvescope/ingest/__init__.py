@@ -6,23 +6,27 @@ wide CSV), so that each file goes to the reader that knows its format best.
 """
 
 from .base import Reader, RunRead, readers, register_reader
-from .csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader
+from .csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader, UltralyticsCSVReader
 from .jsonlogs import JSONLinesReader, TrainerStateReader
 from .mlflow import MLflowReader
 from .raytune import RayTuneReader
 from .tensorboard import TensorBoardReader
 
-for _reader in (
+BUILTIN_READERS = (
     TensorBoardReader(),
     RayTuneReader(),
     MLflowReader(),
     TrainerStateReader(),
     LightningCSVReader(),
+    UltralyticsCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
     JSONLinesReader(),
     GenericCSVReader(),
-):
+)
+"""The readers curvescope ships, in sniffing order; each describes itself with a ``row`` (the README's formats table)."""
+
+for _reader in BUILTIN_READERS:
     register_reader(_reader)
 
-__all__ = ["Reader", "RunRead", "readers", "register_reader"]
+__all__ = ["BUILTIN_READERS", "Reader", "RunRead", "readers", "register_reader"]

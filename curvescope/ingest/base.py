@@ -6,6 +6,7 @@ by ``run_path``; each run's files go to ``read`` together, in name order, so a r
 merge restarts or pick the newest of several copies. Adding a format is adding a reader:
 no other reader changes. Third-party readers register through the ``curvescope.readers``
 entry-point group (the object it names: a reader instance or a class to instantiate).
+A reader may describe itself for the README's formats table with a ``row`` (``FormatRow``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,18 @@ class Reader(Protocol):
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         """Read every file of one run. Problems with a file are findings, never exceptions."""
         ...
+
+
+@dataclass(frozen=True)
+class FormatRow:
+    """A reader's row of the README's formats table (optional: ``row`` on the reader class)."""
+
+    format: str
+    """What the format is, as a user knows it (``Keras `CSVLogger```)."""
+    recognised_by: str
+    """What in a file's name or content makes this reader claim it."""
+    run: str
+    """What one run is: the directory, the file, ... and what else is read with it."""
 
 
 _REGISTRY: dict[str, Reader] = {}

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..findings import finding
 from ..schema import categorical, reader_frame
-from .base import RunRead
+from .base import FormatRow, RunRead
 from .lines import read_wide, resume_each, resume_wide
 from .tables import (
     Table,
@@ -37,11 +37,43 @@ class KerasCSVReader:
 
     name: ClassVar[str] = "keras_csv"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "Keras `CSVLogger`", "CSV header starting with `epoch`", "the directory, or the file when several share a folder"
+    )
 
     def sniff(self, path: Path) -> bool:
         line = first_line(path)
         sep, names = header_names(line)
         return len(names) > 1 and line.startswith(f"epoch{sep}") and find_step_column(names[1:]) is None
+
+    def run_path(self, path: Path) -> Path:
+        return path.parent
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        return read_each(lambda path: read_wide(path, "epoch"), files)
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
+
+
+class UltralyticsCSVReader:
+    """Ultralytics YOLO's ``results.csv`` (yolov5, v8, 11): one row per epoch, losses as
+    ``train/box_loss``, ``val/box_loss`` ..., metrics as ``metrics/mAP50(B)``, learning rates as
+    ``lr/pg0`` or ``x/lr0``. yolov5 and v8 pad the names with spaces; they are read stripped."""
+
+    name: ClassVar[str] = "ultralytics"
+    per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "Ultralytics YOLO `results.csv` (yolov5, v8, 11)",
+        "file name, `epoch` first, `train/…` and `metrics/…` columns (space-padded or not)",
+        "the directory, or the file",
+    )
+
+    def sniff(self, path: Path) -> bool:
+        if path.name != "results.csv":
+            return False
+        names = header_names(first_line(path))[1]
+        return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
 
     def run_path(self, path: Path) -> Path:
         return path.parent
@@ -63,6 +95,11 @@ class LightningCSVReader:
 
     name: ClassVar[str] = "lightning_csv"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "Lightning `CSVLogger` `metrics.csv` (+ `hparams.yaml`)",
+        "file name and `step` column",
+        "the directory (`lightning_logs/version_N`)",
+    )
 
     def sniff(self, path: Path) -> bool:
         if path.name == "hparams.yaml":
@@ -100,12 +137,15 @@ class LightningCSVReader:
 
 class GenericCSVReader:
     """Any wide CSV with a step-like column (``step``, ``epoch``, ``TimestepsSoFar`` ...) or
-    metric-like columns: yolov5's space-padded ``results.csv``, baselines' ``progress.csv``.
+    metric-like columns: baselines' ``progress.csv``, a hand-written log.
     A ``wall_time``/``timestamp``/``time`` column of epoch seconds (or ms) is the wall time;
     elapsed times (``TimeElapsed``) stay tags."""
 
     name: ClassVar[str] = "csv"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "generic wide CSV", "a step-like column and numeric metric columns", "the directory, or the file"
+    )
 
     def sniff(self, path: Path) -> bool:
         if path.suffix.lower() not in {".csv", ".tsv"}:
@@ -134,6 +174,9 @@ class LongCSVReader:
 
     name: ClassVar[str] = "long_csv"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "long CSV", "columns `step, tag, value` (+ optional `run`, `wall_time`)", "the file, or the `run` column's runs"
+    )
 
     def sniff(self, path: Path) -> bool:
         names = {normalised(name) for name in header_names(first_line(path))[1]}

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import Finding, finding
-from .base import RunRead
+from .base import FormatRow, RunRead
 from .lines import LinesProgress, read_lines, resume_each
 from .progress import Mark
 from .tables import (
@@ -31,6 +31,7 @@ from .tables import (
     find_step_column,
     first_line,
     flatten,
+    head_lines,
     is_empty,
     lines_text,
     looks_like_metric,
@@ -41,6 +42,8 @@ from .tables import (
 
 _CHECKPOINT_DIR = re.compile(r"checkpoint-\d+")
 _SUMMARY_KEYS = frozenset({"train_runtime", "train_loss", "total_flos"})
+_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
+_SNIFF_RECORDS = 5
 _STEP_KEY = re.compile(r'"\s*(' + "|".join(STEP_COLUMNS) + r')\s*"\s*:', re.IGNORECASE)
 
 
@@ -219,6 +222,11 @@ class TrainerStateReader:
 
     name: ClassVar[str] = "trainer_state"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "Hugging Face `trainer_state.json`",
+        "file name and `log_history`",
+        "the output directory (`checkpoint-N/` belongs to it; the most complete state is read)",
+    )
 
     def sniff(self, path: Path) -> bool:
         return path.name == "trainer_state.json"
@@ -287,28 +295,42 @@ class TrainerStateReader:
 
 
 class JSONLinesReader:
-    """JSON-lines logs: one object per line (``*.jsonl``, ``*.ndjson``, or ``*.json`` whose first
-    line is a whole object), with a step-like key or metric-like keys. Nested dicts are flattened
-    with ``/``; lines that fail to parse are counted and skipped."""
+    """JSON-lines logs: one object per line, with a step-like key or metric-like keys. Nested
+    dicts are flattened with ``/``; lines that fail to parse are counted and skipped.
+
+    Recognised by name (``*.jsonl``, ``*.ndjson``, or ``*.json`` whose first line is a whole
+    object) or, whatever the name, by content: the first few lines are JSON objects and one of
+    them holds a number under a step-like key and another number beside it (the ``log.txt`` of
+    DETR, DeiT, MAE, ConvNeXt or Swin; detectron2's ``metrics.json``)."""
 
     name: ClassVar[str] = "jsonl"
     per_file: ClassVar[bool] = True
+    row: ClassVar[FormatRow] = FormatRow(
+        "JSON lines: DETR / DeiT / MAE / ConvNeXt / Swin `log.txt`, detectron2 `metrics.json`, any `*.jsonl`",
+        "one object per line with a step-like key; whatever the file's name, first lines that are JSON objects with a "
+        "number under a step-like key (`epoch`, `iteration`, `step` ...)",
+        "the directory, or the file",
+    )
 
     def sniff(self, path: Path) -> bool:
-        if path.suffix.lower() not in {".jsonl", ".ndjson", ".json"}:
-            return False
-        if path.suffix.lower() != ".json" and is_empty(path):
+        suffix = path.suffix.lower()
+        named = suffix in _LINES_SUFFIXES
+        if named and suffix != ".json" and is_empty(path):
             return True
-        line = first_line(path)
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
-            # a first line longer than the sniffed bytes: look for a step key in what was read
-            return path.suffix.lower() != ".json" and line.startswith("{") and bool(_STEP_KEY.search(line))
-        if not isinstance(record, dict):
+        if not first_line(path).startswith("{"):
             return False
-        keys = list(flatten(record))
-        return any(normalised(key) in STEP_COLUMNS for key in keys) or any(looks_like_metric(key) for key in keys)
+        lines, cut = head_lines(path, _SNIFF_RECORDS)
+        if cut:
+            # a first line longer than the sniffed bytes: look for a step key in what was read
+            return suffix != ".json" and bool(_STEP_KEY.search(lines[0]))
+        records = [_loads_or_none(line) for line in lines]
+        if len(records) > 1 and records[-1] is None and lines[-1].startswith("{"):
+            records.pop()  # a half-written last record (a job killed, or still writing): the reader reports it
+        if named and records and isinstance(records[0], dict) and _names_a_log(flatten(records[0])):
+            return True
+        if not records or not all(isinstance(record, dict) for record in records):
+            return False
+        return any(_steps_a_number(flatten(record)) for record in records)
 
     def run_path(self, path: Path) -> Path:
         return path.parent
@@ -342,6 +364,17 @@ class JSONLinesReader:
         return read_lines(
             path, data, table, findings, partial(_lines_layout, source=str(path)), start=start, earlier=earlier, points=points
         )
+
+
+def _names_a_log(record: dict[str, Any]) -> bool:
+    """Whether a record has a step-like or a metric-like key."""
+    return any(normalised(key) in STEP_COLUMNS or looks_like_metric(key) for key in record)
+
+
+def _steps_a_number(record: dict[str, Any]) -> bool:
+    """Whether a record holds a number under a step-like key and another number beside it."""
+    numbers = [key for key, value in record.items() if _number(value) is not None]
+    return any(normalised(key) in STEP_COLUMNS for key in numbers) and len(numbers) > 1
 
 
 def _lines_layout(tally: Tally, *, source: str) -> tuple[Layout | None, list[Finding]]:

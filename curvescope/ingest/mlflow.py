@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..findings import Finding, finding
 from ..schema import reader_frame
-from .base import RunRead
+from .base import FormatRow, RunRead
 from .tables import Table, concat_frames, lines_text, read_csv_text, valid_steps
 
 _RUN_FOLDERS = frozenset({"metrics", "params", "tags", "inputs", "outputs"})
@@ -53,6 +53,11 @@ class MLflowReader:
 
     name: ClassVar[str] = "mlflow"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "MLflow file store",
+        "`mlruns/<experiment>/<run>/metrics/<key>`",
+        "the MLflow run directory; params become hyperparameters",
+    )
 
     def sniff(self, path: Path) -> bool:
         try:

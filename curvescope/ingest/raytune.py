@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..findings import Finding, finding
-from .base import RunRead
+from .base import FormatRow, RunRead
 from .jsonlogs import load_json, parse_json_lines, read_records
 from .lines import read_wide
 from .tables import first_line, flatten
@@ -34,6 +34,11 @@ class RayTuneReader:
 
     name: ClassVar[str] = "raytune"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "Ray Tune trial",
+        "`result.json` / `progress.csv` with `training_iteration`",
+        "the trial directory; `params.json` become hyperparameters",
+    )
 
     def sniff(self, path: Path) -> bool:
         if path.name in _PARAMS:

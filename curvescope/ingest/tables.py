@@ -158,6 +158,32 @@ def _first_line(path: str, size: int, mtime_ns: int) -> str:
     return line_of(head)
 
 
+def head_lines(path: Path, count: int) -> tuple[tuple[str, ...], bool]:
+    """The first ``count`` non-blank whole lines of a file (within its first 64 KiB), decoded
+    leniently, and whether the first line was cut by that limit (then it is the only one given)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (), False
+    return _head_lines(os.fspath(path), info.st_size, info.st_mtime_ns, count)
+
+
+@functools.lru_cache(maxsize=32)
+def _head_lines(path: str, size: int, mtime_ns: int, count: int) -> tuple[tuple[str, ...], bool]:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return (), False
+    whole = len(head) < _SNIFF_BYTES
+    raw = head.split(b"\n")
+    if not whole and len(raw) == 1:
+        return (line_of(head),), True
+    complete = raw if whole else raw[:-1]
+    lines = [line.decode("utf-8", errors="replace").lstrip("\ufeff").strip() for line in complete]
+    return tuple(line for line in lines if line)[:count], False
+
+
 def line_of(data: bytes) -> str:
     """The first line of bytes (at most 64 KiB of it), decoded leniently."""
     return data[:_SNIFF_BYTES].split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")

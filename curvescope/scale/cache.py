@@ -10,7 +10,7 @@ opened or written is set aside with one finding, never an error.
 
 Entries are compressed pickles (a run's scalars take about a quarter of their pickled size):
 the cache trusts its own folder, as a user's cache of Python objects does, and ignores any
-entry written by another version of curvescope.
+entry written by another version of curvescope (or, for a development version, by other code).
 
 ``fingerprint(path)`` tells, with one ``stat`` per file, whether anything below a log directory
 changed: ``watch`` and the app's cached audit re-read only when it did.
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import Finding, finding
-from ..version import __version__
+from ..version import code_identity
 
 ENV_FOLDER = "CURVESCOPE_CACHE_DIR"
 _FILE = "cache-v1.sqlite"
@@ -170,7 +170,7 @@ class Cache:
         try:
             with self._lock:
                 row = self._db.execute(f"SELECT version, identity, entry FROM {table} WHERE key = ?", (key,)).fetchone()
-            if row is None or row[0] != __version__:
+            if row is None or row[0] != code_identity():
                 return None
             return _unpacked(row[1]), _unpacked(row[2])
         except (sqlite3.Error, zlib.error, *_FOREIGN):
@@ -189,7 +189,7 @@ class Cache:
             except sqlite3.Error:
                 return found
             for key, version, identity, entry in rows:
-                if version != __version__:
+                if version != code_identity():
                     continue
                 try:
                     found[key] = _unpacked(identity), _unpacked(entry)
@@ -202,7 +202,7 @@ class Cache:
 
     def put_many(self, table: str, items: Iterable[tuple[str, Any, Any]]) -> None:
         """Store entries; a full disk or a locked file loses them (the next audit reads again), nothing more."""
-        rows = [(key, __version__, _packed(identity), _packed(entry)) for key, identity, entry in items]
+        rows = [(key, code_identity(), _packed(identity), _packed(entry)) for key, identity, entry in items]
         if not rows:
             return
         try:

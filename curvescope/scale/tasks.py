@@ -20,9 +20,9 @@ from typing import Any
 from ..assemble.curve_store import read_cached
 from ..assemble.read import ReadResult
 from ..diagnose import LearnedModel, diagnose
-from ..diagnose.engine import contexts, measured_findings
+from ..diagnose.engine import measured_findings, with_kinds
 from ..diagnose.registry import Rule
-from ..features.extract import features, role_curves
+from ..features.extract import measure
 from ..findings import Finding
 from ..ingest.discover import RunSource, relative_name
 from ..report import RunReport, key_numbers
@@ -120,31 +120,28 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
 
     ``curves_of(run)`` gives what a report keeps as the run's curves; by default, the curves."""
     started = time.perf_counter()
-    curves = role_curves(reading.scalars)
-    table = features(reading, classes=settings.classes, curves=curves)
+    runs = measure(reading, classes=settings.classes)
     measured = time.perf_counter()
-    measured_runs = contexts(table, curves, reading.kinds)
-    diagnosed = diagnose(measured_runs, table.frame, settings.rules, settings.model, strict=settings.strict)
+    runs = with_kinds(runs, reading.kinds)
+    diagnosed = diagnose(runs.values(), settings.rules, settings.model, strict=settings.strict)
     by_run: dict[str, list[Finding]] = {}
-    for item in (*reading.findings, *measured_findings(measured_runs, reading.kinds)):
+    for item in (*reading.findings, *measured_findings(list(runs.values()), reading.kinds)):
         by_run.setdefault(item.run or "", []).append(item)
-    numbers = table.frame.drop(columns="schedule")
-    row_of = dict(zip(numbers.index, numbers.to_numpy(dtype=float).tolist()))
-    runs = [
+    reports = [
         RunReport(
             d.run,
             d,
-            key_numbers(curves.get(d.run, {}), table.events[d.run]),
-            dict(zip(numbers.columns, row_of[d.run])),
-            table.events[d.run],
+            key_numbers(run.curves, run.events),
+            dict(run.values),
+            run.events,
             tuple(by_run.get(d.run, ())),
             reading.formats.get(d.run, ()),
             dict(reading.hparams.get(d.run, {})),
-            dict(curves.get(d.run, {})) if curves_of is None else curves_of(d.run),
+            dict(run.curves) if curves_of is None else curves_of(d.run),
         )
-        for d in diagnosed
+        for d, run in zip(diagnosed, runs.values(), strict=True)
     ]
-    return runs, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
+    return reports, {"features": measured - started, "diagnosis": time.perf_counter() - measured}
 
 
 _WORKER_SETTINGS: Any = None

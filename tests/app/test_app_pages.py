@@ -14,6 +14,8 @@ from curvescope.report import render, sweeps
 from tests.app.conftest import DEMO, assert_clean, copy_runs, page, texts, unescape
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # each test runs the app's script, and most run it again after an interaction
+
 PAGES = ("overview", "run", "compare", "sweep")
 
 

@@ -238,6 +238,7 @@ def assert_read_on_equals_a_whole_read(reader, path: Path, whole: bytes, cut: in
         assert later.resume.marks == expected.resume.marks
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(csv_logs(), st.data())
 def test_any_csv_read_on_from_any_cut_equals_a_whole_read(tmp_path_factory, whole, data):
@@ -245,6 +246,7 @@ def test_any_csv_read_on_from_any_cut_equals_a_whole_read(tmp_path_factory, whol
     assert_read_on_equals_a_whole_read(GenericCSVReader(), path, whole, data.draw(cuts(whole)))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(json_logs(), st.data())
 def test_any_json_lines_log_read_on_from_any_cut_equals_a_whole_read(tmp_path_factory, whole, data):

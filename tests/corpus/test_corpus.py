@@ -33,6 +33,7 @@ def generator() -> SimpleNamespace:
     return SimpleNamespace(**{name: importlib.import_module(name) for name in ("build", "pipeline", "recipes")})
 
 
+@pytest.mark.slow
 def test_manifest_names_exactly_the_runs_curvescope_reads(manifest, corpus, generator):
     assert tuple(manifest[0]) == generator.build.COLUMNS
     assert tuple(row["run"] for row in manifest) == corpus.runs
@@ -66,5 +67,6 @@ def test_rebuilding_a_healthy_run_and_two_injected_ones_writes_the_same_bytes(ma
             assert (tmp_path / path).read_bytes() == (RUNS / path).read_bytes(), path
 
 
+@pytest.mark.slow
 def test_every_run_reads_without_unreadable_or_truncated_files(corpus):
     assert [f for f in corpus.findings if f.code in ("CS001", "CS002")] == []

@@ -284,7 +284,7 @@ def val_acc_plateaus(seed: int = 0) -> Curves:
 
 
 def separable_table(per_label: int = 12, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A feature table (``FEATURES`` columns) and its truth (runs x ``LABELS``): random features, with
+    """A feature table (``FEATURES`` columns, as natural units) and its truth (runs x ``LABELS``): random features, with
     the i-th feature pushed far up for the runs of the i-th label, so that any classifier separates them."""
     rng = np.random.default_rng(seed)
     labels = [label for label in LABELS for _ in range(per_label)]

@@ -10,6 +10,7 @@ from curvescope import evaluate
 from curvescope.cli import app
 from curvescope.diagnose import LABELS, LearnedModel
 from curvescope.diagnose.learned import shipped_model
+from curvescope.features import table
 from tests.conftest import FIXTURES
 
 CORPUS = FIXTURES / "corpus"
@@ -31,6 +32,7 @@ def _table(scores: evaluate.Scores) -> str:
     return f"\n{scores.per_label.round(3)}\nhealthy false alarms {scores.healthy_false_alarms:.1%}"
 
 
+@pytest.mark.slow
 def test_the_combined_diagnosis_meets_the_targets_on_held_out_families(held_out, model):
     scores = evaluate.evaluate(held_out, model)["combined"]
     assert scores.macro_f1 >= evaluate.TARGETS["macro_f1"], _table(scores)
@@ -39,12 +41,14 @@ def test_the_combined_diagnosis_meets_the_targets_on_held_out_families(held_out,
     assert scores.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(scores)
 
 
+@pytest.mark.slow
 def test_the_combination_is_no_worse_than_either_side_alone(held_out, model):
     results = evaluate.evaluate(held_out, model)
     assert results["combined"].macro_f1 >= results["rules"].macro_f1
     assert results["combined"].macro_f1 >= results["model"].macro_f1 - 0.01
 
 
+@pytest.mark.slow
 def test_without_class_counts_the_diagnosis_stays_close(model):
     """Most users do not pass --classes: the class-blind model must keep the audit useful."""
     blind = evaluate.evaluate(evaluate.load(CORPUS, split="test", use_classes=False), model)["combined"]
@@ -57,6 +61,7 @@ def test_the_shipped_model_never_saw_the_held_out_split(model):
     assert "split train" in model.trained_on
 
 
+@pytest.mark.slow
 def test_the_shipped_model_is_what_the_training_command_makes(held_out, model, tmp_path):
     from typer.testing import CliRunner
 
@@ -65,8 +70,8 @@ def test_the_shipped_model_is_what_the_training_command_makes(held_out, model, t
     assert result.exit_code == 0, result.output
     retrained, _ = LearnedModel.load(out)
     np.testing.assert_allclose(
-        retrained.predict_proba(held_out.table.frame).to_numpy(),
-        model.predict_proba(held_out.table.frame).to_numpy(),
+        retrained.predict_proba(table(held_out.runs.values())).to_numpy(),
+        model.predict_proba(table(held_out.runs.values())).to_numpy(),
         rtol=0,
         atol=1e-9,
     )

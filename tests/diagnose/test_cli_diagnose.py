@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 from typer.testing import CliRunner
 
 import curvescope
+from curvescope import evaluate
 from curvescope.cli import app
 from curvescope.diagnose import LABELS, LearnedModel, learned, model_codes, rules
 from curvescope.features import FEATURES
@@ -114,6 +115,7 @@ def test_rules_lists_every_rule_and_model_code(runner):
         assert code in result.stdout
 
 
+@pytest.mark.slow
 def test_rules_through_python_dash_m():
     done = subprocess.run([sys.executable, "-m", "curvescope", "rules"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -217,6 +219,7 @@ def test_audit_without_the_shipped_model_warns_and_diagnoses_by_rules(runner, no
 # --- train and eval -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_writes_a_model_that_loads(trained):
     result, output = trained
     assert result.exit_code == 0, result.output
@@ -260,6 +263,23 @@ def test_eval_of_the_rules_on_planted_runs_is_perfect(runner, corpus, no_shipped
         assert int(support) == sum(given == label for _, given in CORPUS.values())
         assert (precision, recall, f1) == ("1.000", "1.000", "1.000"), (label, rows[label])
     assert "healthy false alarms 0.0%" in result.stdout
+
+
+def test_eval_and_the_audit_judge_the_same_runs_alike(corpus):
+    """Eval measures and diagnoses with the audit's own functions: the same runs get the same labels
+    (by the rules alone, and with the model) and the same features."""
+    model, findings = learned.shipped_model()
+    assert model is not None, findings
+    labelled = evaluate.load(corpus)
+    for mode, audited in (("rules", False), ("combined", model)):
+        predicted = evaluate.predict(labelled, mode, model)
+        report = curvescope.audit(corpus / "runs", model=audited)
+        assert sorted(run.run for run in report) == list(predicted.index)
+        for run in report:
+            given = predicted.loc[run.run]
+            assert set(run.labels) == {label for label in LABELS if given[label]}, (mode, run.run)
+            assert (run.primary_label or "not_judged") == given["primary"], (mode, run.run)
+            assert run.features == pytest.approx(labelled.runs[run.run].values, nan_ok=True), run.run
 
 
 def test_eval_of_a_split_with_no_runs_is_an_error(runner, corpus, no_shipped_model):

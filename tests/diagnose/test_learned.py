@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,11 +17,15 @@ from threadpoolctl import threadpool_limits
 
 import curvescope
 from curvescope.diagnose import LABELS, PROBLEMS, LearnedModel, ModelUnavailable, learned
-from curvescope.features import FEATURES
+from curvescope.features import FEATURES, LOG_SCALED, measure, table
+from curvescope.features.detectors import divergence
 from tests.conftest import FIXTURES
 from tests.diagnose import curves as c
 
 DEMO = FIXTURES / "demo"
+SHIPPED_ON_DEMO = Path(__file__).with_name("shipped_model_on_demo.csv")
+"""The shipped model's probabilities for the demo's runs. Written when the model was last trained;
+retraining it is the only reason to write them again."""
 
 
 class Smuggled:
@@ -85,12 +91,14 @@ def _stored(model: LearnedModel, **changes) -> dict:
 # --- fit ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fit_records_features_labels_and_version(model):
     assert model.features == tuple(FEATURES)
     assert model.labels == LABELS
     assert model.sklearn_version and model.trained_on == "separable table"
 
 
+@pytest.mark.slow
 def test_fitted_model_separates_the_planted_labels(model):
     table, truth = c.separable_table(seed=1)  # fresh draws of the same classes
     p = model.predict_proba(table)
@@ -99,6 +107,7 @@ def test_fitted_model_separates_the_planted_labels(model):
     assert (p.idxmax(axis=1) == truth.idxmax(axis=1)).mean() >= 0.9
 
 
+@pytest.mark.slow
 def test_fit_copes_with_a_feature_no_run_has():
     """A corpus where no run logged an accuracy has ``train_acc_final`` NaN everywhere; the trees
     take missing values, so fitting must still work (and ignore that feature)."""
@@ -111,12 +120,14 @@ def test_fit_copes_with_a_feature_no_run_has():
     assert (p.idxmax(axis=1) == two.idxmax(axis=1))[shown].all()
 
 
+@pytest.mark.slow
 def test_predict_needs_every_feature(model):
     table, _ = c.separable_table()
     with pytest.raises(ModelUnavailable, match="train_drop"):
         model.predict_proba(table.drop(columns="train_drop"))
 
 
+@pytest.mark.slow
 def test_predict_on_no_runs_is_an_empty_frame(model):
     table, _ = c.separable_table()
     empty = model.predict_proba(table.iloc[:0])
@@ -126,6 +137,7 @@ def test_predict_on_no_runs_is_an_empty_frame(model):
 # --- save and load --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_saved_model_loads_back_with_identical_probabilities(model, model_file):
     loaded, findings = LearnedModel.load(model_file)
     assert findings == []
@@ -238,6 +250,7 @@ def test_audit_with_a_model_instance_or_its_file_gives_the_same_report(light, sa
             assert verdict.driver in ("rules", "model", "rules+model")
 
 
+@pytest.mark.slow
 def test_model_diagnoses_use_model_codes_and_cite_features(model):
     frame = c.frame({"u": c.val_loss_u_shape(), "nan": c.diverges_to_nan(), "cut": c.cut_while_improving()})
     report = curvescope.audit(frame, model=model)
@@ -329,6 +342,39 @@ def test_the_shipped_model_is_loaded_once(shipped_path, saved, monkeypatch):
     assert len(calls) == 1
 
 
+def test_the_shipped_model_gives_the_demo_the_stored_probabilities():
+    """The model reads the runs' natural-unit features through its own matrix: whatever way the
+    features are laid out, the shipped model must see what it was trained on."""
+    shipped, findings = learned.shipped_model()
+    assert shipped is not None, findings
+    expected = pd.read_csv(SHIPPED_ON_DEMO, index_col="run")
+    got = shipped.predict_proba(table(measure(curvescope.read(DEMO)).values()))
+    assert list(got.index) == list(expected.index) and list(got.columns) == list(expected.columns)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_log_scaled_features_are_natural_in_the_record_and_log10_in_the_model_matrix():
+    runs = measure(curvescope.read(DEMO))
+    assert LOG_SCALED and LOG_SCALED <= set(FEATURES)
+    blown = runs["keras/digits-mlp-tanh-sgd"]
+    train = blown.curves["train_loss"]
+    assert blown.value("points") == len(train)
+    assert blown.value("explosion_ratio") == divergence(train)[0]["explosion_ratio"] > 10
+    assert blown.value("peak_vs_start") > 1
+    decayed = runs["huggingface/digits-mlp-tanh-sgd"]
+    assert decayed.value("lr_total_decay") == decayed.schedule.total_decay == pytest.approx(1000)
+    frame = table(runs.values())
+    matrix = learned._matrix(frame, tuple(FEATURES))
+    for column, name in enumerate(FEATURES):
+        natural = frame[name].tolist()
+        read = [math.log10(v) if v > 0 else math.nan for v in natural] if name in LOG_SCALED else natural
+        expected = np.nan_to_num(np.array(read), nan=learned.MISSING, posinf=-learned.MISSING, neginf=learned.MISSING)
+        np.testing.assert_array_equal(matrix[:, column], expected, err_msg=name)
+    row, column = list(runs).index(blown.run), list(FEATURES).index("explosion_ratio")
+    assert matrix[row, column] == pytest.approx(2.22653, abs=1e-5)  # log10 of the 168x rise, as the model was trained
+
+
+@pytest.mark.slow
 def test_features_and_model_agree_on_the_feature_vector(model):
     frame = c.frame({"h": c.healthy()})
     report = curvescope.audit(frame, model=model)

@@ -26,9 +26,9 @@ from urllib.parse import quote
 import pytest
 
 import curvescope
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, IN_CI, ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,7 +55,7 @@ ERROR = '[data-testid="stAlertContentError"]'
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
+    if IN_CI:
         pytest.fail(f"{reason} CI must run the browser test (.ci/run installs both).", pytrace=False)
     pytest.skip(f"{reason} Skipped because CI is unset; in CI this fails.")
 

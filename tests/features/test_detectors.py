@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from curvescope.features import detectors
 from curvescope.features.events import Curve
-from curvescope.features.extract import FEATURES, run_features
+from curvescope.features.extract import FEATURES, measure_run
 from curvescope.features.schedule import inferred_drops, lr_schedule, progress_around
 
 STEPS = np.arange(1000)
@@ -207,13 +207,14 @@ def test_odd_curves_give_missing_values_not_errors(train, val, lr):
         n = min(len(steps), len(values))
         return Curve.of(steps[:n], values[:n], role, role)
 
-    measured = run_features({"train_loss": curve(train, "train_loss"), "val_loss": curve(val, "val_loss"), "lr": curve(lr, "lr")})
+    curves = {"train_loss": curve(train, "train_loss"), "val_loss": curve(val, "val_loss"), "lr": curve(lr, "lr")}
+    measured = measure_run("run", curves)
     assert list(measured.values) == list(FEATURES)
     assert all(isinstance(v, float) for v in measured.values.values())
 
 
 def test_a_run_without_curves_has_only_missing_values():
-    measured = run_features({})
+    measured = measure_run("run", {})
     assert measured.values["has_val"] == 0 and measured.values["has_lr"] == 0
     assert all(math.isnan(v) for k, v in measured.values.items() if k not in ("has_val", "has_lr"))
     assert measured.events == () and measured.schedule is None

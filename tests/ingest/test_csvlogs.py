@@ -15,12 +15,13 @@ from curvescope.ingest.csvlogs import (
     KerasCSVReader,
     LightningCSVReader,
     LongCSVReader,
+    UltralyticsCSVReader,
 )
 from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
 from curvescope.ingest.mlflow import MLflowReader
 from curvescope.ingest.raytune import RayTuneReader
 from curvescope.schema import READER_COLUMNS, validate_scalars
-from tests.conftest import FIXTURES, WILD_CSV
+from tests.conftest import FIXTURES
 from tests.ingest.fuzzing import FUZZ, read_bytes_as
 
 CSV = FIXTURES / "csv"
@@ -29,6 +30,7 @@ READERS = (  # the registration order, TensorBoard aside
     MLflowReader(),
     TrainerStateReader(),
     LightningCSVReader(),
+    UltralyticsCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
     JSONLinesReader(),
@@ -109,8 +111,8 @@ def test_lightning_broken_hparams_is_a_finding_and_metrics_are_still_read():
 
 def test_yolov5_padded_header_and_cells():
     path = CSV / "generic" / "yolo" / "results.csv"
-    assert owner(path) == "csv"
-    frame = read(GenericCSVReader(), path).scalars
+    assert owner(path) == "ultralytics"
+    frame = read(UltralyticsCSVReader(), path).scalars
     assert list(dict.fromkeys(frame["tag"])) == ["train/box_loss", "val/box_loss", "metrics/mAP_0.5", "x/lr0"]
     assert series(frame, "x/lr0") == [(0, 8e-05), (1, 0.000104)]
     assert series(frame, "metrics/mAP_0.5") == [(0, 0.00088512), (1, 0.0021809)]
@@ -191,8 +193,8 @@ def test_long_csv_with_runs_and_wall_time():
 WILD_OWNERS = {
     "AKBoles__Voice-Identification/training.log": "keras_csv",
     "AKBoles__Voice-Identification/speaker250_training.log": "keras_csv",
-    "22pilarskil__yolov5_test/runs/train/exp/results.csv": "csv",
-    "22pilarskil__yolov5_test/runs/train/exp3/results.csv": "csv",
+    "22pilarskil__yolov5_test/runs/train/exp/results.csv": "ultralytics",
+    "22pilarskil__yolov5_test/runs/train/exp3/results.csv": "ultralytics",
     "davidADSP__SIMPLE/logs/progress.csv": "csv",
     "0Xero7__slm_training/lightning_logs/version_0/metrics.csv": "lightning_csv",
     "0Xero7__slm_training/lightning_logs/version_12/metrics.csv": "lightning_csv",
@@ -225,14 +227,14 @@ WILD_ROLES = {
 }
 
 
-def test_every_wild_file_has_an_expected_owner():
-    found = {path.relative_to(WILD_CSV).as_posix() for path in WILD_CSV.rglob("*") if path.is_file()}
+def test_every_wild_file_has_an_expected_owner(wild_csv_dir):
+    found = {path.relative_to(wild_csv_dir).as_posix() for path in wild_csv_dir.rglob("*") if path.is_file()}
     assert found == set(WILD_OWNERS)
 
 
 @pytest.mark.parametrize("relative", sorted(WILD_OWNERS))
-def test_wild_file_is_claimed_by_the_expected_reader_and_reads(relative):
-    path = WILD_CSV / relative
+def test_wild_file_is_claimed_by_the_expected_reader_and_reads(relative, wild_csv_dir):
+    path = wild_csv_dir / relative
     assert owner(path) == WILD_OWNERS[relative]
     if WILD_OWNERS[relative] is None:
         return
@@ -245,8 +247,8 @@ def test_wild_file_is_claimed_by_the_expected_reader_and_reads(relative):
         assert roles[role] == tag
 
 
-def test_checkpoint_trainer_state_belongs_to_the_output_directory():
-    path = WILD_CSV / "AguLeon__LoRA_RoBERTa_AGNews/results/checkpoint-1200/trainer_state.json"
+def test_checkpoint_trainer_state_belongs_to_the_output_directory(wild_csv_dir):
+    path = wild_csv_dir / "AguLeon__LoRA_RoBERTa_AGNews/results/checkpoint-1200/trainer_state.json"
     assert TrainerStateReader().run_path(path) == path.parents[1]
 
 

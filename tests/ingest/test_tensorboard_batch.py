@@ -37,6 +37,7 @@ def lockstep_from(files: int):
 # --- checksums by table -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(st.tuples(st.integers(0, 300), st.integers(1, 12), st.randoms()), min_size=1, max_size=6))
 def test_table_checksums_equal_the_c_library(groups):
@@ -163,6 +164,7 @@ def test_a_damaged_file_does_not_disturb_the_others_in_its_batch(tmp_path):
 DAMAGE = ["ok", "cut", "flip", "splice"]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(st.tuples(st.lists(events(), max_size=12), st.sampled_from(DAMAGE), st.randoms()), min_size=1, max_size=8))
 def test_lockstep_framing_finds_what_each_file_framed_alone_finds(files):

@@ -8,6 +8,7 @@ import math
 import struct
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
@@ -152,6 +153,7 @@ def test_random_bytes_never_raise(tmp_path_factory, data):
         read_event_file(path, fast=fast)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(events(), min_size=1, max_size=10), st.data())
 def test_damaged_files_never_raise_and_keep_what_is_whole(tmp_path_factory, written, data):

@@ -20,6 +20,8 @@ from curvescope.cli import app
 from curvescope.errors import LogdirNotFound, RemoteAccessDenied, RemoteError
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # an S3 server on loopback, and the CLI in a process
+
 DEMO = FIXTURES / "demo"
 BUCKET = "team-runs"
 WINE = "keras/wine-mlp-tanh-sgd/training.log"

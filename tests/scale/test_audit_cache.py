@@ -55,6 +55,7 @@ def judged(monkeypatch) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_an_unchanged_folder_is_neither_read_nor_judged_again(logs, tmp_path, reads, judged):
     cold = curvescope.audit(logs, cache=tmp_path / "cache")
     assert reads and judged
@@ -64,6 +65,7 @@ def test_an_unchanged_folder_is_neither_read_nor_judged_again(logs, tmp_path, re
     assert warm.to_dict() == cold.to_dict() == curvescope.audit(logs, cache=False).to_dict()
 
 
+@pytest.mark.slow
 def test_a_changed_file_is_read_again_and_only_its_run(logs, tmp_path, reads, judged):
     cache = tmp_path / "cache"
     curvescope.audit(logs, cache=cache)
@@ -77,6 +79,7 @@ def test_a_changed_file_is_read_again_and_only_its_run(logs, tmp_path, reads, ju
     assert report.to_dict() == curvescope.audit(logs, cache=False).to_dict()
 
 
+@pytest.mark.slow
 def test_other_settings_judge_again_from_the_cached_scalars(logs, tmp_path, reads, judged):
     cache = tmp_path / "cache"
     first = curvescope.audit(logs, cache=cache)
@@ -92,6 +95,7 @@ def test_other_settings_judge_again_from_the_cached_scalars(logs, tmp_path, read
     assert judged == []
 
 
+@pytest.mark.slow
 def test_a_file_rewritten_within_its_clock_tick_is_read_again(logs, tmp_path):
     """A file just written may change again with the same size and time: the cache must not trust it."""
     log = next(logs[0].rglob("metrics.csv"))
@@ -106,6 +110,7 @@ def test_a_file_rewritten_within_its_clock_tick_is_read_again(logs, tmp_path):
     assert curvescope.audit(logs[0], cache=tmp_path / "cache").to_dict() == curvescope.audit(logs[0], cache=False).to_dict()
 
 
+@pytest.mark.slow
 def test_a_deleted_cache_costs_only_time(logs, tmp_path):
     cache = tmp_path / "cache"
     first = curvescope.audit(logs, cache=cache)
@@ -139,6 +144,7 @@ def test_no_cache_writes_nothing(logs, tmp_path, monkeypatch):
     assert (tmp_path / "default" / "cache-v1.sqlite").is_file()
 
 
+@pytest.mark.slow
 def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     calls = []
@@ -158,6 +164,7 @@ def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, monkeypatch):
     curvescope.diagnose.learned.shipped_model.cache_clear()
 
 
+@pytest.mark.slow
 def test_the_cli_keeps_its_cache_where_it_is_told(logs, tmp_path):
     cache = tmp_path / "cli-cache"
     command = [sys.executable, "-m", "curvescope", "audit", str(logs[0]), "--format", "json", "--cache", str(cache)]

@@ -30,6 +30,7 @@ def reference(logs) -> curvescope.Report:
     return curvescope.audit(logs, cache=False)
 
 
+@pytest.mark.slow
 def test_two_processes_give_the_single_process_report(logs, reference):
     _same(curvescope.audit(logs, cache=False, jobs=2), reference)
 
@@ -40,16 +41,19 @@ def cluster():
         yield local
 
 
+@pytest.mark.slow
 def test_a_dask_client_gives_the_single_process_report(logs, reference, cluster):
     with Client(cluster) as client:
         _same(curvescope.audit(logs, cache=False, scheduler=client), reference)
         assert client.status == "running"  # a client the caller passed stays theirs
 
 
+@pytest.mark.slow
 def test_a_dask_scheduler_address_gives_the_single_process_report(logs, reference, cluster):
     _same(curvescope.audit(logs, cache=False, scheduler=cluster.scheduler_address), reference)
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_clear_error(logs):
     with pytest.raises(curvescope.CurvescopeError, match="tcp://127.0.0.1:9: cannot reach the Dask scheduler"):
         curvescope.audit(logs, cache=False, scheduler="tcp://127.0.0.1:9")
@@ -90,6 +94,7 @@ def test_in_process_audit_takes_one_task_at_a_time(logs, monkeypatch):
     assert len(ahead) > 10 and max(ahead) == 1
 
 
+@pytest.mark.slow
 def test_worker_processes_are_given_a_bounded_number_of_tasks_ahead(logs, monkeypatch):
     taken = _counting_tasks(monkeypatch)
     ahead = []

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-from ...features.schedule import lr_schedule
+from ...features.measured import RunContext
 from ...params import Interval
-from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import BAD_INIT
 from ..registry import Rule, ramp, register
@@ -51,7 +50,7 @@ class FirstLossFarAboveChance(Rule):
     def check(self, context: RunContext):
         measured = context.value("initial_loss_vs_chance")
         event = context.first("initial_loss")
-        fell = context.value("train_drop") <= self.max_final and not context.value("peak_vs_start") > 0
+        fell = context.value("train_drop") <= self.max_final and not context.value("peak_vs_start") > 1
         if not measured >= self.ratio or event is None or not fell:
             return
         yield self.diagnose(
@@ -115,6 +114,5 @@ class FlatStartThenDrop(Rule):
 
 def _warm_up_covers(context: RunContext, step: int) -> bool:
     """True when a learning-rate warm-up lasted until ``step`` (or later): its flat start is planned."""
-    lr = context.curves.get("lr")
-    schedule = lr_schedule(lr) if lr is not None else None
+    schedule = context.schedule
     return schedule is not None and schedule.warmup_end_step is not None and schedule.warmup_end_step >= 0.8 * step

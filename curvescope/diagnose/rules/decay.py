@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from numbers import Real
 
+from ...features.measured import RunContext
 from ...params import Interval
-from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import DECAY_TOO_EARLY
 from ..registry import Rule, ramp, register
@@ -115,7 +115,7 @@ class DecaysToFloorEarly(Rule):
         self.max_fall = max_fall
 
     def check(self, context: RunContext):
-        half, decay = context.value("lr_half_position"), 10 ** context.value("lr_total_decay")
+        half, decay = context.value("lr_half_position"), context.value("lr_total_decay")
         fall = context.value("fall_vs_promised")
         if not (half <= self.max_half_position and decay >= self.min_decay and fall <= self.max_fall):
             return

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from numbers import Real
 
+from ...features.measured import RunContext
 from ...params import Interval
-from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import LR_TOO_HIGH
 from ..registry import CERTAIN, Rule, ramp, register
@@ -43,11 +43,11 @@ class LossDiverges(Rule):
     def check(self, context: RunContext):
         non_finite = context.first("non_finite")
         explosion = context.first("explosion")
-        ratio = 10 ** context.value("explosion_ratio")
+        ratio = context.value("explosion_ratio")
         evidence = []
         if non_finite is not None:
             evidence.append(Evidence.of(non_finite))
-        if explosion is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 0:
+        if explosion is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 1:
             evidence.append(Evidence.of(explosion, self.min_ratio))
         if not evidence:
             return

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from numbers import Real
 
+from ...features.measured import RunContext
 from ...params import Interval
-from ..context import RunContext
 from ..diagnosis import Evidence
 from ..labels import OVERFITTING
 from ..registry import Rule, ramp, register

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from ..base import BatchRead, RunRead
+from ..base import BatchRead, FormatRow, RunRead
 from .batch import read_batch, resume_run
 
 KERAS_SPLITS = frozenset({"train", "validation", "eval", "test", "val", "valid"})
@@ -25,6 +25,13 @@ class TensorBoardReader:
 
     name: ClassVar[str] = "tensorboard"
     per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "TensorBoard event files: TF1 `simple_value`, TF2/Keras tensor scalars (plugin `scalars`), PyTorch `SummaryWriter`, "
+        "tensorboardX, Lightning",
+        "file name contains `tfevents`",
+        "the directory; Keras's `run/train/` + `run/validation/` is one run with tags `train/…` and `validation/…`; several "
+        "event files in one directory (restarts) are merged in order; hparams become the run's hyperparameters",
+    )
 
     def sniff(self, path: Path) -> bool:
         """Event files are named ``*tfevents*``; profiler placeholders are not logs (as in TensorBoard)."""

@@ -1,4 +1,8 @@
-"""What a rule sees of one run: its features, located events and curves by role."""
+"""One measured run: the one record of a run the features stage makes, the rules judge, the
+learned model reads and a run's report keeps the features of.
+
+It is named for what it is to a rule: the run in context, its numbers beside its curves.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,22 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..features.events import Curve, Event
+from .events import Curve, Event
+from .schedule import Schedule
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """One run, measured: ``values`` are the ``FEATURES`` (NaN where unmeasurable)."""
+    """One run, measured: ``values`` are every ``FEATURES`` name in natural units (NaN where
+    unmeasurable), ``events`` its located events, ``curves`` its curves by role, ``schedule`` what its
+    logged learning rate did (``None`` without an lr curve), ``classes`` the class count its chance
+    level was judged with."""
 
     run: str
     values: Mapping[str, float]
     events: tuple[Event, ...]
     curves: Mapping[str, Curve]
-    schedule: str | None = None
+    schedule: Schedule | None = None
     classes: int | None = None
     kinds: Mapping[str, str] = field(default_factory=dict)
     """What kind of run it is beyond plain supervised training (``rl``, ``fine_tune``), and why."""

@@ -1,0 +1,149 @@
+"""Formats seen in public repositories, read from real samples (``fixtures/formats``, see its SOURCES.md).
+
+The expected values are copied from the files by hand: a test fails when a reader reads a
+value, a step or a tag other than what the log holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import curvescope
+from curvescope.ingest import readers
+from curvescope.ingest.discover import discover
+from curvescope.schema import READER_COLUMNS, validate_scalars
+from tests.conftest import FIXTURES
+
+FORMATS = FIXTURES / "formats"
+
+
+def owner(path: Path) -> str | None:
+    return next((reader.name for reader in readers() if reader.sniff(path)), None)
+
+
+def read_file(path: Path):
+    reader = next(reader for reader in readers() if reader.sniff(path))
+    result = reader.read(reader.run_path(path), [path])
+    validate_scalars(result.scalars, READER_COLUMNS)
+    return result
+
+
+def series(frame, tag: str) -> list[tuple[int, float]]:
+    rows = frame[frame["tag"] == tag]
+    return list(zip(rows["step"].tolist(), rows["value"].tolist()))
+
+
+@pytest.fixture(scope="module")
+def formats():
+    return curvescope.read(FORMATS)
+
+
+# --- JSON lines recognised by content: the log.txt of DETR, DeiT, MAE ---------------------------
+
+
+@pytest.mark.parametrize("relative", ["detr_log_txt/outputs/log.txt", "cfvit_log_txt/output/log.txt"])
+def test_a_log_txt_of_json_lines_is_read_as_json_lines(relative):
+    assert owner(FORMATS / relative) == "jsonl"
+
+
+def test_detr_log_txt_reads_every_epoch_of_the_summed_and_component_losses():
+    result = read_file(FORMATS / "detr_log_txt" / "outputs" / "log.txt")
+    frame = result.scalars
+    assert series(frame, "train_loss")[:3] == [(0, 18.943505200472746), (1, 12.06689994985407), (2, 8.29135589166121)]
+    assert series(frame, "train_loss")[-1] == (5, 7.759456764567982)
+    assert series(frame, "test_loss")[-1] == (5, 7.05287275314331)
+    assert series(frame, "train_loss_ce")[0] == (0, 0.4266053384000605)
+    assert series(frame, "test_class_error")[-1] == (5, 93.33333435058594)
+    assert [step for step, _ in series(frame, "train_lr")] == [0, 1, 2, 3, 4, 5]
+    tags = set(frame["tag"])
+    assert "test_coco_eval_bbox" not in tags  # a list of 12 COCO numbers is not one curve
+    assert len(tags) == 92 and not result.findings  # 94 keys less the step and the list
+
+
+def test_cfvit_log_txt_reads_the_accuracy_at_each_resolution():
+    frame = read_file(FORMATS / "cfvit_log_txt" / "output" / "log.txt").scalars
+    assert series(frame, "test_384_acc1")[-1] == (9, 25.206000715613364)
+    assert series(frame, "train_loss")[0] == (0, 6.919728336438455)
+    assert series(frame, "n_parameters")[0] == (0, 23448808.0)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("train.log", "2024-01-01 12:00:00 INFO epoch 1 loss 0.5\n"),  # a text log
+        ("notes.txt", '{"epoch": "one", "loss": "low"}\n'),  # no number under the step
+        ("config.txt", '{"lr": 0.1, "epochs": 300}\n'),  # settings: no step-like key
+        ("mixed.txt", '{"epoch": 0, "loss": 1.0}\nepoch 1 loss 0.9\n'),  # JSON, then text
+        ("only_step.txt", '{"epoch": 0}\n{"epoch": 1}\n'),  # a step and nothing logged at it
+        ("list.txt", '[{"epoch": 0, "loss": 1.0}]\n'),  # a JSON array
+    ],
+)
+def test_text_that_is_not_a_json_lines_log_is_not_claimed(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    assert owner(path) is None
+
+
+def test_a_crashed_jobs_log_txt_with_a_half_written_last_line_is_claimed(tmp_path):
+    path = tmp_path / "log.txt"
+    path.write_text('{"train_loss": 2.5, "epoch": 0}\n{"train_loss": 2.1, "epo')
+    assert owner(path) == "jsonl"
+    assert [finding.name for finding in read_file(path).findings] == ["truncated-record"]
+
+
+def test_json_lines_after_a_header_record_are_recognised(tmp_path):
+    path = tmp_path / "20240101_000000.log.json"
+    path.write_text('{"env_info": "sys.platform: linux", "seed": 0}\n{"mode": "train", "epoch": 1, "iter": 50, "loss": 1.5}\n')
+    assert owner(path) == "jsonl"
+
+
+def test_files_other_readers_own_stay_theirs():
+    files = {
+        FIXTURES / "raytune" / "exp" / "train_fn_a_00000" / "result.json": "raytune",
+        FIXTURES / "json" / "hf" / "output" / "trainer_state.json": "trainer_state",
+    }
+    for path, name in files.items():
+        assert owner(path) == name, path
+    assert {source.reader.name for source in discover(FIXTURES / "json" / "hf", readers()).sources} == {"trainer_state"}
+
+
+# --- detectron2 metrics.json ----------------------------------------------------------------------
+
+
+def test_detectron2_metrics_json_steps_by_iteration(formats):
+    run = "detectron2/output"
+    assert formats.roles[run] == {"train_loss": "total_loss", "lr": "lr"}
+    loss = formats.curve(run, "train_loss")
+    assert loss.index.tolist() == list(range(19, 240, 20))
+    assert (loss.iloc[0], loss.iloc[-1]) == (2.725107299629599, 1.8386882990598679)
+    assert formats.curve(run, "lr").iloc[-1] == 1.2711e-05
+    frame = formats.scalars[formats.scalars["run"] == run]
+    assert series(frame, "fast_rcnn/cls_accuracy")[0] == (19, 0.056640625)
+    assert "iteration" not in set(frame["tag"])
+
+
+def test_detectron2_restarted_run_keeps_both_writes_of_the_first_iteration():
+    """The job wrote iteration 19, stopped, and started again: the reader keeps both rows in write order."""
+    frame = read_file(FORMATS / "detectron2_mask" / "output" / "metrics.json").scalars
+    assert series(frame, "total_loss")[:3] == [(19, 2.1678951284848154), (19, 2.152726454194635), (39, 1.8850063596619293)]
+    assert series(frame, "loss_mask")[-1] == (299, 0.09173599630594254)
+    assert len(series(frame, "lr")) == 16
+
+
+# --- Ultralytics results.csv ----------------------------------------------------------------------
+
+
+def test_yolo11_results_csv(formats):
+    path = FORMATS / "yolo11_seg" / "results.csv"
+    assert owner(path) == "ultralytics"
+    frame = read_file(path).scalars
+    assert series(frame, "train/seg_loss")[0] == (1, 2.32854)
+    assert series(frame, "metrics/mAP50(M)")[-1] == (10, 0.94634)
+    assert series(frame, "lr/pg2")[-1] == (10, 0.000181703)
+    assert series(frame, "time")[-1] == (10, 6229.92)
+    # no total is logged: the loss roles go to the sum of the components (box, seg, cls, dfl)
+    assert formats.roles["yolo11_seg"]["val_loss"] == "val/loss_sum"
+    assert formats.curve("yolo11_seg", "val_loss").iloc[-1] == pytest.approx(0.93292 + 1.18784 + 0.84728 + 1.01711)
+    assert series(frame, "val/box_loss")[-1] == (10, 0.93292)
