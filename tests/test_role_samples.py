@@ -66,3 +66,11 @@ def test_read_explains_roles_in_text_and_json():
         "metrics/precision(B)",
         "metrics/recall(B)",
     }
+
+
+def test_a_top1_accuracy_under_another_name_is_the_validation_metric_not_top5():
+    # the CF-ViT log.txt (fixtures/formats/SOURCES.md) logs test_{96,192,384}_acc1 and _acc5, no validation loss
+    result = curvescope.read(ROOT / "fixtures" / "formats" / "cfvit_log_txt")
+    choice = result.explanations["output"]["val_acc"]
+    assert choice.tag.endswith("_acc1") and choice.direction == "higher"
+    assert not any(tag.endswith("_acc5") for tag, _ in choice.others)

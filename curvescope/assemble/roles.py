@@ -44,7 +44,7 @@ _TEST = r"(?:test|testing)"
 _ACC = r"(?:acc|accuracy|categorical_accuracy|sparse_categorical_accuracy|top1|top_1|acc1|acc@1)"
 _SCORE = (
     r"(?:score|f1|f1_score|f1_macro|f1_micro|macro_f1|micro_f1|map|map50|map75|map50-95|map_0\.5|map_0\.5:0\.95"
-    r"|rouge1|rouge2|rougel|rougelsum|rouge|bleu|sacrebleu|auc|auroc|roc_auc|iou|miou|dice|precision|recall|top5|acc5)"
+    r"|rouge1|rouge2|rougel|rougelsum|rouge|bleu|sacrebleu|auc|auroc|roc_auc|iou|miou|dice|precision|recall)"
 )
 _SEP = r"[/_.\- ]?"
 _AGG = r"(?:[/_](?:step|epoch|avg|mean|total|sum))?"
@@ -126,9 +126,9 @@ ROLE_PATTERNS: tuple[RolePattern, ...] = (
     # validation metrics under other names, higher is better: they play the validation-accuracy role
     RolePattern(
         "val_acc",
-        rf"(?:{_VAL}|{_TEST}|metrics){_SEP}(?:[\w\-]+[/_])?{_SCORE}(?:\(b\)|\(m\))?{_AGG}",
-        ("val_score", "val_f1", "val/mAP50", "metrics/mAP50(B)", "metrics/mAP_0.5", "eval_rouge1", "eval_bleu", "test_f1"),
-        "a validation metric where higher is better; its tag name is kept",
+        rf"(?:{_VAL}|{_TEST}|metrics){_SEP}(?:[\w\-]+[/_])?(?:{_SCORE}|{_ACC})(?:\(b\)|\(m\))?{_AGG}",
+        ("val_score", "val_f1", "val/mAP50", "metrics/mAP50(B)", "metrics/mAP_0.5", "eval_rouge1", "eval_bleu", "test_384_acc1"),
+        "a validation metric where higher is better (top-1, not top-5, for an accuracy); its tag name is kept",
     ),
     # last resorts: a loss by another name, a loss under a prefix, one of several partial losses
     RolePattern("val_loss", rf"(?:{_VAL}|{_TEST})/(?:[\w\-]+/)*{_LOSSY}", ("test/cross_entropy_1", "eval/Loss/total_loss")),
