@@ -100,6 +100,24 @@ _KINDS = (
         "The log holds several sessions (its steps go back); they are kept apart as segments, and the run is judged "
         "on its last segment (a fresh start) or stitched (a resume), as the data shows.",
     ),
+    FindingKind(
+        "CS018",
+        "loss-scale-mismatch",
+        Severity.WARNING,
+        "The training and validation losses differ in scale by 100x or more (a sum against a mean); their gap is not measured.",
+    ),
+    FindingKind(
+        "CS019",
+        "reinforcement-learning-run",
+        Severity.INFO,
+        "A reward is logged: reward tells progress, and the loss-shape labels are not judged on its losses.",
+    ),
+    FindingKind(
+        "CS020",
+        "fine-tuned-run",
+        Severity.INFO,
+        "The run fine-tunes a pretrained model: a loss that barely falls is not read as underfitting.",
+    ),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}

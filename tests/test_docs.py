@@ -32,6 +32,15 @@ def test_the_architecture_names_modules_that_exist():
         assert (ROOT / "curvescope" / folder).is_dir() or (ROOT / folder).is_dir(), folder
 
 
+def test_the_readme_lists_every_finding_kind():
+    from curvescope.findings import KINDS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {code: f"| {code} | {kind.name} | {kind.severity} |" for code, kind in KINDS.items()}
+    missing = [row for row in rows.values() if row not in readme]
+    assert not missing, f"the README's findings table lacks: {', '.join(missing)}"
+
+
 def test_the_readme_formats_table_is_the_one_the_readers_declare():
     from curvescope.ingest.catalog import format_table, readme_table
 

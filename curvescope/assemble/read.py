@@ -22,7 +22,8 @@ from ..scale.cache import Cache, CacheLocation, default_folder, identities, sett
 from ..scale.memory import release_free_memory
 from ..scale.remote import local_root
 from ..schema import reader_frame
-from .roles import ROLES, RoleOverrides, check_overrides
+from .kinds import kind_findings, run_kinds
+from .roles import ROLES, RoleChoice, RoleOverrides, check_overrides
 from .runs import AssembledRuns, Block, assemble, block_of_run
 
 _DUPLICATES = ("last", "all")
@@ -47,6 +48,10 @@ class ReadResult:
     runs: tuple[str, ...]
     formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored_files: int = 0
+    explanations: dict[str, dict[str, RoleChoice]] = field(default_factory=dict)
+    """Per run and role: the tag chosen, by which pattern, and why the other candidates lost."""
+    kinds: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per run: what kind of run it is, beyond plain supervised training (``rl``, ``fine_tune``), and why."""
 
     def run(self, name: str) -> pd.DataFrame:
         """The rows of one run."""
@@ -150,14 +155,18 @@ def read_sources(
     blocks, reading.blocks = reading.blocks, []
     assembled = assemble(blocks, overrides, keep=duplicates, source_name=lambda name: source_name(name) or name)
     findings = _without_empty_runs(assembled, reading)
+    hparams = {run: reading.hparams[run] for run in sorted(reading.hparams)}
+    kinds = run_kinds(assembled.roles, hparams)
     return ReadResult(
         scalars=assembled.scalars,
-        findings=tuple(sorted(findings, key=lambda f: f.run or "")),
+        findings=tuple(sorted(findings + kind_findings(kinds), key=lambda f: f.run or "")),
         roles=assembled.roles,
-        hparams={run: reading.hparams[run] for run in sorted(reading.hparams)},
+        hparams=hparams,
         files=assembled.files,
         runs=tuple(sorted(assembled.roles)),
         formats={run: tuple(names) for run, names in reading.formats.items()},
+        explanations=assembled.explanations,
+        kinds=kinds,
     )
 
 
@@ -276,9 +285,12 @@ def read_frame(frame: pd.DataFrame, *, roles: RoleOverrides | None = None) -> Re
     )
     assembled = assemble([Block(rows, [str(name) for name in names], part.astype(np.int32))], overrides)
     runs = tuple(sorted(assembled.roles))
+    kinds = run_kinds(assembled.roles, {})
     return ReadResult(
         scalars=assembled.scalars,
-        findings=tuple(assembled.findings),
+        findings=tuple(sorted(assembled.findings + kind_findings(kinds), key=lambda f: f.run or "")),
+        explanations=assembled.explanations,
+        kinds=kinds,
         roles=assembled.roles,
         hparams={},
         files=assembled.files,

@@ -12,7 +12,7 @@ a run is its points, not a fixed overhead per run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,8 @@ import pandas as pd
 from ..findings import Finding, finding
 from ..scale.memory import release_free_memory
 from ..schema import SCALAR_COLUMNS, empty_scalars, from_codes
-from .roles import ROLES, resolve_roles
+from .derived import loss_scale_findings, sum_components
+from .roles import ROLES, RoleChoice, TagStats, explain_roles
 from .segments import Segmented, segment
 
 _MAX_STEPS_LISTED = 5
@@ -43,6 +44,7 @@ class AssembledRuns:
     roles: dict[str, dict[str, str]]
     files: pd.DataFrame
     findings: list[Finding]
+    explanations: dict[str, dict[str, RoleChoice]] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,14 +102,17 @@ def assemble(
         release_free_memory()
         findings.extend(_repeated_steps_findings(columns, rewritten, kept))
     findings.extend(_non_finite_findings(columns, kept))
-    roles, role_of_row, role_findings = _roles(columns, kept, overrides)
+    roles, explanations, role_of_row, role_findings = _roles(columns, kept, overrides)
     findings.extend(role_findings)
     files = _accounting(columns, kept)
+    scalars = sum_components(_frame(columns, kept, role_of_row, segmented), roles, explanations, overrides or {})
+    findings.extend(loss_scale_findings(scalars, roles))
     return AssembledRuns(
-        scalars=_frame(columns, kept, role_of_row, segmented),
+        scalars=scalars,
         roles=roles,
         files=files,
         findings=sorted(findings, key=lambda f: (f.run or "", f.code)),
+        explanations=explanations,
     )
 
 
@@ -265,34 +270,59 @@ def _non_finite_findings(c: _Columns, kept: np.ndarray) -> list[Finding]:
     return findings
 
 
-def _roles(c: _Columns, kept: np.ndarray, overrides) -> tuple[dict[str, dict[str, str]], np.ndarray, list[Finding]]:
-    """Each run's roles, the role code of each kept row (-1 for none), and no-loss findings."""
+def _roles(c: _Columns, kept: np.ndarray, overrides):
+    """Each run's roles and their explanation, the role code of each kept row (-1 for none), and no-loss findings."""
     pairs, row_pair, counts = _runs_of_equal(c.run[kept].astype(np.int64) * max(len(c.tags), 1) + c.tag[kept])
     pair_run, pair_tag = np.divmod(pairs, max(len(c.tags), 1))
+    finite, low, high = _ranges(c.value[kept], counts)
     role_of_pair = np.full(len(pairs), -1, dtype=np.int8)
     role_index = {role: i for i, role in enumerate(ROLES)}
     roles: dict[str, dict[str, str]] = {}
+    explanations: dict[str, dict[str, RoleChoice]] = {}
     findings = []
     bounds = np.searchsorted(pair_run, np.arange(len(c.runs) + 1))
     for run, name in enumerate(c.runs):
         start, end = bounds[run], bounds[run + 1]
-        tag_counts = {c.tags[t]: int(n) for t, n in zip(pair_tag[start:end], counts[start:end])}
-        chosen = resolve_roles(tag_counts, overrides)
-        roles[name] = chosen
+        tag_stats = {
+            c.tags[pair_tag[i]]: TagStats(int(counts[i]), int(finite[i]), float(low[i]), float(high[i]))
+            for i in range(start, end)
+        }
+        explained = explain_roles(tag_stats, overrides)
+        chosen = {role: choice.tag for role, choice in explained.items() if choice.tag is not None}
+        roles[name], explanations[name] = chosen, explained
         position = {c.tags[t]: start + i for i, t in enumerate(pair_tag[start:end])}
         for role, tag in chosen.items():
             role_of_pair[position[tag]] = role_index[role]
         if "train_loss" not in chosen and "val_loss" not in chosen:
-            listed = ", ".join(sorted(tag_counts)[:8]) or "none"
+            listed = ", ".join(sorted(tag_stats)[:8]) or "none"
+            refused = [
+                f"{tag} ({why})"
+                for role in ("train_loss", "val_loss")
+                if role in explained
+                for tag, why in explained[role].others
+            ]
+            also = f"; refused: {', '.join(refused[:4])}" if refused else ""
             findings.append(
                 finding(
                     "no-loss-curve",
-                    f"no tag was recognised as a training or validation loss (tags: {listed}). "
+                    f"no tag was recognised as a training or validation loss (tags: {listed}){also}. "
                     "Name one with roles={'train_loss': TAG}.",
                     run=name,
                 )
             )
-    return roles, role_of_pair[row_pair] if len(kept) else np.zeros(0, np.int8), findings
+    return roles, explanations, role_of_pair[row_pair] if len(kept) else np.zeros(0, np.int8), findings
+
+
+def _ranges(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per run of ``counts`` consecutive values: how many are finite, and the lowest and highest finite one."""
+    if not len(counts):
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    ok = np.isfinite(values)
+    finite = np.add.reduceat(ok.astype(np.int64), starts)
+    low = np.minimum.reduceat(np.where(ok, values, np.inf), starts)
+    high = np.maximum.reduceat(np.where(ok, values, -np.inf), starts)
+    return finite, low, high
 
 
 def _runs_of_equal(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

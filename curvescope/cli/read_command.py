@@ -27,7 +27,8 @@ class SummaryFormat(StrEnum):
 
 
 _READ_EXAMPLES = (
-    "Examples:\n\n  curvescope read runs/\n\n  curvescope read runs/ --role val_loss=eval/my_loss --to scalars.parquet"
+    "Examples:\n\n  curvescope read runs/\n\n  curvescope read runs/ --explain-roles\n\n"
+    "  curvescope read runs/ --role val_loss=eval/my_loss --to scalars.parquet"
 )
 
 
@@ -42,8 +43,12 @@ def read_command(
         bool, typer.Option("--all-points", help="Keep every write of a repeated step, not only the newest.")
     ] = False,
     output_format: Annotated[
-        SummaryFormat, typer.Option("--format", help="Summary as a table or as JSON.")
+        SummaryFormat, typer.Option("--format", help="Summary as a table or as JSON (with each run's role choices).")
     ] = SummaryFormat.TABLE,
+    explain_roles: Annotated[
+        bool,
+        typer.Option("--explain-roles", help="For each run, each role's tag and why: the pattern, and why the others lost."),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
     """Read every run below PATH and summarise it: runs, tags, points, roles found, findings."""
@@ -56,6 +61,8 @@ def read_command(
             typer.echo(json.dumps(_summary_dict(result), indent=2, default=str))
         else:
             _print_summary(result, stdout(), exported=to)
+            if explain_roles:
+                _print_role_choices(result, stdout())
 
     guarded(work, debug)
 
@@ -90,7 +97,13 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def _summary_dict(result: ReadResult) -> dict[str, Any]:
     return {
         "runs": [
-            {**row, "roles": result.roles.get(row["run"], {}), "hparams": result.hparams.get(row["run"], {})}
+            {
+                **row,
+                "roles": result.roles.get(row["run"], {}),
+                "role_choices": {role: c.to_dict() for role, c in result.explanations.get(row["run"], {}).items()},
+                "kinds": result.kinds.get(row["run"], {}),
+                "hparams": result.hparams.get(row["run"], {}),
+            }
             for row in _records(result.summary())
         ],
         "findings": [f.to_dict() for f in result.findings],
@@ -134,3 +147,21 @@ def _print_summary(result: ReadResult, console: Console, *, exported: Path | Non
         highlight=False,
         markup=False,
     )
+
+
+def _print_role_choices(result: ReadResult, console: Console) -> None:
+    """Each run's roles: the tag chosen and why, then every other candidate and why it lost."""
+    for run in result.runs:
+        console.print(
+            f"\n[bold]{text(run)}[/]"
+            + "".join(f"  [cyan]{kind}[/]: {text(why)}" for kind, why in result.kinds.get(run, {}).items())
+        )
+        choices = result.explanations.get(run, {})
+        if not choices:
+            console.print("  no tag matched a role")
+        for role, choice in choices.items():
+            tag = text(choice.tag) if choice.tag is not None else "[yellow]none[/]"
+            direction = f" ({choice.direction} is better)" if choice.direction else ""
+            console.print(f"  {role}{direction} = {tag}: {text(choice.reason)}", highlight=False)
+            for other, why in choice.others:
+                console.print(f"    not {text(other)}: {text(why)}", highlight=False)

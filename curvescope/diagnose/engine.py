@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
+from ..assemble.kinds import FINE_TUNE
 from ..features.extract import table
 from ..features.measured import RunContext
+from ..findings import Finding, finding
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import PROBLEMS, label
+from .labels import PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
 from .registry import Rule
 
@@ -17,6 +20,40 @@ from .registry import Rule
 def model_codes() -> dict[str, str]:
     """The learned model's code of each problem label: CS901 bad_init ... CS905 underfitting."""
     return {name: label(name).model_code for name in PROBLEMS}
+
+
+FAR_BELOW_CHANCE = 0.25
+"""A first training loss at most this share of the chance level ln(C) was not learned from scratch in the
+steps logged: a fine-tune of a pretrained model (or a model that fitted within its first logged point)."""
+
+
+def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> dict[str, RunContext]:
+    """Each measured run with its kinds: those reading found (``ReadResult.kinds``), and a fine-tune where the
+    first loss is far below chance."""
+    return {
+        name: replace(run, kinds=run_kinds(dict(read_kinds.get(name, {})), run.values, run.classes)) for name, run in runs.items()
+    }
+
+
+def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
+    """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others)."""
+    return [
+        finding(
+            "fine-tuned-run",
+            f"a fine-tune: {run.kinds[FINE_TUNE]}; a loss that barely falls is not read as underfitting",
+            run=run.run,
+        )
+        for run in runs
+        if FINE_TUNE in run.kinds and FINE_TUNE not in read_kinds.get(run.run, {})
+    ]
+
+
+def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None) -> dict[str, str]:
+    """The run kinds reading found, and a fine-tune where the first loss is far below chance."""
+    ratio = values.get("initial_loss_vs_chance", math.nan)
+    if FINE_TUNE not in kinds and classes and ratio <= FAR_BELOW_CHANCE:
+        kinds[FINE_TUNE] = f"its first training loss is {ratio:.2f} of the chance level ln({classes}), far below it"
+    return kinds
 
 
 def diagnose(
@@ -43,6 +80,9 @@ def diagnose(
                 failures.append(RuleFailure(rule.code, context.run, f"{type(exc).__name__}: {exc}"))
         p = None if probabilities is None else probabilities.loc[context.run].to_dict()
         if p is not None:
+            if context.fine_tuned and not any(d.label == UNDERFITTING for d in found):
+                # a fine-tune's loss barely falls by nature: the model reads that as underfitting, the rules do not
+                p = {name: (0.0 if name == UNDERFITTING else value) for name, value in p.items()}
             found.extend(_model_diagnoses(context, p, not_judged))
         diagnosed.append(combine(context.run, found, p, not_judged, failures))
     return diagnosed
@@ -54,6 +94,13 @@ def _not_judged(context: RunContext) -> dict[str, str]:
     for name in PROBLEMS:
         record = label(name)
         needs = record.needs
+        if context.reinforcement_learning and "train_loss" in needs:
+            reward = context.curves["reward"].tag if "reward" in context.curves else "a reward"
+            reasons[name] = (
+                f"{name} is not judged on an RL run: reward ({reward}) is the curve that tells progress, "
+                "and policy and value losses may rise while the agent improves"
+            )
+            continue
         missing = [role for role in needs if not context.has(role)]
         short = [role for role in needs if 0 < context.points(role) < record.minimum(role)]
         if missing:

@@ -21,6 +21,9 @@ _MIN_SPIKE_SPAN = 0.05  # a spike stands out by at least this share of the trend
 _RELATIVE_FLOOR = 1e-6  # progress smaller than this share of a curve's range is rounding, not progress
 _ROUNDING = 1e-12  # a range this small next to the values themselves is float rounding: the curve is constant
 NAN = math.nan
+SCALE_MISMATCH = 100.0
+"""Training and validation losses whose typical levels differ by this factor or more are on different scales
+(a sum against a mean): their gap is not measured."""
 
 
 def trend(curve: Curve, weight: float = 0.6) -> np.ndarray:
@@ -227,6 +230,29 @@ def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str
     return numbers, [event]
 
 
+def start_level(values: np.ndarray) -> float:
+    """A curve's typical level at its start: the median absolute value of its first few finite points."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(np.median(finite[: max(3, len(finite) // 20)])) if len(finite) else NAN
+
+
+_FITTED = 0.01
+"""A loss starting below this has already been fitted (or overfitted): a wide gap to it is no other scale."""
+_BLOWN = 1e6
+"""A loss starting above this has blown up: a wide gap to it is no other scale either."""
+
+
+def scale_ratio(train: np.ndarray, val: np.ndarray) -> float:
+    """How many times one loss's starting level is the other's, when they look like one quantity on two scales
+    (a sum against a mean), else NaN. Measured at the start, on finite curves whose levels are neither fitted
+    to near zero nor blown up: overfitting and divergence also part the two curves, later or by orders of magnitude."""
+    if not (np.isfinite(train).all() and np.isfinite(val).all()):
+        return NAN
+    p, q = start_level(train), start_level(val)
+    low, high = min(p, q), max(p, q)
+    return high / low if low >= _FITTED and high <= _BLOWN else NAN
+
+
 def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     """Train/validation gap on aligned steps, relative to how far training moved.
 
@@ -236,6 +262,10 @@ def gap(train: Curve, val: Curve) -> tuple[dict[str, float], list[Event]]:
     numbers = {"gap_end": NAN, "gap_growth": NAN}
     t, v = train.finite(), val.finite()
     if len(t) < 2 or len(v) < 2:
+        return numbers, []
+    if scale_ratio(train.values, val.values) >= SCALE_MISMATCH:
+        # a sum against a mean: the factor between them (batch size, tokens, components) is unknown, so any
+        # normalisation would compare shapes, not levels; the shapes are judged apart (best step, train drop)
         return numbers, []
     steps, train_at, val_at = align(t.steps, trend(t), v.steps, v.values)
     span = float(t.values.max() - t.values.min())

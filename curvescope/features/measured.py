@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .events import Curve, Event
 from .schedule import Schedule
@@ -27,6 +27,18 @@ class RunContext:
     curves: Mapping[str, Curve]
     schedule: Schedule | None = None
     classes: int | None = None
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """What kind of run it is beyond plain supervised training (``rl``, ``fine_tune``), and why."""
+
+    @property
+    def fine_tuned(self) -> bool:
+        """A fine-tune of a pretrained model: its loss starts low, so a loss that barely falls is no underfitting."""
+        return "fine_tune" in self.kinds
+
+    @property
+    def reinforcement_learning(self) -> bool:
+        """An RL run: reward tells progress; its losses are not judged by their shape."""
+        return "rl" in self.kinds or self.has("reward")
 
     def value(self, name: str) -> float:
         """The feature ``name`` (NaN where it could not be measured); a name that is no feature raises."""

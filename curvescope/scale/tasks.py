@@ -21,6 +21,7 @@ from ..assemble.curve_store import read_cached
 from ..assemble.read import ReadResult
 from ..diagnose import LearnedModel, diagnose
 from ..diagnose.diagnosis import RunDiagnosis
+from ..diagnose.engine import measured_findings, with_kinds
 from ..diagnose.registry import Rule
 from ..features.extract import measure
 from ..findings import Finding, Severity
@@ -122,9 +123,10 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
     started = time.perf_counter()
     runs = measure(reading, classes=settings.classes)
     measured = time.perf_counter()
+    runs = with_kinds(runs, reading.kinds)
     diagnosed = diagnose(runs.values(), settings.rules, settings.model, strict=settings.strict)
     by_run: dict[str, list[Finding]] = {}
-    for item in reading.findings:
+    for item in (*reading.findings, *measured_findings(list(runs.values()), reading.kinds)):
         by_run.setdefault(item.run or "", []).append(item)
     diagnosed = [d if runs[d.run].curves else _unread(d, by_run.get(d.run, ())) for d in diagnosed]
     reports = [

@@ -201,11 +201,12 @@ WILD_ROLES = {
         "val_acc": "val_acc",
     },
     "22pilarskil__yolov5_test/runs/train/exp/results.csv": {
-        "train_loss": "train/box_loss",
+        "train_loss": "train/box_loss",  # resolve_roles alone; assembling adds their sum, train/loss_sum
         "val_loss": "val/box_loss",
-        "lr": "x/lr0",
+        "lr": "x/lr1",  # the weights' group, not the biases' warm-up (x/lr0)
     },
-    "0Xero7__slm_training/lightning_logs/version_0/metrics.csv": {"train_loss": "train_loss_step", "val_loss": "val_loss"},
+    # the per-epoch aggregate, not the per-step series
+    "0Xero7__slm_training/lightning_logs/version_0/metrics.csv": {"train_loss": "train_loss_epoch", "val_loss": "val_loss"},
     "AguLeon__LoRA_RoBERTa_AGNews/results/checkpoint-1200/trainer_state.json": {
         "train_loss": "loss",
         "val_loss": "eval_loss",

@@ -17,7 +17,9 @@ class LossBarelyFalls(Rule):
 
     What it detects:
     A smoothed training loss that ends at ``min_final`` (or more) of its first level, with no
-    explosion, no non-finite value and little scatter (noise below ``max_noise``).
+    explosion, no non-finite value and little scatter (noise below ``max_noise``). Not on a
+    fine-tune of a pretrained model (named by its hyperparameters, or a first loss far below
+    chance): it starts low, so a loss that barely falls is what fine-tuning looks like.
 
     Why it matters:
     Whatever the model can represent, it is not learning it: too small a model, too strong a
@@ -46,7 +48,7 @@ class LossBarelyFalls(Rule):
     def check(self, context: RunContext):
         final, noise = context.value("train_drop"), context.value("noise")
         exploded = context.value("non_finite_fraction") > 0 or context.first("explosion") is not None
-        if exploded or not (final >= self.min_final and not noise >= self.max_noise):
+        if context.fine_tuned or exploded or not (final >= self.min_final and not noise >= self.max_noise):
             return
         curve = context.curves["train_loss"]
         yield self.diagnose(
