@@ -53,6 +53,7 @@ def test_a_folder_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path):
     assert not result.findings
 
 
+@pytest.mark.slow
 @raw_names
 def test_a_folder_name_that_is_not_utf8_costs_no_run_in_the_cli_cold_or_cached(tmp_path):
     root = two_runs_one_not_utf8(tmp_path / "logs")
@@ -122,6 +123,7 @@ def test_a_first_mlflow_metric_line_with_an_extra_field_is_skipped_not_shifted(t
     assert [f.code for f in result.findings] == ["CS006"]
 
 
+@pytest.mark.slow
 def test_a_wide_first_data_row_is_read_in_linear_time(tmp_path):
     """A 1 MB first row of "9,": hours before (time quadratic in its cells), now about a second."""
     wide = "9," * 2**19
@@ -206,6 +208,7 @@ def run_with_escapes(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
 @pytest.mark.parametrize(
     "args",
@@ -226,6 +229,7 @@ def test_escape_sequences_in_a_run_name_never_reach_the_terminal(tmp_path, args)
         assert out.count(rb"\x1b[8mHIDDEN") == 2, out
 
 
+@pytest.mark.slow
 def test_escape_sequences_in_a_run_name_are_escaped_in_the_table_into_a_pipe(tmp_path):
     root = run_with_escapes(tmp_path / "logs")
     done = cli("audit", root, "--no-model", "--quiet", env={"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")})
@@ -233,6 +237,7 @@ def test_escape_sequences_in_a_run_name_are_escaped_in_the_table_into_a_pipe(tmp
     assert "\x1b" not in done.stdout and done.stdout.count("run\\x1b[2J") == 2
 
 
+@pytest.mark.slow
 def test_a_report_written_into_a_pipe_keeps_names_as_they_are(tmp_path):
     root = run_with_escapes(tmp_path / "logs")
     done = cli("audit", root, "--no-model", "--quiet", "--format", "csv", env={"CURVESCOPE_CACHE_DIR": str(tmp_path / "cache")})
@@ -240,6 +245,7 @@ def test_a_report_written_into_a_pipe_keeps_names_as_they_are(tmp_path):
     assert ESCAPES in done.stdout  # a file or a program reads the real name; only a terminal gets escapes
 
 
+@pytest.mark.slow
 def test_escape_sequences_in_a_path_given_are_escaped_in_the_error_line():
     done = cli("read", "/nonexistent\x1b[31mX")
     assert done.returncode == 2
@@ -247,6 +253,7 @@ def test_escape_sequences_in_a_path_given_are_escaped_in_the_error_line():
     assert done.stderr.strip() == "error: /nonexistent\\x1b[31mX: no such file or directory. Pass a log directory or a log file."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/no/such[/x]", "/no/such[bold]dir", "/no/[red]such[/red]"])
 @pytest.mark.parametrize("command", ["audit", "read"])
 def test_markup_in_a_path_is_shown_as_given_never_a_traceback(command, path):
@@ -255,12 +262,14 @@ def test_markup_in_a_path_is_shown_as_given_never_a_traceback(command, path):
     assert done.stderr.strip() == f"error: {path}: no such file or directory. Pass a log directory or a log file."
 
 
+@pytest.mark.slow
 def test_markup_in_an_unknown_code_is_shown_as_given():
     done = cli("explain", "[/x]")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: '[/x]' is not a rule, model or finding code. `curvescope rules` lists them."
 
 
+@pytest.mark.slow
 def test_markup_in_a_run_name_is_shown_as_given(tmp_path):
     root = tmp_path / "logs"
     for name in ("[bold]run", "a[/x]"):
@@ -288,6 +297,7 @@ def _without_root_privileges() -> list[str]:
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 def test_an_unreadable_log_of_any_format_is_a_finding_and_costs_no_other_run(tmp_path):
     root = tmp_path / "logs"
@@ -366,6 +376,7 @@ def test_jobs_far_above_the_cores_starts_no_more_workers_and_says_so(tmp_path, m
     assert report.workers == 2
 
 
+@pytest.mark.slow
 def test_the_cli_says_when_jobs_is_capped(tmp_path):
     for index in range(3):
         (tmp_path / f"run{index}").mkdir()
@@ -379,6 +390,7 @@ def test_the_cli_says_when_jobs_is_capped(tmp_path):
 # F12: read --to x.csv neutralises formula-like names, as the audit's CSV does ----------------
 
 
+@pytest.mark.slow
 def test_read_to_csv_quotes_formula_like_names(tmp_path):
     import pandas as pd
 
@@ -396,6 +408,7 @@ def test_read_to_csv_quotes_formula_like_names(tmp_path):
 # F13: a scheduler address that is no address ------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("address", ["bogus", "tcp://host-without-port", "tcp://host:notaport"])
 def test_a_scheduler_address_that_is_no_address_is_one_line_at_once(address):
     import time

@@ -39,6 +39,7 @@ def logdir(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_discovered_run_is_in_every_format(logdir, fmt):
     done = audit_cli(logdir, "--format", fmt)
@@ -48,6 +49,7 @@ def test_every_discovered_run_is_in_every_format(logdir, fmt):
     assert "empty.csv" not in {r.run for r in curvescope.audit(logdir, model=False, cache=False)}
 
 
+@pytest.mark.slow
 def test_runs_not_judged_say_why_in_json(logdir):
     report = json.loads(audit_cli(logdir, "--format", "json").stdout)
     runs = {run["run"]: run for run in report["runs"]}
@@ -58,6 +60,7 @@ def test_runs_not_judged_say_why_in_json(logdir):
     assert report["hidden"] == {"runs": 0, "by": ""}
 
 
+@pytest.mark.slow
 def test_a_label_filter_hides_runs_and_every_format_says_how_many(logdir):
     report = curvescope.audit(logdir, model=False, cache=False)
     asked = "underfitting" if "underfitting" not in report["judged"].labels else "bad_init"
@@ -84,6 +87,7 @@ def test_a_confidence_filter_counts_the_runs_not_judged_it_hid(logdir):
     assert view.hidden == 2 and "confidence 50% or more" in view.hidden_by
 
 
+@pytest.mark.slow
 def test_an_empty_csv_beside_runs_is_a_finding_on_its_folder_not_a_run(logdir):
     result = curvescope.read(logdir)
     assert set(result.runs) == {"short", "broken", "judged"}
