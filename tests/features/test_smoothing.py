@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -35,9 +35,12 @@ def tensorboard_smoothing(values, weight):
 
 @settings(max_examples=200)
 @given(values=CURVES, weight=st.one_of(WEIGHTS, st.floats(-2, 3), st.just(math.nan)))
+@example(values=np.array([564.001, 564.0, 564.001, 564.0, 564.001]), weight=0.99999)
 def test_same_numbers_as_tensorboard(values, weight):
     expected = np.array(tensorboard_smoothing(values.tolist(), weight))
-    np.testing.assert_allclose(smooth(values, weight), expected, rtol=1e-12, atol=1e-9)
+    # rtol 1e-11: with a weight near 1 (0.99999) the debias 1 - w**k is tiny for the first points,
+    # and a filter and a loop that round in a different order differ by a few parts in 1e12 there.
+    np.testing.assert_allclose(smooth(values, weight), expected, rtol=1e-11, atol=1e-9)
 
 
 @given(values=CURVES)
