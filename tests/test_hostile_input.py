@@ -5,7 +5,9 @@ Each test is one failure of the hostile test campaign, reproduced: it failed bef
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -419,3 +421,34 @@ def test_a_scheduler_address_that_is_no_address_is_one_line_at_once(address):
     assert done.stderr.startswith(f"error: {address}: not a Dask scheduler address")
     assert len(done.stderr.splitlines()) == 1
     assert time.monotonic() - started < 15  # before: a traceback after 20 s
+
+
+# --- F11: a first line longer than the sniffed bytes -------------------------------------------------
+
+
+@pytest.mark.parametrize("notes", [1_000, 100_000, 3_000_000])
+def test_a_log_whose_first_line_is_long_before_its_step_is_read(tmp_path, notes):
+    """Ray Tune writes the trial's config into every result line, often before the step: however
+    long that makes the first line, the trial and a JSON-lines log like it are read whole."""
+    config = {"notes": "x" * notes}
+    (tmp_path / "exp" / "t_00001").mkdir(parents=True)
+    (tmp_path / "jl").mkdir()
+    with (tmp_path / "exp" / "t_00001" / "result.json").open("w") as handle:
+        for i in range(1, 4):
+            handle.write(json.dumps({"config": config, "training_iteration": i, "loss": 1.0 / i}) + "\n")
+    with (tmp_path / "jl" / "metrics.jsonl").open("w") as handle:
+        for i in range(1, 4):
+            handle.write(json.dumps({"config": config, "step": i, "loss": 1.0 / i}) + "\n")
+    result = curvescope.read(tmp_path)
+    assert result.runs == ("exp/t_00001", "jl")
+    for run in result.runs:
+        assert result.curve(run, "train_loss").to_dict() == {1: 1.0, 2: 0.5, 3: 1 / 3}
+
+
+def test_a_first_line_past_the_sniff_limit_is_not_read_whole(tmp_path, monkeypatch):
+    from curvescope.ingest import tables
+
+    monkeypatch.setattr(tables, "FIRST_LINE_LIMIT", 2**20)
+    line = json.dumps({"config": {"notes": "x" * 2**21}, "step": 1, "loss": 1.0})
+    (tmp_path / "metrics.jsonl").write_text(line + "\n")
+    assert not tables.first_line_holds(tmp_path / "metrics.jsonl", re.compile('"step"'))

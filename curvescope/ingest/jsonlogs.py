@@ -30,6 +30,7 @@ from .tables import (
     Tally,
     find_step_column,
     first_line,
+    first_line_holds,
     flatten,
     head_lines,
     is_empty,
@@ -321,8 +322,8 @@ class JSONLinesReader:
             return False
         lines, cut = head_lines(path, _SNIFF_RECORDS)
         if cut:
-            # a first line longer than the sniffed bytes: look for a step key in what was read
-            return suffix != ".json" and bool(_STEP_KEY.search(lines[0]))
+            # a first line longer than the sniffed bytes: look for a step key along the whole line
+            return suffix != ".json" and first_line_holds(path, _STEP_KEY)
         records = [_loads_or_none(line) for line in lines]
         if len(records) > 1 and records[-1] is None and lines[-1].startswith("{"):
             records.pop()  # a half-written last record (a job killed, or still writing): the reader reports it

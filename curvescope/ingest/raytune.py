@@ -10,6 +10,7 @@ no point is counted twice. The step is ``training_iteration``; ``timestamp`` is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,15 +19,20 @@ from ..findings import Finding, finding
 from .base import FormatRow, RunRead
 from .jsonlogs import load_json, parse_json_lines, read_records
 from .lines import read_wide
-from .tables import first_line, flatten
+from .tables import first_line_holds, flatten
 
 STEP = "training_iteration"
 _RESULTS = ("result.json", "progress.csv")
 _PARAMS = ("params.json", "params.pkl")
 
 
+_STEP_NAMED = re.compile(STEP)
+
+
 def _is_results(path: Path) -> bool:
-    return path.name in _RESULTS and STEP in first_line(path)
+    """A trial's ``result.json`` or ``progress.csv``: its first line names the step, however long
+    the line (every result line embeds the trial's config, often before the step)."""
+    return path.name in _RESULTS and first_line_holds(path, _STEP_NAMED)
 
 
 class RayTuneReader:

@@ -159,6 +159,41 @@ def _first_line(path: str, size: int, mtime_ns: int) -> str:
     return line_of(head)
 
 
+FIRST_LINE_LIMIT = 16 * 2**20
+"""How far into a long first line a sniff looks for a key (Ray Tune writes its whole config
+into every result line, before the step)."""
+
+
+def first_line_holds(path: Path, pattern: re.Pattern[str]) -> bool:
+    """Whether the first line of a file (up to ``FIRST_LINE_LIMIT`` bytes of it) matches ``pattern``,
+    which must match within 256 bytes; read in chunks, so a long line costs no more memory."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return _first_line_holds(os.fspath(path), info.st_size, info.st_mtime_ns, pattern)
+
+
+@functools.lru_cache(maxsize=32)
+def _first_line_holds(path: str, size: int, mtime_ns: int, pattern: re.Pattern[str]) -> bool:
+    overlap, tail = 256, b""
+    try:
+        with open(path, "rb") as handle:
+            while handle.tell() < FIRST_LINE_LIMIT:
+                chunk = handle.read(_SNIFF_BYTES if not tail else 2**20)
+                if not chunk:
+                    return False
+                line, newline, _ = chunk.partition(b"\n")
+                if pattern.search((tail + line).decode("utf-8", errors="replace")):
+                    return True
+                if newline:
+                    return False
+                tail = line[-overlap:]
+    except OSError:
+        return False
+    return False
+
+
 def head_lines(path: Path, count: int) -> tuple[tuple[str, ...], bool]:
     """The first ``count`` non-blank whole lines of a file (within its first 64 KiB), decoded
     leniently, and whether the first line was cut by that limit (then it is the only one given)."""
