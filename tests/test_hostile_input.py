@@ -452,3 +452,18 @@ def test_a_first_line_past_the_sniff_limit_is_not_read_whole(tmp_path, monkeypat
     line = json.dumps({"config": {"notes": "x" * 2**21}, "step": 1, "loss": 1.0})
     (tmp_path / "metrics.jsonl").write_text(line + "\n")
     assert not tables.first_line_holds(tmp_path / "metrics.jsonl", re.compile('"step"'))
+
+
+# --- F9: a metric column mostly of unparseable cells ------------------------------------------------
+
+
+def test_a_metric_column_mostly_unparseable_keeps_its_numbers_and_names_the_rest(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text(
+        "epoch,loss,val_loss,note\n0,2.5,2.6,a\n1,2.0,oops,b\n2,1.5,bad,c\n3,1.0,#DIV/0!,d\n4,0.5,1.1,5\n"
+    )
+    result = curvescope.read(tmp_path)
+    assert result.curve("run", "val_loss").to_dict() == {0: 2.6, 4: 1.1}
+    (bad,) = [f for f in result.findings if f.code == "CS008"]
+    assert "'val_loss'" in bad.message and bad.count == 3
+    assert "note" not in set(result.scalars["tag"].astype(str)), "a text column is still no metric"

@@ -340,11 +340,13 @@ class Tally:
 
     def layout(self, step: str | None) -> Layout:
         """The layout with ``step`` as the step column: columns of text (names, dates, flags), those
-        mostly holding no number, are not metrics."""
+        mostly holding no number, are not metrics, unless their name reads as one (``val_loss``
+        with a few ``#DIV/0!``): then its numbers are read and the rest reported."""
         wall_time, scale = self.wall_time()
         labels = {step, wall_time}
         named = np.array([name not in labels and name.strip() != "" for name in self.columns], dtype=bool)
-        metric = named & (self.numeric > 0) & (2 * self.numeric >= self.written)
+        by_name = np.array([looks_like_metric(name) for name in self.columns], dtype=bool)
+        metric = named & (self.numeric > 0) & ((2 * self.numeric >= self.written) | by_name)
         return Layout(step, wall_time, scale, tuple(metric.tolist()))
 
 
