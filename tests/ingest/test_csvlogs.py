@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from curvescope.assemble.roles import resolve_roles
+from curvescope.ingest import BUILTIN_READERS
 from curvescope.ingest.csvlogs import (
     GenericCSVReader,
     KerasCSVReader,
@@ -17,25 +18,15 @@ from curvescope.ingest.csvlogs import (
     LongCSVReader,
     UltralyticsCSVReader,
 )
-from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
-from curvescope.ingest.mlflow import MLflowReader
-from curvescope.ingest.raytune import RayTuneReader
+from curvescope.ingest.jsonlogs import TrainerStateReader
+from curvescope.ingest.tensorboard import TensorBoardReader
 from tests.conftest import FIXTURES
 from tests.ingest.fuzzing import FUZZ, read_bytes_as
 from tests.ingest.reading import read, series
 
 CSV = FIXTURES / "csv"
-READERS = (  # the registration order, TensorBoard aside
-    RayTuneReader(),
-    MLflowReader(),
-    TrainerStateReader(),
-    LightningCSVReader(),
-    UltralyticsCSVReader(),
-    KerasCSVReader(),
-    LongCSVReader(),
-    JSONLinesReader(),
-    GenericCSVReader(),
-)
+READERS = tuple(reader for reader in BUILTIN_READERS if not isinstance(reader, TensorBoardReader))
+"""The built-in readers in their sniffing order, TensorBoard aside."""
 
 
 def owner(path: Path) -> str | None:
