@@ -50,12 +50,16 @@ else:
 
 st.subheader("Diagnosis")
 diagnosis = run.diagnosis
+if diagnosis.doubt:
+    st.warning(ui.md(diagnosis.doubt))
 for verdict in diagnosis.verdicts:
     ui.verdict_card(verdict)
 if not diagnosis.verdicts and "healthy" in run.labels:
     st.success(f"{ui.badge('healthy', f'{run.confidence:.0%}')} {label('healthy').meaning}.")
 elif not run.labels:
     st.info("This run could not be judged: the reasons are below.")
+if diagnosis.suspicions:
+    st.markdown("**Suspected, not given**\n\n" + "\n".join(f"- {ui.md(text)}" for text in diagnosis.suspected()))
 if diagnosis.explained:
     st.markdown(
         "**Explained by a stronger label**\n\n"

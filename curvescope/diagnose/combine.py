@@ -12,10 +12,18 @@ support, and the model alone can give a label the rules missed. Each verdict say
 said yes (``rules``, ``model`` or ``rules+model``) and keeps the rule diagnoses (with their
 evidence and fix) ahead of the model's.
 
+A label stands on located evidence: a verdict none of whose diagnoses names the steps it is based
+on (the learned model's label where the detectors located nothing that backs it, see ``located``) is
+a suspicion, shown below the verdict and never given.
+
 A cause explains some symptoms of others (``Label.explains``): a loss stalled by an early decay looks
 underfit, a reduce-on-plateau schedule cuts the rate early once validation turns up. A label
 ranked below one that explains it is not given; the run's ``explained`` says by what. A run
-with no label is ``healthy``, with confidence one minus the strongest doubt.
+with no label is ``healthy``, with confidence one minus the strongest doubt, and at most
+``UNCHECKED_HEALTHY`` when some label could not be judged.
+
+A verdict below ``SURE`` is uncertain: the run's ``uncertain`` names it and the label it could as
+well be (the next verdict, the strongest suspicion, or ``healthy``).
 """
 
 from __future__ import annotations
@@ -27,6 +35,10 @@ from .labels import HEALTHY, PROBLEMS
 from .labels import label as label_record
 
 THRESHOLD = 0.5
+SURE = 0.65
+"""A primary label below this confidence is uncertain."""
+UNCHECKED_HEALTHY = 0.6
+"""The most confidence ``healthy`` gets when some label could not be judged (no validation curve, too few points)."""
 
 
 def combine(
@@ -37,7 +49,7 @@ def combine(
     failures: Sequence[RuleFailure] = (),
 ) -> RunDiagnosis:
     """The run's labels, strongest first, from its rule and model diagnoses."""
-    verdicts, doubts = [], []
+    verdicts, suspicions, doubts = [], [], {}
     for label in PROBLEMS:
         if label in not_judged:
             continue
@@ -46,13 +58,15 @@ def combine(
         r = by_rules[0].confidence if by_rules else 0.0
         p = None if probabilities is None or label not in probabilities else float(probabilities[label])
         confidence = r if p is None else (r + p) / 2 if by_rules else p
-        doubts.append(confidence)
+        doubts[label] = confidence
         if confidence < THRESHOLD or not (by_rules or by_model):
             continue
         rules_say, model_says = r >= THRESHOLD, p is not None and p >= THRESHOLD
         driver = "rules+model" if rules_say and model_says else "model" if model_says and not rules_say else "rules"
-        verdicts.append(Verdict(label, confidence, r, p, driver, (*by_rules, *by_model)))
+        verdict = Verdict(label, confidence, r, p, driver, (*by_rules, *by_model))
+        (verdicts if verdict.located else suspicions).append(verdict)
     verdicts.sort(key=lambda v: -v.confidence)
+    suspicions.sort(key=lambda v: -v.confidence)
     explained: dict[str, str] = {}
     for i, verdict in enumerate(verdicts):
         if verdict.label not in explained:
@@ -64,7 +78,31 @@ def combine(
     if verdicts:
         labels, confidence = tuple(v.label for v in verdicts), verdicts[0].confidence
     elif judged:
-        labels, confidence = (HEALTHY,), 1.0 - max(doubts, default=0.0)
+        labels, confidence = (HEALTHY,), 1.0 - max(doubts.values(), default=0.0)
+        if not_judged:
+            confidence = min(confidence, UNCHECKED_HEALTHY)
     else:
         labels, confidence = (), 0.0
-    return RunDiagnosis(run, labels, confidence, tuple(verdicts), tuple(diagnoses), dict(not_judged), tuple(failures), explained)
+    return RunDiagnosis(
+        run,
+        labels,
+        confidence,
+        tuple(verdicts),
+        tuple(diagnoses),
+        dict(not_judged),
+        tuple(failures),
+        explained,
+        tuple(suspicions),
+        _uncertain(labels, confidence, verdicts, suspicions, doubts),
+    )
+
+
+def _uncertain(labels, confidence, verdicts, suspicions, doubts) -> tuple[str, ...]:
+    """The primary label and the one it could as well be, when the primary is below ``SURE``."""
+    if not labels or confidence >= SURE:
+        return ()
+    if labels[0] == HEALTHY:
+        label, doubt = max(doubts.items(), key=lambda item: item[1], default=(None, 0.0))
+        return (HEALTHY, label) if label is not None and doubt >= 1 - SURE else ()
+    others = [*verdicts[1:], *suspicions]
+    return (labels[0], max(others, key=lambda v: v.confidence).label if others else HEALTHY)

@@ -116,12 +116,20 @@ class Verdict:
         return self.diagnoses[0].fix
 
     @property
+    def located(self) -> bool:
+        """True when some of its evidence names the steps it is based on."""
+        return any(item.start_step is not None for item in self.evidence)
+
+    @property
     def evidence(self) -> tuple[Evidence, ...]:
+        """Every diagnosis's evidence, each place once: a rule's item (with its threshold) before the model's
+        account of the same steps."""
         seen, merged = set(), []
         for diagnosis in self.diagnoses:
             for item in diagnosis.evidence:
-                if item not in seen:
-                    seen.add(item)
+                key = (item.kind, item.start_step, item.end_step) if item.start_step is not None else item
+                if key not in seen:
+                    seen.add(key)
                     merged.append(item)
         return tuple(merged)
 
@@ -152,10 +160,28 @@ class RunDiagnosis:
     failures: tuple[RuleFailure, ...] = ()
     explained: dict[str, str] = field(default_factory=dict)
     """Labels that reached the threshold but are explained by a stronger one: label -> that label."""
+    suspicions: tuple[Verdict, ...] = ()
+    """Labels that reached the threshold with nothing located on the curves to back them: shown below
+    the verdict, never given."""
+    uncertain: tuple[str, ...] = ()
+    """When the signals disagree: the primary label and the one it could as well be (``overfitting``,
+    ``healthy``); empty when the verdict is clear."""
 
     @property
     def primary_label(self) -> str | None:
         return self.labels[0] if self.labels else None
+
+    @property
+    def doubt(self) -> str | None:
+        """``uncertain: overfitting or healthy`` when the signals disagree, else None."""
+        return f"uncertain: {' or '.join(self.uncertain)}" if self.uncertain else None
+
+    def suspected(self) -> list[str]:
+        """Each suspicion in words: ``underfitting 80% (model): nothing located on the curves backs it``."""
+        return [
+            f"{s.label} {s.confidence:.0%} ({s.driver}): suspected, but nothing located on the curves backs it"
+            for s in self.suspicions
+        ]
 
     def verdict(self, label: str) -> Verdict | None:
         return next((v for v in self.verdicts if v.label == label), None)

@@ -117,14 +117,14 @@ def _curve_name(role: str) -> str:
 
 
 def _model_diagnoses(context: RunContext, probabilities: Mapping[str, float], not_judged) -> list[Diagnosis]:
-    """The learned model's diagnoses: each label it gives (of those it was trained on), with the
-    label's located events and key features as evidence."""
+    """The learned model's diagnoses: each label it gives (of those it was trained on), with what the
+    detectors located for the label on this run and its key features as evidence."""
     found = []
     for name, p in probabilities.items():
         if name in not_judged or name not in PROBLEMS or p < THRESHOLD:
             continue
         record = label(name)
-        events = [Evidence.of(e) for e in context.events if e.kind in record.evidence][:4]
+        events = list(record.located(context))[:4]
         numbers = [(feature, context.value(feature)) for feature in record.key_features]
         quoted = ", ".join(f"{feature} {value:.3g}" for feature, value in numbers if math.isfinite(value))
         features = [Evidence(f, f"{f} = {value:.3g}", value=value) for f, value in numbers if math.isfinite(value)]

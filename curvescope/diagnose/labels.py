@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from ..errors import InvalidParameterError, PluginError
 from ..params import Names
+from . import located
 
 if TYPE_CHECKING:
     from ..features.measured import RunContext
+    from .diagnosis import Evidence
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 COLOUR = re.compile(r"^#[0-9a-f]{6}$")
@@ -46,7 +48,10 @@ class Label:
     needs: tuple[str, ...] = ()
     """The curves (``ROLES``) it cannot be judged without."""
     evidence: tuple[str, ...] = ()
-    """The located event kinds that back it when the learned model gives it."""
+    """The located event kinds that back it."""
+    locate: Callable[[RunContext], tuple[Evidence, ...]] | None = None
+    """Where the detectors found what backs it on a run (``located``): the learned model's label is a verdict
+    only there, a suspicion elsewhere. ``None``: the run's events of the ``evidence`` kinds."""
     key_features: tuple[str, ...] = ()
     """The features a person checks first; the model's evidence quotes them."""
     explains: tuple[str, ...] = ()
@@ -64,6 +69,14 @@ class Label:
     def model_code(self) -> str | None:
         """The learned model's code for this label (``CS9`` and the family, two digits)."""
         return None if self.family is None else f"CS9{self.family:02d}"
+
+    def located(self, context: RunContext) -> tuple[Evidence, ...]:
+        """What on the run's curves backs this label (empty when nothing does)."""
+        if self.locate is not None:
+            return self.locate(context)
+        from .diagnosis import Evidence
+
+        return tuple(Evidence.of(event) for event in context.events if event.kind in self.evidence)
 
     def worded_fix(self, context: RunContext) -> str:
         """The fix for the run in ``context``, pinned to its steps where they are known."""
@@ -195,6 +208,7 @@ BAD_INIT = register_label(
         "#6a1b9a",
         needs=("train_loss",),
         evidence=("initial_loss", "plateau"),
+        locate=located.bad_init,
         key_features=("initial_loss_vs_chance", "start_plateau", "train_drop"),
     )
 ).name
@@ -207,6 +221,7 @@ LR_TOO_HIGH = register_label(
         "#c62828",
         needs=("train_loss",),
         evidence=("non_finite", "explosion", "spike", "plateau"),
+        locate=located.lr_too_high,
         key_features=("explosion_ratio", "non_finite_fraction", "noise", "spike_rate", "train_drop"),
         explains=("underfitting", "bad_init"),
         lead=_blow_up,
@@ -222,6 +237,7 @@ DECAY_TOO_EARLY = register_label(
         "#e65100",
         needs=("train_loss",),
         evidence=("lr_drop", "plateau"),
+        locate=located.decay_too_early,
         key_features=("first_drop_position", "fall_vs_promised", "lr_half_position", "end_plateau"),
         explains=("underfitting",),
         lead=_rate_cut,
@@ -237,6 +253,7 @@ OVERFITTING = register_label(
         "#f9a825",
         needs=("train_loss", "validation"),
         evidence=("best_step", "gap"),
+        locate=located.overfitting,
         key_features=("worse_since_best", "best_position", "gap_growth", "gap_end"),
         explains=("decay_too_early",),
         lead=_best_step,
@@ -253,6 +270,7 @@ UNDERFITTING = register_label(
         "#1565c0",
         needs=("train_loss",),
         evidence=("plateau", "gap", "best_step"),
+        locate=located.underfitting,
         key_features=("train_drop", "gap_end", "train_acc_final", "still_improving"),
     )
 ).name

@@ -13,7 +13,19 @@ from collections.abc import Iterable
 
 from .result import NUMBERS, Report, RunReport
 
-COLUMNS = ("run", "labels", "primary_label", "confidence", "driver", "fix", *NUMBERS, "codes", "not_judged", "findings")
+COLUMNS = (
+    "run",
+    "labels",
+    "primary_label",
+    "confidence",
+    "driver",
+    "uncertain",
+    "fix",
+    *NUMBERS,
+    "codes",
+    "not_judged",
+    "findings",
+)
 """The CSV header, in order."""
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,6 +55,7 @@ def _cells(run: RunReport) -> list[str | float | int]:
         "primary_label": _text(run.primary_label),
         "confidence": round(run.confidence, 4),
         "driver": _text(top.driver if top else None),
+        "uncertain": _text(SEPARATOR.join(run.diagnosis.uncertain)),
         "fix": _text(run.fix),
         **{name: run.numbers.get(name) for name in NUMBERS},
         "codes": _text(SEPARATOR.join(_codes(run))),

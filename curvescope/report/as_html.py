@@ -129,10 +129,12 @@ def _section(run: RunReport, anchor: str) -> str:
         f'<section class="run" id="{anchor}">',
         f'<h2>{escape(run.run)} <a class="up" href="#top" title="back to the summary">\u2191</a></h2>',
         f"<p>{_labels(d)}</p>",
+        f'<p class="muted"><i>{escape(d.doubt)}</i></p>' if d.doubt else "",
         _numbers(run.numbers),
         _chart(run, anchor),
         *(_verdict(verdict) for verdict in d.verdicts),
         _events(run.events, opened=not d.verdicts),
+        _suspicions(d),
         _explained(d),
         _not_judged(d),
         _failures(d),
@@ -216,6 +218,13 @@ def _events(events: tuple[Event, ...], *, opened: bool) -> str:
         f'<table class="small"><thead><tr><th>event</th><th>steps</th><th>what</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>\n</details>"
     )
+
+
+def _suspicions(diagnosis: RunDiagnosis) -> str:
+    if not diagnosis.suspicions:
+        return ""
+    items = "".join(f"<li>{escape(text)}</li>" for text in diagnosis.suspected())
+    return f"<h3>Suspected, not given</h3>\n<ul>{items}</ul>"
 
 
 def _explained(diagnosis: RunDiagnosis) -> str:

@@ -83,17 +83,20 @@ def _number(value: float | int | None, spec: str) -> str:
 
 def _problems(report: Report) -> str:
     """The runs a reader has to act on: those with a problem label, and those no label could be given."""
-    runs = [run for run in report.runs if run.labels != (HEALTHY,)]
+    runs = [run for run in report.runs if run.labels != (HEALTHY,) or run.diagnosis.uncertain]
     return "\n\n".join(["## Runs to look at", *map(_details, runs)]) if runs else ""
 
 
 def _details(run: RunReport) -> str:
     """The run's verdicts (what was seen, what to do), the labels it could not be judged on and why."""
     lines = [f"### {escape(run.run)}", ""]
+    if run.diagnosis.doubt:
+        lines.append(f"- *{escape(run.diagnosis.doubt)}*")
     for verdict in run.diagnosis.verdicts:
         lines.append(f"- **{escape(verdict.label)}** {verdict.confidence:.0%} ({escape(verdict.driver)})")
         lines += [f"  - {escape(d.code)}: {escape(d.message)}" for d in verdict.diagnoses]
         lines.append(f"  - fix: {escape(verdict.fix)}")
+    lines += [f"- {escape(text)}" for text in run.diagnosis.suspected()]
     lines += [f"- not judged: {escape(reason)}" for reason in run.diagnosis.not_judged.values()]
     lines += [f"- {escape(label)} is explained by {escape(by)}" for label, by in run.diagnosis.explained.items()]
     return "\n".join(lines)

@@ -32,6 +32,8 @@ def renderable(report: Report) -> Group:
             ", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items()) or "not judged",
             style=label_colour(run.primary_label),
         )
+        if run.diagnosis.doubt:
+            labels.append(f" ({run.diagnosis.doubt})", style="italic")
         n = run.numbers
         losses = " / ".join("–" if n[k] is None else f"{n[k]:.4g}" for k in ("final_train_loss", "final_val_loss"))
         best = "–" if n["best_val_step"] is None else f"{n['best_val_step']:,}"

@@ -80,6 +80,8 @@ class RunReport:
             "diagnoses": [x.to_dict() for x in d.diagnoses],
             "not_judged": dict(d.not_judged),
             "explained": dict(d.explained),
+            "uncertain": list(d.uncertain),
+            "suspicions": [v.to_dict() for v in d.suspicions],
             "rule_failures": [f.to_dict() for f in d.failures],
             "numbers": {k: _json_number(v) for k, v in self.numbers.items()},
             "formats": list(self.formats),

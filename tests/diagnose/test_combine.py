@@ -5,18 +5,30 @@ from __future__ import annotations
 import pytest
 
 from curvescope.diagnose import HEALTHY, PROBLEMS, THRESHOLD, Diagnosis, RuleFailure, combine
+from curvescope.diagnose.combine import SURE, UNCHECKED_HEALTHY
+from curvescope.diagnose.diagnosis import Evidence
 
 RUN = "exp1"
+LOCATED = (Evidence("plateau", "no progress from step 10 to step 40", 10, 40),)
+UNLOCATED = (Evidence("train_drop", "train_drop = 0.9", value=0.9),)
 
 
 def rule(label: str, confidence: float, code: str | None = None) -> Diagnosis:
     code = code or f"CS{PROBLEMS.index(label) + 1}01"
-    return Diagnosis(code, "planted-rule", label, RUN, confidence, "seen", "fix it", ())
+    return Diagnosis(code, "planted-rule", label, RUN, confidence, "seen", "fix it", LOCATED)
 
 
-def model(label: str, probability: float) -> Diagnosis:
+def model(label: str, probability: float, evidence=LOCATED) -> Diagnosis:
     return Diagnosis(
-        f"CS9{PROBLEMS.index(label) + 1:02d}", "learned", label, RUN, probability, "the model says so", "model fix", (), "model"
+        f"CS9{PROBLEMS.index(label) + 1:02d}",
+        "learned",
+        label,
+        RUN,
+        probability,
+        "the model says so",
+        "model fix",
+        evidence,
+        "model",
     )
 
 
@@ -121,9 +133,9 @@ def test_labels_not_judged_are_skipped_even_when_a_rule_fired():
 
 
 def test_a_not_judged_label_does_not_count_as_doubt():
-    d = combine(RUN, [], probabilities(overfitting=0.49, underfitting=0.1), {"overfitting": "no validation"})
+    d = combine(RUN, [], probabilities(overfitting=0.49, underfitting=0.45), {"overfitting": "no validation"})
     assert d.labels == (HEALTHY,)
-    assert d.confidence == pytest.approx(0.9)
+    assert d.confidence == pytest.approx(0.55)
 
 
 def test_nothing_judged_gives_no_labels_and_no_primary_label():
@@ -175,3 +187,32 @@ def test_an_explained_label_is_not_explaining_others():
     d = combine(RUN, [rule("overfitting", 0.95), rule("decay_too_early", 0.8), rule("underfitting", 0.7)], None, {})
     assert d.labels == ("overfitting", "underfitting")
     assert d.explained == {"decay_too_early": "overfitting"}
+
+
+def test_a_label_with_nothing_located_is_a_suspicion_not_a_verdict():
+    d = combine(RUN, [model("underfitting", 0.8, UNLOCATED)], probabilities(underfitting=0.8), {})
+    assert d.labels == (HEALTHY,) and not d.verdicts
+    assert [s.label for s in d.suspicions] == ["underfitting"]
+    assert d.confidence == pytest.approx(0.2)
+    assert d.uncertain == (HEALTHY, "underfitting")
+
+
+def test_a_located_model_label_is_a_verdict():
+    d = combine(RUN, [model("underfitting", 0.8)], probabilities(underfitting=0.8), {})
+    assert d.labels == ("underfitting",) and not d.suspicions and not d.uncertain
+
+
+def test_healthy_is_never_sure_when_a_label_could_not_be_judged():
+    d = combine(RUN, [], probabilities(), {"overfitting": "overfitting cannot be judged without a validation curve"})
+    assert d.labels == (HEALTHY,) and d.confidence == UNCHECKED_HEALTHY < SURE
+
+
+def test_a_verdict_below_sure_names_the_label_it_could_as_well_be():
+    weak = combine(RUN, [rule("overfitting", 0.6)], None, {})
+    assert weak.labels == ("overfitting",) and weak.uncertain == ("overfitting", HEALTHY)
+    torn = combine(
+        RUN, [rule("overfitting", 0.6), model("underfitting", 0.55)], probabilities(overfitting=0.6, underfitting=0.55), {}
+    )
+    assert torn.uncertain == ("overfitting", "underfitting")
+    sure = combine(RUN, [rule("overfitting", 0.9)], None, {})
+    assert sure.uncertain == ()

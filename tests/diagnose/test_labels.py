@@ -16,6 +16,7 @@ from curvescope.cli import app
 from curvescope.diagnose import LABELS, PROBLEMS, Label, Rule, label, model_codes, register, register_label, rules
 from curvescope.diagnose import labels as labels_module
 from curvescope.diagnose import registry as rules_module
+from curvescope.diagnose.diagnosis import Evidence
 from curvescope.errors import PluginError
 from curvescope.features.events import KINDS as EVENT_KINDS
 from curvescope.features.extract import FEATURES
@@ -113,7 +114,10 @@ class LossStaysHuge(Rule):
     def check(self, context):
         last = context.last("train_loss")
         if last is not None and last[1] > self.limit:
-            yield self.diagnose(context, 0.9, f"the loss ends at {last[1]:.4g}", self.fix(f"it ends at step {last[0]:,}"), [])
+            where = Evidence("final_loss", f"the loss ends at {last[1]:.4g}", last[0], last[0], last[1], self.limit, "train_loss")
+            yield self.diagnose(
+                context, 0.9, f"the loss ends at {last[1]:.4g}", self.fix(f"it ends at step {last[0]:,}"), [where]
+            )
 
 
 EXAMPLE = Label("example_label", 6, "the loss is on another scale", "divide the loss by its batch size", "#00838f")

@@ -1,0 +1,161 @@
+"""Located evidence: the places on a run's curves where the detectors found what backs a label.
+
+A label stands only on located evidence. A rule's diagnosis carries its own; the learned model's
+label is a verdict when one of these locators finds something on the run that supports it, and a
+suspicion shown below the verdict when none does. Each locator returns ``Evidence`` with the steps it
+spans; an empty tuple means nothing on the curves backs the label.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..features.events import Event
+from ..features.measured import RunContext
+from .diagnosis import Evidence
+
+FAR_FROM_CHANCE = 1.5
+"""A first loss this many times the chance level ln(C), or more, is a start far from chance."""
+SLOW_FALL = 0.3
+"""A training loss that ends at this share of its first level, or more, fell slowly."""
+WORSE_SINCE_BEST = 0.05
+"""A validation curve this much worse than its best at the end (5%) has turned."""
+GAP_GROWTH = 0.1
+"""A train/validation gap that grew by this share of the training range since validation was best."""
+MANY_CLASSES = 1000
+"""With no class count known, a classifier's chance level is taken to be at most ln(1000)."""
+EARLY = 0.5
+"""A rate cut (or a stall) in the first half of the run is early."""
+
+
+def bad_init(context: RunContext) -> tuple[Evidence, ...]:
+    """A first loss far from chance (with no class count, far above any classifier's), a flat start, or a first
+    loss that collapses within the first tenth."""
+    found = [
+        Evidence.of(e)
+        for e in context.events
+        if (e.kind == "initial_loss" and e.magnitude >= FAR_FROM_CHANCE) or (e.kind == "plateau" and _position(e) == "start")
+    ]
+    first = context.value("initial_loss")
+    if not found and context.classes is None and _classifier(context) and first >= FAR_FROM_CHANCE * math.log(MANY_CLASSES):
+        span = _train_span(context, 0.0)
+        found.append(
+            _measured(
+                context,
+                "initial_loss",
+                f"the first loss is {first:.3g}, far above ln(C) for any C up to {MANY_CLASSES:,}",
+                span,
+                first,
+            )
+        )
+    collapse = context.value("initial_collapse")
+    if not found and collapse >= 3 and (span := _train_span(context, 0.1)):
+        found.append(
+            _measured(context, "initial_collapse", f"the loss fell {collapse:.1f}x within the first tenth", span, collapse)
+        )
+    return tuple(found)
+
+
+def lr_too_high(context: RunContext) -> tuple[Evidence, ...]:
+    """An explosion, a non-finite value or a spike, on any curve; a stall after progress, high above the best
+    level; or a loss that rose above where it started."""
+    found = [Evidence.of(e) for e in context.events if e.kind in ("non_finite", "explosion", "spike")]
+    found += [
+        Evidence.of(e)
+        for e in context.events
+        if e.kind == "plateau" and _position(e) != "start" and (e.details.get("relative_level") or 0) >= SLOW_FALL
+    ]
+    rise = context.value("peak_vs_start")
+    if not found and rise > 1.5 and (span := _train_span(context, 1.0)):
+        found.append(_measured(context, "peak_vs_start", f"the smoothed loss rose to {rise:.1f}x its first level", span, rise))
+    return tuple(found)
+
+
+def decay_too_early(context: RunContext) -> tuple[Evidence, ...]:
+    """A rate cut in the first half of the run (logged, or seen as a change of slope in the loss); without a
+    logged rate, a stall at the end that began in the first half with the loss still high (``SLOW_FALL`` of its
+    first level or more)."""
+    found = [Evidence.of(e) for e in context.events if e.kind == "lr_drop" and _fraction(context, e.end_step) <= EARLY]
+    half = context.value("lr_half_position")
+    if not found and half <= EARLY and (step := context.step_at(half)) is not None:
+        found.append(
+            _measured(
+                context,
+                "lr_half_position",
+                f"the learning rate was below half its peak by step {step:,}",
+                (step, step),
+                half,
+                role="lr",
+            )
+        )
+    if not found and context.schedule is None and context.value("train_drop") >= SLOW_FALL:
+        found += [
+            Evidence.of(e)
+            for e in context.events
+            if e.kind == "plateau"
+            and e.role == "train_loss"
+            and _position(e) == "end"
+            and _fraction(context, e.start_step) <= EARLY
+        ]
+    return tuple(found)
+
+
+def overfitting(context: RunContext) -> tuple[Evidence, ...]:
+    """Validation worse at the end than at its best (which is not among the last points), or a gap that grew."""
+    found = []
+    worse, growth = context.value("worse_since_best"), context.value("gap_growth")
+    if worse >= WORSE_SINCE_BEST and context.value("still_improving") == 0:
+        found += [Evidence.of(e) for e in context.events if e.kind == "best_step"]
+    if growth >= GAP_GROWTH:
+        found += [Evidence.of(e) for e in context.events if e.kind == "gap"]
+    return tuple(found)
+
+
+def underfitting(context: RunContext) -> tuple[Evidence, ...]:
+    """A training loss that fell slowly over the whole run, or that stalls at the end far above where it went."""
+    found = []
+    final = context.value("train_drop")
+    if final >= SLOW_FALL and (span := _train_span(context, 1.0)):
+        found.append(_measured(context, "train_drop", f"the training loss ended at {final:.0%} of its first level", span, final))
+    found += [
+        Evidence.of(e)
+        for e in context.events
+        if e.kind == "plateau"
+        and e.role == "train_loss"
+        and _position(e) == "end"
+        and (e.details.get("relative_level") or 0) >= SLOW_FALL
+    ]
+    return tuple(found)
+
+
+def _classifier(context: RunContext) -> bool:
+    """The run logs an accuracy: its loss is a classifier's cross-entropy, with a chance level."""
+    return context.has("train_acc") or context.has("val_acc")
+
+
+def _position(event: Event) -> str | None:
+    return event.details.get("position")
+
+
+def _fraction(context: RunContext, step: int) -> float:
+    """Where ``step`` lies in the training run, from 0 to 1 (NaN without a training curve)."""
+    curve = context.curves.get("train_loss")
+    if curve is None or len(curve) < 2 or curve.steps[-1] == curve.steps[0]:
+        return math.nan
+    return (step - int(curve.steps[0])) / (int(curve.steps[-1]) - int(curve.steps[0]))
+
+
+def _train_span(context: RunContext, share: float) -> tuple[int, int] | None:
+    """The steps of the first ``share`` of the training curve."""
+    curve = context.curves.get("train_loss")
+    if curve is None or not len(curve):
+        return None
+    end = max(int(math.ceil(share * len(curve))) - 1, 0)
+    return int(curve.steps[0]), int(curve.steps[end])
+
+
+def _measured(
+    context: RunContext, kind: str, description: str, span: tuple[int, int], value: float, *, role: str = "train_loss"
+) -> Evidence:
+    curve = context.curves.get(role)
+    return Evidence(kind, description, span[0], span[1], value, None, role, None if curve is None else curve.tag)

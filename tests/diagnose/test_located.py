@@ -1,0 +1,109 @@
+"""Labels stand on located evidence: the learned model may confirm, weigh or veto, never label on its own."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curvescope.diagnose import HEALTHY, PROBLEMS, diagnose, select
+from curvescope.diagnose.labels import label
+from curvescope.features.events import Curve
+from curvescope.features.extract import measure_run
+
+
+class SureOfEverything:
+    """A learned model that gives every problem label the same probability."""
+
+    def __init__(self, probability: float) -> None:
+        self.probability = probability
+
+    def predict_proba(self, features: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.probability, index=features.index, columns=list(PROBLEMS))
+
+
+def run_of(loss, val=None, lr=None, *, classes=None):
+    steps = np.arange(len(loss))
+    curves = {"train_loss": Curve.of(steps, loss, "train_loss", "train/loss")}
+    if val is not None:
+        every = max(len(loss) // len(val), 1)
+        curves["val_loss"] = Curve.of(steps[::every][: len(val)], val, "val_loss", "val/loss")
+    if lr is not None:
+        curves["lr"] = Curve.of(steps, lr, "lr", "lr")
+    return measure_run("run", curves, classes=classes)
+
+
+losses = st.lists(
+    st.floats(min_value=1e-6, max_value=1e6, allow_nan=False) | st.sampled_from([math.nan, math.inf]), min_size=0, max_size=120
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(loss=losses, val=st.none() | losses, probability=st.floats(min_value=0.0, max_value=1.0))
+def test_every_label_given_names_the_steps_it_stands_on(loss, val, probability):
+    context = run_of(loss, val or None)
+    (diagnosis,) = diagnose([context], select(), SureOfEverything(probability))
+    first = int(context.curves["train_loss"].steps[0]) if loss else 0
+    for verdict in diagnosis.verdicts:
+        located = [e for e in verdict.evidence if e.start_step is not None]
+        assert located, f"{verdict.label} was given with no located evidence"
+        assert all(first <= e.start_step <= (e.end_step or e.start_step) for e in located)
+    assert set(diagnosis.labels) <= {v.label for v in diagnosis.verdicts} | {HEALTHY}
+    assert not {s.label for s in diagnosis.suspicions} & set(diagnosis.labels)
+    assert all(not s.located for s in diagnosis.suspicions)
+
+
+def smooth_fall(n=200, start=2.3, end=0.1):
+    return end + (start - end) * np.exp(-np.arange(n) / (n / 8))
+
+
+def test_a_smooth_fall_locates_no_trouble_of_its_own():
+    context = run_of(smooth_fall(), smooth_fall(20, 2.3, 0.15), classes=10)
+    for name in ("bad_init", "lr_too_high", "overfitting", "underfitting", "decay_too_early"):
+        assert label(name).located(context) == (), name
+
+
+def test_a_model_sure_of_everything_gives_nothing_on_a_smooth_fall():
+    context = run_of(smooth_fall(), smooth_fall(20, 2.3, 0.15), classes=10)
+    (diagnosis,) = diagnose([context], [], SureOfEverything(0.9))
+    assert diagnosis.labels == (HEALTHY,)
+    assert {s.label for s in diagnosis.suspicions} == set(PROBLEMS)
+    assert diagnosis.uncertain and diagnosis.uncertain[0] == HEALTHY
+
+
+def test_validation_that_turned_is_located_at_its_best_step():
+    val = np.r_[np.linspace(2.3, 0.5, 10), np.linspace(0.52, 0.9, 10)]
+    context = run_of(smooth_fall(200, 2.3, 0.01), val, classes=10)
+    evidence = label("overfitting").located(context)
+    assert evidence and evidence[0].kind == "best_step" and evidence[0].start_step == 90
+
+
+def test_an_explosion_is_located_for_a_rate_too_high():
+    loss = np.r_[smooth_fall(100), np.geomspace(0.5, 5e4, 100)]
+    kinds = {e.kind for e in label("lr_too_high").located(run_of(loss, classes=10))}
+    assert "explosion" in kinds
+
+
+def test_a_first_loss_far_above_chance_is_located_for_bad_init():
+    context = run_of(smooth_fall(200, 40.0, 0.1), classes=10)
+    (evidence, *_) = label("bad_init").located(context)
+    assert evidence.kind == "initial_loss" and evidence.start_step == 0
+
+
+def test_an_early_rate_cut_is_located_for_decay_too_early():
+    lr = np.where(np.arange(200) < 30, 0.1, 0.001)
+    kinds = {e.kind for e in label("decay_too_early").located(run_of(smooth_fall(), lr=lr, classes=10))}
+    assert "lr_drop" in kinds
+    late = np.where(np.arange(200) < 170, 0.1, 0.001)
+    assert not label("decay_too_early").located(run_of(smooth_fall(), lr=late, classes=10))
+
+
+@pytest.mark.parametrize("level", [0.95, 0.6])
+def test_a_loss_that_barely_falls_is_located_for_underfitting(level):
+    loss = 2.3 * (level + (1 - level) * np.exp(-np.arange(200) / 50))
+    (evidence, *_) = label("underfitting").located(run_of(loss, classes=10))
+    assert evidence.kind == "train_drop" and (evidence.start_step, evidence.end_step) == (0, 199)
