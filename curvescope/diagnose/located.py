@@ -57,9 +57,13 @@ def bad_init(context: RunContext) -> tuple[Evidence, ...]:
 
 
 def lr_too_high(context: RunContext) -> tuple[Evidence, ...]:
-    """An explosion, a non-finite value or a spike, on any curve; a stall after progress, high above the best
-    level; or a loss that rose above where it started."""
-    found = [Evidence.of(e) for e in context.events if e.kind in ("non_finite", "explosion", "spike")]
+    """A non-finite value or a spike; an explosion of the training loss (of the validation loss: 100x); a stall
+    after progress, high above the best level; or a loss that rose above where it started."""
+    found = [
+        Evidence.of(e)
+        for e in context.events
+        if e.kind in ("non_finite", "spike") or (e.kind == "explosion" and (e.role == "train_loss" or e.magnitude >= 100))
+    ]
     found += [
         Evidence.of(e)
         for e in context.events
@@ -112,7 +116,8 @@ def overfitting(context: RunContext) -> tuple[Evidence, ...]:
 
 
 def underfitting(context: RunContext) -> tuple[Evidence, ...]:
-    """A training loss that fell slowly over the whole run, or that stalls at the end far above where it went."""
+    """A training loss that fell slowly over the whole run, that stalls at the end far above where it went, or
+    that stopped moving altogether."""
     found = []
     final = context.value("train_drop")
     if final >= SLOW_FALL and (span := _train_span(context, 1.0)):
@@ -125,6 +130,7 @@ def underfitting(context: RunContext) -> tuple[Evidence, ...]:
         and _position(e) == "end"
         and (e.details.get("relative_level") or 0) >= SLOW_FALL
     ]
+    found += [Evidence.of(e) for e in context.events if e.kind == "frozen" and e.role == "train_loss"]
     return tuple(found)
 
 

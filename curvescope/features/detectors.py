@@ -194,6 +194,39 @@ def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05
     return numbers, events
 
 
+FROZEN_DIGITS = 6
+"""Values equal to this many significant digits are one value: a curve that holds one has stopped moving."""
+
+
+def frozen(curve: Curve, *, min_fraction: float = 0.2) -> list[Event]:
+    """The stretch up to the last point where the curve holds one value to ``FROZEN_DIGITS`` significant digits,
+    when it spans ``min_fraction`` of the run or more (and five points at least): nothing moves any more. The
+    event's magnitude is that fraction; ``level`` in its details is the value held."""
+    finite = curve.finite()
+    n = len(finite)
+    if n < 5:
+        return []
+    held = float(finite.values[-1])
+    same = np.abs(finite.values - held) <= 0.5 * 10.0 ** (1 - FROZEN_DIGITS) * abs(held) if held else finite.values == 0
+    start = n - int(np.argmin(same[::-1])) if not same.all() else 0
+    fraction = _fraction(finite, (start, n - 1)) if start < n - 1 else 0.0
+    if n - start < 5 or fraction < min_fraction:
+        return []
+    name = finite.tag or finite.role
+    return [
+        _event(
+            finite,
+            "frozen",
+            start,
+            n - 1,
+            fraction,
+            f"{name} holds {held:.6g} from step {finite.steps[start]} to step {finite.steps[-1]} "
+            f"({n - start} points, {FROZEN_DIGITS} significant digits): it has stopped moving",
+            level=held,
+        )
+    ]
+
+
 def best_step(curve: Curve, *, higher_is_better: bool = False) -> tuple[dict[str, float], list[Event]]:
     """The best value of a validation curve, how far it has moved away since, and whether it still improves.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KINDS = ("initial_loss", "plateau", "explosion", "non_finite", "spike", "lr_drop", "best_step", "gap")
+KINDS = ("initial_loss", "plateau", "frozen", "explosion", "non_finite", "spike", "lr_drop", "best_step", "gap")
 """Every kind of located event the detectors report."""
 
 

@@ -81,6 +81,8 @@ def measure_run(run: str, curves: Mapping[str, Curve], *, classes: int | None = 
         numbers, found = detectors.best_step(validation, higher_is_better=val_loss is None)
         values.update(numbers)
         events += found
+    if val_loss is not None:  # a validation loss blows up too: its events only, the features stay the training loss's
+        events += detectors.divergence(val_loss)[1] + detectors.frozen(val_loss)
     if train is not None and val_loss is not None:
         numbers, found = detectors.gap(train, val_loss)
         values.update(numbers)
@@ -125,6 +127,7 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         numbers, found = detector(train)
         values.update(numbers)
         events += found
+    events += detectors.frozen(train)
     values["noise"] = detectors.noise(train)
     numbers, found = detectors.initial_loss_vs_chance(train, classes)
     values.update(numbers)

@@ -50,8 +50,9 @@ class RunContext:
     def events_of(self, kind: str) -> tuple[Event, ...]:
         return tuple(event for event in self.events if event.kind == kind)
 
-    def first(self, kind: str) -> Event | None:
-        return next((event for event in self.events if event.kind == kind), None)
+    def first(self, kind: str, *, role: str | None = None) -> Event | None:
+        """The first event of ``kind`` (on the curve of ``role`` when given)."""
+        return next((e for e in self.events if e.kind == kind and (role is None or e.role == role)), None)
 
     def has(self, role: str) -> bool:
         """True when the run logged ``role`` (``validation``: a val loss or accuracy), NaN or not."""

@@ -38,6 +38,7 @@ _PANEL_HEIGHT = {"loss": 2.6, "accuracy": 1.7, "learning rate": 1.3}
 """The height of each of the chart's ``PANELS``, in inches."""
 _KEY = {
     "plateau": "shaded: plateau",
+    "frozen": "hatched: the curve stopped moving",
     "explosion": "red \u25b2 \u25bc: explosion onset and peak",
     "non_finite": "\u2716 at the top: first non-finite value",
     "spike": "\u25cb: spike",
@@ -419,6 +420,11 @@ def _plateau(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends
     return [ax.axvspan(event.start_step, event.end_step, color=MARK_COLOUR["plateau"], alpha=0.2, lw=0)]
 
 
+def _frozen(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
+    colour = MARK_COLOUR["frozen"]
+    return [ax.axvspan(event.start_step, event.end_step, facecolor="none", edgecolor=colour, hatch="//", alpha=0.5, lw=0)]
+
+
 def _explosion(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends) -> list[Artist]:
     steps, smoothed = trends[event.role]
     onset, peak = (float(np.interp(s, steps, smoothed)) for s in (event.start_step, event.end_step))
@@ -497,6 +503,7 @@ def _initial(ax: Axes, event: Event, curves: Mapping[str, Curve], trends: Trends
 
 _MARKS: dict[str, Mark] = {
     "plateau": _plateau,
+    "frozen": _frozen,
     "explosion": _explosion,
     "non_finite": _non_finite,
     "spike": _spike,

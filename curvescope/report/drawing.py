@@ -54,6 +54,7 @@ OTHER_COLOUR = "#546e7a"
 """The colour of a curve whose role has none of its own."""
 MARK_COLOUR = {
     "plateau": "#9e9e9e",
+    "frozen": "#37474f",
     "explosion": "#d32f2f",
     "non_finite": "#8e0000",
     "spike": "#212121",
@@ -67,6 +68,7 @@ MARK_SHAPE = {"explosion": "triangle-up", "spike": "circle", "best_step": "diamo
 """The shape of each kind's ``point`` marks in ``event_frame`` (Vega-Lite's names)."""
 MARK_KEY = {
     "plateau": "shaded: plateau",
+    "frozen": "dark shading: the curve stopped moving",
     "explosion": "red triangles: explosion onset and peak",
     "non_finite": "dark red rule: first non-finite value",
     "spike": "black circle: spike",
@@ -225,8 +227,8 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
         if panel is None or event.role not in drawn:
             continue
         raw_steps, raw_values, smoothed = drawn[event.role]
-        if event.kind == "plateau":
-            add("plateau", "span", panel, event.start_step, text, x2=event.end_step)
+        if event.kind in ("plateau", "frozen"):
+            add(event.kind, "span", panel, event.start_step, text, x2=event.end_step)
         elif event.kind == "explosion":
             for step in (event.start_step, event.end_step):
                 add("explosion", "point", panel, step, text, y=_at(step, raw_steps, smoothed))

@@ -218,6 +218,32 @@ def barely_falls(seed: int = 0) -> Curves:
     return {TRAIN_LOSS: (steps, train), VAL_LOSS: _val_of(steps, level, rng, 0.01, 0.0005), LR: (steps, lr_curve("constant"))}
 
 
+def validation_diverges(seed: int = 0) -> Curves:
+    """CS203: a healthy training loss; the validation loss becomes NaN at 70% of the run."""
+    curves = healthy(seed)
+    at, val = curves[VAL_LOSS]
+    val = val.copy()
+    val[at >= int(0.7 * N)] = np.nan
+    return {**curves, VAL_LOSS: (at, val)}
+
+
+def loss_freezes(seed: int = 0) -> Curves:
+    """CS502: the loss falls from 2.3 to 1.2 over 40% of the run, then repeats 1.2 exactly to the end."""
+    rng = np.random.default_rng(seed)
+    steps, t = _t()
+    loss = (1.2 + 1.1 * (1 - t / 0.4)) * _noise(rng, N, 0.01)
+    loss[t >= 0.4] = 1.2
+    return {TRAIN_LOSS: (steps, loss), LR: (steps, lr_curve("constant"))}
+
+
+def loss_fitted_to_zero(seed: int = 0) -> Curves:
+    """Not CS502: the loss falls to 0.0 (a training set fitted to float precision) and stays there."""
+    rng = np.random.default_rng(seed)
+    steps, t = _t()
+    loss = np.maximum(2.3 * (1 - t / 0.5), 0.0) * _noise(rng, N, 0.01)
+    return {TRAIN_LOSS: (steps, loss), LR: (steps, lr_curve("constant"))}
+
+
 # --- near misses: runs that look a little like a problem but are clean ---------------------------
 
 

@@ -45,6 +45,8 @@ POSITIVES = [
     ("val-loss-u-shape", c.val_loss_u_shape, {}, {"CS401"}),
     ("val-acc-peaks-then-falls", c.val_acc_peaks_then_falls, {}, {"CS402"}),
     ("loss-ends-at-95pct", c.barely_falls, {}, {"CS501"}),
+    ("val-loss-nan-at-70pct", c.validation_diverges, {}, {"CS203"}),
+    ("loss-repeats-one-value-from-40pct", c.loss_freezes, {}, {"CS502"}),
 ]
 
 # (case, curves, audit options, a code that must not fire)
@@ -69,6 +71,10 @@ NEGATIVES = [
     ("healthy", c.healthy, {}, "CS501"),
     ("violent-flat-oscillation", c.oscillates, {}, "CS501"),
     ("nan-after-blow-up", c.diverges_to_nan, {}, "CS501"),
+    ("healthy", c.healthy, {}, "CS203"),
+    ("val-loss-u-shape", c.val_loss_u_shape, {}, "CS203"),
+    ("healthy", c.healthy, {}, "CS502"),
+    ("loss-fitted-to-zero", c.loss_fitted_to_zero, {}, "CS502"),
 ]
 
 

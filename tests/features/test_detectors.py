@@ -218,3 +218,30 @@ def test_a_run_without_curves_has_only_missing_values():
     assert measured.values["has_val"] == 0 and measured.values["has_lr"] == 0
     assert all(math.isnan(v) for k, v in measured.values.items() if k not in ("has_val", "has_lr"))
     assert measured.events == () and measured.schedule is None
+
+
+@given(
+    moving=st.integers(min_value=5, max_value=200),
+    held=st.integers(min_value=0, max_value=200),
+    level=st.floats(min_value=1e-6, max_value=1e6),
+)
+def test_frozen_is_the_stretch_that_repeats_one_value(moving, held, level):
+    rng = np.random.default_rng(moving + held)
+    values = np.r_[level * (1 + rng.uniform(0.01, 1.0, moving)), np.full(held, level)]
+    values[moving - 1] = level * 1.5  # the last moving point differs from the held value for sure
+    curve = Curve.of(np.arange(len(values)), values, "train_loss", "loss")
+    found = detectors.frozen(curve)
+    if held >= 5 and (held - 1) / (len(values) - 1) >= 0.2:  # the held stretch spans held - 1 steps of the run
+        [event] = found
+        assert (event.start_step, event.end_step) == (moving, len(values) - 1)
+        assert event.details["level"] == level
+    else:
+        assert found == []
+
+
+def test_a_loss_moving_below_the_sixth_digit_is_frozen_and_above_it_is_not():
+    steps = np.arange(100)
+    still = Curve.of(steps, 0.693147 + 1e-8 * np.sin(steps), "train_loss", "loss")
+    moving = Curve.of(steps, 0.693147 + 1e-4 * np.sin(steps), "train_loss", "loss")
+    assert [e.start_step for e in detectors.frozen(still)] == [0]
+    assert detectors.frozen(moving) == []

@@ -25,7 +25,7 @@ def test_explosion_in_an_lr_range_test():
     result = curvescope.read(FIXTURES / "events")
     [run] = result.runs
     measured = measure_run(run, role_curves(result.scalars)[run])
-    [explosion] = [e for e in measured.events if e.kind == "explosion"]
+    [explosion] = [e for e in measured.events if e.kind == "explosion" and e.role == "train_loss"]
     log = written("lr_range_test")
     loss = np.float32(log.loss)
     assert explosion.start_step < explosion.end_step

@@ -41,8 +41,8 @@ class LossDiverges(Rule):
         self.min_ratio = min_ratio
 
     def check(self, context: RunContext):
-        non_finite = context.first("non_finite")
-        explosion = context.first("explosion")
+        non_finite = context.first("non_finite", role="train_loss")
+        explosion = context.first("explosion", role="train_loss")
         ratio = context.value("explosion_ratio")
         evidence = []
         if non_finite is not None:
@@ -126,4 +126,57 @@ class LossOscillatesWithoutProgress(Rule):
                     curve.tag,
                 ),
             ],
+        )
+
+
+@register
+class ValidationDiverges(Rule):
+    """The validation loss blows up while the training loss does not show it.
+
+    What it detects:
+    A validation loss that becomes NaN or infinite, or that rises ``min_ratio`` times (or more)
+    above its running minimum and above where it started.
+
+    Why it matters:
+    A step size at the edge of stability can keep the training loss (averaged over an epoch, or
+    logged before the blow-up) looking sane while the weights evaluated on held-out data have
+    already diverged; batch-norm statistics thrown off by large updates look the same.
+
+    Example:
+    val/loss became nan at step 1,800 while train/loss was still 0.41.
+
+    What to try:
+    Lower the learning rate 3-10x, add a warm-up, clip gradients; with mixed precision, check the
+    loss scaling.
+    """
+
+    code = "CS203"
+    name = "validation-diverges"
+    label = LR_TOO_HIGH
+    _parameter_constraints = {"min_ratio": [Interval(Real, 1.0, None, closed="neither")]}
+
+    def __init__(self, min_ratio: float = 100.0):
+        self.min_ratio = min_ratio
+
+    def check(self, context: RunContext):
+        if context.first("non_finite", role="train_loss") or context.first("explosion", role="train_loss"):
+            return  # the training loss diverged too: CS201 says it
+        non_finite = context.first("non_finite", role="val_loss")
+        explosion = context.first("explosion", role="val_loss")
+        val = context.curves.get("val_loss")
+        finite = val.finite() if val is not None else None
+        above_start = finite is not None and len(finite) > 1 and finite.values.max() > finite.values[0]
+        evidence = [Evidence.of(non_finite)] if non_finite is not None else []
+        if explosion is not None and explosion.magnitude >= self.min_ratio and above_start:
+            evidence.append(Evidence.of(explosion, self.min_ratio))
+        if not evidence:
+            return
+        first = min(evidence, key=lambda e: e.start_step)
+        confidence = 0.8 if non_finite is not None else ramp(explosion.magnitude, self.min_ratio, self.min_ratio**2)
+        yield self.diagnose(
+            context,
+            confidence,
+            "; ".join(e.description for e in evidence),
+            self.fix(f"the validation loss blew up from step {first.start_step:,}"),
+            evidence,
         )

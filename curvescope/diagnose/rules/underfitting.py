@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 from ...features.measured import RunContext
@@ -68,4 +69,54 @@ class LossBarelyFalls(Rule):
                     curve.tag,
                 )
             ],
+        )
+
+
+@register
+class LossFrozen(Rule):
+    """The training loss has stopped moving: it holds one value to six significant digits.
+
+    What it detects:
+    The last ``min_fraction`` of the run (or more) of a training loss that repeats one value to
+    six significant digits, while that value is still ``min_level`` of its first level or more (a
+    loss fitted to zero also stops moving, and is no trouble).
+
+    Why it matters:
+    Nothing is being learned: a learning rate of zero, parameters left out of the optimiser or
+    frozen by mistake, units that died after too large a step, or a logger writing one cached value.
+
+    Example:
+    train/loss holds 0.693147 from step 400 to step 2,000 (ln 2: a binary classifier guessing).
+
+    What to try:
+    Check the learning rate is not zero at that step, that the optimiser holds the model's
+    parameters and that gradients reach them; then the underfitting fixes.
+    """
+
+    code = "CS502"
+    name = "loss-frozen"
+    label = UNDERFITTING
+    _parameter_constraints = {
+        "min_fraction": [Interval(Real, 0.0, 1.0, closed="right")],
+        "min_level": [Interval(Real, 0.0, None, closed="left")],
+    }
+
+    def __init__(self, min_fraction: float = 0.2, min_level: float = 0.3):
+        self.min_fraction = min_fraction
+        self.min_level = min_level
+
+    def check(self, context: RunContext):
+        frozen = context.first("frozen", role="train_loss")
+        first = context.value("initial_loss")
+        if frozen is None or frozen.magnitude < self.min_fraction or not first > 0:
+            return
+        level = frozen.details.get("level", math.nan)
+        if not level >= self.min_level * first:
+            return
+        yield self.diagnose(
+            context,
+            ramp(frozen.magnitude, self.min_fraction, 3 * self.min_fraction),
+            f"{frozen.description}, at {level / first:.0%} of its first level",
+            self.fix(f"nothing was learned after step {frozen.start_step:,}"),
+            [Evidence.of(frozen, self.min_fraction)],
         )
