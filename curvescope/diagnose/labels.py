@@ -272,6 +272,7 @@ UNDERFITTING = register_label(
         evidence=("plateau", "gap", "best_step"),
         locate=located.underfitting,
         key_features=("train_drop", "gap_end", "train_acc_final", "still_improving"),
+        lead=located.underfitting_cause,
     )
 ).name
 HEALTHY = register_label(

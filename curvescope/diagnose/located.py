@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from ..features.detectors import trend
 from ..features.events import Event
 from ..features.measured import RunContext
 from .diagnosis import Evidence
@@ -26,6 +27,10 @@ MANY_CLASSES = 1000
 """With no class count known, a classifier's chance level is taken to be at most ln(1000)."""
 EARLY = 0.5
 """A rate cut (or a stall) in the first half of the run is early."""
+STRAIGHT = 0.5
+"""A loss that falls in its second half at least this share of its fall in the first is falling near-linearly."""
+SETTLED = 0.3
+"""An end plateau over this share of the run or more: the loss settled early."""
 
 
 def bad_init(context: RunContext) -> tuple[Evidence, ...]:
@@ -132,6 +137,29 @@ def underfitting(context: RunContext) -> tuple[Evidence, ...]:
     ]
     found += [Evidence.of(e) for e in context.events if e.kind == "frozen" and e.role == "train_loss"]
     return tuple(found)
+
+
+def underfitting_cause(context: RunContext) -> str | None:
+    """Which cause of underfitting the training curve's shape points to, in words (None when it shows none)."""
+    curve = context.curves.get("train_loss")
+    finite = curve.finite() if curve is not None else None
+    if finite is None or len(finite) < 10:
+        return None
+    smoothed = trend(finite)
+    half = len(smoothed) // 2
+    early, late = smoothed[0] - smoothed[half], smoothed[half] - smoothed[-1]
+    if early > 0 and late >= STRAIGHT * early:
+        return (
+            f"the loss is still falling in a near-straight line at step {int(finite.steps[-1]):,}, "
+            "as with a learning rate far too low (try it 10x higher first)"
+        )
+    settled = [e for e in context.events if e.kind == "plateau" and e.role == "train_loss" and _position(e) == "end"]
+    if settled and settled[0].magnitude >= SETTLED and context.value("train_drop") >= SLOW_FALL:
+        return (
+            f"the loss settled from step {settled[0].start_step:,} on a high level, as with too small a model "
+            "or too much regularisation (weight decay, dropout)"
+        )
+    return None
 
 
 def _classifier(context: RunContext) -> bool:

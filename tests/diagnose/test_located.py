@@ -107,3 +107,17 @@ def test_a_loss_that_barely_falls_is_located_for_underfitting(level):
     loss = 2.3 * (level + (1 - level) * np.exp(-np.arange(200) / 50))
     (evidence, *_) = label("underfitting").located(run_of(loss, classes=10))
     assert evidence.kind == "train_drop" and (evidence.start_step, evidence.end_step) == (0, 199)
+
+
+def test_underfitting_names_a_rate_far_too_low_for_a_slow_straight_fall():
+    loss = 2.3 - 0.5 * np.arange(200) / 199  # creeping down in a straight line
+    assert "learning rate far too low" in label("underfitting").worded_fix(run_of(loss, classes=10))
+
+
+def test_underfitting_names_capacity_or_regularisation_for_an_early_high_settle():
+    loss = 1.6 + 0.7 * np.exp(-np.arange(200) / 10)  # settles by step ~50 at 70% of its start
+    assert "too small a model or too much regularisation" in label("underfitting").worded_fix(run_of(loss, classes=10))
+
+
+def test_underfitting_names_no_cause_on_a_healthy_fall():
+    assert label("underfitting").worded_fix(run_of(smooth_fall(), classes=10)) == label("underfitting").fix

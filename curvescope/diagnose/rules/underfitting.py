@@ -9,6 +9,7 @@ from ...features.measured import RunContext
 from ...params import Interval
 from ..diagnosis import Evidence
 from ..labels import UNDERFITTING
+from ..located import underfitting_cause
 from ..registry import Rule, ramp, register
 
 
@@ -56,7 +57,7 @@ class LossBarelyFalls(Rule):
             context,
             ramp(final, self.min_final, 1.0),
             f"{curve.tag} ends at {final:.0%} of its first level after {int(curve.steps[-1]):,} steps",
-            self.fix("the model is not learning the training set"),
+            self.fix(underfitting_cause(context) or "the model is not learning the training set"),
             [
                 Evidence(
                     "train_drop",
