@@ -7,6 +7,9 @@ For each label a run can be judged on:
 - the label's confidence is ``(r + p) / 2`` when a rule fired, ``p`` when none did, and ``r``
   without a model. The label is given when that confidence reaches ``THRESHOLD``.
 
+A loss that became NaN or infinite is a fact, not a reading: a rule that located one gives its
+label at its own confidence, whatever the model says.
+
 So a strong rule stands unless the model is sure it is wrong, a weak rule needs the model's
 support, and the model alone can give a label the rules missed. Each verdict says which side
 said yes (``rules``, ``model`` or ``rules+model``) and keeps the rule diagnoses (with their
@@ -57,7 +60,8 @@ def combine(
         by_model = [d for d in diagnoses if d.label == label and d.origin == MODEL]
         r = by_rules[0].confidence if by_rules else 0.0
         p = None if probabilities is None or label not in probabilities else float(probabilities[label])
-        confidence = r if p is None else (r + p) / 2 if by_rules else p
+        fact = any(item.kind == "non_finite" for d in by_rules for item in d.evidence)
+        confidence = r if p is None or fact else (r + p) / 2 if by_rules else p
         doubts[label] = confidence
         if confidence < THRESHOLD or not (by_rules or by_model):
             continue

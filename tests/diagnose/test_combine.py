@@ -216,3 +216,20 @@ def test_a_verdict_below_sure_names_the_label_it_could_as_well_be():
     assert torn.uncertain == ("overfitting", "underfitting")
     sure = combine(RUN, [rule("overfitting", 0.9)], None, {})
     assert sure.uncertain == ()
+
+
+def test_a_non_finite_loss_is_a_fact_the_model_cannot_veto():
+    nan = Diagnosis(
+        "CS203",
+        "validation-diverges",
+        "lr_too_high",
+        RUN,
+        0.95,
+        "val/loss became nan",
+        "fix it",
+        (Evidence("non_finite", "val/loss became nan at step 280", 280, 280, role="val_loss"),),
+    )
+    d = combine(RUN, [nan], probabilities(lr_too_high=0.01), {})
+    assert d.labels == ("lr_too_high",) and d.confidence == pytest.approx(0.95)
+    vetoed = combine(RUN, [rule("lr_too_high", 0.95)], probabilities(lr_too_high=0.01), {})
+    assert vetoed.labels == (HEALTHY,)

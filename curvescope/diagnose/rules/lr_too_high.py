@@ -172,7 +172,7 @@ class ValidationDiverges(Rule):
         if not evidence:
             return
         first = min(evidence, key=lambda e: e.start_step)
-        confidence = 0.8 if non_finite is not None else ramp(explosion.magnitude, self.min_ratio, self.min_ratio**2)
+        confidence = CERTAIN if non_finite is not None else ramp(explosion.magnitude, self.min_ratio, self.min_ratio**2)
         yield self.diagnose(
             context,
             confidence,
