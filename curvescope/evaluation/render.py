@@ -3,8 +3,6 @@ the README and docs/accuracy.md."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ..evaluate import Scores
@@ -116,14 +114,8 @@ def _macro(errors: pd.Series) -> pd.Series:
 
 
 def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Floats to three decimals (blank where NaN), other columns as they are."""
-    out = frame.astype(object)
-    for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
-            out[column] = [("" if math.isnan(v) else f"{v:.3f}") for v in frame[column]]
-        else:
-            out[column] = ["" if pd.isna(v) else v for v in frame[column]]
-    return out
+    """Every float to three decimals, every missing value blank, the rest as it is."""
+    return frame.astype(object).map(lambda v: "" if pd.isna(v) else f"{v:.3f}" if isinstance(v, float) else v)
 
 
 def _markdown(frame: pd.DataFrame, corner: str) -> str:

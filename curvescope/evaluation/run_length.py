@@ -52,14 +52,19 @@ def run_length(corpus: LabelledRuns, model, fractions=FRACTIONS) -> RunLength:
     mode = "rules" if model is None else "combined"
     predicted = {f: (corpus if f == 1.0 else measured_at(corpus, f)) for f in fractions}
     predicted = {f: predict(runs, mode, model) for f, runs in predicted.items()}
-    halfway, final = predicted[HALFWAY]["primary"], predicted[1.0]["primary"]
-    stays = pd.DataFrame(
+    stays = label_stays(predicted[HALFWAY]["primary"], predicted[1.0]["primary"])
+    return RunLength({f: score(corpus.truth, p) for f, p in predicted.items()}, stays)
+
+
+def label_stays(halfway: pd.Series, final: pd.Series) -> pd.DataFrame:
+    """Per label (rows ``LABELS``): the ``runs`` whose primary label halfway is it, and the share of them
+    whose final primary label is the same (``stays``, NaN when none)."""
+    given = {label: (halfway == label).to_numpy() for label in LABELS}
+    final = final.loc[halfway.index].to_numpy()
+    return pd.DataFrame(
         {
-            "runs": [int((halfway == label).sum()) for label in LABELS],
-            "stays": [
-                float((final[halfway == label] == label).mean()) if (halfway == label).any() else float("nan") for label in LABELS
-            ],
+            "runs": [int(runs.sum()) for runs in given.values()],
+            "stays": [float((final[runs] == label).mean()) if runs.any() else float("nan") for label, runs in given.items()],
         },
         index=list(LABELS),
     )
-    return RunLength({f: score(corpus.truth, p) for f, p in predicted.items()}, stays)
