@@ -3,6 +3,8 @@ the README and docs/accuracy.md."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..evaluate import Scores
@@ -72,7 +74,7 @@ def _markdown_scores(results: dict[str, Scores], heading: str) -> str:
         {
             "reached": targets["value"],
             "target": [f"{d} {g:g}" for d, g in zip(targets["direction"], targets["goal"])],
-            "met": ["yes" if met else f"no, by {by:.3f}" for met, by in zip(targets["met"], targets["missed_by"])],
+            "met": [_verdict(met, by) for met, by in zip(targets["met"], targets["missed_by"])],
         },
         index=targets.index,
     )
@@ -104,8 +106,14 @@ def _missed(result: Scores) -> str:
     if missed.empty:
         return "every target met"
     return "missed: " + "; ".join(
-        f"{name} {row.value:.3f} (target {row.direction} {row.goal:g}, by {row.missed_by:.3f})" for name, row in missed.iterrows()
+        f"{name} {row.value:.3f} (target {row.direction} {row.goal:g}, {_verdict(False, row.missed_by)})"
+        for name, row in missed.iterrows()
     )
+
+
+def _verdict(met: bool, missed_by: float) -> str:
+    """A target's line: met, missed by how much, or not measurable (no runs to measure it on)."""
+    return "yes" if met else "not measured: no runs" if math.isnan(missed_by) else f"no, by {missed_by:.3f}"
 
 
 def _macro(errors: pd.Series) -> pd.Series:

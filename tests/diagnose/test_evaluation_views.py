@@ -85,9 +85,18 @@ def test_the_targets_say_which_are_met_and_by_how_much_the_others_are_missed():
     assert targets.loc["healthy false alarms", "missed_by"] == pytest.approx(0.45)
     assert scores.calibration_error == pytest.approx(1 / 12)  # twelve at confidence 1, eleven right
     assert targets.loc["calibration error", "missed_by"] == pytest.approx(1 / 12 - 0.05)
+    assert "missed: recall healthy 0.500 (target >= 0.85, no, by 0.350)" in render.scores({"combined": scores}, heading="")
     assert scores.label_calibration_errors["overfitting"] == pytest.approx(1 / 12)
     assert sorted(targets.index[~targets["met"]]) == ["calibration error", "healthy false alarms", "recall healthy"]
     assert not scores.meets_targets()
+
+
+def test_a_target_without_runs_to_measure_it_on_is_said_unmeasured():
+    truth, predicted = _two_runs_per_label_one_false_alarm()
+    problems = [run for run in truth.index if not run.startswith("healthy")]
+    scores = evaluate.score(truth.loc[problems], predicted.loc[problems])
+    assert math.isnan(scores.healthy_false_alarms) and not scores.targets().loc["healthy false alarms", "met"]
+    assert "healthy false alarms nan (target <= 0.05, not measured: no runs)" in render.scores({"rules": scores}, heading="")
 
 
 def test_the_markdown_tables_show_the_figures_and_the_targets_missed():
