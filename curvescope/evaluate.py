@@ -12,7 +12,7 @@ or the directory itself). ``run`` is the run's name as ``curvescope.read`` gives
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -130,13 +130,13 @@ def load(path: str | os.PathLike[str], *, split: str | None = None, use_classes:
     if use_classes and "classes" in manifest.columns:  # what a user would pass as --classes
         known = manifest[manifest["classes"] != ""].drop_duplicates("run")
         classes = {run: int(count) for run, count in zip(known["run"], known["classes"])}
-    measured = measure(reading, classes=classes)
     runs = sorted(set(manifest["run"]))
+    scalars = reading.scalars[reading.scalars["run"].isin(runs)].reset_index(drop=True)
+    measured = measure(replace(reading, scalars=scalars, runs=tuple(runs)), classes=classes)  # only the runs labelled
     truth = pd.DataFrame(False, index=pd.Index(runs, name="run", dtype="str"), columns=list(LABELS))
     for run, label in zip(manifest["run"], manifest["label"]):
         truth.loc[run, label] = True
-    scalars = reading.scalars[reading.scalars["run"].isin(runs)].reset_index(drop=True)
-    return LabelledRuns({r: measured[r] for r in runs}, truth, manifest.reset_index(drop=True), scalars, classes)
+    return LabelledRuns(measured, truth, manifest.reset_index(drop=True), scalars, classes)
 
 
 def train(corpus: LabelledRuns, *, seed: int = 0, trained_on: str = "", class_blind: bool = True) -> LearnedModel:

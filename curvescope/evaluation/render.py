@@ -11,6 +11,14 @@ from ..evaluate import Scores
 from .run_length import HALFWAY, RunLength
 
 MODE_NAMES = {"rules": "rules alone", "model": "model alone", "combined": "combined"}
+HEADERS = {
+    "f1": "F1",
+    "support": "runs",
+    "calibration_error": "calibration error",
+    "count": "runs",
+    "confidence": "mean confidence",
+}
+"""The Markdown tables' column names."""
 
 
 def scores(results: dict[str, Scores], *, heading: str, markdown: bool = False) -> str:
@@ -67,13 +75,13 @@ def _markdown_scores(results: dict[str, Scores], heading: str) -> str:
     )
     best = list(results)[-1]
     result = results[best]
-    per_label = result.per_label.assign(calibration_error=_macro(result.label_calibration_errors))
+    per_label = result.per_label.assign(calibration_error=_macro(result.label_calibration_errors)).rename(columns=HEADERS)
     per_label.index = [f"**{name}**" if name == "macro" else name for name in per_label.index]
     targets = result.targets()
     targets = pd.DataFrame(
         {
             "reached": targets["value"],
-            "target": [f"{d} {g:g}" for d, g in zip(targets["direction"], targets["goal"])],
+            "goal": [f"{d} {g:g}" for d, g in zip(targets["direction"], targets["goal"])],
             "met": [_verdict(met, by) for met, by in zip(targets["met"], targets["missed_by"])],
         },
         index=targets.index,
@@ -87,7 +95,7 @@ def _markdown_scores(results: dict[str, Scores], heading: str) -> str:
             f"Targets ({MODE_NAMES[best]}):",
             _markdown(targets, "target"),
             f"Reliability of the primary label's confidence ({MODE_NAMES[best]}):",
-            _markdown(result.reliability, "confidence"),
+            _markdown(result.reliability.rename(columns=HEADERS), "confidence bin"),
         ]
     )
 

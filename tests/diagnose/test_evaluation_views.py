@@ -105,8 +105,10 @@ def test_the_markdown_tables_show_the_figures_and_the_targets_missed():
     )
     assert "| macro-F1 | 0.911 |" in text
     assert "| healthy false alarms | 50.0% |" in text
+    assert "| target | reached | goal | met |" in text
     assert "| healthy false alarms | 0.500 | <= 0.05 | no, by 0.450 |" in text
     assert "| recall bad_init | 1.000 | >= 0.85 | yes |" in text
+    assert "| confidence bin | runs | mean confidence | accuracy |" in text
     assert "| 0.9-1.0 | 12 | 1.000 | 0.917 |" in text
     assert all(line.count("|") >= 3 for line in text.splitlines() if line.startswith("|"))
 
