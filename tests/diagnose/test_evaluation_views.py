@@ -301,7 +301,7 @@ def test_eval_across_corpora_with_real_training(tmp_path):
 
     bundled = FIXTURES / "corpus"
     labels = pd.read_csv(bundled / "labels.csv", dtype="str", keep_default_na=False)
-    chosen = labels[labels["run"].str.startswith(("breast_cancer-tanh/", "gaussian_quantiles-tanh/"))]
+    chosen = labels[labels["run"].str.startswith(("breast_cancer-mlp-tanh/", "gaussian_quantiles-mlp-tanh/"))]
     small = tmp_path / "small"
     for run in chosen["run"]:
         shutil.copytree(bundled / "runs" / run, small / run)
