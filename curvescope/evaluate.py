@@ -161,15 +161,15 @@ def predict(corpus: LabelledRuns, mode: str, model: LearnedModel | None) -> pd.D
     given = pd.DataFrame(False, index=corpus.truth.index, columns=list(LABELS))
     primary = pd.Series(HEALTHY, index=corpus.truth.index, dtype="str", name="primary")
     confidence = pd.Series(0.0, index=corpus.truth.index, name=CONFIDENCE)
-    label_confidence = pd.DataFrame(0.0, index=corpus.truth.index, columns=[confidence_of(label) for label in LABELS])
+    by_label = {}
     for context, d in zip(runs, diagnosed):
         given.loc[d.run, list(d.labels)] = True
         primary[d.run] = d.primary_label or "not_judged"
         confidence[d.run] = d.confidence
-        p = None if probabilities is None else probabilities.loc[d.run]
-        for label, value in _label_confidences(context, d, p).items():
-            label_confidence.loc[d.run, confidence_of(label)] = value
-    return pd.concat([given.assign(primary=primary, **{CONFIDENCE: confidence}), label_confidence], axis=1)
+        by_label[d.run] = _label_confidences(context, d, None if probabilities is None else probabilities.loc[d.run])
+    label_confidence = pd.DataFrame.from_dict(by_label, orient="index", columns=list(LABELS)).reindex(corpus.truth.index)
+    label_confidence.columns = [confidence_of(label) for label in LABELS]
+    return pd.concat([given.assign(primary=primary, **{CONFIDENCE: confidence}), label_confidence.fillna(0.0)], axis=1)
 
 
 def _label_confidences(context: RunContext, diagnosed: RunDiagnosis, probabilities: pd.Series | None) -> dict[str, float]:
