@@ -31,7 +31,7 @@ def eval_command(
         typer.Option(
             "--split",
             help="Only runs of this split (labels.csv's split column), or 'all'. "
-            "[default: test; all with --train-on or --leave-one-family-out]",
+            "By default test, or all with --train-on or --leave-one-family-out.",
         ),
     ] = None,
     model: Annotated[Path | None, typer.Option("--model", help="A model file; the shipped model by default.")] = None,

@@ -34,7 +34,7 @@ def run_length(view: RunLength, *, markdown: bool = False) -> str:
     recall.columns = [f"{f:.0%}" for f in recall.columns]
     recall[f"label at {HALFWAY:.0%} stays"] = view.stays["stays"]
     recall[f"given at {HALFWAY:.0%}"] = view.stays["runs"].astype("Int64")
-    heading = "recall with the runs cut at each fraction of their steps (combined diagnosis)"
+    heading = "recall with the runs cut at each fraction of their steps"
     if markdown:
         return f"{heading.capitalize()}:\n\n" + _markdown(recall, "label")
     return f"== {heading} ==\n" + _formatted(recall).to_string()
