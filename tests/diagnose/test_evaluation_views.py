@@ -291,29 +291,45 @@ def test_eval_refuses_options_that_do_not_go_together(written, options, said):
     assert result.exit_code == 2 and said in result.stderr, result.output
 
 
-@pytest.mark.slow
-def test_eval_across_corpora_with_real_training(tmp_path):
-    """A small corpus of other runs (two held-out families of the bundled corpus, laid out differently:
-    logs beside labels.csv, a family column) judged by a model trained on the bundled corpus's train split."""
+def _copied(labels: pd.DataFrame, families: tuple[str, ...], root, *, beside: bool):
+    """Those families of the bundled corpus as a corpus of their own: their logs under ``runs/`` (or beside
+    labels.csv) and their rows of labels.csv."""
     import shutil
 
     from tests.conftest import FIXTURES
 
-    bundled = FIXTURES / "corpus"
-    labels = pd.read_csv(bundled / "labels.csv", dtype="str", keep_default_na=False)
-    chosen = labels[labels["run"].str.startswith(("breast_cancer-mlp-tanh/", "gaussian_quantiles-mlp-tanh/"))]
-    small = tmp_path / "small"
+    chosen = labels[labels["run"].str.startswith(tuple(f"{family}/" for family in families))]
     for run in chosen["run"]:
-        shutil.copytree(bundled / "runs" / run, small / run)
-    chosen[["run", "label", "classes"]].assign(family="tanh nets").to_csv(small / "labels.csv", index=False)
-    result = CliRunner().invoke(app, ["eval", str(small), "--train-on", str(bundled)])
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(
-        f"{len(chosen)} labelled runs of small (split: all), model trained on corpus (split: train, 388"
-    )
-    counts = chosen["label"].value_counts()
-    combined = result.stdout.split("== combined ==", 1)[1]
-    for label in LABELS:
-        row = next(line.split() for line in combined.splitlines() if line.startswith(label + " "))
-        assert int(row[4]) == counts.get(label, 0), label
-    assert np.isfinite(float(combined.split("calibration error ", 1)[1].split()[0]))
+        shutil.copytree(FIXTURES / "corpus" / "runs" / run, root / ("" if beside else "runs") / run)
+    return chosen
+
+
+def _supports(output: str) -> dict[str, int]:
+    combined = output.split("== combined ==", 1)[1]
+    return {
+        label: int(next(line.split() for line in combined.splitlines() if line.startswith(label + " "))[4]) for label in LABELS
+    }
+
+
+@pytest.mark.slow
+def test_eval_across_corpora_both_ways_with_real_training(tmp_path):
+    """Two corpora of different runs and layouts (iris and wine nets under runs/ with a split column; two
+    tanh-net families beside labels.csv with a family column and no split), each judged by a model trained
+    on the other."""
+    from tests.conftest import FIXTURES
+
+    labels = pd.read_csv(FIXTURES / "corpus" / "labels.csv", dtype="str", keep_default_na=False)
+    a, b = tmp_path / "small_a", tmp_path / "small_b"
+    in_a = _copied(labels, ("iris-mlp", "iris-linear", "wine-mlp", "wine-linear"), a, beside=False)
+    in_a[["run", "label", "classes", "split"]].to_csv(a / "labels.csv", index=False)
+    in_b = _copied(labels, ("breast_cancer-mlp-tanh", "gaussian_quantiles-mlp-tanh"), b, beside=True)
+    in_b[["run", "label", "classes"]].assign(family="tanh nets").to_csv(b / "labels.csv", index=False)
+    for test, train, options, trained in ((b, a, [], in_a), (a, b, ["--train-split", "all"], in_b)):
+        result = CliRunner().invoke(app, ["eval", str(test), "--train-on", str(train), *options])
+        assert result.exit_code == 0, result.output
+        tested = in_b if test == b else in_a
+        split = "train" if train == a else "all"
+        heading = f"{len(tested)} labelled runs of {test.name} (split: all), "
+        assert result.stdout.startswith(heading + f"model trained on {train.name} (split: {split}, {len(trained)} runs")
+        assert _supports(result.stdout) == {label: int((tested["label"] == label).sum()) for label in LABELS}
+        assert np.isfinite(float(result.stdout.split("== combined ==", 1)[1].split("calibration error ", 1)[1].split()[0]))
