@@ -174,8 +174,9 @@ def predict(corpus: LabelledRuns, mode: str, model: LearnedModel | None) -> pd.D
 
 def _label_confidences(context: RunContext, diagnosed: RunDiagnosis, probabilities: pd.Series | None) -> dict[str, float]:
     """The confidence in each label, given or not, as ``diagnose.combine`` weighs it: the strongest rule's
-    confidence r, the model's probability p, (r + p) / 2 when a rule fired; a label not judged has 0,
-    and healthy one minus the strongest problem label's."""
+    confidence r, the model's probability p, (r + p) / 2 when a rule fired; a label not judged has 0;
+    healthy has the run's confidence when it is the run's label (0 when nothing was judged), else one minus the
+    strongest problem label's."""
     found = {}
     for label in PROBLEMS:
         if label in diagnosed.not_judged:
@@ -186,8 +187,10 @@ def _label_confidences(context: RunContext, diagnosed: RunDiagnosis, probabiliti
         if p is not None and context.fine_tuned and label == UNDERFITTING and r is None:
             p = 0.0  # the engine does not let the model call a fine-tune underfit on its own
         found[label] = (r or 0.0) if p is None else p if r is None else (r + p) / 2
-    judged = len(diagnosed.not_judged) < len(PROBLEMS)
-    found[HEALTHY] = 1.0 - max(found.values(), default=0.0) if judged else 0.0
+    if diagnosed.labels == (HEALTHY,) or not diagnosed.labels:  # healthy, or nothing could be judged (confidence 0)
+        found[HEALTHY] = diagnosed.confidence
+    else:
+        found[HEALTHY] = 1.0 - max(found.values())
     return found
 
 

@@ -53,7 +53,8 @@ def subset(corpus: LabelledRuns, runs: Sequence[str]) -> LabelledRuns:
 
 def pool(corpora: Sequence[tuple[str, LabelledRuns]]) -> LabelledRuns:
     """Several labelled corpora as one, each run named ``<corpus name>/<run>`` and its family kept in the
-    manifest; one corpus stays as it is, with its families written in."""
+    manifest (a family of the same name in two corpora is one family, left out as one); one corpus stays
+    as it is, with its families written in."""
     if len(corpora) == 1:
         name, corpus = corpora[0]
         return replace(corpus, manifest=corpus.manifest.assign(family=corpus.manifest["run"].map(families(corpus))))
