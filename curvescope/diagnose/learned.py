@@ -155,10 +155,17 @@ def _probe(model: LearnedModel, name: str) -> None:
 
 
 def fit(
-    table: pd.DataFrame, truth: pd.DataFrame, *, features: tuple[str, ...], seed: int = 0, trained_on: str = ""
+    table: pd.DataFrame,
+    truth: pd.DataFrame,
+    *,
+    features: tuple[str, ...],
+    seed: int = 0,
+    trained_on: str = "",
+    class_blind: bool = True,
 ) -> LearnedModel:
     """Fit one calibrated model per label of ``truth`` (runs × labels, booleans) on ``table``'s
-    features (natural units), and the class-blind model without ``CHANCE_FEATURE`` (when it is one of them)."""
+    features (natural units), and the class-blind model without ``CHANCE_FEATURE`` (when it is one of
+    them, unless ``class_blind`` is false)."""
     folds = 5
     for label in truth.columns:
         positives = int(truth[label].sum())
@@ -169,7 +176,8 @@ def fit(
             )
     rows, y = table.loc[truth.index], truth.to_numpy(dtype=np.int64)
     blind_features = tuple(name for name in features if name != CHANCE_FEATURE)
-    blind = (_fitted(rows, y, blind_features, seed, folds), blind_features) if blind_features != tuple(features) else None
+    wanted = class_blind and blind_features != tuple(features)
+    blind = (_fitted(rows, y, blind_features, seed, folds), blind_features) if wanted else None
     return LearnedModel(
         _fitted(rows, y, tuple(features), seed, folds),
         tuple(features),

@@ -11,7 +11,7 @@ from curvescope.cli import app
 from curvescope.diagnose import LABELS, LearnedModel
 from curvescope.diagnose.learned import shipped_model
 from curvescope.features import table
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 CORPUS = FIXTURES / "corpus"
 
@@ -39,6 +39,20 @@ def test_the_combined_diagnosis_meets_the_targets_on_held_out_families(held_out,
     for label in LABELS:
         assert scores.per_label.loc[label, "recall"] >= evaluate.TARGETS["recall"], f"{label}{_table(scores)}"
     assert scores.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(scores)
+    assert scores.calibration_error <= evaluate.TARGETS["calibration_error"], scores.reliability
+
+
+@pytest.mark.slow
+def test_docs_accuracy_shows_the_held_out_tables_as_eval_prints_them():
+    """docs/accuracy.md is regenerated from the command, not typed: its tables are the command's output."""
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["eval", str(CORPUS), "--fractions", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    tables = result.stdout.split("\n", 1)[1].strip()
+    assert tables in (ROOT / "docs" / "accuracy.md").read_text(encoding="utf-8"), (
+        "docs/accuracy.md differs from `curvescope eval fixtures/corpus --fractions --format markdown`; paste its output"
+    )
 
 
 @pytest.mark.slow

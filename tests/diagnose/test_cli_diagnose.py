@@ -231,7 +231,7 @@ def test_train_writes_a_model_that_loads(trained):
 
 
 def _block(text: str, mode: str) -> dict[str, list[str]]:
-    """The per-label rows (precision, recall, f1, support) of one mode's block of `eval` output."""
+    """The per-label rows (precision, recall, f1, support, calibration error) of one mode's block of `eval` output."""
     table = text.split(f"== {mode} ==", 1)[1].split("macro-F1", 1)[0]
     rows = [line.split() for line in table.splitlines()]
     return {row[0]: row[1:] for row in rows if row and row[0] in (*LABELS, "macro")}
@@ -246,9 +246,10 @@ def test_eval_scores_rules_model_and_both(runner, corpus, tmp_path):
     for mode in ("rules", "model", "combined"):
         rows = _block(result.stdout, mode)
         assert set(rows) == {*LABELS, "macro"}, mode
-        assert all(len(row) == 4 for row in rows.values())
+        assert all(len(row) == 5 for row in rows.values())
     assert "precision" in result.stdout and "recall" in result.stdout and "f1" in result.stdout
-    assert result.stdout.count("macro-F1") == 3
+    summaries = [line for line in result.stdout.splitlines() if line.startswith("macro-F1 ")]
+    assert len(summaries) == 3 and all("calibration error" in line and "targets met" in line for line in summaries)
 
 
 def test_eval_of_the_rules_on_planted_runs_is_perfect(runner, corpus, no_shipped_model):
@@ -259,7 +260,7 @@ def test_eval_of_the_rules_on_planted_runs_is_perfect(runner, corpus, no_shipped
     assert "== model ==" not in result.stdout and "== combined ==" not in result.stdout
     rows = _block(result.stdout, "rules")
     for label in LABELS:
-        precision, recall, f1, support = rows[label]
+        precision, recall, f1, support, _ = rows[label]
         assert int(support) == sum(given == label for _, given in CORPUS.values())
         assert (precision, recall, f1) == ("1.000", "1.000", "1.000"), (label, rows[label])
     assert "healthy false alarms 0.0%" in result.stdout
