@@ -19,8 +19,8 @@ import pandas as pd
 
 from .assemble.read import read
 from .diagnose import HEALTHY, LABELS, LearnedModel, diagnose, select
-from .diagnose.diagnosis import MODEL, RunDiagnosis
-from .diagnose.labels import PROBLEMS, UNDERFITTING
+from .diagnose.diagnosis import RunDiagnosis
+from .diagnose.labels import PROBLEMS
 from .diagnose.learned import fit
 from .errors import InvalidParameterError, SchemaError
 from .evaluation.calibration import calibration_error, reliability
@@ -157,36 +157,25 @@ def predict(corpus: LabelledRuns, mode: str, model: LearnedModel | None) -> pd.D
     model = None if mode == "rules" else model
     runs = list(corpus.runs.values())
     diagnosed = diagnose(runs, rules, model)
-    probabilities = model.predict_proba(table(runs)) if model is not None and runs else None
     given = pd.DataFrame(False, index=corpus.truth.index, columns=list(LABELS))
     primary = pd.Series(HEALTHY, index=corpus.truth.index, dtype="str", name="primary")
     confidence = pd.Series(0.0, index=corpus.truth.index, name=CONFIDENCE)
     by_label = {}
-    for context, d in zip(runs, diagnosed):
+    for d in diagnosed:
         given.loc[d.run, list(d.labels)] = True
         primary[d.run] = d.primary_label or "not_judged"
         confidence[d.run] = d.confidence
-        by_label[d.run] = _label_confidences(context, d, None if probabilities is None else probabilities.loc[d.run])
+        by_label[d.run] = _label_confidences(d)
     label_confidence = pd.DataFrame.from_dict(by_label, orient="index", columns=list(LABELS)).reindex(corpus.truth.index)
     label_confidence.columns = [confidence_of(label) for label in LABELS]
     return pd.concat([given.assign(primary=primary, **{CONFIDENCE: confidence}), label_confidence.fillna(0.0)], axis=1)
 
 
-def _label_confidences(context: RunContext, diagnosed: RunDiagnosis, probabilities: pd.Series | None) -> dict[str, float]:
-    """The confidence in each label, given or not, as ``diagnose.combine`` weighs it: the strongest rule's
-    confidence r, the model's probability p, (r + p) / 2 when a rule fired; a label not judged has 0;
-    healthy has the run's confidence when it is the run's label (0 when nothing was judged), else one minus the
-    strongest problem label's."""
-    found = {}
-    for label in PROBLEMS:
-        if label in diagnosed.not_judged:
-            found[label] = 0.0
-            continue
-        r = max((d.confidence for d in diagnosed.diagnoses if d.label == label and d.origin != MODEL), default=None)
-        p = None if probabilities is None else float(probabilities[label])
-        if p is not None and context.fine_tuned and label == UNDERFITTING and r is None:
-            p = 0.0  # the engine does not let the model call a fine-tune underfit on its own
-        found[label] = (r or 0.0) if p is None else p if r is None else (r + p) / 2
+def _label_confidences(diagnosed: RunDiagnosis) -> dict[str, float]:
+    """The confidence in each label, given or not, as the diagnosis weighed it (a label not judged has 0);
+    healthy has the run's confidence when it is the run's label (0 when nothing was judged), else one minus
+    the strongest problem label's."""
+    found = {label: diagnosed.scores.get(label, 0.0) for label in PROBLEMS}
     if diagnosed.labels == (HEALTHY,) or not diagnosed.labels:  # healthy, or nothing could be judged (confidence 0)
         found[HEALTHY] = diagnosed.confidence
     else:

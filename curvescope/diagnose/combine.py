@@ -97,6 +97,7 @@ def combine(
         tuple(failures),
         explained,
         tuple(suspicions),
+        dict(doubts),
         _uncertain(labels, confidence, verdicts, suspicions, doubts),
     )
 

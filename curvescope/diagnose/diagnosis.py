@@ -163,6 +163,8 @@ class RunDiagnosis:
     suspicions: tuple[Verdict, ...] = ()
     """Labels that reached the threshold with nothing located on the curves to back them: shown below
     the verdict, never given."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """Each judged problem label's combined confidence, given or not (what ``THRESHOLD`` is held against)."""
     uncertain: tuple[str, ...] = ()
     """When the signals disagree: the primary label and the one it could as well be (``overfitting``,
     ``healthy``); empty when the verdict is clear."""
