@@ -107,8 +107,18 @@ ROLE_PATTERNS: tuple[RolePattern, ...] = (
     RolePattern("lr", r"(?:lr|learning_rate)[/_]?(?:\d+|pg\d+|group\d+)", ("lr0", "lr_group0")),
     RolePattern(
         "reward",
-        r"(?:[\w\-]+/)?(?:ep_rew_mean|episodic_return|(?:mean_|avg_|average_)?(?:episode_?)?(?:reward|return)s?(?:_mean|_avg|/mean)?)",
-        ("rollout/ep_rew_mean", "charts/episodic_return", "eval/mean_reward", "episode_reward", "reward", "train/episode_return"),
+        r"(?:[\w\-]+/)?(?:ep_?rew_?mean|episodic_return"
+        r"|(?:mean[_ ]|avg_|average_)?(?:\d+[_ ])?(?:episode[_ ]?)?(?:reward|return)s?(?:_mean|_avg|/mean)?)",
+        (
+            "rollout/ep_rew_mean",
+            "eprewmean",
+            "charts/episodic_return",
+            "eval/mean_reward",
+            "episode_reward",
+            "mean 100 episode reward",
+            "reward",
+            "train/episode_return",
+        ),
         "reinforcement learning: the return tells progress; policy and value losses may rise while the agent improves",
     ),
     # a bare loss or accuracy is the training curve

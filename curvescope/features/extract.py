@@ -10,6 +10,7 @@ what the rules cite and the report draws.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -60,6 +61,9 @@ FEATURES: dict[str, str] = {
 }
 """The feature vector, in order: name and one-line meaning (natural units)."""
 
+ACCURACY = re.compile(r"acc|top-?1", re.IGNORECASE)
+"""A metric whose first value may sit at chance, 1/C: an accuracy (not a ROUGE, an F1 or a mAP, which share its role)."""
+
 LOG_SCALED = frozenset({"points", "initial_collapse", "peak_vs_start", "explosion_ratio", "lr_total_decay", "initial_loss"})
 """The features the learned model reads as log10 (x > 0: log10(x), else NaN): counts and ratios that span decades."""
 
@@ -73,7 +77,8 @@ def measure_run(run: str, curves: Mapping[str, Curve], *, classes: int | None = 
     values["has_val"] = float(val_loss is not None or val_acc is not None)
     values["has_lr"] = float(lr is not None)
     if classes is None:
-        classes = next((c for c in (detectors.chance_classes(a) for a in (train_acc, val_acc) if a is not None) if c), None)
+        accuracies = (a for a in (train_acc, val_acc) if a is not None and ACCURACY.search(a.tag or a.role or ""))
+        classes = next((c for c in map(detectors.chance_classes, accuracies) if c), None)
     if train is not None:
         _measure_training(train, values, events, classes)
     validation = val_loss if val_loss is not None else val_acc

@@ -245,3 +245,13 @@ def test_a_loss_moving_below_the_sixth_digit_is_frozen_and_above_it_is_not():
     moving = Curve.of(steps, 0.693147 + 1e-4 * np.sin(steps), "train_loss", "loss")
     assert [e.start_step for e in detectors.frozen(still)] == [0]
     assert detectors.frozen(moving) == []
+
+
+def test_the_chance_level_is_read_off_an_accuracy_never_off_another_metric():
+    steps = np.arange(30)
+    loss = Curve.of(steps, 5.0 * np.exp(-steps / 10) + 0.5, "train_loss", "loss")
+    starts_at_one_fifth = np.r_[0.2, np.linspace(0.3, 0.6, 29)]
+    rouge = Curve.of(steps, starts_at_one_fifth, "val_acc", "eval_rouge1")
+    accuracy = Curve.of(steps, starts_at_one_fifth, "val_acc", "val_accuracy")
+    assert measure_run("summariser", {"train_loss": loss, "val_acc": rouge}).classes is None
+    assert measure_run("classifier", {"train_loss": loss, "val_acc": accuracy}).classes == 5
