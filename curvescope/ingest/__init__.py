@@ -6,7 +6,14 @@ wide CSV), so that each file goes to the reader that knows its format best.
 """
 
 from .base import Reader, RunRead, readers, register_reader
-from .csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader, UltralyticsCSVReader
+from .csvlogs import (
+    GenericCSVReader,
+    KerasCSVReader,
+    LightningCSVReader,
+    LongCSVReader,
+    StableBaselinesCSVReader,
+    UltralyticsCSVReader,
+)
 from .jsonlogs import JSONLinesReader, TrainerStateReader
 from .mlflow import MLflowReader
 from .raytune import RayTuneReader
@@ -15,6 +22,7 @@ from .tensorboard import TensorBoardReader
 BUILTIN_READERS = (
     TensorBoardReader(),
     RayTuneReader(),
+    StableBaselinesCSVReader(),
     MLflowReader(),
     TrainerStateReader(),
     LightningCSVReader(),

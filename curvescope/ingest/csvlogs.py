@@ -40,6 +40,7 @@ class KerasCSVReader:
     row: ClassVar[FormatRow] = FormatRow(
         "Keras `CSVLogger`", "CSV header starting with `epoch`", "the directory, or the file when several share a folder"
     )
+    step_column: ClassVar[str] = "epoch"
 
     def sniff(self, path: Path) -> bool:
         line = first_line(path)
@@ -50,10 +51,10 @@ class KerasCSVReader:
         return path.parent
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
-        return read_each(lambda path: read_wide(path, "epoch"), files)
+        return read_each(lambda path: read_wide(path, self.step_column), files)
 
     def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
-        return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
+        return resume_each(partial(resume_wide, step_column=self.step_column), files, earlier)
 
 
 class UltralyticsCSVReader(KerasCSVReader):
@@ -74,6 +75,24 @@ class UltralyticsCSVReader(KerasCSVReader):
             return False
         names = header_names(first_line(path))[1]
         return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
+
+
+class StableBaselinesCSVReader(KerasCSVReader):
+    """stable-baselines3's ``progress.csv``: one row per logger dump, the metrics named by group
+    (``rollout/ep_rew_mean``, ``train/loss``, ``eval/mean_reward``, ``time/fps``). The step is
+    ``time/total_timesteps``, the environment steps taken; an evaluation callback's rows hold only
+    ``eval/…`` and the step, and leave the other cells empty."""
+
+    name: ClassVar[str] = "stable_baselines3"
+    row: ClassVar[FormatRow] = FormatRow(
+        "stable-baselines3 `progress.csv`",
+        "file name and a `time/total_timesteps` column",
+        "the directory, or the file when several share a folder",
+    )
+    step_column: ClassVar[str] = "time/total_timesteps"
+
+    def sniff(self, path: Path) -> bool:
+        return path.name == "progress.csv" and self.step_column in header_names(first_line(path))[1]
 
 
 class LightningCSVReader:

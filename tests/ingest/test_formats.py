@@ -13,6 +13,7 @@ import pytest
 import curvescope
 from curvescope.ingest import readers
 from curvescope.ingest.discover import discover
+from curvescope.ingest.tables import find_step_column
 from tests.conftest import FIXTURES
 from tests.ingest.reading import read, series
 
@@ -139,3 +140,37 @@ def test_yolo11_results_csv(formats):
     assert formats.roles["yolo11_seg"]["val_loss"] == "val/loss_sum"
     assert formats.curve("yolo11_seg", "val_loss").iloc[-1] == pytest.approx(0.93292 + 1.18784 + 0.84728 + 1.01711)
     assert series(frame, "val/box_loss")[-1] == (10, 0.93292)
+
+
+# --- stable-baselines3 progress.csv ---------------------------------------------------------------
+
+
+def test_stable_baselines3_progress_csv_steps_by_the_environment_steps_taken(formats):
+    path = FORMATS / "sb3_ppo" / "logs" / "progress.csv"
+    assert owner(path) == "stable_baselines3"
+    frame = read_file(path).scalars
+    assert series(frame, "rollout/ep_rew_mean")[:2] == [(2048, -20.228999999999996), (4096, -19.169)]
+    assert series(frame, "rollout/ep_rew_mean")[-1] == (51200, -12.210000000000006)
+    # the first dump is before any update: its train/ cells are empty, so train/loss starts at 4096
+    assert series(frame, "train/loss")[0] == (4096, 4.300825119018555)
+    assert series(frame, "time/iterations")[-1] == (51200, 25.0)
+    assert "time/total_timesteps" not in set(frame["tag"])
+    run = "sb3_ppo/logs"
+    assert formats.roles[run]["reward"] == "rollout/ep_rew_mean"
+    assert "rl" in formats.kinds[run]
+    assert formats.curve(run, "train_loss").iloc[-1] == 0.10340727120637894
+
+
+@pytest.mark.parametrize(
+    "header, step",
+    [
+        ("time/total_timesteps,train/loss", "time/total_timesteps"),  # a step name under a prefix
+        ("epoch,train/step,loss", "epoch"),  # a step name alone comes first
+        ("_step,epoch,loss", "_step"),  # W&B's step before the epoch
+        (",loss,val_loss", ""),  # pandas' index, written by DataFrame.to_csv
+        ("Unnamed: 0,loss,val_loss", "Unnamed: 0"),  # ... and read back and written again
+        ("loss,val_loss", None),
+    ],
+)
+def test_the_step_column_of_a_header(header, step):
+    assert find_step_column(header.split(",")) == step
