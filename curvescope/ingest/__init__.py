@@ -12,6 +12,7 @@ from .csvlogs import (
     LightningCSVReader,
     LongCSVReader,
     StableBaselinesCSVReader,
+    TimmCSVReader,
     UltralyticsCSVReader,
 )
 from .jsonlogs import JSONLinesReader, TrainerStateReader
@@ -27,6 +28,7 @@ BUILTIN_READERS = (
     TrainerStateReader(),
     LightningCSVReader(),
     UltralyticsCSVReader(),
+    TimmCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
     JSONLinesReader(),

@@ -77,6 +77,24 @@ class UltralyticsCSVReader(KerasCSVReader):
         return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
 
 
+class TimmCSVReader(KerasCSVReader):
+    """timm's ``summary.csv`` (``train.py`` writes it in ``output/train/<experiment>/``): one row
+    per epoch, ``epoch`` first, then the training metrics as ``train_loss`` and the evaluation ones
+    as ``eval_loss``, ``eval_top1``, ``eval_top5``, and (in recent versions) ``lr``. Read as a Keras
+    CSV log is; only how it is recognised differs."""
+
+    name: ClassVar[str] = "timm"
+    row: ClassVar[FormatRow] = FormatRow(
+        "timm `summary.csv`", "file name, `epoch` first, `train_…` and `eval_…` columns", "the directory, or the file"
+    )
+
+    def sniff(self, path: Path) -> bool:
+        if path.name != "summary.csv":
+            return False
+        names = [normalised(name) for name in header_names(first_line(path))[1]]
+        return bool(names) and names[0] == "epoch" and {"train", "eval"} <= {name.split("_")[0] for name in names}
+
+
 class StableBaselinesCSVReader(KerasCSVReader):
     """stable-baselines3's ``progress.csv``: one row per logger dump, the metrics named by group
     (``rollout/ep_rew_mean``, ``train/loss``, ``eval/mean_reward``, ``time/fps``). The step is

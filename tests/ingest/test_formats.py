@@ -174,3 +174,33 @@ def test_stable_baselines3_progress_csv_steps_by_the_environment_steps_taken(for
 )
 def test_the_step_column_of_a_header(header, step):
     assert find_step_column(header.split(",")) == step
+
+
+# --- timm summary.csv -----------------------------------------------------------------------------
+
+
+def test_timm_summary_csv_is_read_by_epoch_under_its_own_name(tmp_path):
+    """The header and rows as timm's ``update_summary`` writes them (no public sample with a licence was found)."""
+    path = tmp_path / "summary.csv"
+    path.write_text(
+        "epoch,train_loss,eval_loss,eval_top1,eval_top5,lr\n0,6.91,6.88,0.12,0.6,1e-05\n1,6.75,6.52,1.06,3.9,0.0008\n"
+    )
+    assert owner(path) == "timm"
+    frame = read_file(path).scalars
+    assert series(frame, "eval_top1") == [(0, 0.12), (1, 1.06)]
+    assert series(frame, "lr")[-1] == (1, 0.0008)
+    assert "epoch" not in set(frame["tag"])
+
+
+@pytest.mark.parametrize(
+    "name, header, reader",
+    [
+        ("summary.csv", "epoch,loss,val_loss", "keras_csv"),  # no train_ / eval_ columns
+        ("training.log", "epoch,train_loss,eval_loss", "keras_csv"),  # timm's columns, another name
+        ("summary.csv", "model,train_loss,eval_loss", "csv"),  # not by epoch
+    ],
+)
+def test_only_timm_summaries_are_read_as_timm(tmp_path, name, header, reader):
+    path = tmp_path / name
+    path.write_text(f"{header}\n0,1.0,2.0\n")
+    assert owner(path) == reader
