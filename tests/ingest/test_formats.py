@@ -204,3 +204,21 @@ def test_only_timm_summaries_are_read_as_timm(tmp_path, name, header, reader):
     path = tmp_path / name
     path.write_text(f"{header}\n0,1.0,2.0\n")
     assert owner(path) == reader
+
+
+# --- a Keras history saved by pandas ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", ["", "Unnamed: 0"])
+def test_a_keras_history_saved_by_pandas_steps_by_its_index(tmp_path, index):
+    """``pd.DataFrame(history.history).to_csv("history.csv")`` writes the index first, unnamed; a
+    frame read back and saved again calls it ``Unnamed: 0``. It numbers the epochs: it is the step."""
+    path = tmp_path / "history.csv"
+    path.write_text(
+        f"{index},loss,accuracy,val_loss,val_accuracy\n0,0.66,0.61,0.58,0.7\n1,0.52,0.74,0.49,0.76\n2,0.44,0.8,0.47,0.77\n"
+    )
+    assert owner(path) == "csv"
+    result = read_file(path)
+    assert series(result.scalars, "val_loss") == [(0, 0.58), (1, 0.49), (2, 0.47)]
+    assert set(result.scalars["tag"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert not result.findings  # the step is not the row number, so no "no-step-column"
