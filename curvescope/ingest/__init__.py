@@ -15,7 +15,7 @@ from .csvlogs import (
     TimmCSVReader,
     UltralyticsCSVReader,
 )
-from .jsonlogs import JSONLinesReader, TrainerStateReader
+from .jsonlogs import JSONLinesReader, TrainerStateReader, WandbHistoryReader
 from .mlflow import MLflowReader
 from .raytune import RayTuneReader
 from .tensorboard import TensorBoardReader
@@ -31,6 +31,7 @@ BUILTIN_READERS = (
     TimmCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
+    WandbHistoryReader(),
     JSONLinesReader(),
     GenericCSVReader(),
 )

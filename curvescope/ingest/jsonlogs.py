@@ -342,6 +342,11 @@ class JSONLinesReader:
     def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
         return resume_each(self._resume_file, files, earlier)
 
+    @staticmethod
+    def _flat(record: dict) -> dict[str, Any]:
+        """A record as one level of keys (see ``flatten``)."""
+        return flatten(record)
+
     @classmethod
     def _read_file(cls, path: Path) -> RunRead:
         data, findings = _lines_bytes(path)
@@ -355,13 +360,13 @@ class JSONLinesReader:
         data = mark.read_on()
         return None if data is None else cls._read_lines(path, data, mark.offset, state, points)
 
-    @staticmethod
+    @classmethod
     def _read_lines(
-        path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
+        cls, path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
     ) -> RunRead | None:
         """The file's points, ``data`` being its bytes from byte ``start`` on (see ``read_lines``)."""
         records, lines, findings = json_lines(data, str(path), earlier.lines if earlier else 0)
-        table = records_table([flatten(record) for record in records], lines)
+        table = records_table([cls._flat(record) for record in records], lines)
         return read_lines(
             path, data, table, findings, partial(_lines_layout, source=str(path)), start=start, earlier=earlier, points=points
         )
@@ -381,3 +386,24 @@ def _steps_a_number(record: dict[str, Any]) -> bool:
 def _lines_layout(tally: Tally, *, source: str) -> tuple[Layout | None, list[Finding]]:
     """A JSON-lines file's layout: no points, and nothing to say, when it holds no record."""
     return records_layout(tally, source) if tally.rows else (None, [])
+
+
+class WandbHistoryReader(JSONLinesReader):
+    """W&B's ``wandb-history.jsonl``: one object per ``wandb.log`` call, kept in a run's folder by
+    wandb before 0.10 (``wandb/run-<time>-<id>/``) and by exports of a run's history. The step is
+    ``_step``, the wall time ``_timestamp``; ``_runtime`` (seconds since the start) is not a curve,
+    nor is a logged media object (an image, a video, a table: a dict with a ``_type``)."""
+
+    name: ClassVar[str] = "wandb"
+    row: ClassVar[FormatRow] = FormatRow(
+        "W&B `wandb-history.jsonl` (wandb before 0.10, history exports)",
+        "file name; `_step` is the step, `_timestamp` the wall time",
+        "the directory",
+    )
+
+    def sniff(self, path: Path) -> bool:
+        return path.name == "wandb-history.jsonl"
+
+    @staticmethod
+    def _flat(record: dict) -> dict[str, Any]:
+        return flatten({key: value for key, value in record.items() if not (isinstance(value, dict) and "_type" in value)})

@@ -222,3 +222,39 @@ def test_a_keras_history_saved_by_pandas_steps_by_its_index(tmp_path, index):
     assert series(result.scalars, "val_loss") == [(0, 0.58), (1, 0.49), (2, 0.47)]
     assert set(result.scalars["tag"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert not result.findings  # the step is not the row number, so no "no-step-column"
+
+
+# --- W&B wandb-history.jsonl ------------------------------------------------------------------------
+
+WANDB_HISTORY = (
+    '{"train/loss": 2.31, "_runtime": 4.98, "_timestamp": 1582070918.25, "_step": 0}\n'
+    '{"val/accuracy": 0.41, "_runtime": 5.01, "_timestamp": 1582070918.5, "_step": 1}\n'
+    '{"samples": {"_type": "images/separated", "count": 8, "height": 28, "width": 28}, "_runtime": 6.2, '
+    '"_timestamp": 1582070919.5, "_step": 2}\n'
+    '{"train/loss": 1.87, "epoch": 1, "_runtime": 10.94, "_timestamp": 1582070924.0, "_step": 3}\n'
+)
+
+
+def test_a_wandb_history_steps_by_step_and_keeps_no_bookkeeping_as_curves(tmp_path):
+    """Lines as wandb (before 0.10) writes them: ``_step``, ``_runtime``, ``_timestamp`` beside the
+    logged keys, and a logged media object as a dict with a ``_type`` (no public sample with a licence was found)."""
+    path = tmp_path / "run-20200218_235834-3k1d2x9s" / "wandb-history.jsonl"
+    path.parent.mkdir()
+    path.write_text(WANDB_HISTORY)
+    assert owner(path) == "wandb"
+    result = read_file(path)
+    frame = result.scalars
+    assert series(frame, "train/loss") == [(0, 2.31), (3, 1.87)]
+    assert series(frame, "val/accuracy") == [(1, 0.41)]
+    assert frame.loc[frame["tag"] == "train/loss", "wall_time"].tolist() == [1582070918.25, 1582070924.0]
+    assert set(frame["tag"]) == {"train/loss", "val/accuracy", "epoch"}  # no _runtime, no samples/count
+    assert not result.findings
+
+
+def test_an_exported_history_in_another_jsonl_steps_by_wandb_step(tmp_path):
+    path = tmp_path / "history.jsonl"
+    path.write_text(WANDB_HISTORY.replace('"epoch": 1, ', ""))
+    assert owner(path) == "jsonl"
+    frame = read_file(path).scalars
+    assert series(frame, "train/loss") == [(0, 2.31), (3, 1.87)]
+    assert "_runtime" not in set(frame["tag"])
