@@ -17,6 +17,7 @@ from .csvlogs import (
 )
 from .jsonlogs import JSONLinesReader, TrainerStateReader, WandbHistoryReader
 from .mlflow import MLflowReader
+from .openmmlab import OpenMMLabReader
 from .raytune import RayTuneReader
 from .tensorboard import TensorBoardReader
 
@@ -31,6 +32,7 @@ BUILTIN_READERS = (
     TimmCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
+    OpenMMLabReader(),
     WandbHistoryReader(),
     JSONLinesReader(),
     GenericCSVReader(),

@@ -86,12 +86,6 @@ def test_a_crashed_jobs_log_txt_with_a_half_written_last_line_is_claimed(tmp_pat
     assert [finding.name for finding in read_file(path).findings] == ["truncated-record"]
 
 
-def test_json_lines_after_a_header_record_are_recognised(tmp_path):
-    path = tmp_path / "20240101_000000.log.json"
-    path.write_text('{"env_info": "sys.platform: linux", "seed": 0}\n{"mode": "train", "epoch": 1, "iter": 50, "loss": 1.5}\n')
-    assert owner(path) == "jsonl"
-
-
 def test_files_other_readers_own_stay_theirs():
     files = {
         FIXTURES / "raytune" / "exp" / "train_fn_a_00000" / "result.json": "raytune",
@@ -258,3 +252,85 @@ def test_an_exported_history_in_another_jsonl_steps_by_wandb_step(tmp_path):
     frame = read_file(path).scalars
     assert series(frame, "train/loss") == [(0, 2.31), (3, 1.87)]
     assert "_runtime" not in set(frame["tag"])
+
+
+# --- OpenMMLab: mmcv *.log.json, mmengine vis_data/scalars.json -------------------------------------
+# Lines as mmcv's TextLoggerHook and mmengine's LocalVisBackend write them (no public sample with a
+# licence was found).
+
+MMCV_LOG = (
+    '{"env_info": "sys.platform: linux", "config": "model = dict(type=\'FasterRCNN\')", "seed": 0, "exp_name": "frcnn.py"}\n'
+    '{"mode": "train", "epoch": 1, "iter": 50, "lr": 0.00198, "memory": 3830, "loss": 1.72, "time": 0.41}\n'
+    '{"mode": "train", "epoch": 1, "iter": 100, "lr": 0.00398, "memory": 3830, "loss": 1.21, "time": 0.4}\n'
+    '{"mode": "val", "epoch": 1, "iter": 625, "lr": 0.00398, "bbox_mAP": 0.011, "bbox_mAP_copypaste": "0.011 0.031"}\n'
+    '{"mode": "train", "epoch": 2, "iter": 50, "lr": 0.02, "memory": 3830, "loss": 1.05, "time": 0.4}\n'
+    '{"mode": "train", "epoch": 2, "iter": 100, "lr": 0.02, "memory": 3830, "loss": 0.98, "time": 0.4}\n'
+    '{"mode": "val", "epoch": 2, "iter": 625, "lr": 0.02, "bbox_mAP": 0.052, "bbox_mAP_copypaste": "0.052 0.12"}\n'
+)
+
+
+def test_an_mmcv_log_json_keeps_training_and_validation_apart_and_counts_iterations_across_epochs(tmp_path):
+    path = tmp_path / "work_dirs" / "frcnn" / "20210101_000000.log.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(MMCV_LOG)
+    assert owner(path) == "openmmlab"
+    result = read_file(path)
+    frame = result.scalars
+    # iter counts within the epoch: epoch 2 goes on from epoch 1's last logged iteration (100)
+    assert series(frame, "train/loss") == [(50, 1.72), (100, 1.21), (150, 1.05), (200, 0.98)]
+    # a validation record sits at the iteration it followed, not at its iter (the val loader's length)
+    assert series(frame, "val/bbox_mAP") == [(100, 0.011), (200, 0.052)]
+    assert {"val/lr", "val/bbox_mAP_copypaste", "train/epoch", "train/iter", "seed"}.isdisjoint(set(frame["tag"]))
+    assert result.hparams["seed"] == 0 and result.hparams["exp_name"] == "frcnn.py"
+    assert not result.findings  # the first line, with no mode, is settings, not a broken record
+
+
+def test_a_resumed_mmcv_run_counts_on_in_its_next_log(tmp_path):
+    work_dir = tmp_path / "frcnn"
+    work_dir.mkdir()
+    (work_dir / "20210101_000000.log.json").write_text(MMCV_LOG)
+    (work_dir / "20210102_000000.log.json").write_text('{"mode": "train", "epoch": 3, "iter": 50, "lr": 0.02, "loss": 0.91}\n')
+    result = curvescope.read(tmp_path)
+    assert result.curve("frcnn", "train_loss").index.tolist() == [50, 100, 150, 200, 250]
+    assert result.roles["frcnn"] == {"train_loss": "train/loss", "val_acc": "val/bbox_mAP", "lr": "train/lr"}
+
+
+def test_mmengine_scalars_put_epoch_validation_at_the_iteration_it_followed(tmp_path):
+    path = tmp_path / "20240101_000000" / "vis_data" / "scalars.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '{"lr": 0.00198, "data_time": 0.21, "loss": 0.978, "time": 0.89, "epoch": 1, "iter": 50, "memory": 9480, "step": 50}\n'
+        '{"lr": 0.00398, "data_time": 0.19, "loss": 0.551, "time": 0.87, "epoch": 1, "iter": 100, "memory": 9480, "step": 100}\n'
+        '{"coco/bbox_mAP": 0.127, "coco/bbox_mAP_50": 0.301, "data_time": 0.02, "time": 0.11, "step": 1}\n'
+        '{"lr": 0.02, "data_time": 0.2, "loss": 0.49, "time": 0.88, "epoch": 2, "iter": 150, "memory": 9480, "step": 150}\n'
+    )
+    assert owner(path) == "openmmlab"
+    frame = read_file(path).scalars
+    assert series(frame, "train/loss") == [(50, 0.978), (100, 0.551), (150, 0.49)]
+    assert series(frame, "val/coco/bbox_mAP") == [(100, 0.127)]  # its step, 1, is the epoch
+    assert series(frame, "val/time") == [(100, 0.11)] and series(frame, "train/time")[0] == (50, 0.89)
+
+
+def test_mmengine_iteration_based_validation_keeps_its_own_step(tmp_path):
+    path = tmp_path / "20240101_000000" / "vis_data" / "20240101_000000.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '{"lr": 0.01, "loss": 0.8, "iter": 100, "step": 100}\n'
+        '{"lr": 0.01, "loss": 0.7, "iter": 200, "step": 200}\n'
+        '{"mIoU": 41.2, "aAcc": 80.1, "step": 250}\n'
+    )
+    assert series(read_file(path).scalars, "val/mIoU") == [(250, 41.2)]
+
+
+@pytest.mark.parametrize(
+    "relative, text",
+    [
+        ("vis_data/config.json", '{"model": {"type": "FasterRCNN"}}\n'),  # no step
+        ("logs/20240101.log.json", '{"epoch": 1, "loss": 0.5}\n'),  # no mode: plain JSON lines
+    ],
+)
+def test_files_that_are_not_openmmlab_logs_are_not_claimed_as_such(tmp_path, relative, text):
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    assert owner(path) != "openmmlab"
