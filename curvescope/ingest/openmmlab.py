@@ -7,12 +7,13 @@ Both are JSON lines with training and validation records mixed, told apart diffe
   epoch, and a validation record's ``iter`` is the length of a data loader. The first line of
   older versions is the environment and the seed, with no mode: hyperparameters, not points.
 - mmengine (``work_dir/<timestamp>/vis_data/scalars.json``, or ``<timestamp>.json`` beside it): a
-  training record holds ``iter`` and ``step``, the iteration; a validation record holds no
-  ``iter``, and its ``step`` is the epoch in an epoch-based run, the iteration otherwise.
+  training record holds ``step``, the iteration, beside the learning rate and the ``epoch`` (or
+  ``iter``); a validation record holds only its metrics, times and ``step``: the epoch in an
+  epoch-based run, the iteration otherwise.
 
 Every point's step is the training iteration: within-epoch iterations are counted on from the
 epochs before (each epoch as long as its last logged iteration, so later epochs start up to one
-logging interval early), and a validation record sits at the iteration it followed. Tags are the
+logging interval early), and a validation record sits at the last logged iteration before it. Tags are the
 keys under their mode, ``train/loss`` and ``val/bbox_mAP``, so that the two never mix.
 """
 
@@ -29,6 +30,8 @@ from .tables import flatten, head_lines, joined
 
 _SNIFF_RECORDS = 5
 _STEP_KEYS = frozenset({"mode", "epoch", "iter", "step"})
+_TRAIN_KEYS = frozenset({"epoch", "iter", "lr"})
+"""Keys only an mmengine training record holds."""
 _SHORT_TEXT = 200
 
 
@@ -102,14 +105,14 @@ def _mode(record: dict) -> str | None:
     if isinstance(record.get("mode"), str):
         return record["mode"]
     if "step" in record:
-        return "train" if "iter" in record else "val"
+        return "train" if _TRAIN_KEYS & record.keys() else "val"
     return None
 
 
 class _Iteration:
     """The training iteration a record was written at: mmcv's within-epoch ``iter`` counted on from
-    the epochs before, mmengine's global ``iter`` as it is; a validation record at the last
-    training iteration before it (or its own ``step``, when later: an iteration-based mmengine run)."""
+    the epochs before, mmengine's ``step`` as it is; a validation record at the last
+    logged training iteration before it (or its own ``step``, when later: an iteration-based mmengine run)."""
 
     def __init__(self) -> None:
         self.last: float | None = None
@@ -118,7 +121,7 @@ class _Iteration:
         self.in_epoch = 0.0
 
     def train(self, record: dict) -> float | None:
-        inner, epoch = _number(record.get("iter")), _number(record.get("epoch"))
+        inner, epoch = _number(record.get("iter", record.get("step"))), _number(record.get("epoch"))
         if inner is None:
             return None
         if epoch is not None and self.epoch is not None and epoch > self.epoch and inner <= self.in_epoch:

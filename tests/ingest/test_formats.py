@@ -255,8 +255,32 @@ def test_an_exported_history_in_another_jsonl_steps_by_wandb_step(tmp_path):
 
 
 # --- OpenMMLab: mmcv *.log.json, mmengine vis_data/scalars.json -------------------------------------
-# Lines as mmcv's TextLoggerHook and mmengine's LocalVisBackend write them (no public sample with a
-# licence was found).
+
+
+def test_mmengine_vis_data_log_keeps_training_and_validation_apart(formats):
+    """mmengine's detection example: a training record per epoch (``step`` the iteration) and then a
+    validation record whose ``step`` is the epoch; it is put at the iteration it followed."""
+    path = FORMATS / "mmengine_detection" / "training_logs" / "vis_data" / "20230525_103041.json"
+    assert owner(path) == "openmmlab"
+    result = read_file(path)
+    frame = result.scalars
+    assert series(frame, "train/loss")[:2] == [(10, 2.6110023617744447), (26, 1.8309189438819886)]
+    assert series(frame, "train/loss")[-1] == (314, 0.9047019481658936)
+    assert series(frame, "val/bbox_mAP")[:2] == [(10, 0.0004943522521266211), (26, 0.004720472840819643)]
+    assert series(frame, "val/bbox_mAP")[-1] == (314, 0.2961606638583621)
+    assert series(frame, "val/time")[0] == (10, 0.7386875599622726)
+    assert series(frame, "train/time")[0] == (10, 0.9024862289428711)
+    assert len(series(frame, "val/bbox_mAP")) == len(series(frame, "train/loss")) == 20
+    assert not result.findings
+    assert formats.roles["mmengine_detection/training_logs"] == {
+        "train_loss": "train/loss",
+        "val_acc": "val/bbox_mAP",
+        "lr": "train/lr",
+    }
+
+
+# mmcv's logs, and mmengine's by iteration: lines as mmcv's TextLoggerHook and mmengine's
+# LocalVisBackend write them (no public sample with a licence was found).
 
 MMCV_LOG = (
     '{"env_info": "sys.platform: linux", "config": "model = dict(type=\'FasterRCNN\')", "seed": 0, "exp_name": "frcnn.py"}\n'
