@@ -279,8 +279,22 @@ def test_mmengine_vis_data_log_keeps_training_and_validation_apart(formats):
     }
 
 
-# mmcv's logs, and mmengine's by iteration: lines as mmcv's TextLoggerHook and mmengine's
-# LocalVisBackend write them (no public sample with a licence was found).
+def test_mmcv_log_json_of_a_cyclic_schedule_steps_by_iteration():
+    """mmcv's own test log of a cyclic learning-rate schedule: one training record per iteration."""
+    path = FORMATS / "mmcv_log_json" / "work_dir" / "20200408_175715.log.json"
+    assert owner(path) == "openmmlab"
+    result = read_file(path)
+    frame = result.scalars
+    assert series(frame, "train/lr")[:5] == [(1, 0.02), (2, 0.04636), (3, 0.11), (4, 0.17364), (5, 0.2)]
+    assert series(frame, "train/lr")[-1] == (10, 0.03206)
+    assert series(frame, "train/momentum")[4] == (5, 0.85)
+    assert series(frame, "train/time")[1] == (2, 15.3738)
+    assert set(frame["tag"]) == {"train/lr", "train/time", "train/data_time", "train/momentum", "train/memory"}
+    assert not result.findings
+
+
+# mmcv's logs with validation, and mmengine's by iteration: lines as mmcv's TextLoggerHook and
+# mmengine's LocalVisBackend write them (no public sample of these with a licence was found).
 
 MMCV_LOG = (
     '{"env_info": "sys.platform: linux", "config": "model = dict(type=\'FasterRCNN\')", "seed": 0, "exp_name": "frcnn.py"}\n'
