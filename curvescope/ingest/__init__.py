@@ -19,6 +19,7 @@ from .jsonlogs import JSONLinesReader, TrainerStateReader, WandbHistoryReader
 from .mlflow import MLflowReader
 from .openmmlab import OpenMMLabReader
 from .raytune import RayTuneReader
+from .sacred import SacredReader
 from .tensorboard import TensorBoardReader
 
 BUILTIN_READERS = (
@@ -26,6 +27,7 @@ BUILTIN_READERS = (
     RayTuneReader(),
     StableBaselinesCSVReader(),
     MLflowReader(),
+    SacredReader(),
     TrainerStateReader(),
     LightningCSVReader(),
     UltralyticsCSVReader(),

@@ -6,6 +6,7 @@ value, a step or a tag other than what the log holds.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -372,3 +373,33 @@ def test_files_that_are_not_openmmlab_logs_are_not_claimed_as_such(tmp_path, rel
     path.parent.mkdir(parents=True)
     path.write_text(text)
     assert owner(path) != "openmmlab"
+
+
+# --- Sacred FileStorageObserver runs ----------------------------------------------------------------
+
+SACRED = FORMATS / "sacred" / "runs"
+
+
+def test_sacred_metrics_are_curves_and_its_config_the_hyperparameters():
+    run = SACRED / "1"
+    assert [owner(run / name) for name in ("metrics.json", "config.json", "run.json")] == ["sacred", "sacred", None]
+    sacred = next(reader for reader in readers() if reader.name == "sacred")
+    result = sacred.read(run, [run / "config.json", run / "metrics.json"])
+    frame = result.scalars
+    assert series(frame, "training.loss")[:2] == [(1, 0.2630771433830261), (2, 0.25748250727653504)]
+    assert series(frame, "training.loss")[-1] == (400, -0.6781838181495666)
+    first = datetime(2024, 2, 8, 23, 2, 17, 744847, tzinfo=UTC).timestamp()  # "2024-02-08T23:02:17.744847"
+    assert frame["wall_time"].iloc[0] == first
+    assert result.hparams["lr"] == 0.0001 and result.hparams["dataset/filename"] == "data/gaussian_data.pt"
+    assert not result.findings
+
+
+def test_a_sacred_run_that_failed_before_logging_is_named_in_a_finding(formats):
+    assert [item.name for item in formats.findings if item.source == "sacred/runs/73/metrics.json"] == ["empty-file"]
+    run = SACRED / "73"
+    result = next(reader for reader in readers() if reader.name == "sacred").read(
+        run, [run / "config.json", run / "metrics.json"]
+    )
+    # the configuration it failed on (a hidden size no network can have) is still read
+    assert result.hparams["hidden_size"] == 5.9937672665305074e26
+    assert result.scalars.empty
