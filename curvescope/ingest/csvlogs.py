@@ -112,6 +112,34 @@ class StableBaselinesCSVReader(KerasCSVReader):
     def sniff(self, path: Path) -> bool:
         return path.name == "progress.csv" and self.step_column in header_names(first_line(path))[1]
 
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        """The ``progress.csv`` files, but not one beside an event file: stable-baselines3 logging to
+        both (``configure(folder, ["csv", "tensorboard"])``) writes the same points to each, and the
+        event file, which has their wall times, is read (it leaves out a few counters, such as
+        ``time/iterations``)."""
+        doubled = [path for path in files if _beside_event_file(path)]
+        result = super().read(run_path, [path for path in files if path not in doubled])
+        result.findings.extend(
+            finding(
+                "ignored-file",
+                "progress.csv was not read: stable-baselines3 wrote the same points to the event file beside it, which was read.",
+                source=str(path),
+            )
+            for path in doubled
+        )
+        return result
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return None if any(_beside_event_file(path) for path in files) else super().resume(run_path, files, earlier)
+
+
+def _beside_event_file(path: Path) -> bool:
+    """Whether a TensorBoard event file shares ``path``'s folder."""
+    try:
+        return any("tfevents" in entry.name for entry in path.parent.iterdir() if entry.is_file())
+    except OSError:
+        return False
+
 
 class LightningCSVReader:
     """Lightning's ``CSVLogger``: ``lightning_logs/version_N/metrics.csv`` and ``hparams.yaml``.

@@ -156,6 +156,21 @@ def test_stable_baselines3_progress_csv_steps_by_the_environment_steps_taken(for
     assert formats.curve(run, "train_loss").iloc[-1] == 0.10340727120637894
 
 
+def test_stable_baselines3_logging_to_csv_and_tensorboard_is_read_once(formats):
+    """The same PPO run's folder as it was committed, with the event file stable-baselines3 wrote
+    beside progress.csv: the points are read from the event file only, not twice (which would look
+    like a restarted log)."""
+    run = "sb3_ppo_tensorboard/logs"
+    assert formats.formats[run] == ("stable_baselines3", "tensorboard")
+    ignored = [item for item in formats.findings if item.source == f"{run}/progress.csv"]
+    assert [item.name for item in ignored] == ["ignored-file"]
+    reward = formats.curve(run, "reward")
+    assert reward.index[:2].tolist() == [2048, 4096]
+    assert reward.iloc[0] == pytest.approx(-20.228999999999996, rel=1e-7)  # the event file holds float32
+    assert len(formats.curve(run, "train_loss")) == 24
+    assert set(formats.scalars.loc[formats.scalars["run"] == run, "segment"]) == {0}
+
+
 @pytest.mark.parametrize(
     "header, step",
     [
