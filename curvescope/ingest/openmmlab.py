@@ -24,11 +24,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..findings import finding
 from .base import FormatRow, RunRead
 from .jsonlogs import parse_json_lines, read_records
 from .tables import flatten, head_lines, joined
 
 _SNIFF_RECORDS = 5
+_SCALARS = "scalars.json"
 _STEP_KEYS = frozenset({"mode", "epoch", "iter", "step"})
 _TRAIN_KEYS = frozenset({"epoch", "iter", "lr"})
 """Keys only an mmengine training record holds."""
@@ -59,9 +61,17 @@ class OpenMMLabReader:
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         """The run's files in name order (mmcv names each launch's log by its start time), the
-        iterations counted on from one file to the next, as a resumed run goes on."""
+        iterations counted on from one file to the next, as a resumed run goes on. mmengine writes
+        each record to ``vis_data/<timestamp>.json`` and to ``scalars.json`` beside it: where both
+        are, ``scalars.json`` (which also holds what was logged without the logger hook) is read."""
+        copies = [path for path in files if path.name != _SCALARS and (path.parent / _SCALARS) in files]
         iteration = _Iteration()
-        return joined([_read_file(path, iteration) for path in files])
+        result = joined([_read_file(path, iteration) for path in files if path not in copies])
+        result.findings.extend(
+            finding("ignored-file", f"Not read: {_SCALARS} beside it, which was read, holds the same records.", source=str(path))
+            for path in copies
+        )
+        return result
 
 
 def _head_records(path: Path) -> list[dict]:

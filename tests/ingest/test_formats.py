@@ -309,6 +309,20 @@ def test_mmcv_log_json_of_a_cyclic_schedule_steps_by_iteration():
     assert not result.findings
 
 
+def test_mmengine_records_written_twice_in_vis_data_are_read_once(tmp_path):
+    """mmengine writes each record to ``<timestamp>.json`` and to ``scalars.json`` beside it."""
+    sample = FORMATS / "mmengine_detection" / "training_logs" / "vis_data" / "20230525_103041.json"
+    vis_data = tmp_path / "20230525_103041" / "vis_data"
+    vis_data.mkdir(parents=True)
+    for name in ("20230525_103041.json", "scalars.json"):
+        (vis_data / name).write_bytes(sample.read_bytes())
+    result = curvescope.read(tmp_path)
+    assert len(result.curve("20230525_103041", "train_loss")) == 20
+    assert [(item.name, Path(item.source).name) for item in result.findings if item.source] == [
+        ("ignored-file", "20230525_103041.json")
+    ]
+
+
 # mmcv's logs with validation, and mmengine's by iteration: lines as mmcv's TextLoggerHook and
 # mmengine's LocalVisBackend write them (no public sample of these with a licence was found).
 
