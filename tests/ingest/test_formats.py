@@ -261,6 +261,30 @@ def test_a_wandb_history_steps_by_step_and_keeps_no_bookkeeping_as_curves(tmp_pa
     assert not result.findings
 
 
+def test_a_wandb_run_folder_is_one_run_with_its_config_as_hyperparameters(tmp_path):
+    """A run folder as wandb 0.8 left it: the history, ``config.yaml`` (each key's ``desc`` and
+    ``value``), and ``wandb-summary.json`` (the last value of each key)."""
+    run = tmp_path / "wandb" / "run-20200218_235834-3k1d2x9s"
+    run.mkdir(parents=True)
+    (run / "wandb-history.jsonl").write_text(WANDB_HISTORY)
+    (run / "config.yaml").write_text(
+        "wandb_version: 1\n\n_wandb:\n  desc: null\n  value:\n    cli_version: 0.8.27\n"
+        "batch_size:\n  desc: null\n  value: 32\noptimizer:\n  desc: null\n  value:\n    name: adam\n    lr: 0.003\n"
+    )
+    (run / "wandb-summary.json").write_text('{"_runtime": 10.94, "_step": 3, "train/loss": 1.87, "val/accuracy": 0.41}\n')
+    result = curvescope.read(tmp_path)
+    name = "wandb/run-20200218_235834-3k1d2x9s"
+    assert list(result.hparams) == [name] and result.formats[name] == ("wandb",)
+    assert result.hparams[name] == {
+        "batch_size": 32,
+        "optimizer/name": "adam",
+        "optimizer/lr": 0.003,
+        "summary/train/loss": 1.87,
+        "summary/val/accuracy": 0.41,
+    }
+    assert result.curve(name, "train_loss").tolist() == [2.31, 1.87]
+
+
 def test_an_exported_history_in_another_jsonl_steps_by_wandb_step(tmp_path):
     path = tmp_path / "history.jsonl"
     path.write_text(WANDB_HISTORY.replace('"epoch": 1, ', ""))
