@@ -84,15 +84,31 @@ class TimmCSVReader(KerasCSVReader):
     CSV log is; only how it is recognised differs."""
 
     name: ClassVar[str] = "timm"
+    per_file: ClassVar[bool] = False
     row: ClassVar[FormatRow] = FormatRow(
-        "timm `summary.csv`", "file name, `epoch` first, `train_…` and `eval_…` columns", "the directory, or the file"
+        "timm `summary.csv` (+ `args.yaml`)",
+        "file name, `epoch` first, `train_…` and `eval_…` columns",
+        "the directory (`output/train/<experiment>/`); `args.yaml` becomes hyperparameters",
     )
 
     def sniff(self, path: Path) -> bool:
+        if path.name == "args.yaml":
+            return self.sniff(path.parent / "summary.csv")
         if path.name != "summary.csv":
             return False
         names = [normalised(name) for name in header_names(first_line(path))[1]]
         return bool(names) and names[0] == "epoch" and {"train", "eval"} <= {name.split("_")[0] for name in names}
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        return _with_yaml_hparams(super().read(run_path, _csv(files)), files, "args.yaml")
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        result = super().resume(run_path, _csv(files), earlier)
+        return None if result is None else _with_yaml_hparams(result, files, "args.yaml")
+
+
+def _csv(files: Sequence[Path]) -> list[Path]:
+    return [path for path in files if path.suffix == ".csv"]
 
 
 class StableBaselinesCSVReader(KerasCSVReader):
@@ -170,25 +186,26 @@ class LightningCSVReader:
         return path.parent
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
-        return self._with_hparams(read_each(lambda path: read_wide(path, "step"), self._metrics(files)), files)
+        return _with_yaml_hparams(read_each(lambda path: read_wide(path, "step"), self._metrics(files)), files, "hparams.yaml")
 
     def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
         """Metrics read on where ``earlier`` stopped; ``hparams.yaml``, a small file Lightning rewrites, read anew."""
         result = resume_each(partial(resume_wide, step_column="step"), self._metrics(files), earlier)
-        return None if result is None else self._with_hparams(result, files)
+        return None if result is None else _with_yaml_hparams(result, files, "hparams.yaml")
 
     @staticmethod
     def _metrics(files: Sequence[Path]) -> list[Path]:
         return [path for path in files if path.name == "metrics.csv"]
 
-    @staticmethod
-    def _with_hparams(result: RunRead, files: Sequence[Path]) -> RunRead:
-        for path in files:
-            if path.name == "hparams.yaml":
-                hparams, findings = read_yaml_hparams(path)
-                result.hparams.update(hparams)
-                result.findings.extend(findings)
-        return result
+
+def _with_yaml_hparams(result: RunRead, files: Sequence[Path], name: str) -> RunRead:
+    """``result`` with the hyperparameters of the run's YAML file called ``name``."""
+    for path in files:
+        if path.name == name:
+            hparams, findings = read_yaml_hparams(path)
+            result.hparams.update(hparams)
+            result.findings.extend(findings)
+    return result
 
 
 class GenericCSVReader:

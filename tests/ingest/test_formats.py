@@ -202,6 +202,19 @@ def test_timm_summary_csv_is_read_by_epoch_under_its_own_name(tmp_path):
     assert "epoch" not in set(frame["tag"])
 
 
+def test_a_timm_output_folder_is_one_run_with_its_args_as_hyperparameters(tmp_path):
+    """timm's ``train.py`` writes ``args.yaml`` (its command-line arguments) beside ``summary.csv``."""
+    run = tmp_path / "output" / "train" / "20240101-120000-resnet50-224"
+    run.mkdir(parents=True)
+    (run / "summary.csv").write_text("epoch,train_loss,eval_loss,eval_top1,eval_top5,lr\n0,2.1,1.9,41.2,70.5,0.001\n")
+    (run / "args.yaml").write_text("model: resnet50\npretrained: true\nlr: 0.001\nepochs: 30\n")
+    result = curvescope.read(tmp_path)
+    name = "output/train/20240101-120000-resnet50-224"
+    assert result.formats[name] == ("timm",)
+    assert result.hparams[name] == {"model": "resnet50", "pretrained": True, "lr": 0.001, "epochs": 30}
+    assert "fine_tune" in result.kinds[name]  # a pretrained model, named by its args
+
+
 @pytest.mark.parametrize(
     "name, header, reader",
     [
