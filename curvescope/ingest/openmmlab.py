@@ -13,8 +13,8 @@ Both are JSON lines with training and validation records mixed, told apart diffe
 
 Every point's step is the training iteration: within-epoch iterations are counted on from the
 epochs before (each epoch as long as its last logged iteration, so later epochs start up to one
-logging interval early), and a validation record sits at the last logged iteration before it. Tags are the
-keys under their mode, ``train/loss`` and ``val/bbox_mAP``, so that the two never mix.
+logging interval early), and a validation record sits at the last logged iteration before it.
+Tags are the keys under their mode, ``train/loss`` and ``val/bbox_mAP``, so that the two never mix.
 """
 
 from __future__ import annotations
