@@ -256,13 +256,14 @@ def normalised(name: str) -> str:
 def find_step_column(columns: Sequence[str]) -> str | None:
     """The step-like column of a table, finest first (``step`` before ``epoch``), or None: a
     step-like name, then one under a prefix (``time/total_timesteps``), then a first column that
-    is pandas' index."""
+    is pandas' index, when other columns are named as metrics (else the table is data pandas saved)."""
     by_name = {normalised(column): column for column in reversed(columns)}
     by_last_part = {normalised(column).rsplit("/", 1)[-1]: column for column in reversed(columns) if "/" in column}
     for names in (by_name, by_last_part):
         if (found := next((names[name] for name in STEP_COLUMNS if name in names), None)) is not None:
             return found
-    return columns[0] if len(columns) > 1 and normalised(columns[0]) in INDEX_COLUMNS else None
+    indexed = len(columns) > 1 and normalised(columns[0]) in INDEX_COLUMNS
+    return columns[0] if indexed and any(looks_like_metric(name) for name in columns[1:]) else None
 
 
 def looks_like_metric(name: str) -> bool:

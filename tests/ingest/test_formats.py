@@ -180,6 +180,7 @@ def test_stable_baselines3_logging_to_csv_and_tensorboard_is_read_once(formats):
         (",loss,val_loss", ""),  # pandas' index, written by DataFrame.to_csv
         ("Unnamed: 0,loss,val_loss", "Unnamed: 0"),  # ... and read back and written again
         ("loss,val_loss", None),
+        (",age,income", None),  # data saved by pandas: its index is no step
     ],
 )
 def test_the_step_column_of_a_header(header, step):
@@ -245,6 +246,12 @@ def test_a_keras_history_saved_by_pandas_steps_by_its_index(tmp_path, index):
     assert series(result.scalars, "val_loss") == [(0, 0.58), (1, 0.49), (2, 0.47)]
     assert set(result.scalars["tag"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert not result.findings  # the step is not the row number, so no "no-step-column"
+
+
+def test_a_table_of_data_saved_by_pandas_is_not_taken_for_a_log(tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_text(",age,income\n0,34,5000\n1,51,7200\n")
+    assert owner(path) is None
 
 
 # --- W&B wandb-history.jsonl ------------------------------------------------------------------------
