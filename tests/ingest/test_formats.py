@@ -367,7 +367,27 @@ def test_mmengine_records_written_twice_in_vis_data_are_read_once(tmp_path):
     ]
 
 
-# mmcv's logs with validation, and mmengine's by iteration: lines as mmcv's TextLoggerHook and
+def test_mmdetection_log_json_counts_iterations_across_epochs_and_puts_validation_after_them():
+    """An FCOS training of mmdetection 2: its first line the environment and config, then 18 training
+    records an epoch (iter 50 to 900, counted within the epoch) and a validation record after each of
+    the first two epochs (its iter, 938, is the epoch's length)."""
+    path = FORMATS / "mmdet_fcos" / "work_dirs" / "fcos_r50_caffe_fpn_gn-head_mstrain_640-800_4x4_2x_coco"
+    path = path / "20201017_104044.log.json"
+    assert owner(path) == "openmmlab"
+    result = read_file(path)
+    frame = result.scalars
+    loss = series(frame, "train/loss")
+    assert loss[:2] == [(50, 3.09209), (100, 2.04925)]
+    assert loss[17:19] == [(900, 1.52881), (950, 1.51645)]  # epoch 2, iter 50, goes on from epoch 1's 900
+    assert loss[-1] == (2700, 1.30601) and len(loss) == 54
+    assert series(frame, "val/bbox_mAP") == [(900, 0.098), (1800, 0.147)]
+    assert series(frame, "val/bbox_mAP_s")[0] == (900, -1.0)
+    assert {"val/lr", "val/bbox_mAP_copypaste", "env_info", "seed"}.isdisjoint(set(frame["tag"]))
+    assert result.hparams == {"exp_name": "fcos_r50_caffe_fpn_gn-head_mstrain_640-800_4x4_2x_coco.py"}  # not the long texts
+    assert not result.findings
+
+
+# mmcv's logs across launches, and mmengine's by iteration: lines as mmcv's TextLoggerHook and
 # mmengine's LocalVisBackend write them (no public sample of these with a licence was found).
 
 MMCV_LOG = (
