@@ -190,8 +190,25 @@ def test_the_step_column_of_a_header(header, step):
 # --- timm summary.csv -----------------------------------------------------------------------------
 
 
+def test_timm_output_folder_reads_every_epoch_and_its_args(formats):
+    """A ResNet-50 trained from scratch on Flowers-102 with timm: summary.csv and args.yaml."""
+    folder = FORMATS / "timm_resnet50" / "output" / "train" / "resnet50-resnet50_f102-224_300ep"
+    assert [owner(folder / name) for name in ("summary.csv", "args.yaml")] == ["timm", "timm"]
+    run = "timm_resnet50/output/train/resnet50-resnet50_f102-224_300ep"
+    assert formats.formats[run] == ("timm",)
+    frame = formats.scalars[formats.scalars["run"] == run]
+    assert series(frame, "eval_top1")[0] == (0, 0.4889975550122249)
+    assert series(frame, "eval_top1")[-1] == (29, 60.63569676555456)
+    assert series(frame, "train_loss")[-1] == (29, 2.6660832143297384)
+    assert series(frame, "lr")[1] == (1, 0.0025080000000000002)
+    assert formats.roles[run] == {"train_loss": "train_loss", "val_loss": "eval_loss", "val_acc": "eval_top1", "lr": "lr"}
+    hparams = formats.hparams[run]
+    assert (hparams["model"], hparams["pretrained"], hparams["opt"], hparams["warmup_lr"]) == ("resnet50", False, "sgd", 1e-05)
+    assert run not in formats.kinds  # trained from scratch: not a fine-tune
+
+
 def test_timm_summary_csv_is_read_by_epoch_under_its_own_name(tmp_path):
-    """The header and rows as timm's ``update_summary`` writes them (no public sample with a licence was found)."""
+    """The header and rows as timm's ``update_summary`` writes them."""
     path = tmp_path / "summary.csv"
     path.write_text(
         "epoch,train_loss,eval_loss,eval_top1,eval_top5,lr\n0,6.91,6.88,0.12,0.6,1e-05\n1,6.75,6.52,1.06,3.9,0.0008\n"
