@@ -120,8 +120,8 @@ class StableBaselinesCSVReader(KerasCSVReader):
     name: ClassVar[str] = "stable_baselines3"
     row: ClassVar[FormatRow] = FormatRow(
         "stable-baselines3 `progress.csv`",
-        "file name and a `time/total_timesteps` column",
-        "the directory, or the file when several share a folder",
+        "file name and a `time/total_timesteps` column (the step)",
+        "the directory, or the file when several share a folder; beside the event file of the same logger, only that is read",
     )
     step_column: ClassVar[str] = "time/total_timesteps"
 
@@ -217,7 +217,9 @@ class GenericCSVReader:
     name: ClassVar[str] = "csv"
     per_file: ClassVar[bool] = True
     row: ClassVar[FormatRow] = FormatRow(
-        "generic wide CSV", "a step-like column and numeric metric columns", "the directory, or the file"
+        "generic wide CSV",
+        "a step-like column (`_step`, `iteration`, `time/total_timesteps`, pandas' unnamed index ...) and numeric metric columns",
+        "the directory, or the file",
     )
 
     def sniff(self, path: Path) -> bool:
