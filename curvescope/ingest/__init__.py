@@ -6,21 +6,36 @@ wide CSV), so that each file goes to the reader that knows its format best.
 """
 
 from .base import Reader, RunRead, readers, register_reader
-from .csvlogs import GenericCSVReader, KerasCSVReader, LightningCSVReader, LongCSVReader, UltralyticsCSVReader
-from .jsonlogs import JSONLinesReader, TrainerStateReader
+from .csvlogs import (
+    GenericCSVReader,
+    KerasCSVReader,
+    LightningCSVReader,
+    LongCSVReader,
+    StableBaselinesCSVReader,
+    TimmCSVReader,
+    UltralyticsCSVReader,
+)
+from .jsonlogs import JSONLinesReader, TrainerStateReader, WandbHistoryReader
 from .mlflow import MLflowReader
+from .openmmlab import OpenMMLabReader
 from .raytune import RayTuneReader
+from .sacred import SacredReader
 from .tensorboard import TensorBoardReader
 
 BUILTIN_READERS = (
     TensorBoardReader(),
     RayTuneReader(),
+    StableBaselinesCSVReader(),
     MLflowReader(),
+    SacredReader(),
     TrainerStateReader(),
     LightningCSVReader(),
     UltralyticsCSVReader(),
+    TimmCSVReader(),
     KerasCSVReader(),
     LongCSVReader(),
+    OpenMMLabReader(),
+    WandbHistoryReader(),
     JSONLinesReader(),
     GenericCSVReader(),
 )

@@ -40,6 +40,7 @@ class KerasCSVReader:
     row: ClassVar[FormatRow] = FormatRow(
         "Keras `CSVLogger`", "CSV header starting with `epoch`", "the directory, or the file when several share a folder"
     )
+    step_column: ClassVar[str] = "epoch"
 
     def sniff(self, path: Path) -> bool:
         line = first_line(path)
@@ -50,10 +51,10 @@ class KerasCSVReader:
         return path.parent
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
-        return read_each(lambda path: read_wide(path, "epoch"), files)
+        return read_each(lambda path: read_wide(path, self.step_column), files)
 
     def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
-        return resume_each(partial(resume_wide, step_column="epoch"), files, earlier)
+        return resume_each(partial(resume_wide, step_column=self.step_column), files, earlier)
 
 
 class UltralyticsCSVReader(KerasCSVReader):
@@ -74,6 +75,86 @@ class UltralyticsCSVReader(KerasCSVReader):
             return False
         names = header_names(first_line(path))[1]
         return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
+
+
+class TimmCSVReader(KerasCSVReader):
+    """timm's ``summary.csv`` (``train.py`` writes it in ``output/train/<experiment>/``): one row
+    per epoch, ``epoch`` first, then the training metrics as ``train_loss`` and the evaluation ones
+    as ``eval_loss``, ``eval_top1``, ``eval_top5``, and (in recent versions) ``lr``. Read as a Keras
+    CSV log is; only how it is recognised differs."""
+
+    name: ClassVar[str] = "timm"
+    per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "timm `summary.csv` (+ `args.yaml`)",
+        "file name, `epoch` first, `train_…` and `eval_…` columns",
+        "the directory (`output/train/<experiment>/`); `args.yaml` becomes hyperparameters",
+    )
+
+    def sniff(self, path: Path) -> bool:
+        if path.name == "args.yaml":
+            return self.sniff(path.parent / "summary.csv")
+        if path.name != "summary.csv":
+            return False
+        names = [normalised(name) for name in header_names(first_line(path))[1]]
+        return bool(names) and names[0] == "epoch" and {"train", "eval"} <= {name.split("_")[0] for name in names}
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        return _with_yaml_hparams(super().read(run_path, _csv(files)), files, "args.yaml")
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        result = super().resume(run_path, _csv(files), earlier)
+        return None if result is None else _with_yaml_hparams(result, files, "args.yaml")
+
+
+def _csv(files: Sequence[Path]) -> list[Path]:
+    return [path for path in files if path.suffix == ".csv"]
+
+
+class StableBaselinesCSVReader(KerasCSVReader):
+    """stable-baselines3's ``progress.csv``: one row per logger dump, the metrics named by group
+    (``rollout/ep_rew_mean``, ``train/loss``, ``eval/mean_reward``, ``time/fps``). The step is
+    ``time/total_timesteps``, the environment steps taken; an evaluation callback's rows hold only
+    ``eval/…`` and the step, and leave the other cells empty."""
+
+    name: ClassVar[str] = "stable_baselines3"
+    row: ClassVar[FormatRow] = FormatRow(
+        "stable-baselines3 `progress.csv`",
+        "file name and a `time/total_timesteps` column (the step)",
+        "the directory, or the file when several share a folder; beside the event file of the same logger, only that is read",
+    )
+    step_column: ClassVar[str] = "time/total_timesteps"
+
+    def sniff(self, path: Path) -> bool:
+        return path.name == "progress.csv" and self.step_column in header_names(first_line(path))[1]
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        """The ``progress.csv`` files, but not one beside an event file: stable-baselines3 logging to
+        both (``configure(folder, ["csv", "tensorboard"])``) writes the same points to each, and the
+        event file, which has their wall times, is read (it leaves out a few counters, such as
+        ``time/iterations``)."""
+        doubled = [path for path in files if _beside_event_file(path)]
+        result = super().read(run_path, [path for path in files if path not in doubled])
+        result.findings.extend(
+            finding(
+                "ignored-file",
+                "progress.csv was not read: stable-baselines3 wrote the same points to the event file beside it, which was read.",
+                source=str(path),
+            )
+            for path in doubled
+        )
+        return result
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        return None if any(_beside_event_file(path) for path in files) else super().resume(run_path, files, earlier)
+
+
+def _beside_event_file(path: Path) -> bool:
+    """Whether a TensorBoard event file shares ``path``'s folder."""
+    try:
+        return any("tfevents" in entry.name for entry in path.parent.iterdir() if entry.is_file())
+    except OSError:
+        return False
 
 
 class LightningCSVReader:
@@ -105,25 +186,26 @@ class LightningCSVReader:
         return path.parent
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
-        return self._with_hparams(read_each(lambda path: read_wide(path, "step"), self._metrics(files)), files)
+        return _with_yaml_hparams(read_each(lambda path: read_wide(path, "step"), self._metrics(files)), files, "hparams.yaml")
 
     def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
         """Metrics read on where ``earlier`` stopped; ``hparams.yaml``, a small file Lightning rewrites, read anew."""
         result = resume_each(partial(resume_wide, step_column="step"), self._metrics(files), earlier)
-        return None if result is None else self._with_hparams(result, files)
+        return None if result is None else _with_yaml_hparams(result, files, "hparams.yaml")
 
     @staticmethod
     def _metrics(files: Sequence[Path]) -> list[Path]:
         return [path for path in files if path.name == "metrics.csv"]
 
-    @staticmethod
-    def _with_hparams(result: RunRead, files: Sequence[Path]) -> RunRead:
-        for path in files:
-            if path.name == "hparams.yaml":
-                hparams, findings = read_yaml_hparams(path)
-                result.hparams.update(hparams)
-                result.findings.extend(findings)
-        return result
+
+def _with_yaml_hparams(result: RunRead, files: Sequence[Path], name: str) -> RunRead:
+    """``result`` with the hyperparameters of the run's YAML file called ``name``."""
+    for path in files:
+        if path.name == name:
+            hparams, findings = read_yaml_hparams(path)
+            result.hparams.update(hparams)
+            result.findings.extend(findings)
+    return result
 
 
 class GenericCSVReader:
@@ -135,7 +217,9 @@ class GenericCSVReader:
     name: ClassVar[str] = "csv"
     per_file: ClassVar[bool] = True
     row: ClassVar[FormatRow] = FormatRow(
-        "generic wide CSV", "a step-like column and numeric metric columns", "the directory, or the file"
+        "generic wide CSV",
+        "a step-like column (`_step`, `iteration`, `time/total_timesteps`, pandas' unnamed index ...) and numeric metric columns",
+        "the directory, or the file",
     )
 
     def sniff(self, path: Path) -> bool:

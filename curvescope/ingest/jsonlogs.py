@@ -39,6 +39,7 @@ from .tables import (
     melt,
     normalised,
     read_each,
+    read_yaml_hparams,
 )
 
 _CHECKPOINT_DIR = re.compile(r"checkpoint-\d+")
@@ -342,6 +343,11 @@ class JSONLinesReader:
     def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
         return resume_each(self._resume_file, files, earlier)
 
+    @staticmethod
+    def _flat(record: dict) -> dict[str, Any]:
+        """A record as one level of keys (see ``flatten``)."""
+        return flatten(record)
+
     @classmethod
     def _read_file(cls, path: Path) -> RunRead:
         data, findings = _lines_bytes(path)
@@ -355,13 +361,13 @@ class JSONLinesReader:
         data = mark.read_on()
         return None if data is None else cls._read_lines(path, data, mark.offset, state, points)
 
-    @staticmethod
+    @classmethod
     def _read_lines(
-        path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
+        cls, path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
     ) -> RunRead | None:
         """The file's points, ``data`` being its bytes from byte ``start`` on (see ``read_lines``)."""
         records, lines, findings = json_lines(data, str(path), earlier.lines if earlier else 0)
-        table = records_table([flatten(record) for record in records], lines)
+        table = records_table([cls._flat(record) for record in records], lines)
         return read_lines(
             path, data, table, findings, partial(_lines_layout, source=str(path)), start=start, earlier=earlier, points=points
         )
@@ -381,3 +387,71 @@ def _steps_a_number(record: dict[str, Any]) -> bool:
 def _lines_layout(tally: Tally, *, source: str) -> tuple[Layout | None, list[Finding]]:
     """A JSON-lines file's layout: no points, and nothing to say, when it holds no record."""
     return records_layout(tally, source) if tally.rows else (None, [])
+
+
+class WandbHistoryReader(JSONLinesReader):
+    """W&B's ``wandb-history.jsonl``: one object per ``wandb.log`` call, kept in a run's folder by
+    wandb before 0.10 (``wandb/run-<time>-<id>/``) and by exports of a run's history. The step is
+    ``_step``, the wall time ``_timestamp``; ``_runtime`` (seconds since the start) is not a curve,
+    nor is a logged media object (an image, a video, a table: a dict with a ``_type``). Beside it,
+    ``config.yaml`` holds the hyperparameters (each under ``value``) and ``wandb-summary.json`` the
+    last value of each key, kept as ``summary/…`` hyperparameters."""
+
+    name: ClassVar[str] = "wandb"
+    per_file: ClassVar[bool] = False
+    row: ClassVar[FormatRow] = FormatRow(
+        "W&B `wandb-history.jsonl` (+ `config.yaml`, `wandb-summary.json`; wandb before 0.10, history exports)",
+        "file name; `_step` is the step, `_timestamp` the wall time",
+        "the directory; `config.yaml` becomes hyperparameters",
+    )
+
+    def sniff(self, path: Path) -> bool:
+        if path.name in _WANDB_COMPANIONS:
+            return (path.parent / _WANDB_HISTORY).is_file()
+        return path.name == _WANDB_HISTORY
+
+    def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
+        return self._with_hparams(super().read(run_path, self._history(files)), files)
+
+    def resume(self, run_path: Path, files: Sequence[Path], earlier: RunRead) -> RunRead | None:
+        result = super().resume(run_path, self._history(files), earlier)
+        return None if result is None else self._with_hparams(result, files)
+
+    @staticmethod
+    def _history(files: Sequence[Path]) -> list[Path]:
+        return [path for path in files if path.name == _WANDB_HISTORY]
+
+    @staticmethod
+    def _with_hparams(result: RunRead, files: Sequence[Path]) -> RunRead:
+        for path in files:
+            if path.name == "config.yaml":
+                config, findings = read_yaml_hparams(path)
+                result.hparams.update(_wandb_config(config))
+            elif path.name == "wandb-summary.json":
+                summary, findings = load_json(path)
+                if isinstance(summary, dict):
+                    flat = WandbHistoryReader._flat(summary)
+                    result.hparams.update({f"summary/{key}": value for key, value in flat.items() if not key.startswith("_")})
+            else:
+                continue
+            result.findings.extend(findings)
+        return result
+
+    @staticmethod
+    def _flat(record: dict) -> dict[str, Any]:
+        return flatten({key: value for key, value in record.items() if not (isinstance(value, dict) and "_type" in value)})
+
+
+_WANDB_HISTORY = "wandb-history.jsonl"
+_WANDB_COMPANIONS = frozenset({"config.yaml", "wandb-summary.json"})
+
+
+def _wandb_config(flat: dict[str, Any]) -> dict[str, Any]:
+    """W&B's ``config.yaml`` (each key's ``desc`` and ``value``, read flat as ``key/value``) as the
+    hyperparameters it holds: each key's value, without W&B's own (``wandb_version``, ``_wandb``)."""
+    config = {}
+    for key, value in flat.items():
+        name, _, rest = key.partition("/")
+        if not name.startswith("_") and (rest == "value" or rest.startswith("value/")):
+            config["/".join([name, *rest.split("/")[1:]])] = value
+    return config

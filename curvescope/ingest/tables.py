@@ -33,6 +33,7 @@ from .base import RunRead
 from .progress import Progress
 
 STEP_COLUMNS: tuple[str, ...] = (
+    "_step",
     "step",
     "global_step",
     "iteration",
@@ -49,7 +50,16 @@ STEP_COLUMNS: tuple[str, ...] = (
     "epoch",
 )
 """Names of step-like columns (compared case- and space-insensitively), finest first: when a
-table has several, the first in this order is the step and the others stay tags."""
+table has several, the first in this order is the step and the others stay tags. W&B's ``_step``
+comes first: it is the step W&B draws its charts by. A name under a prefix (stable-baselines3's
+``time/total_timesteps``) counts when no column has one of these names alone."""
+
+INDEX_COLUMNS: tuple[str, ...] = ("", "unnamed:0")
+"""Names pandas gives the index it writes as a CSV's first column (``DataFrame.to_csv``), and
+reads back (``Unnamed: 0``): in a saved Keras ``history.history`` it numbers the epochs."""
+
+NOT_METRIC_COLUMNS = frozenset({"_runtime", "_wandb/runtime"})
+"""Columns a logger keeps for itself, not a curve: W&B's seconds since the run started."""
 
 WALL_TIME_COLUMNS: tuple[str, ...] = ("wall_time", "walltime", "timestamp", "_timestamp", "time")
 """Names of columns that may hold the wall time; used only when they hold epoch seconds or ms."""
@@ -244,9 +254,16 @@ def normalised(name: str) -> str:
 
 
 def find_step_column(columns: Sequence[str]) -> str | None:
-    """The step-like column of a table, finest first (``step`` before ``epoch``), or None."""
+    """The step-like column of a table, finest first (``step`` before ``epoch``), or None: a
+    step-like name, then one under a prefix (``time/total_timesteps``), then a first column that
+    is pandas' index, when other columns are named as metrics (else the table is data pandas saved)."""
     by_name = {normalised(column): column for column in reversed(columns)}
-    return next((by_name[name] for name in STEP_COLUMNS if name in by_name), None)
+    by_last_part = {normalised(column).rsplit("/", 1)[-1]: column for column in reversed(columns) if "/" in column}
+    for names in (by_name, by_last_part):
+        if (found := next((names[name] for name in STEP_COLUMNS if name in names), None)) is not None:
+            return found
+    indexed = len(columns) > 1 and normalised(columns[0]) in INDEX_COLUMNS
+    return columns[0] if indexed and any(looks_like_metric(name) for name in columns[1:]) else None
 
 
 def looks_like_metric(name: str) -> bool:
@@ -344,7 +361,10 @@ class Tally:
         with a few ``#DIV/0!``): then its numbers are read and the rest reported."""
         wall_time, scale = self.wall_time()
         labels = {step, wall_time}
-        named = np.array([name not in labels and name.strip() != "" for name in self.columns], dtype=bool)
+        named = np.array(
+            [name not in labels and name.strip() != "" and normalised(name) not in NOT_METRIC_COLUMNS for name in self.columns],
+            dtype=bool,
+        )
         by_name = np.array([looks_like_metric(name) for name in self.columns], dtype=bool)
         metric = named & (self.numeric > 0) & ((2 * self.numeric >= self.written) | by_name)
         return Layout(step, wall_time, scale, tuple(metric.tolist()))
