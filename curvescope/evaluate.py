@@ -67,6 +67,8 @@ class Scores:
     """The primary label's confidence against whether the run has it: ``calibration.reliability``'s table."""
     label_calibration_errors: pd.Series
     """Per label, the calibration error of the confidence that a run has it (one label against the rest)."""
+    agreement: float = float("nan")
+    """Share of runs whose labels given are exactly their true labels (the same set)."""
 
     @property
     def macro_f1(self) -> float:
@@ -216,7 +218,8 @@ def score(truth: pd.DataFrame, predicted: pd.DataFrame) -> Scores:
         {label: calibration_error(reliability(predicted[confidence_of(label)], truth[label])) for label in LABELS},
         name="calibration_error",
     )
-    return Scores(per_label, confusion, alarms, reliability(predicted[CONFIDENCE], right), label_errors)
+    same = (truth[list(LABELS)].to_numpy() == predicted[list(LABELS)].to_numpy()).all(axis=1)
+    return Scores(per_label, confusion, alarms, reliability(predicted[CONFIDENCE], right), label_errors, float(same.mean()))
 
 
 def evaluate(corpus: LabelledRuns, model: LearnedModel | None) -> dict[str, Scores]:

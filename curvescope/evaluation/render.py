@@ -68,6 +68,7 @@ def _markdown_scores(results: dict[str, Scores], heading: str) -> str:
                 "macro-F1": result.macro_f1,
                 "calibration error": result.calibration_error,
                 "healthy false alarms": f"{result.healthy_false_alarms:.1%}",
+                "label set as labelled": f"{result.agreement:.1%}",
                 "targets met": f"{int(result.targets()['met'].sum())} of {len(result.targets())}",
             }
             for mode, result in results.items()
@@ -104,7 +105,8 @@ def _summary(result: Scores) -> str:
     met = result.targets()["met"]
     return (
         f"macro-F1 {result.macro_f1:.3f}   calibration error {result.calibration_error:.3f}   "
-        f"healthy false alarms {result.healthy_false_alarms:.1%}   targets met: {int(met.sum())} of {len(met)}"
+        f"healthy false alarms {result.healthy_false_alarms:.1%}   label set as labelled {result.agreement:.1%}\n"
+        f"targets met: {int(met.sum())} of {len(met)}"
     )
 
 

@@ -333,3 +333,17 @@ def test_eval_across_corpora_both_ways_with_real_training(tmp_path):
         assert result.stdout.startswith(heading + f"model trained on {train.name} (split: {split}, {len(trained)} runs")
         assert _supports(result.stdout) == {label: int((tested["label"] == label).sum()) for label in LABELS}
         assert np.isfinite(float(result.stdout.split("== combined ==", 1)[1].split("calibration error ", 1)[1].split()[0]))
+
+
+def test_agreement_is_the_share_of_runs_given_exactly_their_labels():
+    runs = pd.Index(["a", "b", "c", "d"], name="run")
+    truth = pd.DataFrame(False, index=runs, columns=list(LABELS))
+    truth.loc["a", "healthy"] = truth.loc["b", "overfitting"] = truth.loc["c", "overfitting"] = True
+    truth.loc["d", ["overfitting", "lr_too_high"]] = True
+    given = truth.copy()
+    given.loc["c", "underfitting"] = True  # one label too many
+    given.loc["d", "lr_too_high"] = False  # one label too few
+    predicted = given.assign(primary=truth.idxmax(axis=1), **{evaluate.CONFIDENCE: 0.9})
+    for label in LABELS:
+        predicted[evaluate.confidence_of(label)] = given[label].astype(float)
+    assert evaluate.score(truth, predicted).agreement == 0.5
