@@ -105,7 +105,7 @@ def _summary(result: Scores) -> str:
     met = result.targets()["met"]
     return (
         f"macro-F1 {result.macro_f1:.3f}   calibration error {result.calibration_error:.3f}   "
-        f"healthy false alarms {result.healthy_false_alarms:.1%}   label set as labelled {result.agreement:.1%}\n"
+        f"healthy false alarms {result.healthy_false_alarms:.1%}   label set as labelled {result.agreement:.1%}   "
         f"targets met: {int(met.sum())} of {len(met)}"
     )
 
