@@ -73,7 +73,8 @@ def test_an_rl_run_is_judged_on_no_loss_shape():
     frame = _frame("ppo", {"rollout/ep_rew_mean": reward, "train/loss": np.linspace(0.1, 5.0, 60), "train/value_loss": SLOW})
     report = curvescope.audit(frame, model=False, cache=False)
     run = report["ppo"]
-    assert run.diagnosis.labels == ()
+    assert run.diagnosis.labels == ("healthy",), "its reward rose tenfold: healthy, on the one curve that tells"
+    assert run.confidence <= 0.6 and "rollout/ep_rew_mean rose from" in run.diagnosis.progress
     assert set(run.diagnosis.not_judged) == set(PROBLEMS)
     assert all("not judged on an RL run: reward (rollout/ep_rew_mean)" in why for why in run.diagnosis.not_judged.values())
     assert [f.code for f in run.findings] == ["CS019"]

@@ -23,7 +23,9 @@ A cause explains some symptoms of others (``Label.explains``): a loss stalled by
 underfit, a reduce-on-plateau schedule cuts the rate early once validation turns up. A label
 ranked below one that explains it is not given; the run's ``explained`` says by what. A run
 with no label is ``healthy``, with confidence one minus the strongest doubt, and at most
-``UNCHECKED_HEALTHY`` when some label could not be judged.
+``UNCHECKED_HEALTHY`` when some label could not be judged. A run none of whose labels could be
+judged (an RL run: its losses are not read for their shape) is ``healthy`` at
+``UNCHECKED_HEALTHY`` when the curve that tells its progress, the reward, rose (``progress``).
 
 A verdict below ``SURE`` is uncertain: the run's ``uncertain`` names it and the label it could as
 well be (the next verdict, the strongest suspicion, or ``healthy``).
@@ -50,6 +52,8 @@ def combine(
     probabilities: Mapping[str, float] | None,
     not_judged: Mapping[str, str],
     failures: Sequence[RuleFailure] = (),
+    *,
+    progress: str | None = None,
 ) -> RunDiagnosis:
     """The run's labels, strongest first, from its rule and model diagnoses."""
     verdicts, suspicions, doubts = [], [], {}
@@ -85,6 +89,8 @@ def combine(
         labels, confidence = (HEALTHY,), 1.0 - max(doubts.values(), default=0.0)
         if not_judged:
             confidence = min(confidence, UNCHECKED_HEALTHY)
+    elif progress:  # no label could be judged, but the curve that tells progress shows it (an RL run's reward)
+        labels, confidence = (HEALTHY,), UNCHECKED_HEALTHY
     else:
         labels, confidence = (), 0.0
     return RunDiagnosis(
@@ -99,6 +105,7 @@ def combine(
         tuple(suspicions),
         dict(doubts),
         _uncertain(labels, confidence, verdicts, suspicions, doubts),
+        progress if labels == (HEALTHY,) and not judged else None,
     )
 
 

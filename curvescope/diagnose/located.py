@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..features.detectors import trend
 from ..features.events import Event
 from ..features.measured import RunContext
@@ -29,6 +31,8 @@ EARLY = 0.5
 """A rate cut (or a stall) in the first half of the run is early."""
 STRAIGHT = 0.5
 """A loss that falls in its second half at least this share of its fall in the first is falling near-linearly."""
+REWARD_RISE = 0.5
+"""An RL run whose smoothed reward ends this share of its range above where it started has made progress."""
 SETTLED = 0.3
 """An end plateau over this share of the run or more: the loss settled early."""
 
@@ -160,6 +164,24 @@ def underfitting_cause(context: RunContext) -> str | None:
             "or too much regularisation (weight decay, dropout)"
         )
     return None
+
+
+def reward_progress(context: RunContext) -> str | None:
+    """How an RL run's reward rose, in words, when it rose by ``REWARD_RISE`` of its range or more (None otherwise,
+    and for runs without a reward)."""
+    curve = context.curves.get("reward")
+    finite = curve.finite() if curve is not None else None
+    if finite is None or len(finite) < 3:
+        return None
+    smoothed = trend(finite)
+    span = float(np.ptp(smoothed))
+    rise = float(smoothed[-1] - smoothed[0])
+    if span <= 0 or rise < REWARD_RISE * span:
+        return None
+    return (
+        f"{finite.tag or 'the reward'} rose from {smoothed[0]:.4g} to {smoothed[-1]:.4g} (smoothed) "
+        f"between steps {int(finite.steps[0]):,} and {int(finite.steps[-1]):,}"
+    )
 
 
 def _classifier(context: RunContext) -> bool:

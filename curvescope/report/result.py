@@ -81,6 +81,7 @@ class RunReport:
             "not_judged": dict(d.not_judged),
             "explained": dict(d.explained),
             "uncertain": list(d.uncertain),
+            "progress": d.progress,
             "suspicions": [v.to_dict() for v in d.suspicions],
             "rule_failures": [f.to_dict() for f in d.failures],
             "numbers": {k: _json_number(v) for k, v in self.numbers.items()},

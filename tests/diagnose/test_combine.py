@@ -233,3 +233,11 @@ def test_a_non_finite_loss_is_a_fact_the_model_cannot_veto():
     assert d.labels == ("lr_too_high",) and d.confidence == pytest.approx(0.95)
     vetoed = combine(RUN, [rule("lr_too_high", 0.95)], probabilities(lr_too_high=0.01), {})
     assert vetoed.labels == (HEALTHY,)
+
+
+def test_a_run_judged_on_nothing_is_healthy_when_its_reward_rose():
+    nothing = {label: "not judged on an RL run" for label in PROBLEMS}
+    rose = combine(RUN, [], None, nothing, progress="rollout/ep_rew_mean rose from 10 to 480")
+    assert rose.labels == (HEALTHY,) and rose.confidence == UNCHECKED_HEALTHY and rose.progress.startswith("rollout")
+    flat = combine(RUN, [], None, nothing)
+    assert flat.labels == () and flat.confidence == 0.0 and flat.progress is None

@@ -121,3 +121,14 @@ def test_underfitting_names_capacity_or_regularisation_for_an_early_high_settle(
 
 def test_underfitting_names_no_cause_on_a_healthy_fall():
     assert label("underfitting").worded_fix(run_of(smooth_fall(), classes=10)) == label("underfitting").fix
+
+
+def test_reward_progress_is_said_when_the_reward_rose_and_only_then():
+    from curvescope.diagnose.located import reward_progress
+
+    steps = np.arange(100)
+    rising = measure_run("agent", {"reward": Curve.of(steps, 500 * (1 - np.exp(-steps / 30)), "reward", "ep_rew_mean")})
+    falling = measure_run("agent", {"reward": Curve.of(steps, 500 * np.exp(-steps / 30), "reward", "ep_rew_mean")})
+    assert "ep_rew_mean rose from 0 to" in reward_progress(rising)
+    assert reward_progress(falling) is None
+    assert reward_progress(run_of(smooth_fall())) is None
