@@ -25,6 +25,10 @@ WORSE_SINCE_BEST = 0.05
 """A validation curve this much worse than its best at the end (5%) has turned."""
 GAP_GROWTH = 0.1
 """A train/validation gap that grew by this share of the training range since validation was best."""
+COLLAPSE = 10.0
+"""A first loss this many times its level a tenth into the run fell from a start no healthy run has."""
+GOOD_SCORE = 0.9
+"""An accuracy (or mAP, F1) ending this high says the model fits: no underfitting, however its loss fell."""
 MANY_CLASSES = 1000
 """With no class count known, a classifier's chance level is taken to be at most ln(1000)."""
 EARLY = 0.5
@@ -39,7 +43,7 @@ SETTLED = 0.3
 
 def bad_init(context: RunContext) -> tuple[Evidence, ...]:
     """A first loss far from chance (with no class count, far above any classifier's), a flat start, or a first
-    loss that collapses within the first tenth."""
+    loss that collapses tenfold within the first tenth (a healthy start falls fast too, not that far)."""
     found = [
         Evidence.of(e)
         for e in context.events
@@ -58,7 +62,7 @@ def bad_init(context: RunContext) -> tuple[Evidence, ...]:
             )
         )
     collapse = context.value("initial_collapse")
-    if not found and collapse >= 3 and (span := _train_span(context, 0.1)):
+    if not found and collapse >= COLLAPSE and (span := _train_span(context, 0.1)):
         found.append(
             _measured(context, "initial_collapse", f"the loss fell {collapse:.1f}x within the first tenth", span, collapse)
         )
@@ -126,8 +130,10 @@ def overfitting(context: RunContext) -> tuple[Evidence, ...]:
 
 def underfitting(context: RunContext) -> tuple[Evidence, ...]:
     """A training loss that fell slowly over the whole run, that stalls at the end far above where it went, or
-    that stopped moving altogether."""
+    that stopped moving altogether — unless an accuracy-like metric ends high (``GOOD_SCORE``): then the model fits."""
     found = []
+    if _scores_well(context):
+        return ()
     final = context.value("train_drop")
     if final >= SLOW_FALL and (span := _train_span(context, 1.0)):
         found.append(_measured(context, "train_drop", f"the training loss ended at {final:.0%} of its first level", span, final))
@@ -182,6 +188,15 @@ def reward_progress(context: RunContext) -> str | None:
         f"{finite.tag or 'the reward'} rose from {smoothed[0]:.4g} to {smoothed[-1]:.4g} (smoothed) "
         f"between steps {int(finite.steps[0]):,} and {int(finite.steps[-1]):,}"
     )
+
+
+def _scores_well(context: RunContext) -> bool:
+    """An accuracy-like metric (bounded by 0 and 1) ends at ``GOOD_SCORE`` or more: the model fits, whatever its loss."""
+    for role in ("train_acc", "val_acc"):
+        values = context.curves[role].finite().values if role in context.curves else ()
+        if len(values) and 0 <= values.min() and values.max() <= 1 and values[-1] >= GOOD_SCORE:
+            return True
+    return False
 
 
 def _classifier(context: RunContext) -> bool:

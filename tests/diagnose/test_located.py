@@ -132,3 +132,22 @@ def test_reward_progress_is_said_when_the_reward_rose_and_only_then():
     assert "ep_rew_mean rose from 0 to" in reward_progress(rising)
     assert reward_progress(falling) is None
     assert reward_progress(run_of(smooth_fall())) is None
+
+
+def test_a_slow_fall_is_no_underfitting_evidence_when_the_validation_score_is_high():
+    loss = 2.3 * (0.6 + 0.4 * np.exp(-np.arange(200) / 50))
+    steps = np.arange(200)
+    curves = {
+        "train_loss": Curve.of(steps, loss, "train_loss", "train/loss_sum"),
+        "val_acc": Curve.of(steps[::10], np.linspace(0.5, 0.99, 20), "val_acc", "metrics/mAP50(B)"),
+    }
+    assert label("underfitting").located(measure_run("detector", curves)) == ()
+    curves["val_acc"] = Curve.of(steps[::10], np.linspace(0.3, 0.55, 20), "val_acc", "metrics/mAP50(B)")
+    assert label("underfitting").located(measure_run("detector", curves))
+
+
+def test_a_fast_healthy_fall_is_no_bad_init_evidence_and_a_tenfold_collapse_is():
+    fast = 0.03 + 3.5 * np.exp(-np.arange(300) / 20)  # 3.5 -> 0.6 within the first tenth
+    assert label("bad_init").located(run_of(fast)) == ()
+    collapse = 0.3 + 40 * np.exp(-np.arange(300) / 4)  # 40 -> 0.3 within the first tenth
+    assert {e.kind for e in label("bad_init").located(run_of(collapse))} == {"initial_collapse"}
