@@ -120,19 +120,33 @@ def _stored_model(path: Path | None):
     return learned
 
 
-@app.command("train", epilog="Example:\n\n  curvescope train fixtures/corpus --output curvescope/diagnose/model.skops")
+@app.command(
+    "train",
+    epilog="Example:\n\n  curvescope train fixtures/corpus --also fixtures/torch_corpus --output curvescope/diagnose/model.skops",
+)
 def train_command(
     corpus: Annotated[Path, typer.Argument(help="A labelled corpus: labels.csv beside the runs.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", help="Where to write the model (skops format).")],
+    also: Annotated[
+        list[Path] | None, typer.Option("--also", help="Another labelled corpus to train on too (the same split of each).")
+    ] = None,
     split: Annotated[str | None, typer.Option("--split", help="Train on this split only.")] = "train",
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
-    """Fit the learned model on a labelled corpus (reproducible: fixed seed)."""
+    """Fit the learned model on one labelled corpus or several pooled (reproducible: fixed seed)."""
 
     def work() -> None:
-        labelled = evaluate.load(corpus, split=split)
-        described = f"{corpus.name}" + (f" split {split}" if split else "") + f", {len(labelled.truth)} runs, seed {seed}"
+        from ..evaluation import views
+
+        paths = [corpus, *(also or [])]
+        named = [(path.name, evaluate.load(path, split=split)) for path in paths]
+        labelled = views.pool(named)
+        described = (
+            " + ".join(name for name, _ in named)
+            + (f" split {split}" if split else "")
+            + f", {len(labelled.truth)} runs, seed {seed}"
+        )
         model = evaluate.train(labelled, seed=seed, trained_on=described)
         model.save(output)
         counts = labelled.truth.sum().astype(int).to_dict()
