@@ -467,3 +467,38 @@ def test_a_metric_column_mostly_unparseable_keeps_its_numbers_and_names_the_rest
     (bad,) = [f for f in result.findings if f.code == "CS008"]
     assert "'val_loss'" in bad.message and bad.count == 3
     assert "note" not in set(result.scalars["tag"].astype(str)), "a text column is still no metric"
+
+
+# --- F10: a header holding more of another separator than of its own ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "rows"),
+    [
+        ("training.log", "epoch,loss,val_loss,note;a;b;c;d", ["0,1.0,1.1,x", "1,0.8,1.0,y"]),
+        ("metrics.csv", "step;loss;val_loss;a,b,c,d,e", ["0;1.0;1.1;x", "1;0.8;1.0;y"]),
+        ("log.tsv", "step\tloss\tval_loss\tcomment, a, b, c", ["0\t1.0\t1.1\tx", "1\t0.8\t1.0\ty"]),
+    ],
+)
+def test_the_separator_is_the_one_that_cuts_header_and_rows_alike(tmp_path, name, header, rows):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / name).write_text("\n".join([header, *rows]) + "\n")
+    result = curvescope.read(tmp_path)
+    assert result.curve("run", "train_loss").to_dict() == {0: 1.0, 1: 0.8}
+    assert result.curve("run", "val_loss").to_dict() == {0: 1.1, 1: 1.0}
+    assert not result.findings
+
+
+def test_a_long_csv_with_a_misleading_header_is_read_by_its_rows_separator(tmp_path):
+    (tmp_path / "scalars.csv").write_text("step,tag,value,comment;a;b;c;d\n0,loss,2.0,x\n1,loss,1.5,y\n")
+    result = curvescope.read(tmp_path)
+    assert result.scalars[["step", "value"]].values.tolist() == [[0, 2.0], [1, 1.5]]
+
+
+def test_a_separator_the_rows_cannot_tell_is_a_finding_naming_the_file(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text("epoch,loss,val_loss;a;b;c\n0,1.0\n1,0.8,1.0,9,9\n")
+    result = curvescope.read(tmp_path)
+    doubts = [f for f in result.findings if "separator" in f.message]
+    assert [(f.code, f.source) for f in doubts] == [("CS008", "run/training.log")]
+    assert "3 ';'" in doubts[0].message and "2 ','" in doubts[0].message

@@ -233,12 +233,6 @@ def is_empty(path: Path) -> bool:
         return False
 
 
-def header_names(line: str) -> tuple[str, list[str]]:
-    """The separator of a CSV header line (comma, tab or semicolon) and its column names."""
-    sep = max((",", "\t", ";"), key=line.count)
-    return sep, [name.strip().strip('"').strip() for name in line.split(sep)]
-
-
 def normalised(name: str) -> str:
     return re.sub(r"\s+", "", name).lower()
 
