@@ -10,7 +10,7 @@ from rich.console import Console
 
 from .. import evaluate
 from ..text import printable
-from .common import DEBUG_HELP, app, guarded
+from .common import DEBUG_HELP, MAX_COUNT, app, guarded
 
 
 @app.command("eval", epilog="Example:\n\n  curvescope eval fixtures/corpus --split test")
@@ -47,7 +47,7 @@ def train_command(
     corpus: Annotated[Path, typer.Argument(help="A labelled corpus: labels.csv beside the runs.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", help="Where to write the model (skops format).")],
     split: Annotated[str | None, typer.Option("--split", help="Train on this split only.")] = "train",
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_COUNT, help="Random seed.")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
     """Fit the learned model on a labelled corpus (reproducible: fixed seed)."""
