@@ -502,3 +502,98 @@ def test_a_separator_the_rows_cannot_tell_is_a_finding_naming_the_file(tmp_path)
     doubts = [f for f in result.findings if "separator" in f.message]
     assert [(f.code, f.source) for f in doubts] == [("CS008", "run/training.log")]
     assert "3 ';'" in doubts[0].message and "2 ','" in doubts[0].message
+
+
+# --- the CLI: usage errors in one plain line, numbers out of range refused before any work ----------
+
+
+def numeric_options() -> list[tuple[str, str]]:
+    """Every int or float option of every command: (command, option), read from the commands' signatures."""
+    import typing
+
+    from curvescope.cli import app
+
+    found = []
+    for command in app.registered_commands:
+        for hint in typing.get_type_hints(command.callback, include_extras=True).values():
+            if typing.get_origin(hint) is not typing.Annotated:
+                continue
+            kind, info = typing.get_args(hint)[:2]
+            decls = [info.default, *(getattr(info, "param_decls", None) or ())]
+            long = [decl for decl in decls if isinstance(decl, str) and decl.startswith("--")]
+            if {int, float} & {kind, *typing.get_args(kind)} and long:
+                found.append((command.name, long[0]))
+    return sorted(found)
+
+
+def cli_in_process(*args):
+    from typer.testing import CliRunner
+
+    from curvescope.cli import app
+
+    return CliRunner().invoke(app, list(map(os.fspath, args)))
+
+
+def test_every_numeric_option_is_found():
+    assert {("audit", "--jobs"), ("audit", "--min-confidence"), ("watch", "--interval"), ("app", "--port")} <= {
+        *numeric_options()
+    }
+
+
+@pytest.mark.parametrize(("command", "option"), numeric_options())
+@pytest.mark.parametrize("value", ["99999999999999999999", "-99999999999999999999", "1e400", "nan"])
+def test_a_number_out_of_range_for_any_option_is_a_usage_error_in_one_line(tmp_path, command, option, value):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text(keras_log())
+    needs = {"train": ["--output", tmp_path / "model.skops"]}.get(command, [])
+    result = cli_in_process(command, tmp_path, *needs, option, value)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and f"Try 'curvescope {command} --help'" in lines[0]
+    assert option in lines[0] and "Overflow" not in result.output
+
+
+@pytest.mark.parametrize("args", [["audit", "--bogus"], ["audit"], ["explain"], ["nosuchcommand"]])
+def test_a_usage_error_is_one_plain_line_not_a_box(args):
+    result = cli_in_process(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+    assert not set("╭╮╰╯│─") & set(result.output)
+
+
+@pytest.mark.parametrize("labels", [",,,", " , ", ","])
+def test_an_empty_fail_on_list_is_refused(tmp_path, labels):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text(keras_log())
+    result = cli_in_process("audit", tmp_path, "--no-cache", "--no-model", "--fail-on", labels)
+    assert result.exit_code == 2
+    assert "--fail-on takes one or more labels" in result.output
+
+
+# --- a log in another encoding than UTF-8, unrecognised, is named ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("training.log", "epoch,loss,val_loss\n0,2.0,2.1\n1,1.5,1.6\n".encode("utf-16"), "UTF-16"),
+        ("metrics.jsonl", b'{"step": 0, "loss": 2.0}\n'.replace(b"step", b"st\0ep"), "NUL bytes (the first at byte 4)"),
+        ("log.txt", b"\xe9poch loss\n" * 3, "not UTF-8 text (byte 0 is e9)"),
+    ],
+)
+def test_a_log_that_is_not_utf8_text_is_named_not_silently_ignored(tmp_path, name, data, said):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "training.log").write_text(keras_log())
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / name).write_bytes(data)
+    result = curvescope.read(tmp_path)
+    assert result.runs == ("ok",)
+    assert [(f.code, f.source) for f in result.findings] == [("CS001", f"odd/{name}")]
+    assert said in result.findings[0].message
+
+
+def test_a_text_file_that_is_no_log_stays_quiet(tmp_path):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "training.log").write_text(keras_log())
+    (tmp_path / "ok" / "notes.txt").write_text("lr 0.1 looked too high, trying 0.01 — café\n")
+    assert not curvescope.read(tmp_path).findings
