@@ -295,12 +295,21 @@ class Tally:
 
     @classmethod
     def of(cls, table: Table) -> Tally:
+        """The tally of a table's rows; with a step column, of its rows with a usable step, when it has
+        any: a row without one (a line of garbage in a damaged log) gives no point, and must not
+        make a column of numbers look like text."""
+        counted = table
+        step = find_step_column(table.columns)
+        if step is not None:
+            j = table.column(step)
+            stepped = table.numeric[:, j] & valid_steps(table.values[:, j])
+            counted = table.where(stepped) if stepped.any() else table
         bands = np.full(len(table.columns), -1, dtype=np.int8)
         for j, name in enumerate(table.columns):
             if normalised(name) in WALL_TIME_COLUMNS:
-                numbers = table.values[table.numeric[:, j], j]
+                numbers = counted.values[counted.numeric[:, j], j]
                 bands[j] = _band(np.nanmedian(numbers) if np.isfinite(numbers).any() else np.nan)
-        return cls(tuple(table.columns), table.written.sum(axis=0), table.numeric.sum(axis=0), bands, len(table.lines))
+        return cls(tuple(table.columns), counted.written.sum(axis=0), counted.numeric.sum(axis=0), bands, len(table.lines))
 
     def then(self, later: Tally) -> Tally | None:
         """The tally of this table's rows, then ``later``'s: columns matched by position when both
