@@ -597,3 +597,16 @@ def test_a_text_file_that_is_no_log_stays_quiet(tmp_path):
     (tmp_path / "ok" / "training.log").write_text(keras_log())
     (tmp_path / "ok" / "notes.txt").write_text("lr 0.1 looked too high, trying 0.01 — café\n")
     assert not curvescope.read(tmp_path).findings
+
+
+# --- found by the fuzzer ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["val/lloss", "val/box_loSS"])
+def test_a_loss_tag_taken_as_a_component_that_is_none_is_read_not_raised(tmp_path, tag):
+    """A damaged name like a detector's loss component (``val/lloss``) made reading raise TypeError."""
+    rows = [f"{step},train/loss,{2.0 / (step + 1)}\n{step},{tag},{2.5 / (step + 1)}" for step in range(5)]
+    (tmp_path / "scalars.csv").write_text("step,tag,value\n" + "\n".join(rows) + "\n")
+    result = curvescope.read(tmp_path)
+    assert result.roles[result.runs[0]]["val_loss"] == tag
+    assert result.curve(result.runs[0], "val_loss").to_dict() == {step: 2.5 / (step + 1) for step in range(5)}
