@@ -610,3 +610,11 @@ def test_a_loss_tag_taken_as_a_component_that_is_none_is_read_not_raised(tmp_pat
     result = curvescope.read(tmp_path)
     assert result.roles[result.runs[0]]["val_loss"] == tag
     assert result.curve(result.runs[0], "val_loss").to_dict() == {step: 2.5 / (step + 1) for step in range(5)}
+
+
+def test_a_csv_whose_columns_are_all_garbled_into_text_is_named(tmp_path):
+    """A damaged CSV with a step column but no column of numbers gave no point and no finding."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.csv").write_bytes(b"step,\xfcoss,\xe8\xb5\n0,\xfc.\xe8,0.\xfc\n1,\xb5.3\xff2,\xff.0\n")
+    result = curvescope.read(tmp_path)
+    assert [(f.code, f.source) for f in result.findings if f.source] == [("CS012", "run/metrics.csv")]

@@ -647,7 +647,16 @@ def wide_layout(tally: Tally, source: str, step_column: str | None) -> tuple[Lay
                 source=source,
             )
         )
-    return tally.layout(step), findings
+    layout = tally.layout(step)
+    if not any(layout.metric):
+        findings.append(
+            finding(
+                "ignored-file",
+                f"No column holds numbers to read as a metric (found: {', '.join(tally.columns)}); nothing was read.",
+                source=source,
+            )
+        )
+    return layout, findings
 
 
 def read_each(read_one, files: Sequence[Path]) -> RunRead:
