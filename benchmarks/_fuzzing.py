@@ -269,8 +269,8 @@ def problem(case: Case, intact: Outcome, damaged: Outcome) -> str | None:
         return f"an exception escaped: {damaged.error}"
     target = case.sample.target
     had = intact.points.get(target, 0)
-    if not had or damaged.points.get(target, 0) or target in damaged.named:
-        return None
+    if not had or damaged.points.get(target, 0) or any(target == name or target.startswith(f"{name}/") for name in damaged.named):
+        return None  # a finding on the file, or on the folder of its run, names it
     if target not in damaged.claimed and _plain_text(case.data):
         return None
     return f"all {had} points of {target} lost without a finding naming it"

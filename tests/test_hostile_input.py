@@ -618,3 +618,19 @@ def test_a_csv_whose_columns_are_all_garbled_into_text_is_named(tmp_path):
     (tmp_path / "run" / "metrics.csv").write_bytes(b"step,\xfcoss,\xe8\xb5\n0,\xfc.\xe8,0.\xfc\n1,\xb5.3\xff2,\xff.0\n")
     result = curvescope.read(tmp_path)
     assert [(f.code, f.source) for f in result.findings if f.source] == [("CS012", "run/metrics.csv")]
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "said"),
+    [
+        ("step,tag,value", "0,train/loss,\n", "1 rows have no number in column 'value' (line 2)"),
+        ("run,tag,step,value", "0000000\n", "1 rows have no usable step (line 2)"),
+    ],
+)
+def test_a_long_csv_row_damaged_out_of_its_point_is_named(tmp_path, header, rows, said):
+    """A long CSV whose only row lost its value, or all but one cell, gave no point and no finding."""
+    (tmp_path / "scalars.csv").write_text(f"{header}\n{rows}")
+    result = curvescope.read(tmp_path)
+    named = [f for f in result.findings if f.source]
+    assert [(f.code, f.source) for f in named] == [("CS008", "scalars.csv")]
+    assert said in named[0].message

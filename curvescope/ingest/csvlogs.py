@@ -205,9 +205,10 @@ class LongCSVReader:
         table = Table.from_text(pd.DataFrame({name: text[name] for name in numbers}), numbers, lines)
         tags = text["tag"].str.strip()
         has_step = table.numeric[:, 0] & valid_steps(table.values[:, 0])
+        written = np.logical_or.reduce([column.str.strip().ne("").to_numpy() for column in text.values()])
         problems = {
-            "have no usable step": table.written[:, 0] & ~has_step,
-            "have no number in column 'value'": has_step & table.written[:, 1] & ~table.numeric[:, 1],
+            "have no usable step": written & ~has_step,
+            "have no number in column 'value'": has_step & ~table.numeric[:, 1],
             "have no tag": has_step & table.numeric[:, 1] & tags.eq("").to_numpy(),
         }
         for problem, rows in problems.items():
