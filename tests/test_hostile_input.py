@@ -634,3 +634,14 @@ def test_a_long_csv_row_damaged_out_of_its_point_is_named(tmp_path, header, rows
     named = [f for f in result.findings if f.source]
     assert [(f.code, f.source) for f in named] == [("CS008", "scalars.csv")]
     assert said in named[0].message
+
+
+def test_an_empty_mlflow_metric_file_is_named(tmp_path):
+    """MLflow writes a metric's file with its first value: one cut to nothing lost its points, silently."""
+    run = tmp_path / "mlruns" / "0" / "abc"
+    (run / "metrics").mkdir(parents=True)
+    (run / "meta.yaml").write_text("run_id: abc\nexperiment_id: '0'\nstatus: 3\n")
+    (run / "metrics" / "loss").write_text("1700000000000 2.0 0\n1700000001000 1.5 1\n")
+    (run / "metrics" / "val_loss").write_bytes(b"")
+    result = curvescope.read(tmp_path)
+    assert [(f.code, f.source) for f in result.findings] == [("CS007", "mlruns/0/abc/metrics/val_loss")]
