@@ -645,3 +645,16 @@ def test_an_empty_mlflow_metric_file_is_named(tmp_path):
     (run / "metrics" / "val_loss").write_bytes(b"")
     result = curvescope.read(tmp_path)
     assert [(f.code, f.source) for f in result.findings] == [("CS007", "mlruns/0/abc/metrics/val_loss")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_row_that_lost_cells_is_named_not_read_as_missing_values(tmp_path, newline):
+    """Bytes deleted inside a row left it short: its last cells were taken as "not logged", silently."""
+    (tmp_path / "run").mkdir()
+    rows = ["epoch,loss,val_loss", "0,1.0,1.1", "1,0.8", "2,0.7,0.9", "3,0.5,0.6"]
+    (tmp_path / "run" / "training.log").write_text(newline.join(rows) + newline, newline="")
+    result = curvescope.read(tmp_path)
+    assert result.curve("run", "val_loss").to_dict() == {0: 1.1, 2: 0.9, 3: 0.6}
+    assert [(f.code, f.source, f.message) for f in result.findings] == [
+        ("CS006", "run/training.log", "1 rows have fewer cells than the header (line 3); their missing cells were not read.")
+    ]

@@ -602,7 +602,32 @@ def _csv_rows(
     )
     if cells is None or cells.empty:
         return Table.empty(header), findings
+    short = lines[np.isin(lines, _short_lines(data, sep, len(header)) + lines_before)]
+    if len(short):
+        findings.append(
+            finding(
+                "corrupt-record",
+                f"{len(short)} rows have fewer cells than the header ({lines_text(short)}); their missing cells were not read.",
+                source=str(path),
+                count=len(short),
+            )
+        )
     return (Table.from_text if text else Table.from_parsed)(cells, header, lines), findings
+
+
+def _short_lines(data: bytes, sep: str, width: int) -> np.ndarray:
+    """The lines of ``data`` (numbered from 1) that end in a newline and hold some but fewer than
+    ``width`` cells: a row that lost cells (bytes deleted, a crash mid-write). Not told when
+    quotes may hide separators."""
+    if width < 2 or b'"' in data:
+        return np.zeros(0, dtype=np.int64)
+    u8 = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(u8 == 10)
+    seps = np.searchsorted(ends, np.flatnonzero(u8 == ord(sep)))
+    per_line = np.bincount(seps[seps < len(ends)], minlength=len(ends))
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    length = ends - starts - (u8[np.maximum(ends - 1, 0)] == 13)  # without a carriage return
+    return np.flatnonzero((per_line < width - 1) & (length > 0)) + 1
 
 
 def csv_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
