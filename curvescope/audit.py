@@ -151,7 +151,7 @@ class _Group:
 
     @property
     def size(self) -> int:
-        return sum(max(size, 0) for _, size, _ in self.identity)
+        return sum(max(size, 0) for _, size, _, _ in self.identity)
 
 
 @dataclass
@@ -333,4 +333,6 @@ def _cache_location(cache) -> tuple[CacheLocation | None, tuple[Finding, ...]]:
             f"The 'cache' parameter of audit must be a bool or a folder. Got {type(cache).__name__} instead."
         )
     problem = location.problem()
-    return (None, (problem,)) if problem is not None else (location, ())
+    if problem is None:
+        return location, ()
+    return (None if problem.name == "cache-unusable" else location), (problem,)

@@ -118,6 +118,12 @@ _KINDS = (
         Severity.INFO,
         "The run fine-tunes a pretrained model: a loss that barely falls is not read as underfitting.",
     ),
+    FindingKind(
+        "CS021",
+        "cache-rebuilt",
+        Severity.WARNING,
+        "The cache file was damaged (not a database, or cut short); it was set aside and a new one started.",
+    ),
 )
 KINDS: dict[str, FindingKind] = {kind.code: kind for kind in _KINDS}
 _BY_NAME: dict[str, FindingKind] = {kind.name: kind for kind in _KINDS}

@@ -467,3 +467,194 @@ def test_a_metric_column_mostly_unparseable_keeps_its_numbers_and_names_the_rest
     (bad,) = [f for f in result.findings if f.code == "CS008"]
     assert "'val_loss'" in bad.message and bad.count == 3
     assert "note" not in set(result.scalars["tag"].astype(str)), "a text column is still no metric"
+
+
+# --- F10: a header holding more of another separator than of its own ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "rows"),
+    [
+        ("training.log", "epoch,loss,val_loss,note;a;b;c;d", ["0,1.0,1.1,x", "1,0.8,1.0,y"]),
+        ("metrics.csv", "step;loss;val_loss;a,b,c,d,e", ["0;1.0;1.1;x", "1;0.8;1.0;y"]),
+        ("log.tsv", "step\tloss\tval_loss\tcomment, a, b, c", ["0\t1.0\t1.1\tx", "1\t0.8\t1.0\ty"]),
+    ],
+)
+def test_the_separator_is_the_one_that_cuts_header_and_rows_alike(tmp_path, name, header, rows):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / name).write_text("\n".join([header, *rows]) + "\n")
+    result = curvescope.read(tmp_path)
+    assert result.curve("run", "train_loss").to_dict() == {0: 1.0, 1: 0.8}
+    assert result.curve("run", "val_loss").to_dict() == {0: 1.1, 1: 1.0}
+    assert not result.findings
+
+
+def test_a_long_csv_with_a_misleading_header_is_read_by_its_rows_separator(tmp_path):
+    (tmp_path / "scalars.csv").write_text("step,tag,value,comment;a;b;c;d\n0,loss,2.0,x\n1,loss,1.5,y\n")
+    result = curvescope.read(tmp_path)
+    assert result.scalars[["step", "value"]].values.tolist() == [[0, 2.0], [1, 1.5]]
+
+
+def test_a_separator_the_rows_cannot_tell_is_a_finding_naming_the_file(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text("epoch,loss,val_loss;a;b;c\n0,1.0\n1,0.8,1.0,9,9\n")
+    result = curvescope.read(tmp_path)
+    doubts = [f for f in result.findings if "separator" in f.message]
+    assert [(f.code, f.source) for f in doubts] == [("CS008", "run/training.log")]
+    assert "3 ';'" in doubts[0].message and "2 ','" in doubts[0].message
+
+
+# --- the CLI: usage errors in one plain line, numbers out of range refused before any work ----------
+
+
+def numeric_options() -> list[tuple[str, str]]:
+    """Every int or float option of every command: (command, option), read from the commands' signatures."""
+    import typing
+
+    from curvescope.cli import app
+
+    found = []
+    for command in app.registered_commands:
+        for hint in typing.get_type_hints(command.callback, include_extras=True).values():
+            if typing.get_origin(hint) is not typing.Annotated:
+                continue
+            kind, info = typing.get_args(hint)[:2]
+            decls = [info.default, *(getattr(info, "param_decls", None) or ())]
+            long = [decl for decl in decls if isinstance(decl, str) and decl.startswith("--")]
+            if {int, float} & {kind, *typing.get_args(kind)} and long:
+                found.append((command.name, long[0]))
+    return sorted(found)
+
+
+def cli_in_process(*args):
+    from typer.testing import CliRunner
+
+    from curvescope.cli import app
+
+    return CliRunner().invoke(app, list(map(os.fspath, args)))
+
+
+def test_every_numeric_option_is_found():
+    assert {("audit", "--jobs"), ("audit", "--min-confidence"), ("watch", "--interval"), ("app", "--port")} <= {
+        *numeric_options()
+    }
+
+
+@pytest.mark.parametrize(("command", "option"), numeric_options())
+@pytest.mark.parametrize("value", ["99999999999999999999", "-99999999999999999999", "1e400", "nan"])
+def test_a_number_out_of_range_for_any_option_is_a_usage_error_in_one_line(tmp_path, command, option, value):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text(keras_log())
+    needs = {"train": ["--output", tmp_path / "model.skops"]}.get(command, [])
+    result = cli_in_process(command, tmp_path, *needs, option, value)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and f"Try 'curvescope {command} --help'" in lines[0]
+    assert option in lines[0] and "Overflow" not in result.output
+
+
+@pytest.mark.parametrize("args", [["audit", "--bogus"], ["audit"], ["explain"], ["nosuchcommand"]])
+def test_a_usage_error_is_one_plain_line_not_a_box(args):
+    result = cli_in_process(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+    assert not set("╭╮╰╯│─") & set(result.output)
+
+
+@pytest.mark.parametrize("labels", [",,,", " , ", ","])
+def test_an_empty_fail_on_list_is_refused(tmp_path, labels):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "training.log").write_text(keras_log())
+    result = cli_in_process("audit", tmp_path, "--no-cache", "--no-model", "--fail-on", labels)
+    assert result.exit_code == 2
+    assert "--fail-on takes one or more labels" in result.output
+
+
+# --- a log in another encoding than UTF-8, unrecognised, is named ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("training.log", "epoch,loss,val_loss\n0,2.0,2.1\n1,1.5,1.6\n".encode("utf-16"), "UTF-16"),
+        ("metrics.jsonl", b'{"step": 0, "loss": 2.0}\n'.replace(b"step", b"st\0ep"), "NUL bytes (the first at byte 4)"),
+        ("log.txt", b"\xe9poch loss\n" * 3, "not UTF-8 text (byte 0 is e9)"),
+    ],
+)
+def test_a_log_that_is_not_utf8_text_is_named_not_silently_ignored(tmp_path, name, data, said):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "training.log").write_text(keras_log())
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / name).write_bytes(data)
+    result = curvescope.read(tmp_path)
+    assert result.runs == ("ok",)
+    assert [(f.code, f.source) for f in result.findings] == [("CS001", f"odd/{name}")]
+    assert said in result.findings[0].message
+
+
+def test_a_text_file_that_is_no_log_stays_quiet(tmp_path):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "training.log").write_text(keras_log())
+    (tmp_path / "ok" / "notes.txt").write_text("lr 0.1 looked too high, trying 0.01 — café\n")
+    assert not curvescope.read(tmp_path).findings
+
+
+# --- found by the fuzzer ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["val/lloss", "val/box_loSS"])
+def test_a_loss_tag_taken_as_a_component_that_is_none_is_read_not_raised(tmp_path, tag):
+    """A damaged name like a detector's loss component (``val/lloss``) made reading raise TypeError."""
+    rows = [f"{step},train/loss,{2.0 / (step + 1)}\n{step},{tag},{2.5 / (step + 1)}" for step in range(5)]
+    (tmp_path / "scalars.csv").write_text("step,tag,value\n" + "\n".join(rows) + "\n")
+    result = curvescope.read(tmp_path)
+    assert result.roles[result.runs[0]]["val_loss"] == tag
+    assert result.curve(result.runs[0], "val_loss").to_dict() == {step: 2.5 / (step + 1) for step in range(5)}
+
+
+def test_a_csv_whose_columns_are_all_garbled_into_text_is_named(tmp_path):
+    """A damaged CSV with a step column but no column of numbers gave no point and no finding."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.csv").write_bytes(b"step,\xfcoss,\xe8\xb5\n0,\xfc.\xe8,0.\xfc\n1,\xb5.3\xff2,\xff.0\n")
+    result = curvescope.read(tmp_path)
+    assert [(f.code, f.source) for f in result.findings if f.source] == [("CS012", "run/metrics.csv")]
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "said"),
+    [
+        ("step,tag,value", "0,train/loss,\n", "1 rows have no number in column 'value' (line 2)"),
+        ("run,tag,step,value", "0000000\n", "1 rows have no usable step (line 2)"),
+    ],
+)
+def test_a_long_csv_row_damaged_out_of_its_point_is_named(tmp_path, header, rows, said):
+    """A long CSV whose only row lost its value, or all but one cell, gave no point and no finding."""
+    (tmp_path / "scalars.csv").write_text(f"{header}\n{rows}")
+    result = curvescope.read(tmp_path)
+    named = [f for f in result.findings if f.source]
+    assert [(f.code, f.source) for f in named] == [("CS008", "scalars.csv")]
+    assert said in named[0].message
+
+
+def test_an_empty_mlflow_metric_file_is_named(tmp_path):
+    """MLflow writes a metric's file with its first value: one cut to nothing lost its points, silently."""
+    run = tmp_path / "mlruns" / "0" / "abc"
+    (run / "metrics").mkdir(parents=True)
+    (run / "meta.yaml").write_text("run_id: abc\nexperiment_id: '0'\nstatus: 3\n")
+    (run / "metrics" / "loss").write_text("1700000000000 2.0 0\n1700000001000 1.5 1\n")
+    (run / "metrics" / "val_loss").write_bytes(b"")
+    result = curvescope.read(tmp_path)
+    assert [(f.code, f.source) for f in result.findings] == [("CS007", "mlruns/0/abc/metrics/val_loss")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_row_that_lost_cells_is_named_not_read_as_missing_values(tmp_path, newline):
+    """Bytes deleted inside a row left it short: its last cells were taken as "not logged", silently."""
+    (tmp_path / "run").mkdir()
+    rows = ["epoch,loss,val_loss", "0,1.0,1.1", "1,0.8", "2,0.7,0.9", "3,0.5,0.6"]
+    (tmp_path / "run" / "training.log").write_text(newline.join(rows) + newline, newline="")
+    result = curvescope.read(tmp_path)
+    assert result.curve("run", "val_loss").to_dict() == {0: 1.1, 2: 0.9, 3: 0.6}
+    assert [(f.code, f.source, f.message) for f in result.findings] == [
+        ("CS006", "run/training.log", "1 rows have fewer cells than the header (line 3); their missing cells were not read.")
+    ]

@@ -2,8 +2,8 @@
 
 A report of many runs holds their verdicts, not their points: each run report's ``curves`` is a
 ``StoredCurves`` that reads the run's files again (from the cache when it has them) when asked.
-The last few runs read are kept in memory, keyed by the files' identities (path, size and
-modification time as the audit saw them), so that a log that grew is read anew by the next
+The last few runs read are kept in memory, keyed by the files' identities (path, size,
+modification time and sampled digest, as the audit saw them), so that a log that grew is read anew by the next
 audit instead of drawing the points of the last one.
 """
 

@@ -50,10 +50,12 @@ def sum_components(
     added, unset = [], []
     for run, role, choice in wanted:
         prefix = _COMPONENT.fullmatch(choice.tag)
+        if prefix is None:  # a tag the component pattern took that is no component (a damaged name)
+            continue
         rows = scalars[scalars["run"] == run]
         tags = sorted(t for t in map(str, rows["tag"].unique()) if _same_prefix(t, prefix))
         name = f"{prefix['prefix']}/{SUM_SUFFIX}"
-        if prefix is None or len(tags) < 2 or name in set(map(str, rows["tag"].unique())):
+        if len(tags) < 2 or name in set(map(str, rows["tag"].unique())):
             continue
         parts = rows[rows["tag"].isin(tags)]
         table = parts.pivot_table(index="step", columns="tag", values="value", aggfunc="last", observed=True)

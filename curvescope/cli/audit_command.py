@@ -72,7 +72,8 @@ def audit_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="Show only runs with this label (repeatable).")] = None,
     min_confidence: Annotated[
-        float, typer.Option("--min-confidence", help="Show only labels given with this confidence or more.")
+        float,
+        typer.Option("--min-confidence", min=0.0, max=1.0, help="Show only labels given with this confidence or more."),
     ] = 0.0,
     select: SelectOption = None,
     ignore: IgnoreOption = None,
@@ -152,7 +153,10 @@ def _cache(folder: Path | None, off: bool) -> Path | bool:
 
 
 def _labels(option: str, names: list[str]) -> list[str]:
+    given = list(names)
     names = [name.strip() for name in names if name.strip()]
+    if given and not names:
+        raise InvalidParameterError(f"{option} takes one or more labels among {', '.join(LABELS)}. Got {','.join(given)!r}.")
     unknown = [name for name in names if name not in LABELS]
     if unknown:
         raise InvalidParameterError(f"{option} takes labels among {', '.join(LABELS)}. Got {', '.join(unknown)} instead.")

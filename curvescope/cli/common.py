@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -19,7 +20,43 @@ from ..report.as_table import finding_line
 from ..text import printable, terminal_safe
 from ..version import __version__
 
+
+class _Commands(typer.core.TyperGroup):
+    """The commands, with a usage error (an unknown option, a value out of range) said in one plain
+    line, ``Error: ...`` and where to look, instead of a box of many."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        given = sys.argv[1:] if args is None else args
+        if not standalone_mode or not given:  # no arguments: the help, as Typer shows it
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:
+            Console(stderr=True).print(usage_error_line(exc), highlight=False, soft_wrap=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error_line(exc: typer.TyperException) -> Text:
+    """``Error: the problem. Try 'curvescope audit --help'.``: one line, never markup nor a control sequence."""
+    context = getattr(exc, "ctx", None)
+    message = printable(exc.format_message() if hasattr(exc, "format_message") else str(exc)).rstrip(".")
+    hint = f" Try '{printable(context.command_path)} --help'." if context is not None else ""
+    return Text.assemble(("Error:", "red"), f" {message}.{hint}")
+
+
+MAX_COUNT = 2**31 - 1
+"""The largest count a numeric option takes (processes, classes, a seed): a larger one is a slip."""
+
+MAX_SECONDS = 7 * 24 * 3600.0
+"""The longest interval an option takes: a week."""
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="curvescope",
     help="Audit machine-learning training runs: read every log, find what went wrong, say how to fix it.",
     no_args_is_help=True,
@@ -34,8 +71,12 @@ DEBUG_HELP = "Show the full traceback of an unexpected error."
 SelectOption = Annotated[list[str] | None, typer.Option("--select", help="Only rules whose code starts so (repeatable).")]
 IgnoreOption = Annotated[list[str] | None, typer.Option("--ignore", help="Skip rules whose code starts so (repeatable).")]
 RoleOption = Annotated[list[str] | None, typer.Option("--role", help="Override a role: ROLE=TAG (repeatable).")]
-ClassesOption = Annotated[int | None, typer.Option("--classes", help="Number of classes, for the first-loss check.")]
-JobsOption = Annotated[int | None, typer.Option("--jobs", "-j", help="Audit runs in this many processes (-1: one per core).")]
+ClassesOption = Annotated[
+    int | None, typer.Option("--classes", min=2, max=MAX_COUNT, help="Number of classes, for the first-loss check.")
+]
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=-1, max=MAX_COUNT, help="Audit runs in this many processes (-1: one per core).")
+]
 CacheOption = Annotated[
     Path | None, typer.Option("--cache", help="Keep the cache in this folder (default: the user's cache folder).")
 ]

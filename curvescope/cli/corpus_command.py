@@ -12,7 +12,7 @@ from rich.console import Console
 from .. import evaluate
 from ..errors import InvalidParameterError
 from ..text import printable
-from .common import DEBUG_HELP, app, guarded
+from .common import DEBUG_HELP, MAX_COUNT, app, guarded
 
 FORMATS = ("text", "markdown")
 ALL = "all"
@@ -131,7 +131,7 @@ def train_command(
         list[Path] | None, typer.Option("--also", help="Another labelled corpus to train on too (the same split of each).")
     ] = None,
     split: Annotated[str | None, typer.Option("--split", help="Train on this split only.")] = "train",
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_COUNT, help="Random seed.")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
     """Fit the learned model on one labelled corpus or several pooled (reproducible: fixed seed)."""

@@ -20,6 +20,7 @@ from ..text import printable
 from ..watch import INTERVAL, Change, ChangeKind, watch
 from .common import (
     DEBUG_HELP,
+    MAX_SECONDS,
     CacheOption,
     ClassesOption,
     IgnoreOption,
@@ -61,7 +62,8 @@ Exit codes: 0 stopped, 2 bad input or usage."""
 def watch_command(
     path: Annotated[str, typer.Argument(help="The log directory to watch.", show_default=False)],
     interval: Annotated[
-        float, typer.Option("--interval", "-n", min=0.01, help="Seconds between two looks at the folder.")
+        float,
+        typer.Option("--interval", "-n", min=0.01, max=MAX_SECONDS, help="Seconds between two looks at the folder."),
     ] = INTERVAL,
     changes_only: Annotated[
         bool, typer.Option("--changes-only", help="Do not show the runs as they are at the start, only what changes.")

@@ -14,11 +14,11 @@ from ..findings import finding
 from ..schema import categorical, reader_frame
 from .base import FormatRow, RunRead
 from .lines import read_wide, resume_each, resume_wide
+from .separators import table_header
 from .tables import (
     Table,
     find_step_column,
     first_line,
-    header_names,
     is_empty,
     lines_text,
     looks_like_metric,
@@ -43,9 +43,9 @@ class KerasCSVReader:
     step_column: ClassVar[str] = "epoch"
 
     def sniff(self, path: Path) -> bool:
-        line = first_line(path)
-        sep, names = header_names(line)
-        return len(names) > 1 and line.startswith(f"epoch{sep}") and find_step_column(names[1:]) is None
+        header = table_header(path)
+        names = header.names
+        return len(names) > 1 and first_line(path).startswith(f"epoch{header.sep}") and find_step_column(names[1:]) is None
 
     def run_path(self, path: Path) -> Path:
         return path.parent
@@ -73,7 +73,7 @@ class UltralyticsCSVReader(KerasCSVReader):
     def sniff(self, path: Path) -> bool:
         if path.name != "results.csv":
             return False
-        names = header_names(first_line(path))[1]
+        names = table_header(path).names
         return bool(names) and normalised(names[0]) == "epoch" and {"train", "metrics"} <= {name.split("/")[0] for name in names}
 
 
@@ -180,7 +180,7 @@ class LightningCSVReader:
 
     @staticmethod
     def _is_metrics(path: Path) -> bool:
-        return "step" in header_names(first_line(path))[1]
+        return "step" in table_header(path).names
 
     def run_path(self, path: Path) -> Path:
         return path.parent
@@ -227,7 +227,7 @@ class GenericCSVReader:
             return False
         if is_empty(path):
             return True
-        names = header_names(first_line(path))[1]
+        names = table_header(path).names
         return find_step_column(names) is not None or any(looks_like_metric(name) for name in names)
 
     def run_path(self, path: Path) -> Path:
@@ -254,7 +254,7 @@ class LongCSVReader:
     )
 
     def sniff(self, path: Path) -> bool:
-        names = {normalised(name) for name in header_names(first_line(path))[1]}
+        names = {normalised(name) for name in table_header(path).names}
         return path.suffix.lower() in {".csv", ".tsv"} and set(LONG_COLUMNS) <= names
 
     def run_path(self, path: Path) -> Path:
@@ -265,7 +265,10 @@ class LongCSVReader:
 
     def _read_file(self, path: Path) -> RunRead:
         source = str(path)
-        cells, lines, findings = read_csv_text(path, header_names(first_line(path))[0])
+        header = table_header(path)
+        cells, lines, findings = read_csv_text(path, header.sep)
+        if header.doubt:
+            findings.append(finding("unparseable-cells", header.doubt, source=source))
         if cells is None or len(cells) < 2:
             if cells is not None:
                 findings.append(finding("empty-file", "The file holds only a header, no rows.", source=source))
@@ -286,9 +289,10 @@ class LongCSVReader:
         table = Table.from_text(pd.DataFrame({name: text[name] for name in numbers}), numbers, lines)
         tags = text["tag"].str.strip()
         has_step = table.numeric[:, 0] & valid_steps(table.values[:, 0])
+        written = np.logical_or.reduce([column.str.strip().ne("").to_numpy() for column in text.values()])
         problems = {
-            "have no usable step": table.written[:, 0] & ~has_step,
-            "have no number in column 'value'": has_step & table.written[:, 1] & ~table.numeric[:, 1],
+            "have no usable step": written & ~has_step,
+            "have no number in column 'value'": has_step & ~table.numeric[:, 1],
             "have no tag": has_step & table.numeric[:, 1] & tags.eq("").to_numpy(),
         }
         for problem, rows in problems.items():

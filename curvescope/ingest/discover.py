@@ -159,9 +159,13 @@ def _walk(root: Path, findings: list[Finding], base: Path) -> Iterator[Path]:
         stack.extend(reversed(subdirectories))
 
 
-LOG_SUFFIXES = frozenset({".csv", ".tsv", ".log", ".json", ".jsonl", ".ndjson"})
+LOG_SUFFIXES = frozenset({".csv", ".tsv", ".log", ".json", ".jsonl", ".ndjson", ".txt"})
 """Suffixes of the logs that readers recognise by their content (a CSV's header, a JSON line):
-such a file that no reader claimed and that cannot be opened may be a log, and is reported."""
+such a file that no reader claimed and that cannot be opened, or whose text is not UTF-8, may
+be a log, and is reported."""
+
+_TEXT_HEAD = 65536
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _unreadable_log(file: Path) -> str | None:
@@ -169,10 +173,27 @@ def _unreadable_log(file: Path) -> str | None:
     if file.suffix.lower() not in LOG_SUFFIXES:
         return None
     try:
-        with open(file, "rb"):
-            return None
+        with open(file, "rb") as handle:
+            head = handle.read(_TEXT_HEAD)
     except OSError as exc:
         return _os_problem(exc) + "; if it is a log, nothing was read from it"
+    problem = _not_text(head)
+    return None if problem is None else f"{problem}; if it is a log, nothing was read from it (logs are UTF-8 text)"
+
+
+def _not_text(head: bytes) -> str | None:
+    """Why the first bytes of a file are not UTF-8 text (a UTF-16 file, NUL bytes, other bytes), or None."""
+    if head.startswith(_WIDE_BOMS):
+        return "is UTF-16 or UTF-32 text (it starts with a byte-order mark)"
+    nul = head.find(b"\0")
+    if nul >= 0:
+        return f"holds NUL bytes (the first at byte {nul})"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3 or len(head) < _TEXT_HEAD:  # not a character cut by the head's end
+            return f"is not UTF-8 text (byte {exc.start} is {head[exc.start : exc.start + 1].hex()})"
+    return None
 
 
 def _os_problem(exc: OSError) -> str:

@@ -14,19 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..findings import Finding
+from ..findings import Finding, finding
 from ..schema import appended, empty_reader_frame
 from ..text import shown
 from .base import RunRead
 from .progress import Mark, Progress
+from .separators import separator
 from .tables import (
     Layout,
     Table,
     Tally,
     csv_bytes,
-    header_names,
     joined,
-    line_of,
     melt,
     read_csv_rows,
     read_csv_rows_after,
@@ -141,8 +140,11 @@ def read_wide(path: Path, step_column: str | None) -> RunRead:
     data, findings = csv_bytes(path)
     if data is None:
         return RunRead(findings=findings)
-    sep = header_names(line_of(data))[0]
+    header = separator(data)
+    sep = header.sep
     table, findings = read_csv_rows(path, sep, data)
+    if header.doubt:
+        findings.append(finding("unparseable-cells", header.doubt, source=str(path)))
     if table is None:
         return RunRead(findings=findings)
     result = read_lines(path, data, table, findings, _wide_layout_of(path, step_column), sep=sep)

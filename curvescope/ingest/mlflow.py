@@ -99,8 +99,9 @@ def _read_metric(path: Path, key: str) -> tuple[pd.DataFrame, list[Finding]]:
     """One metric file as reader rows (wall_time in seconds), and its problems."""
     source = str(path)
     cells, lines, findings = read_csv_text(path, sep=" ", names=_METRIC_FIELDS)
-    if cells is None or cells.empty:
-        return reader_frame([], [], [], [], source), findings
+    if cells is None or cells.empty:  # MLflow writes a metric's file with its first value: an empty one lost them
+        empty = [finding("empty-file", "The metric file is empty.", source=source)]
+        return reader_frame([], [], [], [], source), findings or empty
     table = Table.from_text(cells, list(_METRIC_FIELDS), lines)
     step_written = table.written[:, 2]
     steps = np.where(step_written, table.values[:, 2], 0.0)

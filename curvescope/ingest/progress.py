@@ -1,21 +1,26 @@
 """Where a read of growing logs stopped, so that the next read starts there (see ``base.Resumable``).
 
 A run still training appends to its logs. A ``Mark`` keeps, per file, the offset where reading
-stopped (the end of its last complete record or line), the file's size then, and a digest of
-its first and last few KiB before the offset. A file no smaller than it was whose bytes there
-are unchanged has only grown: its first ``offset`` bytes were read already, and only the rest
-needs reading. Any other change (a file that shrank or was replaced) is read anew.
+stopped (the end of its last complete record or line), the file's size then, and the
+``sampled_digest`` of the bytes before the offset. A file no smaller than it was whose sampled
+bytes there are unchanged has only grown: its first ``offset`` bytes were read already, and
+only the rest needs reading. Any other change seen (a file that shrank, was replaced, or was
+rewritten where the digest samples) is read anew.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
-WINDOW = 4096
-"""Bytes at the start of a file and just before its mark that must be unchanged to read on."""
+EDGE = 64 * 1024
+"""Bytes at each end of a file's sampled part that its digest covers."""
+
+INNER_BLOCKS, INNER_BLOCK = 6, 4096
+"""Blocks evenly spread between the two ends that the digest covers too."""
 
 
 @dataclass(frozen=True)
@@ -32,14 +37,14 @@ class Mark:
         """The mark of a file read up to ``offset``; ``data``: its bytes from the start, when at hand."""
         if data is None:
             with open(path, "rb") as file:
-                return cls(str(path), offset, size, _digest(*_windows(file, offset)))
-        return cls(str(path), offset, size, _digest(data[: min(WINDOW, offset)], data[max(0, offset - WINDOW) : offset]))
+                return cls(str(path), offset, size, sampled_digest(file, offset))
+        return cls(str(path), offset, size, _digest(offset, (data[start : start + length] for start, length in _blocks(offset))))
 
     def read_on(self) -> bytes | None:
         """The bytes after ``offset``, or None when the file did more than grow (or cannot be read)."""
         try:
             with open(self.path, "rb") as file:
-                if os.fstat(file.fileno()).st_size < self.size or _digest(*_windows(file, self.offset)) != self.digest:
+                if os.fstat(file.fileno()).st_size < self.size or sampled_digest(file, self.offset) != self.digest:
                     return None
                 file.seek(self.offset)
                 return file.read()
@@ -61,13 +66,25 @@ class Progress:
         return Progress(self.marks)
 
 
-def _windows(file, offset: int) -> tuple[bytes, bytes]:
-    head = file.read(min(WINDOW, offset))
-    file.seek(max(0, offset - WINDOW))
-    return head, file.read(min(WINDOW, offset))
+def sampled_digest(file: BinaryIO, end: int) -> bytes:
+    """A digest of an open file's first ``end`` bytes, from samples of them: the first and last
+    ``EDGE`` bytes and ``INNER_BLOCKS`` blocks evenly spread between (all of them, up to 152 KiB).
+    At most 152 KiB are read, whatever the file's size: a change elsewhere goes unseen."""
+    descriptor = file.fileno()
+    return _digest(end, (os.pread(descriptor, length, start) for start, length in _blocks(end)))
 
 
-def _digest(head, window) -> bytes:
-    digest = hashlib.sha256(head)
-    digest.update(window)
-    return digest.digest()[:16]
+def _blocks(end: int) -> list[tuple[int, int]]:
+    """Where the samples of the first ``end`` bytes lie: ``(start, length)`` each."""
+    sampled = 2 * EDGE + INNER_BLOCKS * INNER_BLOCK
+    if end <= sampled:
+        return [(0, end)]
+    step = (end - 2 * EDGE - INNER_BLOCK) // (INNER_BLOCKS - 1)
+    return [(0, EDGE), *((EDGE + i * step, INNER_BLOCK) for i in range(INNER_BLOCKS)), (end - EDGE, EDGE)]
+
+
+def _digest(end: int, blocks: Iterable[bytes]) -> bytes:
+    digest = hashlib.blake2b(end.to_bytes(8, "little"), digest_size=16)
+    for block in blocks:
+        digest.update(block)
+    return digest.digest()

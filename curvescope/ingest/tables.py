@@ -243,12 +243,6 @@ def is_empty(path: Path) -> bool:
         return False
 
 
-def header_names(line: str) -> tuple[str, list[str]]:
-    """The separator of a CSV header line (comma, tab or semicolon) and its column names."""
-    sep = max((",", "\t", ";"), key=line.count)
-    return sep, [name.strip().strip('"').strip() for name in line.split(sep)]
-
-
 def normalised(name: str) -> str:
     return re.sub(r"\s+", "", name).lower()
 
@@ -318,12 +312,21 @@ class Tally:
 
     @classmethod
     def of(cls, table: Table) -> Tally:
+        """The tally of a table's rows; with a step column, of its rows with a usable step, when it has
+        any: a row without one (a line of garbage in a damaged log) gives no point, and must not
+        make a column of numbers look like text."""
+        counted = table
+        step = find_step_column(table.columns)
+        if step is not None:
+            j = table.column(step)
+            stepped = table.numeric[:, j] & valid_steps(table.values[:, j])
+            counted = table.where(stepped) if stepped.any() else table
         bands = np.full(len(table.columns), -1, dtype=np.int8)
         for j, name in enumerate(table.columns):
             if normalised(name) in WALL_TIME_COLUMNS:
-                numbers = table.values[table.numeric[:, j], j]
+                numbers = counted.values[counted.numeric[:, j], j]
                 bands[j] = _band(np.nanmedian(numbers) if np.isfinite(numbers).any() else np.nan)
-        return cls(tuple(table.columns), table.written.sum(axis=0), table.numeric.sum(axis=0), bands, len(table.lines))
+        return cls(tuple(table.columns), counted.written.sum(axis=0), counted.numeric.sum(axis=0), bands, len(table.lines))
 
     def then(self, later: Tally) -> Tally | None:
         """The tally of this table's rows, then ``later``'s: columns matched by position when both
@@ -619,7 +622,32 @@ def _csv_rows(
     )
     if cells is None or cells.empty:
         return Table.empty(header), findings
+    short = lines[np.isin(lines, _short_lines(data, sep, len(header)) + lines_before)]
+    if len(short):
+        findings.append(
+            finding(
+                "corrupt-record",
+                f"{len(short)} rows have fewer cells than the header ({lines_text(short)}); their missing cells were not read.",
+                source=str(path),
+                count=len(short),
+            )
+        )
     return (Table.from_text if text else Table.from_parsed)(cells, header, lines), findings
+
+
+def _short_lines(data: bytes, sep: str, width: int) -> np.ndarray:
+    """The lines of ``data`` (numbered from 1) that end in a newline and hold some but fewer than
+    ``width`` cells: a row that lost cells (bytes deleted, a crash mid-write). Not told when
+    quotes may hide separators."""
+    if width < 2 or b'"' in data:
+        return np.zeros(0, dtype=np.int64)
+    u8 = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(u8 == 10)
+    seps = np.searchsorted(ends, np.flatnonzero(u8 == ord(sep)))
+    per_line = np.bincount(seps[seps < len(ends)], minlength=len(ends))
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    length = ends - starts - (u8[np.maximum(ends - 1, 0)] == 13)  # without a carriage return
+    return np.flatnonzero((per_line < width - 1) & (length > 0)) + 1
 
 
 def csv_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
@@ -664,7 +692,16 @@ def wide_layout(tally: Tally, source: str, step_column: str | None) -> tuple[Lay
                 source=source,
             )
         )
-    return tally.layout(step), findings
+    layout = tally.layout(step)
+    if not any(layout.metric):
+        findings.append(
+            finding(
+                "ignored-file",
+                f"No column holds numbers to read as a metric (found: {', '.join(tally.columns)}); nothing was read.",
+                source=source,
+            )
+        )
+    return layout, findings
 
 
 def read_each(read_one, files: Sequence[Path]) -> RunRead:

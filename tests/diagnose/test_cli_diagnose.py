@@ -94,12 +94,13 @@ def no_shipped_model(monkeypatch, tmp_path):
 
 
 def _one_error_line(result) -> str:
-    """Exit 2 and one `error:` line on stderr (after any warnings), no traceback."""
+    """Exit 2 and one `error:` line on stderr (after any warnings; `Error:` for a usage error caught
+    while parsing the options), no traceback."""
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert len(errors) == 1 and all(line.startswith(("error: ", "warning: ")) for line in lines), result.stderr
+    errors = [line for line in lines if line.startswith(("error: ", "Error: "))]
+    assert len(errors) == 1 and all(line.startswith(("error: ", "Error: ", "warning: ")) for line in lines), result.stderr
     return errors[0]
 
 
