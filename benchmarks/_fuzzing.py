@@ -40,6 +40,12 @@ SAMPLE_FOLDERS = (
     "formats/detectron2",
     "formats/detr_log_txt",
     "formats/cfvit_log_txt",
+    "formats/sb3_ppo",
+    "formats/sacred",
+    "formats/timm_resnet50",
+    "formats/mmcv_log_json",
+    "formats/mmengine_detection",
+    "formats/wandb_history",
 )
 """Fixture folders whose runs are the samples: one or more of every format curvescope reads."""
 

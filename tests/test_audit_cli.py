@@ -100,8 +100,8 @@ def test_several_paths_name_runs_by_their_path():
     [
         (["--fail-on", "nope"], "--fail-on takes labels among"),
         (["--label", "sick"], "--label takes labels among"),
-        (["--min-confidence", "2"], "'min_confidence' parameter of Report.filter must be a float in the range [0, 1]"),
-        (["--classes", "1"], "'classes' parameter of audit must be None or an int in the range [2, inf)"),
+        (["--min-confidence", "2"], "Invalid value for '--min-confidence': Input should be less than or equal to 1"),
+        (["--classes", "1"], "Invalid value for '--classes': Input should be greater than or equal to 2"),
         (["--jobs", "0"], "'jobs' parameter of audit must be None or an int in the range [1, inf) or -1"),
         (["--select", "CS8"], "matches no rule code"),
         (["--role", "val_loss"], "--role takes ROLE=TAG"),
@@ -113,7 +113,7 @@ def test_bad_options_are_one_line_on_stderr_and_exit_two(args, message):
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], done.stderr
+    assert len(lines) == 1 and lines[0].lower().startswith("error: ") and message in lines[0], done.stderr
 
 
 @pytest.mark.slow

@@ -49,11 +49,13 @@ def eval_command(
     also: Annotated[
         list[Path] | None, typer.Option("--also", help="Another labelled corpus to pool with CORPUS for --leave-one-family-out.")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Families fitted at once with --leave-one-family-out.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, max=MAX_COUNT, help="Families fitted at once with --leave-one-family-out.")
+    ] = 1,
     fractions: Annotated[
         bool, typer.Option("--fractions", help="Also diagnose every run cut at 25/50/75/100% of its steps.")
     ] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the models trained in memory.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_COUNT, help="Random seed of the models trained in memory.")] = 0,
     output_format: Annotated[str, typer.Option("--format", help=f"Output: {' or '.join(FORMATS)}.")] = "text",
     no_classes: Annotated[
         bool, typer.Option("--no-classes", help="Ignore labels.csv's class counts, as for a user who does not pass --classes.")
