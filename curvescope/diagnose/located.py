@@ -106,14 +106,7 @@ def decay_too_early(context: RunContext) -> tuple[Evidence, ...]:
             )
         )
     if not found and context.schedule is None and context.value("train_drop") >= SLOW_FALL:
-        found += [
-            Evidence.of(e)
-            for e in context.events
-            if e.kind == "plateau"
-            and e.role == "train_loss"
-            and _position(e) == "end"
-            and _fraction(context, e.start_step) <= EARLY
-        ]
+        found += [Evidence.of(e) for e in _end_plateaus(context) if _fraction(context, e.start_step) <= EARLY]
     return tuple(found)
 
 
@@ -137,14 +130,7 @@ def underfitting(context: RunContext) -> tuple[Evidence, ...]:
     final = context.value("train_drop")
     if final >= SLOW_FALL and (span := _train_span(context, 1.0)):
         found.append(_measured(context, "train_drop", f"the training loss ended at {final:.0%} of its first level", span, final))
-    found += [
-        Evidence.of(e)
-        for e in context.events
-        if e.kind == "plateau"
-        and e.role == "train_loss"
-        and _position(e) == "end"
-        and (e.details.get("relative_level") or 0) >= SLOW_FALL
-    ]
+    found += [Evidence.of(e) for e in _end_plateaus(context) if (e.details.get("relative_level") or 0) >= SLOW_FALL]
     found += [Evidence.of(e) for e in context.events if e.kind == "frozen" and e.role == "train_loss"]
     return tuple(found)
 
@@ -163,7 +149,7 @@ def underfitting_cause(context: RunContext) -> str | None:
             f"the loss is still falling in a near-straight line at step {int(finite.steps[-1]):,}, "
             "as with a learning rate far too low (try it 10x higher first)"
         )
-    settled = [e for e in context.events if e.kind == "plateau" and e.role == "train_loss" and _position(e) == "end"]
+    settled = _end_plateaus(context)
     if settled and settled[0].magnitude >= SETTLED and context.value("train_drop") >= SLOW_FALL:
         return (
             f"the loss settled from step {settled[0].start_step:,} on a high level, as with too small a model "
@@ -202,6 +188,11 @@ def _scores_well(context: RunContext) -> bool:
 def _classifier(context: RunContext) -> bool:
     """The run logs an accuracy: its loss is a classifier's cross-entropy, with a chance level."""
     return context.has("train_acc") or context.has("val_acc")
+
+
+def _end_plateaus(context: RunContext) -> list[Event]:
+    """The training loss's plateaus that last to the end of the run."""
+    return [e for e in context.events if e.kind == "plateau" and e.role == "train_loss" and _position(e) == "end"]
 
 
 def _position(event: Event) -> str | None:
