@@ -51,7 +51,8 @@ def test_the_worker_reports_what_escapes_overruns_or_runs_out_of_memory(worker, 
     assert worker.read(sample, TIMEOUT).points, "a worker that overran is replaced"
     starved = _fuzzing.Worker(memory_limit=64 * 2**20)  # too little to import pandas
     try:
-        assert "died" in starved.read(sample, TIMEOUT).error
+        error = starved.read(sample, TIMEOUT).error  # dies importing pandas, or fails the first allocation past it
+        assert error and ("died" in error or "MemoryError" in error), error
     finally:
         starved.close()
 
