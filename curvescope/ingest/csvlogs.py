@@ -96,7 +96,7 @@ class TimmCSVReader(KerasCSVReader):
             return self.sniff(path.parent / "summary.csv")
         if path.name != "summary.csv":
             return False
-        names = [normalised(name) for name in header_names(first_line(path))[1]]
+        names = [normalised(name) for name in table_header(path).names]
         return bool(names) and names[0] == "epoch" and {"train", "eval"} <= {name.split("_")[0] for name in names}
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
@@ -126,7 +126,7 @@ class StableBaselinesCSVReader(KerasCSVReader):
     step_column: ClassVar[str] = "time/total_timesteps"
 
     def sniff(self, path: Path) -> bool:
-        return path.name == "progress.csv" and self.step_column in header_names(first_line(path))[1]
+        return path.name == "progress.csv" and self.step_column in table_header(path).names
 
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         """The ``progress.csv`` files, but not one beside an event file: stable-baselines3 logging to
