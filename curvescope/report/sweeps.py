@@ -29,8 +29,9 @@ from .views import NOT_JUDGED, label_text
 
 SMOOTHING = 0.6
 """The smoothing weight (TensorBoard's default) of the validation curves whose best value a sweep compares."""
-DIVERGED = frozenset({"explosion", "non_finite"})
-"""Events that make a run's validation numbers untrustworthy as a sweep's best."""
+DIVERGED = {"non_finite": ("train_loss", "val_loss", "train_acc", "val_acc"), "explosion": ("val_loss",)}
+"""The events, and the curves they are on, that say a run diverged: non-finite values anywhere, or a
+validation loss that blew up (a healthy run may recover from a burst in its training loss)."""
 HPARAM_PREFIX = "hp."
 """``sweep_table`` names each hyperparameter's column ``hp.<name>`` (nested names joined with dots)."""
 
@@ -93,7 +94,7 @@ def caveat(run: RunReport) -> str:
     problems = [label for label in run.labels if label != "healthy"]
     if problems:
         reasons.append("labelled " + ", ".join(problems))
-    if any(event.kind in DIVERGED for event in run.events):
+    if any(event.role in DIVERGED.get(event.kind, ()) for event in run.events):
         reasons.append("diverged")
     for role in ("val_loss", "val_acc"):
         curve = run.curves.get(role)

@@ -199,9 +199,10 @@ def test_runs_with_a_problem_are_set_aside_from_the_best(report):
     curve = Curve(np.arange(4), np.array([1.0, 0.5, 0.3, 0.2]), role="val_loss")
     broken = Curve(np.arange(4), np.array([1.0, 0.1, np.nan, 0.05]), role="val_loss")
     worse = Curve(np.arange(4), np.array([1.0, 0.6, 0.5, 0.4]), role="val_loss")
-    blown = Event("explosion", 1, 3, 1e19, "train loss exploded", role="train_loss")
+    blown = Event("non_finite", 3, 3, math.nan, "train loss became NaN", role="train_loss")
+    burst = Event("explosion", 1, 2, 12.0, "train loss jumped and came back", role="train_loss")
     runs = (
-        _run(run, "ok", ("healthy",), worse, 1e-4),
+        _run(run, "ok", ("healthy",), worse, 1e-4, events=(burst,)),
         _run(run, "overfit", ("overfitting",), curve, 1e-3),
         _run(run, "nan", ("healthy",), broken, 1e-2),
         _run(run, "blew", (), curve, 1e-1, events=(blown,)),
