@@ -23,7 +23,7 @@ import curvescope
 from curvescope.diagnose.labels import LABELS, label_colour
 from curvescope.report import Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED, colour_name
-from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, SweepBest
+from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, Range, SweepBest
 from curvescope.report.views import NOT_JUDGED, Filters
 from curvescope.scale.cache import fingerprint
 
@@ -50,7 +50,7 @@ RUN, RUN_WIDGET = "run", "run_widget"
 COMPARED, COMPARED_WIDGET = "compared", "compared_widget"
 SMOOTHING, LOG = "smoothing", "log_scale"
 """Shared by the run and compare pages; each page's widgets own keys of their own (``widget_key``)."""
-SWEEP_HPARAM, SWEEP_METRIC = "sweep_hparam", "sweep_metric"
+SWEEP_HPARAM, SWEEP_METRIC, SWEEP_GROUP = "sweep_hparam", "sweep_metric", "sweep_group"
 PUBLISHED = "published_query"
 """What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
 
@@ -589,9 +589,11 @@ def sweep_chart(
     y_axis: Axis,
     profile: pd.DataFrame | None,
     best: SweepBest | None,
+    y_range: Range | None = None,
 ) -> dict:
     """The metric against one hyperparameter, a point per run coloured by its label; the median per
-    value as a line; the best run ringed."""
+    value as a line per group; the best run ringed; the metric's axis cut to ``y_range`` (the runs
+    beyond it drawn at its edge)."""
     name = hparam.removeprefix(HPARAM_PREFIX)
     title = METRICS[metric][1]
     # plain field names: Vega-Lite reads the dot in "hp.lr" as a nested field
@@ -601,7 +603,10 @@ def sweep_chart(
         x = {"field": "setting", "type": "nominal", "title": name}
     else:
         x = {"field": "setting", "type": "quantitative", "title": name, "scale": axis_scale(x_axis)}
-    y = {"field": "metric", "type": "quantitative", "title": title, "scale": axis_scale(y_axis)}
+    y_scale = axis_scale(y_axis)
+    if y_range is not None:
+        y_scale.update(domain=[y_range.low, y_range.high], clamp=True, padding=12)
+    y = {"field": "metric", "type": "quantitative", "title": title, "scale": y_scale}
     points = {
         "data": {"name": "runs"},
         "mark": {"type": "circle", "size": 70, "opacity": 0.8},
@@ -630,7 +635,9 @@ def sweep_chart(
                 "encoding": {
                     "x": x,
                     "y": {**y, "field": "median"},
+                    "detail": {"field": "group", "type": "nominal"},
                     "tooltip": [
+                        {"field": "group", "type": "nominal", "title": "line"},
                         {"field": "setting", "type": x["type"], "title": name},
                         {"field": "median", "type": "quantitative", "title": f"median {title}", "format": ".4~g"},
                         {"field": "runs", "type": "quantitative"},

@@ -274,10 +274,14 @@ def test_sweep_without_varying_hyperparameters_says_so(start):
 
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
-    """Six Lightning runs of one model that differ in learning rate (and in what went wrong)."""
+    """Six Lightning runs of one model that differ in learning rate (and in what went wrong); one logs its
+    learning rate as ``1e-3``, which YAML reads as text."""
     family = FIXTURES / "corpus" / "runs" / "breast_cancer-deep-relu"
     target = tmp_path_factory.mktemp("sweep")
-    return copy_runs(target, "r1011", "r0593", "r0833", "r0182", "r0828", "r0496", source=family)
+    copy_runs(target, "r1011", "r0593", "r0833", "r0182", "r0828", "r0496", source=family)
+    hparams = target / "r1011" / "hparams.yaml"
+    hparams.write_text(hparams.read_text().replace("lr: 0.001\n", "lr: 1e-3\n"))
+    return target
 
 
 def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, sweep_dir):
@@ -288,7 +292,8 @@ def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, swe
     assert at.selectbox(key="sweep_hparam").value == "hp.lr"
     assert at.selectbox(key="sweep_metric").value == "best_val_loss"
     spec, datasets = chart(at)
-    assert '"type": "log"' in json.dumps(spec)
+    setting = next(layer["encoding"]["x"] for layer in spec["layer"] if "x" in layer.get("encoding", {}))
+    assert setting["type"] == "quantitative" and setting["scale"]["type"] == "log"
     plotted = table.dropna(subset=["hp.lr", "best_val_loss"])
     points = [row for rows in datasets.values() for row in rows if "run" in row and "primary_label" in row]
     assert 3 <= len(plotted) and {row["run"] for row in points} == set(plotted["run"])
@@ -304,6 +309,48 @@ def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, swe
     assert sweeps.sweep_best(table, "hp.lr", "final_val_acc").describe() in [unescape(i.value) for i in at.info]
     at.selectbox(key="sweep_hparam").select("hp.optimizer").run()
     assert_clean(at)
+
+
+def test_sweep_best_is_a_run_without_a_problem_and_the_table_says_why_others_are_not(start, sweep_dir):
+    table = sweeps.sweep_table(curvescope.audit(sweep_dir))
+    at = page(start(sweep_dir), "sweep")
+    assert_clean(at)
+    best = sweeps.sweep_best(table, "hp.lr", "best_val_loss")
+    assert table.set_index("run").loc[best.run, "caveat"] == "" and best.set_aside > 0
+    assert any(unescape(info.value) == best.describe() and "set aside" in best.describe() for info in at.info)
+    rows = at.dataframe[0].value.set_index("run")
+    assert (rows["caveat"] != "").sum() == best.set_aside and rows["caveat"].notna().all()
+
+
+def test_the_median_line_is_drawn_per_data_set_not_pooled(start, sweep_dir, tmp_path):
+    for run, data in (("r0182", "a"), ("r0828", "b"), ("r0593", "a"), ("r1011", "b")):
+        shutil.copytree(sweep_dir / run, tmp_path / run)
+        shutil.copytree(sweep_dir / run, tmp_path / f"{run}-again")
+        for copy in (run, f"{run}-again"):
+            with (tmp_path / copy / "hparams.yaml").open("a") as out:
+                out.write(f"dataset: {data}\n")
+    at = page(start(tmp_path), "sweep")
+    assert_clean(at)
+    assert at.selectbox(key="sweep_group").value == "hp.dataset"
+    medians = chart_data(at)["medians"]
+    assert {row["group"] for row in medians} == {"a", "b"}
+    assert any("one per dataset" in caption.value for caption in at.caption)
+
+
+def test_a_far_outlier_is_drawn_at_the_chart_edge_and_counted(start, sweep_dir, tmp_path):
+    for run in ("r1011", "r0593", "r0833", "r0182", "r0828"):
+        shutil.copytree(sweep_dir / run, tmp_path / run)
+    metrics = tmp_path / "r0833" / "metrics.csv"
+    lines = metrics.read_text().splitlines()
+    lines[-1] = ",".join(lines[-1].split(",")[:-1] + ["1e+200"])
+    metrics.write_text("\n".join(lines) + "\n")
+    at = page(start(tmp_path), "sweep")
+    at.selectbox(key="sweep_metric").select("final_val_loss").run()
+    assert_clean(at)
+    spec, _ = chart(at)
+    y = next(layer["encoding"]["y"] for layer in spec["layer"] if layer["encoding"].get("y", {}).get("field") == "metric")
+    assert y["scale"]["clamp"] is True and y["scale"]["domain"][1] < 10
+    assert any("1 run lies off the chart" in caption.value for caption in at.caption)
 
 
 # --- the directory, and bad input --------------------------------------------------------------------
