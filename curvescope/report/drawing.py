@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..diagnose.labels import LABELS, label_colour
 from ..features.events import Curve
 from ..features.smoothing import smooth
 from ..params import Interval, Options, validate_params
@@ -111,6 +112,12 @@ def colour_name(colour: str) -> str:
     else:
         hue = 60 * ((r - g) / (high - low) + 4)
     return next(name for name, end in BADGE_HUES if hue < end)
+
+
+def badge_theme() -> dict[str, str]:
+    """Streamlit theme options that make each label's badge its registry colour (``--theme.redColor`` for
+    the label whose colour is nearest red), so that a badge and a chart show one colour per label."""
+    return {f"--theme.{colour_name(label_colour(name))}Color": label_colour(name) for name in LABELS}
 
 
 def series_name(curve: Curve, role: str) -> str:

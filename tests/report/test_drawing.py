@@ -181,3 +181,10 @@ def test_a_loss_spanning_decades_is_wide_and_a_flat_one_is_not(report):
 
 def test_evidence_marks_take_no_label_colour():
     assert not set(drawing.MARK_COLOUR.values()) & {label_colour(label) for label in LABELS}
+
+
+def test_each_label_badge_is_drawn_in_its_registry_colour():
+    theme = drawing.badge_theme()
+    assert len(theme) == len(LABELS), "two labels would share a badge colour"
+    for label in LABELS:
+        assert theme[f"--theme.{colour_name(label_colour(label))}Color"] == label_colour(label)
