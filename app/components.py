@@ -21,7 +21,7 @@ from confine import confine, confine_links
 
 import curvescope
 from curvescope.diagnose.labels import LABELS, label_colour
-from curvescope.report import Report, RunReport
+from curvescope.report import NUMBERS, Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED, colour_name
 from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, Range, SweepBest
 from curvescope.report.views import NOT_JUDGED, Filters
@@ -50,6 +50,8 @@ RUN, RUN_WIDGET = "run", "run_widget"
 COMPARED, COMPARED_WIDGET = "compared", "compared_widget"
 SMOOTHING, LOG = "smoothing", "log_scale"
 """Shared by the run and compare pages; each page's widgets own keys of their own (``widget_key``)."""
+LOG_CHOSEN_FOR = "log_scale_chosen_for"
+"""The run whose log-scale default the run page last set: a newly shown run starts on its own."""
 SWEEP_HPARAM, SWEEP_METRIC, SWEEP_GROUP = "sweep_hparam", "sweep_metric", "sweep_group"
 PUBLISHED = "published_query"
 """What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
@@ -382,7 +384,12 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
     def evidence(mark: str) -> dict:
         return {"data": {"name": "events"}, "transform": [{"filter": f"datum.mark === {_js(mark)} && {here}"}]}
 
-    tooltip = [{"field": "kind", "title": "evidence"}, {"field": "description", "title": "what"}]
+    tooltip = [
+        {"field": "meaning", "title": "evidence"},
+        {"field": "supports", "title": "backs"},
+        {"field": "numbers", "title": "numbers"},
+        {"field": "description", "title": "what"},
+    ]
     layers = [
         {
             **evidence("span"),
@@ -660,10 +667,16 @@ def sweep_chart(
 # --- a run's diagnosis -----------------------------------------------------------------------------------
 
 
-def number(value) -> str:
+def number(value, missing: str = "\u2014") -> str:
+    """A number in full (``.4g``: 2.288e+19, never cut to 2.288...), ``missing`` when there is none."""
     if value is None or (isinstance(value, float) and value != value):
-        return "\u2014"
+        return missing
     return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+
+
+def key_numbers(run: RunReport) -> str:
+    """The run's key numbers as one line of Markdown: a metric tile cuts a long number short."""
+    return " \u00b7 ".join(f"**{key.replace('_', ' ')}** {number(run.numbers.get(key))}" for key in NUMBERS)
 
 
 def steps(start, end) -> str:
@@ -678,15 +691,15 @@ def evidence_frame(evidence) -> pd.DataFrame:
             {
                 "evidence": e.kind,
                 "steps": steps(e.start_step, e.end_step),
-                "value": e.value,
-                "threshold": e.threshold,
+                "value": number(e.value, ""),
+                "threshold": number(e.threshold, ""),
                 "what": e.description,
             }
             for e in evidence
         ],
         columns=["evidence", "steps", "value", "threshold", "what"],
     )
-    return frame.astype({"value": "float64", "threshold": "float64"})
+    return frame
 
 
 def verdict_card(verdict) -> None:
@@ -708,11 +721,7 @@ def verdict_card(verdict) -> None:
             st.dataframe(
                 evidence_frame(verdict.evidence),
                 hide_index=True,
-                column_config={
-                    "value": st.column_config.NumberColumn(format="%.4g"),
-                    "threshold": st.column_config.NumberColumn(format="%.4g"),
-                    "what": st.column_config.TextColumn(width="large"),
-                },
+                column_config={"what": st.column_config.TextColumn(width="large")},
             )
 
 
@@ -728,5 +737,6 @@ def events_frame(events) -> pd.DataFrame:
 
 def hparams_frame(hparams) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"hyperparameter": str(k), "value": str(v)} for k, v in hparams.items()], columns=["hyperparameter", "value"]
+        [{"hyperparameter": str(k), "value": "" if v is None else str(v)} for k, v in hparams.items()],
+        columns=["hyperparameter", "value"],
     )

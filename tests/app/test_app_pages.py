@@ -225,6 +225,47 @@ def test_run_page_shows_findings_hyperparameters_and_what_was_not_judged(start, 
     assert "Reading met no problem in this run's files." in texts(at)
 
 
+def test_run_page_marks_say_what_they_mean_and_which_label_they_back(start, demo_report):
+    run = demo_report["keras/wine-mlp-tanh-sgd"]
+    at = page(start(query={"run": run.run}), "run")
+    assert_clean(at)
+    spec, datasets = chart(at)
+    marks = [layer for view in spec["vconcat"] for layer in view["layer"] if layer.get("data", {}).get("name") == "events"]
+    assert all(
+        [t["field"] for t in layer["encoding"]["tooltip"]] == ["meaning", "supports", "numbers", "description"] for layer in marks
+    )
+    best = [row for row in datasets["events"] if row["kind"] == "best_step"]
+    assert {row["supports"] for row in best} == {"overfitting"} and all(row["meaning"] for row in datasets["events"])
+
+
+def test_a_run_whose_losses_span_decades_starts_on_a_log_axis(start, demo_report):
+    wide, narrow = demo_report["keras/digits-mlp-tanh-sgd"], demo_report["keras/gaussian-quantiles-mlp-adam"]
+    at = page(start(query={"run": wide.run}), "run")
+    assert at.toggle(key="run_log_scale").value is True and '"type": "log"' in json.dumps(chart(at)[0])
+    at.selectbox(key="run_widget").select(narrow.run).run()
+    assert at.toggle(key="run_log_scale").value is False and '"type": "log"' not in json.dumps(chart(at)[0])
+    at.toggle(key="run_log_scale").set_value(True).run()
+    assert at.toggle(key="run_log_scale").value is True, "the person's choice holds for the run shown"
+
+
+def test_run_page_shows_numbers_in_full_and_no_none_in_tables(start, demo_report):
+    run = demo_report["keras/digits-mlp-tanh-sgd"]
+    at = page(start(query={"run": run.run}), "run")
+    assert_clean(at)
+    assert not at.metric, "a metric tile cuts a long number short"
+    shown = texts(at)
+    for key, value in run.numbers.items():
+        if value is not None:
+            assert (
+                f"{key.replace('_', ' ')}** {value:,}" in shown
+                if isinstance(value, int)
+                else f"{key.replace('_', ' ')}** {value:.4g}" in shown
+            )
+    for table in at.dataframe:
+        frame = table.value
+        assert not frame.isna().any().any() and not (frame.astype(str) == "None").any().any(), frame
+
+
 def test_an_unknown_run_in_the_url_is_a_warning(start, demo_report):
     at = page(start(query={"run": "no/such-run"}), "run")
     assert_clean(at)
