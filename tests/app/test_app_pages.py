@@ -84,6 +84,8 @@ def test_overview_shows_every_run_with_the_labels_the_library_gives(start, demo_
     assert "7 runs in demo/" in shown
     (frame,) = [table.value for table in at.dataframe if "labels" in table.value.columns]
     assert frame.set_index("run")["best_val_step"].to_dict() == {r.run: r.numbers["best_val_step"] for r in demo_report}
+    texts_only = frame[["label_text", "driver", "fix", "not_judged"]]
+    assert not texts_only.isna().any().any(), "a table shows a missing text as None"
 
 
 def test_overview_offers_the_report_in_three_formats(start):
