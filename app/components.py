@@ -581,11 +581,12 @@ def counts_chart(counts: pd.DataFrame) -> dict:
 
 
 def axis_scale(axis: Axis) -> dict:
+    """A Vega-Lite scale, padded so that the points at its ends are drawn whole."""
     if axis.scale == "symlog":
-        return {"type": "symlog", "constant": axis.constant}
+        return {"type": "symlog", "constant": axis.constant, "padding": 12}
     if axis.scale == "log":
-        return {"type": "log"}
-    return {"type": "linear", "zero": False}
+        return {"type": "log", "padding": 12}
+    return {"type": "linear", "zero": False, "padding": 12}
 
 
 def sweep_chart(
@@ -612,7 +613,7 @@ def sweep_chart(
         x = {"field": "setting", "type": "quantitative", "title": name, "scale": axis_scale(x_axis)}
     y_scale = axis_scale(y_axis)
     if y_range is not None:
-        y_scale.update(domain=[y_range.low, y_range.high], clamp=True, padding=12)
+        y_scale.update(domain=[y_range.low, y_range.high], clamp=True)
     y = {"field": "metric", "type": "quantitative", "title": title, "scale": y_scale}
     points = {
         "data": {"name": "runs"},

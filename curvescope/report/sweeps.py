@@ -158,13 +158,15 @@ def sweep_group(table: pd.DataFrame, hparam: str) -> str | None:
 
 
 def sweep_profile(table: pd.DataFrame, hparam: str, metric: str, by: str | None = None) -> pd.DataFrame | None:
-    """The median and best ``metric`` at each value of ``hparam`` that several runs share, a line per value
-    of the hyperparameter ``by`` (columns ``group, value, median, best, runs``, sorted by group and value;
-    ``group`` is ``""`` without ``by``), or None when no runs share a value."""
+    """The median and best ``metric`` at each value of ``hparam``, a line per value of the hyperparameter
+    ``by`` in which several runs share a value (columns ``group, value, median, best, runs``, sorted by
+    group and value; ``group`` is ``""`` without ``by``), or None when no runs share a value."""
     data = _sweep_rows(table, hparam, metric)
     group = data[by].astype(str) if by is not None else pd.Series("", index=data.index)
     data = data.assign(group=group)
-    if data.empty or not data.duplicated(["group", hparam]).any():
+    shared = data.loc[data.duplicated(["group", hparam]), "group"]
+    data = data[data["group"].isin(shared)]  # a group whose runs each have their own value has no median
+    if data.empty:
         return None
     direction = METRICS[metric][0]
     grouped = data.groupby(["group", hparam], sort=True)[metric]

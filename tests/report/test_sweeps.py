@@ -136,6 +136,8 @@ def test_the_median_line_does_not_pool_data_sets():
         ["mnist", 1e-2, 0.2],
     ]
     assert sweeps.sweep_group(table.drop(columns="hp.data"), "hp.lr") is None  # seeds are pooled
+    lone = table[~table["run"].str.endswith("b") | (table["hp.data"] == "mnist")]
+    assert set(sweeps.sweep_profile(lone, "hp.lr", "best_val_loss", by="hp.data")["group"]) == {"mnist"}
     assert sweeps.sweep_group(_sweep([1e-4, 1e-3], [0.2, 0.3]), "hp.lr") == "hp.optimizer"
 
 
