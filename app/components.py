@@ -21,9 +21,9 @@ from confine import confine, confine_links
 
 import curvescope
 from curvescope.diagnose.labels import LABELS, label_colour
-from curvescope.report import Report, RunReport
+from curvescope.report import NUMBERS, Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED, colour_name
-from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, SweepBest
+from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, Range, SweepBest
 from curvescope.report.views import NOT_JUDGED, Filters
 from curvescope.scale.cache import fingerprint
 
@@ -50,7 +50,9 @@ RUN, RUN_WIDGET = "run", "run_widget"
 COMPARED, COMPARED_WIDGET = "compared", "compared_widget"
 SMOOTHING, LOG = "smoothing", "log_scale"
 """Shared by the run and compare pages; each page's widgets own keys of their own (``widget_key``)."""
-SWEEP_HPARAM, SWEEP_METRIC = "sweep_hparam", "sweep_metric"
+LOG_CHOSEN_FOR = "log_scale_chosen_for"
+"""The run whose log-scale default the run page last set: a newly shown run starts on its own."""
+SWEEP_HPARAM, SWEEP_METRIC, SWEEP_GROUP = "sweep_hparam", "sweep_metric", "sweep_group"
 PUBLISHED = "published_query"
 """What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
 
@@ -382,7 +384,12 @@ def _panel(data: pd.DataFrame, marks: pd.DataFrame, panel: str, index: int, *, l
     def evidence(mark: str) -> dict:
         return {"data": {"name": "events"}, "transform": [{"filter": f"datum.mark === {_js(mark)} && {here}"}]}
 
-    tooltip = [{"field": "kind", "title": "evidence"}, {"field": "description", "title": "what"}]
+    tooltip = [
+        {"field": "meaning", "title": "evidence"},
+        {"field": "supports", "title": "backs"},
+        {"field": "numbers", "title": "numbers"},
+        {"field": "description", "title": "what"},
+    ]
     layers = [
         {
             **evidence("span"),
@@ -574,11 +581,12 @@ def counts_chart(counts: pd.DataFrame) -> dict:
 
 
 def axis_scale(axis: Axis) -> dict:
+    """A Vega-Lite scale, padded so that the points at its ends are drawn whole."""
     if axis.scale == "symlog":
-        return {"type": "symlog", "constant": axis.constant}
+        return {"type": "symlog", "constant": axis.constant, "padding": 12}
     if axis.scale == "log":
-        return {"type": "log"}
-    return {"type": "linear", "zero": False}
+        return {"type": "log", "padding": 12}
+    return {"type": "linear", "zero": False, "padding": 12}
 
 
 def sweep_chart(
@@ -589,9 +597,11 @@ def sweep_chart(
     y_axis: Axis,
     profile: pd.DataFrame | None,
     best: SweepBest | None,
+    y_range: Range | None = None,
 ) -> dict:
     """The metric against one hyperparameter, a point per run coloured by its label; the median per
-    value as a line; the best run ringed."""
+    value as a line per group; the best run ringed; the metric's axis cut to ``y_range`` (the runs
+    beyond it drawn at its edge)."""
     name = hparam.removeprefix(HPARAM_PREFIX)
     title = METRICS[metric][1]
     # plain field names: Vega-Lite reads the dot in "hp.lr" as a nested field
@@ -601,7 +611,10 @@ def sweep_chart(
         x = {"field": "setting", "type": "nominal", "title": name}
     else:
         x = {"field": "setting", "type": "quantitative", "title": name, "scale": axis_scale(x_axis)}
-    y = {"field": "metric", "type": "quantitative", "title": title, "scale": axis_scale(y_axis)}
+    y_scale = axis_scale(y_axis)
+    if y_range is not None:
+        y_scale.update(domain=[y_range.low, y_range.high], clamp=True)
+    y = {"field": "metric", "type": "quantitative", "title": title, "scale": y_scale}
     points = {
         "data": {"name": "runs"},
         "mark": {"type": "circle", "size": 70, "opacity": 0.8},
@@ -630,7 +643,9 @@ def sweep_chart(
                 "encoding": {
                     "x": x,
                     "y": {**y, "field": "median"},
+                    "detail": {"field": "group", "type": "nominal"},
                     "tooltip": [
+                        {"field": "group", "type": "nominal", "title": "line"},
                         {"field": "setting", "type": x["type"], "title": name},
                         {"field": "median", "type": "quantitative", "title": f"median {title}", "format": ".4~g"},
                         {"field": "runs", "type": "quantitative"},
@@ -653,10 +668,16 @@ def sweep_chart(
 # --- a run's diagnosis -----------------------------------------------------------------------------------
 
 
-def number(value) -> str:
+def number(value, missing: str = "\u2014") -> str:
+    """A number in full (``.4g``: 2.288e+19, never cut to 2.288...), ``missing`` when there is none."""
     if value is None or (isinstance(value, float) and value != value):
-        return "\u2014"
+        return missing
     return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+
+
+def key_numbers(run: RunReport) -> str:
+    """The run's key numbers as one line of Markdown: a metric tile cuts a long number short."""
+    return " \u00b7 ".join(f"**{key.replace('_', ' ')}** {number(run.numbers.get(key))}" for key in NUMBERS)
 
 
 def steps(start, end) -> str:
@@ -671,15 +692,15 @@ def evidence_frame(evidence) -> pd.DataFrame:
             {
                 "evidence": e.kind,
                 "steps": steps(e.start_step, e.end_step),
-                "value": e.value,
-                "threshold": e.threshold,
+                "value": number(e.value, ""),
+                "threshold": number(e.threshold, ""),
                 "what": e.description,
             }
             for e in evidence
         ],
         columns=["evidence", "steps", "value", "threshold", "what"],
     )
-    return frame.astype({"value": "float64", "threshold": "float64"})
+    return frame
 
 
 def verdict_card(verdict) -> None:
@@ -701,11 +722,7 @@ def verdict_card(verdict) -> None:
             st.dataframe(
                 evidence_frame(verdict.evidence),
                 hide_index=True,
-                column_config={
-                    "value": st.column_config.NumberColumn(format="%.4g"),
-                    "threshold": st.column_config.NumberColumn(format="%.4g"),
-                    "what": st.column_config.TextColumn(width="large"),
-                },
+                column_config={"what": st.column_config.TextColumn(width="large")},
             )
 
 
@@ -721,5 +738,6 @@ def events_frame(events) -> pd.DataFrame:
 
 def hparams_frame(hparams) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"hyperparameter": str(k), "value": str(v)} for k, v in hparams.items()], columns=["hyperparameter", "value"]
+        [{"hyperparameter": str(k), "value": "" if v is None else str(v)} for k, v in hparams.items()],
+        columns=["hyperparameter", "value"],
     )

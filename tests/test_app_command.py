@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import curvescope
 from curvescope.cli import app, app_command
+from curvescope.report.drawing import badge_theme
 from tests.conftest import FIXTURES, ROOT
 
 
@@ -73,6 +74,7 @@ def test_serves_headless_on_loopback_port_8501_by_default(served, installed):
         "--server.address": "127.0.0.1",
         "--server.port": "8501",
         "--browser.gatherUsageStats": "false",
+        **badge_theme(),
     }
     assert command[-1] == "--", "no PATH: the app shows the demo"
 

@@ -6,7 +6,7 @@ import components as ui
 import streamlit as st
 
 from curvescope.diagnose import label
-from curvescope.report import NUMBERS, drawing
+from curvescope.report import drawing
 
 data = ui.loaded()
 report, view = data.report, data.view
@@ -31,10 +31,12 @@ ui.publish(ui.Q_RUN, name)
 run = report[name]
 
 st.markdown(ui.run_badges(run))
-for column, key in zip(st.columns(len(NUMBERS)), NUMBERS):
-    column.metric(key.replace("_", " "), ui.number(run.numbers.get(key)))
+st.markdown(ui.key_numbers(run))
 
 st.subheader("Curves")
+if st.session_state.get(ui.LOG_CHOSEN_FOR) != name:  # each run starts on a log axis when its losses span decades
+    ui.set_lasting(ui.LOG, ui.widget_key(ui.LOG, "run"), drawing.wide_range(run))
+    st.session_state[ui.LOG_CHOSEN_FOR] = name
 left, right = st.columns([4, 1], vertical_alignment="bottom")
 smoothing, log = ui.curve_controls("run", left, right)
 panels = drawing.panels(run)
@@ -43,7 +45,7 @@ if panels:
     st.vega_lite_chart(ui.run_chart(drawing.curve_frame(run, smoothing, log=log), events, panels, log=log))
     st.caption(
         "Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
-        "hover for step and value. " + ui.mark_key(events)
+        "hover for step and value, or a mark for what it means and which label it backs. " + ui.mark_key(events)
     )
 else:
     st.info("No curves were logged for this run.")

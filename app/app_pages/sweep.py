@@ -30,21 +30,44 @@ hparam = left.selectbox(
 )
 metric = right.selectbox("Validation metric", metrics, key=ui.SWEEP_METRIC, format_func=lambda name: sweeps.METRICS[name][1])
 
+others = [None, *(axis for axis in axes if axis != hparam)]
+if st.session_state.get(ui.SWEEP_GROUP, "") not in others:
+    st.session_state[ui.SWEEP_GROUP] = sweeps.sweep_group(table, hparam)
+by = st.selectbox(
+    "Median line per",
+    others,
+    key=ui.SWEEP_GROUP,
+    format_func=lambda column: "nothing: every run pooled" if column is None else column.removeprefix(sweeps.HPARAM_PREFIX),
+    help="Runs of different data sets or settings do not share a median line.",
+)
+
 rows = table[table[hparam].notna() & table[metric].notna()]
+y_range = sweeps.metric_range(rows[metric])
 x_axis = sweeps.hparam_scale(hparam, rows[hparam])
-y_axis = sweeps.hparam_scale("", rows[metric])
+shown_values = rows[metric] if y_range is None else rows[metric].clip(y_range.low, y_range.high)
+y_axis = sweeps.hparam_scale("", shown_values)
 best = sweeps.sweep_best(table, hparam, metric)
-profile = sweeps.sweep_profile(table, hparam, metric)
-st.vega_lite_chart(ui.sweep_chart(table, hparam, metric, x_axis, y_axis, profile, best), width="stretch")
+profile = sweeps.sweep_profile(table, hparam, metric, by)
+st.vega_lite_chart(ui.sweep_chart(table, hparam, metric, x_axis, y_axis, profile, best, y_range), width="stretch")
 scales = {
     "log": "a log axis",
     "symlog": "a log axis that also shows 0",
     "linear": "a linear axis",
     "nominal": "one column per value",
 }
+median = ""
+if profile is not None:
+    median = "; the dashed lines are the median at each value" + (
+        f", one per {ui.md(by.removeprefix(sweeps.HPARAM_PREFIX))}" if by else ""
+    )
+off = ""
+if y_range is not None:
+    runs = "run lies" if y_range.off == 1 else "runs lie"
+    off = f"; {y_range.off} {runs} off the chart (beyond {y_range.low:.4g} to {y_range.high:.4g}), drawn at its edge"
 st.caption(
     f"{len(rows)} runs; {ui.md(hparam.removeprefix(sweeps.HPARAM_PREFIX))} on {scales[x_axis.scale]}"
-    + ("; the dashed line is the median at each value" if profile is not None else "")
+    + median
+    + off
     + "; the ringed point is the best run. Colour: the run's strongest label."
 )
 if best is not None:
@@ -57,7 +80,7 @@ if best is not None:
     )
 
 ascending = sweeps.METRICS[metric][0] == "min"
-shown = rows.sort_values(metric, ascending=ascending)[["run", "label_text", hparam, metric]]
+shown = rows.sort_values(metric, ascending=ascending)[["run", "label_text", "caveat", hparam, metric]]
 picked = st.dataframe(
     shown,
     hide_index=True,
@@ -66,6 +89,7 @@ picked = st.dataframe(
     key="sweep_table",
     column_config={
         "label_text": st.column_config.TextColumn("labels and confidence"),
+        "caveat": st.column_config.TextColumn("not a candidate for best", help="A problem label, a divergence, NaNs"),
         hparam: st.column_config.Column(hparam.removeprefix(sweeps.HPARAM_PREFIX)),
         metric: st.column_config.NumberColumn(sweeps.METRICS[metric][1], format="%.4g"),
     },

@@ -14,6 +14,7 @@ import typer
 import curvescope
 
 from ..errors import CurvescopeError, LogdirNotFound
+from ..report.drawing import badge_theme
 from .common import DEBUG_HELP, app, guarded
 
 _EXAMPLES = """Examples:
@@ -79,6 +80,7 @@ def _command(script: Path, path: Path | None, *, host: str, port: int) -> list[s
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        *(part for option in badge_theme().items() for part in option),
         "--",
         *([str(path)] if path is not None else []),
     ]

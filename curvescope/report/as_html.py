@@ -43,7 +43,7 @@ _KEY = {
     "non_finite": "\u2716 at the top: first non-finite value",
     "spike": "\u25cb: spike",
     "lr_drop": "purple rule: learning-rate drop (dashed: read off the loss)",
-    "best_step": "green rule and \u2605: best validation step",
+    "best_step": "teal rule and \u2605: best validation step",
     "gap": "brown arrow: train/validation gap",
     "initial_loss": "grey dotted line: chance-level loss",
 }

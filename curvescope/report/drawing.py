@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..diagnose.labels import LABELS, label_colour
 from ..features.events import Curve
 from ..features.smoothing import smooth
 from ..params import Interval, Options, validate_params
@@ -59,7 +60,7 @@ MARK_COLOUR = {
     "non_finite": "#8e0000",
     "spike": "#212121",
     "lr_drop": "#7b1fa2",
-    "best_step": "#2e7d32",
+    "best_step": "#00838f",
     "gap": "#6d4c41",
     "initial_loss": "#616161",
 }
@@ -73,11 +74,25 @@ MARK_KEY = {
     "non_finite": "dark red rule: first non-finite value",
     "spike": "black circle: spike",
     "lr_drop": "purple rule: learning-rate drop (dashed: read off the loss)",
-    "best_step": "green dashed rule and diamond: best validation step",
+    "best_step": "teal dashed rule and diamond: best validation step",
     "gap": "brown segment: train/validation gap",
     "initial_loss": "grey square and line: first loss and the chance-level loss",
 }
 """What each kind's marks in ``event_frame`` look like, drawn in ``MARK_COLOUR`` and ``MARK_SHAPE``."""
+MARK_MEANING = {
+    "plateau": "plateau: the curve stopped improving",
+    "frozen": "frozen: the curve stopped moving at all",
+    "explosion": "explosion: the loss blew up (its onset and peak)",
+    "non_finite": "the first non-finite value (NaN or infinity)",
+    "spike": "spike: one point far off the trend",
+    "lr_drop": "learning-rate drop",
+    "best_step": "best validation step",
+    "gap": "train/validation gap (both smoothed)",
+    "initial_loss": "the first loss",
+}
+"""What each kind of mark means, in words, for a chart's tooltip."""
+NO_VERDICT = "no verdict: context"
+"""``event_frame``'s ``supports`` for a mark that backs no label."""
 
 
 BADGE_HUES = (("red", 15), ("orange", 35), ("yellow", 70), ("green", 170), ("blue", 250), ("violet", 330), ("red", 360))
@@ -97,6 +112,12 @@ def colour_name(colour: str) -> str:
     else:
         hue = 60 * ((r - g) / (high - low) + 4)
     return next(name for name, end in BADGE_HUES if hue < end)
+
+
+def badge_theme() -> dict[str, str]:
+    """Streamlit theme options that make each label's badge its registry colour (``--theme.redColor`` for
+    the label whose colour is nearest red), so that a badge and a chart show one colour per label."""
+    return {f"--theme.{colour_name(label_colour(name))}Color": label_colour(name) for name in LABELS}
 
 
 def series_name(curve: Curve, role: str) -> str:
@@ -174,9 +195,19 @@ def curve_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False, ma
     return frame[columns]
 
 
-EVENT_COLUMNS = ["kind", "mark", "panel", "x", "x2", "y", "y2", "dashed", "description"]
+EVENT_COLUMNS = ["kind", "mark", "panel", "x", "x2", "y", "y2", "dashed", "description", "meaning", "supports", "numbers"]
 """``mark``: ``span`` (shade x to x2), ``rule`` (a vertical line at x; on every panel when ``panel`` is
-None), ``point`` (at x, y), ``segment`` (vertical, at x from y to y2), ``level`` (a horizontal line at y)."""
+None), ``point`` (at x, y), ``segment`` (vertical, at x from y to y2), ``level`` (a horizontal line at y).
+``meaning`` says what the kind of mark is, ``supports`` the labels whose verdict it backs (``NO_VERDICT``
+when none), ``numbers`` its steps and values as text (``.4g``)."""
+
+
+def wide_range(run: RunReport) -> bool:
+    """True when the run's losses span more than ``LOG_DECADES`` decades (a divergence to 2e+19): their
+    chart starts on a log axis, as the HTML report draws it."""
+    values = [run.curves[role].finite().values for role in PANELS[0][1] if role in run.curves]
+    positive = np.concatenate([v[v > 0] for v in values]) if values else np.zeros(0)
+    return len(positive) > 0 and math.log10(positive.max() / positive.min()) > LOG_DECADES
 
 
 def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) -> pd.DataFrame:
@@ -188,7 +219,9 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
     values a log axis cannot show are left out."""
     weight = smoothing_weight(smoothing)
     drawn = {role: _drawn(curve, role, weight) for role, curve in run.curves.items() if len(curve)}
+    backing = _backing(run)
     rows: list[dict[str, Any]] = []
+    supports = NO_VERDICT  # the labels the event being drawn backs, read by ``add``
 
     def add(kind, mark, panel, x, description, *, x2=None, y=None, y2=None, dashed=False):
         rows.append(
@@ -202,12 +235,15 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
                 "y2": y2,
                 "dashed": dashed,
                 "description": description,
+                "meaning": MARK_MEANING[kind] if mark != "level" else "the chance-level loss",
+                "supports": supports,
             }
         )
 
     for event in run.events:
         panel = PANEL_OF.get(event.role or "")
         text = event.description
+        supports = ", ".join(backing.get((event.kind, event.start_step, event.end_step), ())) or NO_VERDICT
         if event.kind == "lr_drop":
             inferred = event.inferred
             add(
@@ -245,7 +281,7 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
                 event.end_step,
                 text,
                 y=_at(event.end_step, train_steps, train_smoothed),
-                y2=_at(event.end_step, raw_steps, raw_values),
+                y2=_at(event.end_step, raw_steps, smoothed),
             )
         elif event.kind == "initial_loss" and len(raw_values):
             first = float(raw_values[0])
@@ -261,7 +297,39 @@ def event_frame(run: RunReport, smoothing: float = 0.6, *, log: bool = False) ->
     if log:
         bad |= needs_y & ~(frame["y"] > 0)
         bad |= (frame["mark"] == "segment") & ~(frame["y2"] > 0)
-    return frame[~bad].reset_index(drop=True)
+    frame = frame[~bad].reset_index(drop=True)
+    frame["numbers"] = [_numbers(row) for row in frame.itertuples()]
+    return frame
+
+
+def _backing(run: RunReport) -> dict[tuple[str, int, int], list[str]]:
+    """The labels each located place backs, by (kind, start step, end step) of their verdicts' evidence."""
+    backing: dict[tuple[str, int, int], list[str]] = {}
+    for verdict in run.diagnosis.verdicts:
+        for item in verdict.evidence:
+            if item.start_step is None:
+                continue
+            labels = backing.setdefault((item.kind, item.start_step, item.end_step), [])
+            if verdict.label not in labels:
+                labels.append(verdict.label)
+    return backing
+
+
+def _numbers(mark) -> str:
+    """A mark's steps and values as text, never cut short: ``step 120: 2.288e+19``."""
+    if mark.mark == "span":
+        return f"steps {_step(mark.x)} to {_step(mark.x2)}"
+    if mark.mark == "rule":
+        return f"step {_step(mark.x)}"
+    if mark.mark == "level":
+        return f"{mark.y:.4g}"
+    if mark.mark == "segment":
+        return f"step {_step(mark.x)}: train {mark.y:.4g}, validation {mark.y2:.4g}, gap {mark.y2 - mark.y:.4g}"
+    return f"step {_step(mark.x)}: {mark.y:.4g}"
+
+
+def _step(step: float) -> str:
+    return f"{step:,.0f}" if float(step).is_integer() else f"{step:,.1f}"
 
 
 def _drawn(curve: Curve, role: str, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,8 +2,10 @@
 
 ``sweep_table`` gives a row per run with its validation ``METRICS`` and its hyperparameters;
 ``sweep_axes`` and ``sweep_metrics`` list what varies and what can judge it; ``hparam_scale`` says
-how to draw a hyperparameter; ``sweep_profile`` and ``sweep_best`` give the median at each value
-and the best run, and whether it sits at an edge of the range searched.
+how to draw a hyperparameter and ``metric_range`` where to cut a metric's axis; ``sweep_group`` names
+the hyperparameter whose values must not share a median line, ``sweep_profile`` gives the median at each
+value (a line per group), ``sweep_best`` the best run without a problem and whether it sits at an edge
+of the range searched.
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..features.events import Curve
+from ..features.smoothing import smooth
 from ..params import Options, validate_params
 from .drawing import LOG_DECADES
-from .result import Report
+from .result import Report, RunReport
 from .views import NOT_JUDGED, label_text
 
+SMOOTHING = 0.6
+"""The smoothing weight (TensorBoard's default) of the validation curves whose best value a sweep compares."""
+DIVERGED = {"non_finite": ("train_loss", "val_loss", "train_acc", "val_acc"), "explosion": ("val_loss",)}
+"""The events, and the curves they are on, that say a run diverged: non-finite values anywhere, or a
+validation loss that blew up (a healthy run may recover from a burst in its training loss)."""
 HPARAM_PREFIX = "hp."
 """``sweep_table`` names each hyperparameter's column ``hp.<name>`` (nested names joined with dots)."""
 
@@ -35,14 +43,23 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 """Validation metrics a sweep can be judged by: whether lower or higher is better, and a name for people."""
 
+OUTLIER_FENCE = 3.0
+"""Values further than this many interquartile ranges beyond the quartiles are off a sweep chart's axis."""
+
+_DATA_HPARAM = re.compile(r"(^|[._/\-])(data|dataset|data[._\-]?set|task|corpus)([._/\-]|$)", re.IGNORECASE)
+_SEED_HPARAM = re.compile(r"(^|[._/\-])(seed|random[._\-]?state|trial|run|repeat)([._/\-]|$)", re.IGNORECASE)
 _LOG_HPARAM = re.compile(
     r"(^|[._/\-])(lr|lr0|learning[._\-]?rate|wd|weight[._\-]?decay|l2|eps|epsilon)([._/\-]|$)", re.IGNORECASE
 )
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+"""A hyperparameter logged as text that is a number: ``3e-5``, ``1E-3``, ``0.1``, ``-2``."""
 
 
 def sweep_table(report: Report) -> pd.DataFrame:
-    """One row per run: ``run, primary_label, label_text, confidence``, the validation ``METRICS``
-    (NaN when not logged) and every hyperparameter as a column ``hp.<name>``."""
+    """One row per run: ``run, primary_label, label_text, confidence, caveat``, the validation ``METRICS``
+    (NaN when not logged; the best values are those of the curve smoothed as TensorBoard does with
+    ``SMOOTHING``, not a lucky dip of the raw points) and every hyperparameter as a column ``hp.<name>``.
+    ``caveat`` says why a run cannot be the best of the sweep (``""`` when it can)."""
     rows = []
     for run in report.runs:
         row: dict[str, Any] = {
@@ -50,17 +67,16 @@ def sweep_table(report: Report) -> pd.DataFrame:
             "primary_label": run.primary_label or NOT_JUDGED,
             "label_text": label_text(run),
             "confidence": run.confidence,
-            "best_val_loss": _number(run.numbers.get("best_val_loss")),
+            "caveat": caveat(run),
+            "best_val_loss": _smoothed_extreme(run.curves.get("val_loss"), np.min),
             "final_val_loss": _number(run.numbers.get("final_val_loss")),
-            "best_val_acc": _extreme(run.curves.get("val_acc"), np.max),
+            "best_val_acc": _smoothed_extreme(run.curves.get("val_acc"), np.max),
             "final_val_acc": _number(run.numbers.get("final_val_acc")),
         }
-        if math.isnan(row["best_val_loss"]):
-            row["best_val_loss"] = _extreme(run.curves.get("val_loss"), np.min)
         for name, value in _flatten(run.hparams).items():
             row[HPARAM_PREFIX + name] = value
         rows.append(row)
-    columns = ["run", "primary_label", "label_text", "confidence", *METRICS]
+    columns = ["run", "primary_label", "label_text", "confidence", "caveat", *METRICS]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -69,6 +85,23 @@ def sweep_table(report: Report) -> pd.DataFrame:
     for column in hparams:
         frame[column] = _column(frame[column])
     return frame
+
+
+def caveat(run: RunReport) -> str:
+    """Why a run cannot be a sweep's best: its problem labels, a divergence, a validation curve with
+    non-finite values; ``""`` when none applies."""
+    reasons = []
+    problems = [label for label in run.labels if label != "healthy"]
+    if problems:
+        reasons.append("labelled " + ", ".join(problems))
+    if any(event.role in DIVERGED.get(event.kind, ()) for event in run.events):
+        reasons.append("diverged")
+    for role in ("val_loss", "val_acc"):
+        curve = run.curves.get(role)
+        if curve is not None and len(curve) and not np.isfinite(np.asarray(curve.values, dtype=np.float64)).all():
+            reasons.append("non-finite validation values")
+            break
+    return "; ".join(reasons)
 
 
 def sweep_axes(table: pd.DataFrame) -> list[str]:
@@ -114,27 +147,67 @@ def hparam_scale(name: str, values: Iterable[Any]) -> Axis:
     return Axis("log")
 
 
-def sweep_profile(table: pd.DataFrame, hparam: str, metric: str) -> pd.DataFrame | None:
-    """The median and best ``metric`` at each value of ``hparam`` that several runs share (columns
-    ``value, median, best, runs``, sorted by value), or None when every run has its own value."""
+def sweep_group(table: pd.DataFrame, hparam: str) -> str | None:
+    """The hyperparameter whose values should not be pooled into one median line with ``hparam``: a data
+    set or task when one varies, else the first other varying one that is no seed; None when only seeds
+    (or nothing) vary besides ``hparam``."""
+    others = [column for column in sweep_axes(table) if column != hparam]
+    data = [column for column in others if _DATA_HPARAM.search(column.removeprefix(HPARAM_PREFIX))]
+    kept = [column for column in others if not _SEED_HPARAM.search(column.removeprefix(HPARAM_PREFIX))]
+    return (data or kept or [None])[0]
+
+
+def sweep_profile(table: pd.DataFrame, hparam: str, metric: str, by: str | None = None) -> pd.DataFrame | None:
+    """The median and best ``metric`` at each value of ``hparam``, a line per value of the hyperparameter
+    ``by`` in which several runs share a value (columns ``group, value, median, best, runs``, sorted by
+    group and value; ``group`` is ``""`` without ``by``), or None when no runs share a value."""
     data = _sweep_rows(table, hparam, metric)
-    if data.empty or data[hparam].nunique() == len(data):
+    group = data[by].astype(str) if by is not None else pd.Series("", index=data.index)
+    data = data.assign(group=group)
+    shared = data.loc[data.duplicated(["group", hparam]), "group"]
+    data = data[data["group"].isin(shared)]  # a group whose runs each have their own value has no median
+    if data.empty:
         return None
     direction = METRICS[metric][0]
-    grouped = data.groupby(hparam, sort=True)[metric]
-    profile = (
-        pd.DataFrame(
-            {"median": grouped.median(), "best": grouped.min() if direction == "min" else grouped.max(), "runs": grouped.size()}
-        )
-        .reset_index()
-        .rename(columns={hparam: "value"})
-    )
-    return profile
+    grouped = data.groupby(["group", hparam], sort=True)[metric]
+    profile = pd.DataFrame(
+        {"median": grouped.median(), "best": grouped.min() if direction == "min" else grouped.max(), "runs": grouped.size()}
+    ).reset_index()
+    return profile.rename(columns={hparam: "value"})[["group", "value", "median", "best", "runs"]]
+
+
+@dataclass(frozen=True)
+class Range:
+    """The part of a metric's axis to draw: ``low`` to ``high``, and how many of the values lie outside it."""
+
+    low: float
+    high: float
+    off: int
+
+
+def metric_range(values: Iterable[float]) -> Range | None:
+    """Where to cut a metric's axis so that one far outlier (a run at 1e+200) does not flatten the others:
+    beyond ``OUTLIER_FENCE`` interquartile ranges from the quartiles (of the logarithms when every value is
+    positive). None when no value lies that far out."""
+    numbers = np.asarray([v for v in values if math.isfinite(v)], dtype=np.float64)
+    if len(numbers) < 4:
+        return None
+    positive = bool((numbers > 0).all())
+    scaled = np.log10(numbers) if positive else numbers
+    q1, q3 = np.percentile(scaled, [25, 75])
+    floor = 1.0 if positive else 0.1 * max(abs(q1), abs(q3))  # a decade, or a tenth: close values stay in
+    reach = max(OUTLIER_FENCE * (q3 - q1), floor)
+    inside = (scaled >= q1 - reach) & (scaled <= q3 + reach)
+    if inside.all():
+        return None
+    kept = numbers[inside]
+    return Range(float(kept.min()), float(kept.max()), int((~inside).sum()))
 
 
 @dataclass(frozen=True)
 class SweepBest:
-    """The best run of a sweep by one metric, and where its hyperparameter lies in the range searched."""
+    """The best run of a sweep by one metric among those without a ``caveat``, and where its hyperparameter
+    lies in the range searched."""
 
     run: str
     metric: str
@@ -147,39 +220,55 @@ class SweepBest:
     """How many distinct values of the hyperparameter were searched."""
     edge: str | None
     """``low`` or ``high`` when the best run used the smallest or largest value searched (of three or more)."""
+    set_aside: int = 0
+    """How many runs with a caveat were left out of the choice."""
+    caveat: str = ""
+    """The best run's own caveat: set only when every run has one."""
 
     def describe(self) -> str:
-        """One sentence for people: the best run, its setting, and whether it sits at an edge of the range."""
+        """For people: the best run, its setting, whether it sits at an edge of the range, what was set aside."""
         name = self.hparam.removeprefix(HPARAM_PREFIX)
         text = f"Best run by {METRICS[self.metric][1]}: {self.run} ({self.value:.4g}), with {name} = {_show(self.setting)}"
         if self.low is None:
-            return text + "."
-        text += f" ({self.values} values searched, from {_show(self.low)} to {_show(self.high)})."
+            text += "."
+        else:
+            text += f" ({self.values} values searched, from {_show(self.low)} to {_show(self.high)})."
         if self.edge == "low" and self.setting > 0:
-            return text + f" At the low edge of the range: the good region may lie below it; try smaller values of {name}."
-        if self.edge == "low":
-            return text + " At the low edge of the range."
-        if self.edge == "high":
-            return text + f" At the high edge of the range: the good region may lie above it; try larger values of {name}."
-        return text + " It lies inside the range searched."
+            text += f" At the low edge of the range: the good region may lie below it; try smaller values of {name}."
+        elif self.edge == "low":
+            text += " At the low edge of the range."
+        elif self.edge == "high":
+            text += f" At the high edge of the range: the good region may lie above it; try larger values of {name}."
+        elif self.low is not None:
+            text += " It lies inside the range searched."
+        if self.caveat:
+            return text + f" Every run has a problem; this one is {self.caveat}."
+        if self.set_aside:
+            runs = "run" if self.set_aside == 1 else "runs"
+            text += f" {self.set_aside} {runs} with a problem label, a divergence or non-finite validation values set aside."
+        return text
 
 
 @validate_params({"metric": [Options(tuple(METRICS))]})
 def sweep_best(table: pd.DataFrame, hparam: str, metric: str) -> SweepBest | None:
-    """The run with the best ``metric`` among those with a value of ``hparam`` (None when there is none)."""
+    """The run with the best ``metric`` among those with a value of ``hparam`` and no ``caveat`` (when every
+    run has one, the best of them, its caveat said); None when no run has both values."""
     data = _sweep_rows(table, hparam, metric)
     if data.empty:
         return None
-    best = data.loc[data[metric].idxmin() if METRICS[metric][0] == "min" else data[metric].idxmax()]
+    clean = data[data["caveat"] == ""]
+    pool = clean if len(clean) else data
+    best = pool.loc[pool[metric].idxmin() if METRICS[metric][0] == "min" else pool[metric].idxmax()]
+    found = {"set_aside": len(data) - len(clean), "caveat": "" if len(clean) else best["caveat"]}
     numeric = hparam_scale(hparam, data[hparam]).scale != "nominal"
     distinct = data[hparam].nunique()
     if not numeric:
-        return SweepBest(best["run"], metric, float(best[metric]), hparam, best[hparam], None, None, distinct, None)
+        return SweepBest(best["run"], metric, float(best[metric]), hparam, best[hparam], None, None, distinct, None, **found)
     low, high = data[hparam].min(), data[hparam].max()
     edge = None
     if distinct >= 3:
         edge = "low" if best[hparam] == low else "high" if best[hparam] == high else None
-    return SweepBest(best["run"], metric, float(best[metric]), hparam, best[hparam], low, high, distinct, edge)
+    return SweepBest(best["run"], metric, float(best[metric]), hparam, best[hparam], low, high, distinct, edge, **found)
 
 
 def _sweep_rows(table: pd.DataFrame, hparam: str, metric: str) -> pd.DataFrame:
@@ -205,11 +294,12 @@ def _flatten(hparams: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _column(series: pd.Series) -> pd.Series:
-    """Numbers as float64 when every value is one (bools are not); text otherwise."""
+    """Numbers as float64 when every value is one or reads as one (``"3e-5"``, ``"1E-3"``; bools are not);
+    text otherwise."""
     present = series.dropna()
-    if len(present) and all(_is_number(v) for v in present):
+    if len(present) and all(_is_number(v) or _NUMBER_TEXT.fullmatch(str(v).strip()) for v in present):
         # 12 significant digits: 0.0003 and 0.00030000000000000003 are one setting of a sweep
-        return series.astype("float64").map(lambda v: float(f"{v:.12g}"))
+        return series.map(lambda v: v if v is None else float(f"{float(str(v).strip()):.12g}")).astype("float64")
     return series.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).astype(object)
 
 
@@ -217,11 +307,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
 
 
-def _extreme(curve: Curve | None, how) -> float:
+def _smoothed_extreme(curve: Curve | None, how) -> float:
     if curve is None:
         return math.nan
     finite = curve.finite()
-    return float(how(finite.values)) if len(finite) else math.nan
+    return float(how(smooth(finite.values, SMOOTHING))) if len(finite) else math.nan
 
 
 def _number(value: float | int | None) -> float:

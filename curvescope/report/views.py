@@ -86,12 +86,13 @@ def overview_frame(report: Report) -> pd.DataFrame:
     frame = report.to_frame()
     frame.insert(2, "label_text", [label_text(run) for run in report.runs])
     frame["labels"] = [list(run.labels) or [NOT_JUDGED] for run in report.runs]
-    # to_frame writes a missing label, driver or fix as the text "None": here they stay missing
+    # to_frame writes a missing label, driver or fix as the text "None"; a table shows a missing one as
+    # "None" too: the primary label stays missing (filters read it), the texts are empty
     verdicts = [run.diagnosis.verdicts[0] if run.diagnosis.verdicts else None for run in report.runs]
     frame["primary_label"] = pd.Series([run.primary_label for run in report.runs], dtype="str")
-    frame["driver"] = pd.Series([v.driver if v else None for v in verdicts], dtype="str")
-    frame["fix"] = pd.Series([run.fix for run in report.runs], dtype="str")
-    frame["not_judged"] = pd.Series(["; ".join(run.diagnosis.not_judged.values()) or None for run in report.runs], dtype="str")
+    frame["driver"] = pd.Series([v.driver if v else "" for v in verdicts], dtype="str")
+    frame["fix"] = pd.Series([run.fix or "" for run in report.runs], dtype="str")
+    frame["not_judged"] = pd.Series(["; ".join(run.diagnosis.not_judged.values()) for run in report.runs], dtype="str")
     return frame
 
 

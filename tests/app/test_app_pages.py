@@ -84,6 +84,8 @@ def test_overview_shows_every_run_with_the_labels_the_library_gives(start, demo_
     assert "7 runs in demo/" in shown
     (frame,) = [table.value for table in at.dataframe if "labels" in table.value.columns]
     assert frame.set_index("run")["best_val_step"].to_dict() == {r.run: r.numbers["best_val_step"] for r in demo_report}
+    texts_only = frame[["label_text", "driver", "fix", "not_judged"]]
+    assert not texts_only.isna().any().any(), "a table shows a missing text as None"
 
 
 def test_overview_offers_the_report_in_three_formats(start):
@@ -225,6 +227,47 @@ def test_run_page_shows_findings_hyperparameters_and_what_was_not_judged(start, 
     assert "Reading met no problem in this run's files." in texts(at)
 
 
+def test_run_page_marks_say_what_they_mean_and_which_label_they_back(start, demo_report):
+    run = demo_report["keras/wine-mlp-tanh-sgd"]
+    at = page(start(query={"run": run.run}), "run")
+    assert_clean(at)
+    spec, datasets = chart(at)
+    marks = [layer for view in spec["vconcat"] for layer in view["layer"] if layer.get("data", {}).get("name") == "events"]
+    assert all(
+        [t["field"] for t in layer["encoding"]["tooltip"]] == ["meaning", "supports", "numbers", "description"] for layer in marks
+    )
+    best = [row for row in datasets["events"] if row["kind"] == "best_step"]
+    assert {row["supports"] for row in best} == {"overfitting"} and all(row["meaning"] for row in datasets["events"])
+
+
+def test_a_run_whose_losses_span_decades_starts_on_a_log_axis(start, demo_report):
+    wide, narrow = demo_report["keras/digits-mlp-tanh-sgd"], demo_report["keras/gaussian-quantiles-mlp-adam"]
+    at = page(start(query={"run": wide.run}), "run")
+    assert at.toggle(key="run_log_scale").value is True and '"type": "log"' in json.dumps(chart(at)[0])
+    at.selectbox(key="run_widget").select(narrow.run).run()
+    assert at.toggle(key="run_log_scale").value is False and '"type": "log"' not in json.dumps(chart(at)[0])
+    at.toggle(key="run_log_scale").set_value(True).run()
+    assert at.toggle(key="run_log_scale").value is True, "the person's choice holds for the run shown"
+
+
+def test_run_page_shows_numbers_in_full_and_no_none_in_tables(start, demo_report):
+    run = demo_report["keras/digits-mlp-tanh-sgd"]
+    at = page(start(query={"run": run.run}), "run")
+    assert_clean(at)
+    assert not at.metric, "a metric tile cuts a long number short"
+    shown = texts(at)
+    for key, value in run.numbers.items():
+        if value is not None:
+            assert (
+                f"{key.replace('_', ' ')}** {value:,}" in shown
+                if isinstance(value, int)
+                else f"{key.replace('_', ' ')}** {value:.4g}" in shown
+            )
+    for table in at.dataframe:
+        frame = table.value
+        assert not frame.isna().any().any() and not (frame.astype(str) == "None").any().any(), frame
+
+
 def test_an_unknown_run_in_the_url_is_a_warning(start, demo_report):
     at = page(start(query={"run": "no/such-run"}), "run")
     assert_clean(at)
@@ -274,10 +317,14 @@ def test_sweep_without_varying_hyperparameters_says_so(start):
 
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
-    """Six Lightning runs of one model that differ in learning rate (and in what went wrong)."""
+    """Six Lightning runs of one model that differ in learning rate (and in what went wrong); one logs its
+    learning rate as ``1e-3``, which YAML reads as text."""
     family = FIXTURES / "corpus" / "runs" / "breast_cancer-deep-relu"
     target = tmp_path_factory.mktemp("sweep")
-    return copy_runs(target, "r1011", "r0593", "r0833", "r0182", "r0828", "r0496", source=family)
+    copy_runs(target, "r1011", "r0593", "r0833", "r0182", "r0828", "r0496", source=family)
+    hparams = target / "r1011" / "hparams.yaml"
+    hparams.write_text(hparams.read_text().replace("lr: 0.001\n", "lr: 1e-3\n"))
+    return target
 
 
 def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, sweep_dir):
@@ -288,7 +335,8 @@ def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, swe
     assert at.selectbox(key="sweep_hparam").value == "hp.lr"
     assert at.selectbox(key="sweep_metric").value == "best_val_loss"
     spec, datasets = chart(at)
-    assert '"type": "log"' in json.dumps(spec)
+    setting = next(layer["encoding"]["x"] for layer in spec["layer"] if "x" in layer.get("encoding", {}))
+    assert setting["type"] == "quantitative" and setting["scale"]["type"] == "log"
     plotted = table.dropna(subset=["hp.lr", "best_val_loss"])
     points = [row for rows in datasets.values() for row in rows if "run" in row and "primary_label" in row]
     assert 3 <= len(plotted) and {row["run"] for row in points} == set(plotted["run"])
@@ -304,6 +352,48 @@ def test_sweep_plots_the_metric_against_a_learning_rate_on_a_log_axis(start, swe
     assert sweeps.sweep_best(table, "hp.lr", "final_val_acc").describe() in [unescape(i.value) for i in at.info]
     at.selectbox(key="sweep_hparam").select("hp.optimizer").run()
     assert_clean(at)
+
+
+def test_sweep_best_is_a_run_without_a_problem_and_the_table_says_why_others_are_not(start, sweep_dir):
+    table = sweeps.sweep_table(curvescope.audit(sweep_dir))
+    at = page(start(sweep_dir), "sweep")
+    assert_clean(at)
+    best = sweeps.sweep_best(table, "hp.lr", "best_val_loss")
+    assert table.set_index("run").loc[best.run, "caveat"] == "" and best.set_aside > 0
+    assert any(unescape(info.value) == best.describe() and "set aside" in best.describe() for info in at.info)
+    rows = at.dataframe[0].value.set_index("run")
+    assert (rows["caveat"] != "").sum() == best.set_aside and rows["caveat"].notna().all()
+
+
+def test_the_median_line_is_drawn_per_data_set_not_pooled(start, sweep_dir, tmp_path):
+    for run, data in (("r0182", "a"), ("r0828", "b"), ("r0593", "a"), ("r1011", "b")):
+        shutil.copytree(sweep_dir / run, tmp_path / run)
+        shutil.copytree(sweep_dir / run, tmp_path / f"{run}-again")
+        for copy in (run, f"{run}-again"):
+            with (tmp_path / copy / "hparams.yaml").open("a") as out:
+                out.write(f"dataset: {data}\n")
+    at = page(start(tmp_path), "sweep")
+    assert_clean(at)
+    assert at.selectbox(key="sweep_group").value == "hp.dataset"
+    medians = chart_data(at)["medians"]
+    assert {row["group"] for row in medians} == {"a", "b"}
+    assert any("one per dataset" in caption.value for caption in at.caption)
+
+
+def test_a_far_outlier_is_drawn_at_the_chart_edge_and_counted(start, sweep_dir, tmp_path):
+    for run in ("r1011", "r0593", "r0833", "r0182", "r0828"):
+        shutil.copytree(sweep_dir / run, tmp_path / run)
+    metrics = tmp_path / "r0833" / "metrics.csv"
+    lines = metrics.read_text().splitlines()
+    lines[-1] = ",".join(lines[-1].split(",")[:-1] + ["1e+200"])
+    metrics.write_text("\n".join(lines) + "\n")
+    at = page(start(tmp_path), "sweep")
+    at.selectbox(key="sweep_metric").select("final_val_loss").run()
+    assert_clean(at)
+    spec, _ = chart(at)
+    y = next(layer["encoding"]["y"] for layer in spec["layer"] if layer["encoding"].get("y", {}).get("field") == "metric")
+    assert y["scale"]["clamp"] is True and y["scale"]["domain"][1] < 10
+    assert any("1 run lies off the chart" in caption.value for caption in at.caption)
 
 
 # --- the directory, and bad input --------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import curvescope
+from curvescope.diagnose.labels import LABELS, label_colour
 from curvescope.features.events import Curve
 from curvescope.report import drawing, views
 from curvescope.report.drawing import MAX_POINTS, colour_name
@@ -146,3 +147,44 @@ def test_overlay_frame_lines_runs_up_by_step(report):
 )
 def test_a_colour_is_named_by_its_hue(colour, name):
     assert colour_name(colour) == name
+
+
+def test_event_frame_says_what_each_mark_means_which_label_it_backs_and_its_numbers(report):
+    run = report["keras/wine-mlp-tanh-sgd"]
+    marks = drawing.event_frame(run, 0.6)
+    assert (marks["meaning"] == marks["kind"].map(drawing.MARK_MEANING)).all()
+    backed = {(e.kind, e.start_step) for v in run.diagnosis.verdicts for e in v.evidence if e.start_step is not None}
+    best = marks[marks["kind"] == "best_step"]
+    assert ("best_step", int(best["x"].iloc[0])) in backed and set(best["supports"]) == {"overfitting"}
+    assert set(marks.loc[marks["kind"] == "plateau", "supports"]) == {drawing.NO_VERDICT}
+    point = best[best["mark"] == "point"].iloc[0]
+    assert point["numbers"] == f"step {int(point['x'])}: {point['y']:.4g}"
+    huge = replace(run, events=(replace(run.events[0], kind="spike", start_step=5, end_step=5),))
+    values = huge.curves["train_loss"].values.copy()
+    values[5] = 2.288123e19
+    huge = replace(huge, curves={**huge.curves, "train_loss": replace(huge.curves["train_loss"], values=values)})
+    assert drawing.event_frame(huge)["numbers"].tolist() == ["step 5: 2.288e+19"]
+
+
+def test_the_gap_segment_joins_the_two_smoothed_curves(report):
+    run = report["keras/wine-mlp-tanh-sgd"]
+    gap = drawing.event_frame(run, 0.9).query("kind == 'gap'").iloc[0]
+    curves = drawing.curve_frame(run, 0.9)
+    at = curves[curves["step"] == gap["x"]].set_index("role")["smoothed"]
+    assert (gap["y"], gap["y2"]) == pytest.approx((at["train_loss"], at["val_loss"]))
+
+
+def test_a_loss_spanning_decades_is_wide_and_a_flat_one_is_not(report):
+    assert drawing.wide_range(report["keras/digits-mlp-tanh-sgd"])
+    assert not drawing.wide_range(report["keras/gaussian-quantiles-mlp-adam"])
+
+
+def test_evidence_marks_take_no_label_colour():
+    assert not set(drawing.MARK_COLOUR.values()) & {label_colour(label) for label in LABELS}
+
+
+def test_each_label_badge_is_drawn_in_its_registry_colour():
+    theme = drawing.badge_theme()
+    assert len(theme) == len(LABELS), "two labels would share a badge colour"
+    for label in LABELS:
+        assert theme[f"--theme.{colour_name(label_colour(label))}Color"] == label_colour(label)

@@ -54,7 +54,8 @@ def test_overview_frame_adds_label_text_to_the_report_frame(report):
         assert row.labels == list(run.labels)
         assert row.label_text == ", ".join(f"{label} {c:.0%}" for label, c in run.label_confidences().items())
     healthy = [run for run in report if not run.diagnosis.verdicts]
-    assert frame.set_index("run").loc[[run.run for run in healthy], "driver"].isna().all()
+    assert (frame.set_index("run").loc[[run.run for run in healthy], ["driver", "fix", "not_judged"]] == "").all().all()
+    assert not frame[["driver", "fix", "not_judged"]].isna().any().any()
     counts = views.label_counts(report)
     assert dict(zip(counts["label"], counts["runs"])) == report.counts()
 
