@@ -37,7 +37,7 @@ def _table(scores: evaluate.Scores) -> str:
 # reported by ``curvescope eval`` and in docs/accuracy.md, met or missed; these floors guard what is reached.
 FLOORS = {
     "corpus": {"macro_f1": 0.86, "healthy_false_alarms": 0.05, "calibration_error": 0.05},
-    "torch_corpus": {"macro_f1": 0.72, "healthy_false_alarms": 0.25, "calibration_error": 0.10},
+    "torch_corpus": {"macro_f1": 0.72, "healthy_false_alarms": 0.25, "calibration_error": 0.12},
 }
 
 
