@@ -142,6 +142,12 @@ ROLE_PATTERNS: tuple[RolePattern, ...] = (
     ),
     # last resorts: a loss by another name, a loss under a prefix, one of several partial losses
     RolePattern("val_loss", rf"(?:{_VAL}|{_TEST})/(?:[\w\-]+/)*{_LOSSY}", ("test/cross_entropy_1", "eval/Loss/total_loss")),
+    RolePattern(
+        "val_loss",
+        rf"{_VAL}_[a-z0-9\-]+_{_LOSSY}",
+        ("eval_g0_loss", "eval_squad_loss"),
+        "a loss on one of several named evaluation sets (the Hugging Face Trainer's eval_<name>_loss): the first set's",
+    ),
     RolePattern("train_loss", rf"{_NOT_EVAL}(?:[\w\-]+/)*{_LOSSY}", ("cost/cost", "train/Loss/total_loss", "loss/loss")),
     RolePattern(
         "val_loss",
