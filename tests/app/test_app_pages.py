@@ -468,6 +468,7 @@ def test_notes_from_reading_are_not_shown_as_problems(start, tmp_path):
     assert_clean(at)
     assert not at.warning
     assert at.expander[0].label == f"All reading findings ({len(report.findings)})"
+    assert not at.expander[0].proto.expanded, "notes are there to open, not in the way"
     at.query_params["run"] = "r0496"
     page(at, "run")
     assert not at.warning
