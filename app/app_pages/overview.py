@@ -1,5 +1,5 @@
-"""Overview, for triage: every run with its labels and fix, problem runs first; what reading met, counts
-per label, and the report to download."""
+"""Overview, for triage: every run with its labels and fix, problem runs first, narrowed by a pattern on
+their names; what reading met, counts per label, and the report to download."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import partial
 import components as ui
 import streamlit as st
 
+from curvescope import InvalidParameterError
 from curvescope.report import render, views
 
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
@@ -37,8 +38,15 @@ with right:
     st.vega_lite_chart(ui.counts_chart(counts), width="stretch")
 
 st.subheader("Runs")
-st.caption("Problem runs first, the most confident first. Sort by a column's header; select a row to open the run.")
-frame = views.overview_frame(views.by_severity(view))
+pattern = st.text_input("Runs whose name matches", key="overview_pattern", placeholder="a regular expression, e.g. ^keras/.*sgd")
+try:
+    runs = views.matching(view, pattern)
+except InvalidParameterError as error:
+    st.warning(str(error))
+    runs = view
+matched = f"{len(runs)} of {len(view)} runs match; " if len(runs) < len(view) else ""
+st.caption(f"{matched}problem runs first, the most confident first. Sort by a column's header; select a row to open the run.")
+frame = views.overview_frame(views.by_severity(runs))
 columns = [
     "run",
     "labels",

@@ -73,6 +73,24 @@ def test_overview_shows_every_run_with_the_labels_the_library_gives(start, demo_
     assert not texts_only.isna().any().any(), "a table shows a missing text as None"
 
 
+def test_overview_run_pattern_narrows_the_table_and_a_bad_one_is_a_warning(start, demo_report):
+    at = start()
+    at.text_input(key="overview_pattern").input("^keras/.*(wine|digits)").run()
+    assert_clean(at)
+    assert list(labels_shown(at)) == [
+        r.run for r in views.by_severity(demo_report) if r.run in ("keras/wine-mlp-tanh-sgd", "keras/digits-mlp-tanh-sgd")
+    ]
+    assert "2 of 7 runs match" in texts(at)
+    at.text_input(key="overview_pattern").input("keras/(").run()
+    assert_clean(at)
+    assert [unescape(w.value) for w in at.warning] == [
+        "'keras/(' is not a regular expression: missing ), unterminated subpattern at position 6"
+    ]
+    assert len(labels_shown(at)) == len(demo_report)
+    at.text_input(key="overview_pattern").input("").run()
+    assert not at.warning and len(labels_shown(at)) == len(demo_report)
+
+
 def test_overview_offers_the_report_in_three_formats(start):
     at = start()
     assert [button.proto.label for button in at.get("download_button")] == ["CSV", "JSON", "HTML"]
