@@ -295,7 +295,7 @@ def findings_frame(findings) -> pd.DataFrame:
 
 def show_findings(findings, *, summary: bool) -> None:
     """Reading findings as messages naming the file and the problem: warnings and errors in a warning,
-    notes (info) in a note; with ``summary``, at most ten of each and the whole list in a table."""
+    notes (info) in a note; with ``summary``, at most ten problems and the whole list in a table, closed."""
     problems = [f for f in findings if str(f.severity) != "info"]
     notes = [f for f in findings if str(f.severity) == "info"]
     limit = 10 if summary else len(findings)
@@ -307,7 +307,7 @@ def show_findings(findings, *, summary: bool) -> None:
     if notes and not summary:
         st.info(finding_lines(notes, limit))
     if summary and findings:
-        with st.expander(f"All reading findings ({len(findings)})", expanded=not problems):
+        with st.expander(f"All reading findings ({len(findings)})", expanded=False):
             st.dataframe(findings_frame(findings), hide_index=True)
 
 

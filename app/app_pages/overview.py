@@ -1,16 +1,16 @@
-"""Overview: every run with its labels, what reading met, counts per label, and the report to download."""
+"""Overview, for triage: every run with its labels and fix, problem runs first, narrowed by a pattern on
+their names; what reading met, counts per label, and the report to download."""
 
 from __future__ import annotations
 
-import math
 from functools import partial
 
 import components as ui
 import streamlit as st
 
+from curvescope import InvalidParameterError
 from curvescope.report import render, views
 
-RUNS_PER_PAGE = 50
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
 
 data = ui.loaded()
@@ -38,12 +38,20 @@ with right:
     st.vega_lite_chart(ui.counts_chart(counts), width="stretch")
 
 st.subheader("Runs")
-st.caption("Sort by a column's header; select a row to open the run.")
-frame = views.overview_frame(view)
+pattern = st.text_input("Runs whose name matches", key="overview_pattern", placeholder="a regular expression, e.g. ^keras/.*sgd")
+try:
+    runs = views.matching(view, pattern)
+except InvalidParameterError as error:
+    st.warning(str(error))
+    runs = view
+matched = f"{len(runs)} of {len(view)} runs match; " if len(runs) < len(view) else ""
+st.caption(f"{matched}problem runs first, the most confident first. Sort by a column's header; select a row to open the run.")
+frame = views.overview_frame(views.by_severity(runs))
 columns = [
     "run",
     "labels",
     "label_text",
+    "fix",
     "confidence",
     "driver",
     "best_val_step",
@@ -51,7 +59,6 @@ columns = [
     "final_val_loss",
     "final_val_acc",
     "findings",
-    "fix",
     "not_judged",
 ]
 picked = st.dataframe(
@@ -64,14 +71,6 @@ picked = st.dataframe(
 )
 if picked.selection.rows:
     ui.open_run(frame["run"].iloc[picked.selection.rows[0]])
-
-st.caption("Open a run:")
-pages = math.ceil(len(view) / RUNS_PER_PAGE)
-page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="runs_page") if pages > 1 else 1
-for run in view.runs[(page - 1) * RUNS_PER_PAGE : page * RUNS_PER_PAGE]:
-    name, labels = st.columns([3, 2], vertical_alignment="center")
-    name.page_link(ui.PAGES["run"], label=ui.md(run.run), query_params=ui.shared_query(**{ui.Q_RUN: run.run}))
-    labels.markdown(ui.run_badges(run))
 
 st.subheader("Download the report")
 st.caption("The same renderers as `curvescope audit --format ...`, for the runs shown.")

@@ -1,19 +1,23 @@
 """Views of a report for people choosing runs: which runs pass a filter, and tables of them.
 
 - ``Filters`` keeps the runs with one of some labels, at least some confidence, or a name;
+- ``matching`` keeps the runs whose name matches a regular expression;
+- ``by_severity`` puts the runs to act on first;
 - ``overview_frame`` and ``label_counts`` give a table of the runs and how many carry each label;
 - ``label_text`` words a run's labels, ``only`` keeps named runs, ``roles_of`` lists what they logged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from numbers import Real
 
 import pandas as pd
 
-from ..diagnose.labels import LABEL_NAMES, LABELS
+from ..diagnose.labels import HEALTHY, LABEL_NAMES, LABELS
+from ..errors import InvalidParameterError
 from ..params import InstanceOf, Interval, check_params
 from .drawing import ROLES
 from .result import Report, RunReport
@@ -57,6 +61,33 @@ class Filters:
         if needle:
             kept = kept.hiding([run for run in kept.runs if needle in run.run.casefold()], f"name contains {self.name.strip()!r}")
         return kept
+
+
+def matching(report: Report, pattern: str) -> Report:
+    """The report with only the runs whose name matches the regular expression ``pattern`` anywhere
+    (case-insensitive; every run when it is blank). A pattern that does not compile raises
+    ``InvalidParameterError`` saying why in one line."""
+    if not pattern.strip():
+        return report
+    try:
+        regex = re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise InvalidParameterError(f"{pattern!r} is not a regular expression: {error}") from None
+    return report.hiding([run for run in report.runs if regex.search(run.run)], f"name matches {pattern!r}")
+
+
+def severity(run: RunReport) -> int:
+    """How urgently a run asks for a look: 0 with a problem label, 1 uncertain, 2 healthy, 3 not judged."""
+    if not run.labels:
+        return 3
+    if run.labels != (HEALTHY,):
+        return 0
+    return 1 if run.diagnosis.uncertain else 2
+
+
+def by_severity(report: Report) -> Report:
+    """The report with its runs in triage order: by ``severity``, then the most confident first."""
+    return replace(report, runs=tuple(sorted(report.runs, key=lambda run: (severity(run), -run.confidence))))
 
 
 def only(report: Report, runs: Iterable[str]) -> Report:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 import curvescope
-from curvescope.report import render, sweeps
+from curvescope.report import render, sweeps, views
 from tests.app.conftest import DEMO, assert_clean, copy_runs, page, texts, unescape
 from tests.conftest import FIXTURES
 
@@ -23,19 +23,6 @@ def labels_shown(at) -> dict[str, list[str]]:
     """The overview table's runs and their labels."""
     (frame,) = [table.value for table in at.dataframe if "labels" in table.value.columns]
     return dict(zip(frame["run"], frame["labels"]))
-
-
-def run_list(at) -> dict[str, str]:
-    """The overview's list of runs: each run's name (as its link reads) and the badges beside it."""
-    rows = {}
-    for block in at.main.children.values():
-        children = getattr(block, "children", {})
-        columns = list(children.values()) if isinstance(children, dict) else []
-        links = [link for column in columns for link in column.get("page_link")]
-        badges = [m for column in columns for m in column.get("markdown")]
-        if len(links) == 1 and len(badges) == 1:
-            rows[unescape(links[0].proto.label)] = badges[0].value
-    return rows
 
 
 def badge_text(run) -> str:
@@ -73,19 +60,35 @@ def test_every_page_runs_on_the_demo_without_an_exception(start, name):
 def test_overview_shows_every_run_with_the_labels_the_library_gives(start, demo_report):
     at = start()
     assert labels_shown(at) == {run.run: list(run.labels) for run in demo_report}
-    listed = run_list(at)
-    assert list(listed) == [run.run for run in demo_report]
-    for run in demo_report:
-        assert unescape(listed[run.run]).count("badge[") == len(run.labels)
-        assert badge_text(run) in unescape(listed[run.run]).replace("]", "").split("badge[", 1)[1]
     shown = texts(at)
     for label, runs in demo_report.counts().items():
         assert f"{label}] {runs} run" in shown
     assert "7 runs in demo/" in shown
     (frame,) = [table.value for table in at.dataframe if "labels" in table.value.columns]
+    assert list(frame["run"]) == [run.run for run in views.by_severity(demo_report)], "problem runs first"
+    assert list(frame.columns[:4]) == ["run", "labels", "label_text", "fix"], "the fix is seen without scrolling"
+    assert not at.get("page_link"), "the table is the one list of runs"
     assert frame.set_index("run")["best_val_step"].to_dict() == {r.run: r.numbers["best_val_step"] for r in demo_report}
     texts_only = frame[["label_text", "driver", "fix", "not_judged"]]
     assert not texts_only.isna().any().any(), "a table shows a missing text as None"
+
+
+def test_overview_run_pattern_narrows_the_table_and_a_bad_one_is_a_warning(start, demo_report):
+    at = start()
+    at.text_input(key="overview_pattern").input("^keras/.*(wine|digits)").run()
+    assert_clean(at)
+    assert list(labels_shown(at)) == [
+        r.run for r in views.by_severity(demo_report) if r.run in ("keras/wine-mlp-tanh-sgd", "keras/digits-mlp-tanh-sgd")
+    ]
+    assert "2 of 7 runs match" in texts(at)
+    at.text_input(key="overview_pattern").input("keras/(").run()
+    assert_clean(at)
+    assert [unescape(w.value) for w in at.warning] == [
+        "'keras/(' is not a regular expression: missing ), unterminated subpattern at position 6"
+    ]
+    assert len(labels_shown(at)) == len(demo_report)
+    at.text_input(key="overview_pattern").input("").run()
+    assert not at.warning and len(labels_shown(at)) == len(demo_report)
 
 
 def test_overview_offers_the_report_in_three_formats(start):
@@ -107,9 +110,8 @@ def test_label_filter_changes_the_rows_and_goes_into_the_url(start, demo_report)
     label = demo_report.runs[-1].primary_label
     at.sidebar.multiselect(key="filter_labels_widget").set_value([label]).run()
     assert_clean(at)
-    expected = [run.run for run in demo_report if label in run.labels]
+    expected = [run.run for run in views.by_severity(demo_report) if label in run.labels]
     assert list(labels_shown(at)) == expected and 0 < len(expected) < len(demo_report)
-    assert list(run_list(at)) == expected
     assert at.query_params["label"] == label
     assert f"{len(expected)} of {len(demo_report)} runs" in texts(at)
 
@@ -118,12 +120,12 @@ def test_confidence_and_name_filters_change_the_rows(start, demo_report):
     at = start()
     threshold = sorted(run.confidence for run in demo_report)[3]
     at.sidebar.slider(key="filter_min_confidence_widget").set_value(threshold).run()
-    expected = [run.run for run in demo_report.filter(min_confidence=threshold)]
+    expected = [run.run for run in views.by_severity(demo_report.filter(min_confidence=threshold))]
     assert list(labels_shown(at)) == expected and len(expected) < len(demo_report)
     assert float(at.query_params["min_confidence"]) == pytest.approx(threshold)
     at.sidebar.slider(key="filter_min_confidence_widget").set_value(0.0)
     at.sidebar.text_input(key="filter_name_widget").input("KERAS/").run()
-    assert list(labels_shown(at)) == [run.run for run in demo_report if "keras/" in run.run]
+    assert list(labels_shown(at)) == [run.run for run in views.by_severity(demo_report) if "keras/" in run.run]
     assert at.query_params["q"] == "KERAS/" and "min_confidence" not in at.query_params
 
 
@@ -132,7 +134,7 @@ def test_filters_come_from_the_url(start, demo_report):
     at = start(query={"label": label, "q": "digits"})
     assert_clean(at)
     assert at.sidebar.multiselect(key="filter_labels_widget").value == [label]
-    assert list(labels_shown(at)) == [r.run for r in demo_report if label in r.labels and "digits" in r.run]
+    assert list(labels_shown(at)) == [r.run for r in views.by_severity(demo_report) if label in r.labels and "digits" in r.run]
 
 
 def test_a_bad_filter_in_the_url_is_a_warning_not_a_failure(start, demo_report):
@@ -403,7 +405,8 @@ def test_a_folder_below_the_start_is_audited_alone(start, demo_report):
     at = start()
     at.sidebar.text_input(key="folder_widget").input("keras").run()
     assert_clean(at)
-    assert list(labels_shown(at)) == [run.run.removeprefix("keras/") for run in demo_report if run.run.startswith("keras/")]
+    keras = [run.run.removeprefix("keras/") for run in views.by_severity(demo_report) if run.run.startswith("keras/")]
+    assert list(labels_shown(at)) == keras
     assert at.query_params["path"] == "keras"
     assert "3 runs in demo/keras/" in texts(at)
 
@@ -468,6 +471,7 @@ def test_notes_from_reading_are_not_shown_as_problems(start, tmp_path):
     assert_clean(at)
     assert not at.warning
     assert at.expander[0].label == f"All reading findings ({len(report.findings)})"
+    assert not at.expander[0].proto.expanded, "notes are there to open, not in the way"
     at.query_params["run"] = "r0496"
     page(at, "run")
     assert not at.warning
@@ -499,7 +503,7 @@ def test_new_log_data_shows_after_a_rerun_and_unchanged_data_is_not_read_again(s
         page(at, name)
     assert len(audits) == 1
     shutil.copytree(DEMO / "keras" / "digits-mlp-tanh-sgd", tmp_path / "keras" / "digits-mlp-tanh-sgd")
-    assert list(labels_shown(at.run())) == ["keras/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd"]
+    assert set(labels_shown(at.run())) == {"keras/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd"}
     assert len(audits) == 2
 
 
@@ -508,14 +512,17 @@ def test_run_names_are_shown_as_text_not_markdown(start, tmp_path):
     shutil.copytree(DEMO / "keras" / "wine-mlp-tanh-sgd", tmp_path / weird)
     at = start(tmp_path)
     assert_clean(at)
-    (label,) = [link.proto.label for link in at.get("page_link")]
-    assert unescape(label) == weird
-    assert "[" not in label.replace("\\[", "") and "*" not in label.replace("\\*", "")
-    assert "<" not in label.replace("\\<", "") and "$" not in label.replace("\\$", "")
+    assert list(labels_shown(at)) == [weird]
     at.query_params["run"] = weird
     page(at, "run")
     assert_clean(at)
     assert at.selectbox(key="run_widget").value == weird
+    page(at, "compare")
+    assert_clean(at)
+    (label,) = [link.proto.label for link in at.get("page_link")]
+    assert unescape(label) == weird
+    assert "[" not in label.replace("\\[", "") and "*" not in label.replace("\\*", "")
+    assert "<" not in label.replace("\\<", "") and "$" not in label.replace("\\$", "")
 
 
 def test_the_demo_is_the_default_directory(start):

@@ -63,3 +63,34 @@ def test_overview_frame_adds_label_text_to_the_report_frame(report):
 def test_only_keeps_the_named_runs_in_order(report):
     names = [report.runs[2].run, report.runs[0].run, "missing"]
     assert [run.run for run in views.only(report, names)] == names[:2]
+
+
+def test_matching_keeps_the_runs_whose_name_matches_a_regular_expression(report):
+    assert [run.run for run in views.matching(report, r"^keras/(wine|digits)")] == [
+        r.run for r in report if r.run in ("keras/wine-mlp-tanh-sgd", "keras/digits-mlp-tanh-sgd")
+    ]
+    assert [run.run for run in views.matching(report, "SGD$")] == [r.run for r in report if r.run.endswith("sgd")]
+    assert views.matching(report, "  ") is report
+    assert "name matches 'tensorboard/'" in views.matching(report, "tensorboard/").hidden_note()
+    with pytest.raises(curvescope.InvalidParameterError, match=r"^'keras/\(' is not a regular expression: missing \)"):
+        views.matching(report, "keras/(")
+
+
+def test_by_severity_puts_problems_first_then_uncertain_healthy_and_unjudged_most_confident_first(report):
+    healthy = next(run for run in report if run.labels == ("healthy",))
+    problem = next(run for run in report if run.labels != ("healthy",))
+
+    def variant(run, name, confidence, **diagnosis):
+        return replace(run, run=name, diagnosis=replace(run.diagnosis, confidence=confidence, **diagnosis))
+
+    runs = (
+        variant(healthy, "unjudged", 0.0, labels=(), verdicts=()),
+        variant(healthy, "healthy", 0.9),
+        variant(healthy, "uncertain", 0.6, uncertain=("overfitting", "healthy")),
+        variant(problem, "weak problem", 0.5),
+        variant(healthy, "surer healthy", 0.95),
+        variant(problem, "strong problem", 0.99),
+    )
+    ordered = views.by_severity(replace(report, runs=runs))
+    assert [run.run for run in ordered] == ["strong problem", "weak problem", "uncertain", "surer healthy", "healthy", "unjudged"]
+    assert [views.severity(run) for run in ordered] == [0, 0, 1, 2, 2, 3]
