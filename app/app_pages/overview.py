@@ -3,6 +3,7 @@ their names; what reading met, counts per label, and the report to download."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import components as ui
@@ -11,6 +12,7 @@ import streamlit as st
 from curvescope import InvalidParameterError
 from curvescope.report import render, views
 
+RUNS_PER_PAGE = 50
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
 
 data = ui.loaded()
@@ -46,7 +48,8 @@ except InvalidParameterError as error:
     runs = view
 matched = f"{len(runs)} of {len(view)} runs match; " if len(runs) < len(view) else ""
 st.caption(f"{matched}problem runs first, the most confident first. Sort by a column's header; select a row to open the run.")
-frame = views.overview_frame(views.by_severity(runs))
+ordered = views.by_severity(runs)
+frame = views.overview_frame(ordered)
 columns = [
     "run",
     "labels",
@@ -71,6 +74,15 @@ picked = st.dataframe(
 )
 if picked.selection.rows:
     ui.open_run(frame["run"].iloc[picked.selection.rows[0]])
+
+# the table is drawn on a canvas: these links are the runs as text, for keyboards, screen readers and search
+st.caption("Open a run:")
+pages = math.ceil(len(ordered) / RUNS_PER_PAGE)
+page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="runs_page") if pages > 1 else 1
+for run in ordered.runs[(page - 1) * RUNS_PER_PAGE : page * RUNS_PER_PAGE]:
+    name, labels = st.columns([3, 2], vertical_alignment="center")
+    name.page_link(ui.PAGES["run"], label=ui.md(run.run), query_params=ui.shared_query(**{ui.Q_RUN: run.run}))
+    labels.markdown(ui.run_badges(run))
 
 st.subheader("Download the report")
 st.caption("The same renderers as `curvescope audit --format ...`, for the runs shown.")
