@@ -404,7 +404,8 @@ def melt(table: Table, source: str, layout: Layout, first_row: int = 0) -> tuple
         j = table.column(step_column)
         steps = table.values[:, j]
         has_step = table.numeric[:, j] & valid_steps(steps)
-        lost = ~has_step & (table.written[:, metric].any(axis=1))
+        others = np.arange(table.written.shape[1]) != j
+        lost = ~has_step & table.written[:, others].any(axis=1)  # whatever the row holds is lost with its step
         if lost.any():
             findings.append(
                 finding(

@@ -252,3 +252,13 @@ def test_any_csv_read_on_from_any_cut_equals_a_whole_read(tmp_path_factory, whol
 def test_any_json_lines_log_read_on_from_any_cut_equals_a_whole_read(tmp_path_factory, whole, data):
     path = tmp_path_factory.mktemp("run") / "log.jsonl"
     assert_read_on_equals_a_whole_read(JSONLinesReader(), path, whole, data.draw(cuts(whole)))
+
+
+def test_a_value_in_a_row_without_a_step_is_named_whether_read_whole_or_read_on(tmp_path):
+    """Found by the property above: a row whose step is null lost its value silently in a whole read (its
+    column was no metric there) but was named when read on from a cut."""
+    whole = b'{"step": 0}\n{"step": null, "loss": null, "val/loss": 0}\n{}\n{}\n{}'
+    assert_read_on_equals_a_whole_read(JSONLinesReader(), tmp_path / "log.jsonl", whole, 12)
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(whole)
+    assert [f.code for f in JSONLinesReader().read(tmp_path, [path]).findings] == ["CS008"]
