@@ -7,8 +7,9 @@ For each label a run can be judged on:
 - the label's confidence is ``(r + p) / 2`` when a rule fired, ``p`` when none did, and ``r``
   without a model. The label is given when that confidence reaches ``THRESHOLD``.
 
-A loss that became NaN or infinite is a fact, not a reading: a rule that located one gives its
-label at its own confidence, whatever the model says.
+A loss that became NaN or infinite, or that stopped moving to six significant digits, is a fact, not
+a reading (``FACTS``): a rule that located one gives its label at its own confidence, whatever the
+model says.
 
 So a strong rule stands unless the model is sure it is wrong, a weak rule needs the model's
 support, and the model alone can give a label the rules missed. Each verdict says which side
@@ -39,6 +40,8 @@ from .diagnosis import MODEL, Diagnosis, RuleFailure, RunDiagnosis, Verdict
 from .labels import HEALTHY, PROBLEMS
 from .labels import label as label_record
 
+FACTS = ("non_finite", "frozen")
+"""Kinds of evidence that are facts about the curve, which no model can weigh away."""
 THRESHOLD = 0.5
 SURE = 0.65
 """A primary label below this confidence is uncertain."""
@@ -64,7 +67,7 @@ def combine(
         by_model = [d for d in diagnoses if d.label == label and d.origin == MODEL]
         r = by_rules[0].confidence if by_rules else 0.0
         p = None if probabilities is None or label not in probabilities else float(probabilities[label])
-        fact = any(item.kind == "non_finite" for d in by_rules for item in d.evidence)
+        fact = any(item.kind in FACTS for d in by_rules for item in d.evidence)
         confidence = r if p is None or fact else (r + p) / 2 if by_rules else p
         doubts[label] = confidence
         if confidence < THRESHOLD or not (by_rules or by_model):

@@ -12,7 +12,7 @@ from ..features.measured import RunContext
 from ..findings import Finding, finding
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import PROBLEMS, UNDERFITTING, label
+from .labels import LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
 from .located import reward_progress
 from .registry import Rule
@@ -104,6 +104,8 @@ def _not_judged(context: RunContext) -> dict[str, str]:
             continue
         missing = [role for role in needs if not context.has(role)]
         short = [role for role in needs if 0 < context.points(role) < record.minimum(role)]
+        if name == LR_TOO_HIGH and context.first("non_finite", role="train_loss") is not None:
+            short = []  # a loss that became NaN or infinite says so on any number of points
         if missing:
             what = " and ".join(_curve_name(r) for r in missing)
             reasons[name] = f"{name} cannot be judged without {what}"

@@ -20,7 +20,9 @@ from .diagnosis import Evidence
 FAR_FROM_CHANCE = 1.5
 """A first loss this many times the chance level ln(C), or more, is a start far from chance."""
 SLOW_FALL = 0.3
-"""A training loss that ends at this share of its first level, or more, fell slowly."""
+"""A training loss that ends at this share of where it started, or more, fell slowly."""
+BARELY_FELL = 0.6
+"""A training loss that ends at this share of where it started, or more, barely fell, whatever its shape."""
 WORSE_SINCE_BEST = 0.05
 """A validation curve this much worse than its best at the end (5%) has turned."""
 GAP_GROWTH = 0.1
@@ -122,14 +124,18 @@ def overfitting(context: RunContext) -> tuple[Evidence, ...]:
 
 
 def underfitting(context: RunContext) -> tuple[Evidence, ...]:
-    """A training loss that fell slowly over the whole run, that stalls at the end far above where it went, or
-    that stopped moving altogether — unless an accuracy-like metric ends high (``GOOD_SCORE``): then the model fits."""
+    """A training loss that barely fell over the whole run, or fell slowly in a shape that names a cause (a straight
+    creep, an early settling), that stalls at the end far above where it went, or that stopped moving altogether —
+    unless an accuracy-like metric ends high (``GOOD_SCORE``): then the model fits. Where the loss started is its
+    first level or the chance level, whichever is higher (``RunContext.loss_start``): a run still improving whose
+    curve bends as a healthy one does has located nothing."""
     found = []
     if _scores_well(context):
         return ()
-    final = context.value("train_drop")
-    if final >= SLOW_FALL and (span := _train_span(context, 1.0)):
-        found.append(_measured(context, "train_drop", f"the training loss ended at {final:.0%} of its first level", span, final))
+    left, start = context.loss_left(), context.loss_start()
+    shaped = left >= SLOW_FALL and underfitting_cause(context) is not None
+    if (shaped or left >= BARELY_FELL) and (span := _train_span(context, 1.0)):
+        found.append(_measured(context, "train_drop", f"the training loss ended at {left:.0%} of {start}", span, left))
     found += [Evidence.of(e) for e in _end_plateaus(context) if (e.details.get("relative_level") or 0) >= SLOW_FALL]
     found += [Evidence.of(e) for e in context.events if e.kind == "frozen" and e.role == "train_loss"]
     return tuple(found)
@@ -150,7 +156,7 @@ def underfitting_cause(context: RunContext) -> str | None:
             "as with a learning rate far too low (try it 10x higher first)"
         )
     settled = _end_plateaus(context)
-    if settled and settled[0].magnitude >= SETTLED and context.value("train_drop") >= SLOW_FALL:
+    if settled and settled[0].magnitude >= SETTLED and context.loss_left() >= SLOW_FALL:
         return (
             f"the loss settled from step {settled[0].start_step:,} on a high level, as with too small a model "
             "or too much regularisation (weight decay, dropout)"

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import detectors
 from .events import Curve, Event
-from .measured import RunContext
+from .measured import RunContext, loss_start
 from .schedule import Schedule, inferred_drops, lr_schedule, progress_around
 
 FEATURES: dict[str, str] = {
@@ -56,6 +56,7 @@ FEATURES: dict[str, str] = {
     "fall_vs_promised": "fall of the training loss after that point over what the earlier slope promised",
     "initial_loss_vs_chance": "first training loss over ln(classes), the loss of a uniform guess",
     "initial_loss": "the training loss's starting level: absolute, as cross-entropy starts near ln(classes)",
+    "loss_left": "the training loss's level at the end over where it started: its first level, or ln(classes) when higher",
     "train_acc_final": "last training accuracy",
     "val_acc_final": "last validation accuracy",
 }
@@ -137,6 +138,8 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
     numbers, found = detectors.initial_loss_vs_chance(train, classes)
     values.update(numbers)
     events += found
+    first, drop = values.get("initial_loss", math.nan), values.get("train_drop", math.nan)
+    values["loss_left"] = drop * first / loss_start(first, classes) if first > 0 and math.isfinite(drop) else drop
 
 
 def _since(train: Curve, step: int) -> float:

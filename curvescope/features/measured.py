@@ -14,6 +14,13 @@ from .events import Curve, Event
 from .schedule import Schedule
 
 
+def loss_start(first: float, classes: int | None) -> float:
+    """Where a training loss started: its first level, or the chance level ln(C) when that is higher. A log
+    written once an epoch starts after a whole epoch of learning, so its first point may already sit far below
+    chance; from chance, such a run is seen to have fallen."""
+    return max(first, math.log(classes)) if classes is not None and classes >= 2 else first
+
+
 @dataclass(frozen=True)
 class RunContext:
     """One run, measured: ``values`` are every ``FEATURES`` name in natural units (NaN where
@@ -72,6 +79,16 @@ class RunContext:
             return None
         finite = curve.finite()
         return (int(finite.steps[-1]), float(finite.values[-1])) if len(finite) else None
+
+    def loss_start(self) -> str:
+        """Where the training loss started, in words (``loss_start``; ``loss_left`` is measured from there)."""
+        first = self.value("initial_loss")
+        chance = self.classes is not None and loss_start(first, self.classes) > first
+        return f"the chance level ln({self.classes})" if chance else "its first level"
+
+    def loss_left(self) -> float:
+        """The training loss's level at the end over where it started (``loss_start``): 1 when it did not fall."""
+        return self.value("loss_left")
 
     def step_at(self, position: float) -> int | None:
         """The training step at a fraction of the run."""

@@ -18,7 +18,8 @@ class LossBarelyFalls(Rule):
     """The training loss hardly falls over the whole run, smoothly and without exploding.
 
     What it detects:
-    A smoothed training loss that ends at ``min_final`` (or more) of its first level, with no
+    A smoothed training loss that ends at ``min_final`` (or more) of its first level (of the chance level
+    ln(C) when that is higher: a per-epoch log's first point already fell from it), with no
     explosion, no non-finite value and little scatter (noise below ``max_noise``). Not on a
     fine-tune of a pretrained model (named by its hyperparameters, or a first loss far below
     chance): it starts low, so a loss that barely falls is what fine-tuning looks like.
@@ -48,7 +49,7 @@ class LossBarelyFalls(Rule):
         self.max_noise = max_noise
 
     def check(self, context: RunContext):
-        final, noise = context.value("train_drop"), context.value("noise")
+        final, noise = context.loss_left(), context.value("noise")
         exploded = context.value("non_finite_fraction") > 0 or context.first("explosion") is not None
         if context.fine_tuned or exploded or not (final >= self.min_final and not noise >= self.max_noise):
             return
@@ -56,12 +57,12 @@ class LossBarelyFalls(Rule):
         yield self.diagnose(
             context,
             ramp(final, self.min_final, 1.0),
-            f"{curve.tag} ends at {final:.0%} of its first level after {int(curve.steps[-1]):,} steps",
+            f"{curve.tag} ends at {final:.0%} of {context.loss_start()} after {int(curve.steps[-1]):,} steps",
             self.fix(underfitting_cause(context) or "the model is not learning the training set"),
             [
                 Evidence(
                     "train_drop",
-                    f"last over first smoothed {curve.tag}: {final:.2f}",
+                    f"last level of {curve.tag} over where it started: {final:.2f}",
                     int(curve.steps[0]),
                     int(curve.steps[-1]),
                     final,
@@ -80,7 +81,9 @@ class LossFrozen(Rule):
     What it detects:
     The last ``min_fraction`` of the run (or more) of a training loss that repeats one value to
     six significant digits, while that value is still ``min_level`` of its first level or more (a
-    loss fitted to zero also stops moving, and is no trouble).
+    loss fitted to zero also stops moving, and is no trouble). Not where a logged learning rate had
+    already fallen to ``SPENT`` of its peak: a schedule decayed to nothing explains the stop, and the
+    decay rules judge it.
 
     Why it matters:
     Nothing is being learned: a learning rate of zero, parameters left out of the optimiser or
@@ -112,7 +115,7 @@ class LossFrozen(Rule):
         if frozen is None or frozen.magnitude < self.min_fraction or not first > 0:
             return
         level = frozen.details.get("level", math.nan)
-        if not level >= self.min_level * first:
+        if not level >= self.min_level * first or _rate_spent(context, frozen.start_step):
             return
         yield self.diagnose(
             context,
@@ -121,3 +124,16 @@ class LossFrozen(Rule):
             self.fix(f"nothing was learned after step {frozen.start_step:,}"),
             [Evidence.of(frozen, self.min_fraction)],
         )
+
+
+SPENT = 0.01
+"""A learning rate at this share of its peak, or less, has stopped training by itself."""
+
+
+def _rate_spent(context: RunContext, step: int) -> bool:
+    """The logged learning rate at ``step`` is ``SPENT`` of its peak before it, or less."""
+    lr = context.curves["lr"].finite() if "lr" in context.curves else None
+    if lr is None or not len(lr) or lr.steps[0] > step:
+        return False
+    before = lr.values[lr.steps <= step]
+    return bool(before.max() > 0 and before[-1] <= SPENT * before.max())
