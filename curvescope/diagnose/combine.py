@@ -25,8 +25,9 @@ underfit, a reduce-on-plateau schedule cuts the rate early once validation turns
 ranked below one that explains it is not given; the run's ``explained`` says by what. A run
 with no label is ``healthy``, with confidence one minus the strongest doubt, and at most
 ``UNCHECKED_HEALTHY`` when some label could not be judged. A run none of whose labels could be
-judged (an RL run: its losses are not read for their shape) is ``healthy`` at
-``UNCHECKED_HEALTHY`` when the curve that tells its progress, the reward, rose (``progress``).
+judged (an RL run: its losses are not read for their shape; a run of a few points) is ``healthy``
+at ``UNCHECKED_HEALTHY`` when the curve that tells its progress shows it (``progress``): the reward
+rose, or every point of a short training loss sits below its first with validation no worse.
 
 A verdict below ``SURE`` is uncertain: the run's ``uncertain`` names it and the label it could as
 well be (the next verdict, the strongest suspicion, or ``healthy``).
@@ -92,7 +93,7 @@ def combine(
         labels, confidence = (HEALTHY,), 1.0 - max(doubts.values(), default=0.0)
         if not_judged:
             confidence = min(confidence, UNCHECKED_HEALTHY)
-    elif progress:  # no label could be judged, but the curve that tells progress shows it (an RL run's reward)
+    elif progress:  # no label could be judged, but the curve that tells progress shows it
         labels, confidence = (HEALTHY,), UNCHECKED_HEALTHY
     else:
         labels, confidence = (), 0.0

@@ -14,7 +14,7 @@ from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
-from .located import reward_progress
+from .located import loss_progress, reward_progress
 from .registry import Rule
 
 
@@ -85,7 +85,8 @@ def diagnose(
                 # a fine-tune's loss barely falls by nature: the model reads that as underfitting, the rules do not
                 p = {name: (0.0 if name == UNDERFITTING else value) for name, value in p.items()}
             found.extend(_model_diagnoses(context, p, not_judged))
-        diagnosed.append(combine(context.run, found, p, not_judged, failures, progress=reward_progress(context)))
+        progress = reward_progress(context) or loss_progress(context)
+        diagnosed.append(combine(context.run, found, p, not_judged, failures, progress=progress))
     return diagnosed
 
 

@@ -182,6 +182,24 @@ def reward_progress(context: RunContext) -> str | None:
     )
 
 
+def loss_progress(context: RunContext) -> str | None:
+    """How a training loss too short to judge fell, in words, when every finite point of it came after the first
+    lower than it began and validation (when logged) ended no worse than it began (None otherwise)."""
+    train = context.curves.get("train_loss")
+    if train is None or len(train) < 2 or not np.isfinite(train.values).all():
+        return None
+    values = train.values
+    if not values[-1] < values[0] or np.any(values[1:] > values[0]):
+        return None
+    validation = context.curves["val_loss"].finite() if "val_loss" in context.curves else None
+    if validation is not None and len(validation) >= 2 and validation.values[-1] > validation.values[0]:
+        return None
+    return (
+        f"{train.tag or 'the training loss'} fell from {values[0]:.4g} to {values[-1]:.4g} over its {len(values)} "
+        "points, too few to judge its shape"
+    )
+
+
 def _scores_well(context: RunContext) -> bool:
     """An accuracy-like metric (bounded by 0 and 1) ends at ``GOOD_SCORE`` or more: the model fits, whatever its loss."""
     for role in ("train_acc", "val_acc"):

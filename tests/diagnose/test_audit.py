@@ -15,6 +15,7 @@ import curvescope
 from curvescope import InvalidParameterError, Report, RunReport
 from curvescope.diagnose import PROBLEMS, Interval, Rule, RuleFailure, register
 from curvescope.diagnose import registry as registry_module
+from curvescope.diagnose.combine import UNCHECKED_HEALTHY
 from curvescope.report import NUMBERS, SCHEMA_VERSION
 from tests.conftest import FIXTURES
 from tests.diagnose import curves as c
@@ -326,11 +327,35 @@ def test_classes_reach_the_first_loss_check():
 
 def test_a_curve_too_short_to_have_a_shape_is_not_judged():
     """Three logged losses (a run stopped after three epochs) say nothing about plateaus or explosions:
-    every label waits for at least ten points instead of guessing."""
-    frame = pd.DataFrame({"run": "short", "tag": "train/loss", "step": [1, 2, 3], "value": [2.3, 1.1, 0.9]})
+    every label waits for at least ten points instead of guessing; one that did not fall is not judged."""
+    frame = pd.DataFrame({"run": "short", "tag": "train/loss", "step": [1, 2, 3], "value": [2.3, 2.4, 2.35]})
     run = curvescope.audit(frame)["short"]
     assert run.labels == ()
     reasons = run.diagnosis.not_judged
     assert set(reasons) == {"bad_init", "lr_too_high", "decay_too_early", "overfitting", "underfitting"}
     assert "without a validation curve" in reasons["overfitting"]
     assert all("3 points of a train loss curve" in reasons[label] for label in set(reasons) - {"overfitting"})
+
+
+@pytest.mark.parametrize(
+    ("train", "val", "healthy"),
+    [
+        ([2.3, 1.1, 0.9], None, True),
+        ([2.3, 1.1, 0.9], [2.0, 1.5, 1.4], True),
+        ([2.3, 1.1, 0.9], [1.5, 1.7, 1.9], False),  # validation got worse: overfitting cannot be ruled out
+        ([2.3, 2.6, 0.9], None, False),  # a point above the first: no clean fall
+        ([2.3, 1.1, float("nan")], None, False),
+    ],
+)
+def test_a_short_run_whose_loss_fell_is_healthy_at_the_unchecked_confidence(train, val, healthy):
+    """Too few points to judge a shape, but a loss that fell at every point (and validation no worse) is progress
+    a person calls healthy: the run says so at ``UNCHECKED_HEALTHY``, with how it fell and what could not be judged."""
+    rows = [("short", "train/loss", step, value) for step, value in enumerate(train)]
+    rows += [("short", "val/loss", step, value) for step, value in enumerate(val or [])]
+    run = curvescope.audit(pd.DataFrame(rows, columns=["run", "tag", "step", "value"]))["short"]
+    if not healthy:
+        assert run.labels != ("healthy",)
+        return
+    assert run.labels == ("healthy",) and run.confidence == UNCHECKED_HEALTHY
+    assert run.diagnosis.progress.startswith("train/loss fell from 2.3 to 0.9 over its 3 points")
+    assert "3 points of a train loss curve" in run.diagnosis.not_judged["underfitting"]

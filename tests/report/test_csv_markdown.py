@@ -34,12 +34,14 @@ def demo() -> curvescope.Report:
 
 @functools.cache
 def planted() -> curvescope.Report:
-    """Healthy-looking runs with hostile names, one whose losses are negative and one too short to judge."""
+    """Healthy-looking runs with hostile names, one whose losses are negative and one too short to judge that
+    did not fall either."""
     rows = []
     for run in (*FORMULAS, *MARKUP, NEGATIVE, SHORT):
         offset = -2.0 if run == NEGATIVE else 0.0
         for step in range(3 if run == SHORT else 30):
-            rows += [(run, "train_loss", step, offset + 2 / (step + 1)), (run, "val_loss", step, offset + 2 / (step + 1) + 0.1)]
+            loss = 2 + 0.1 * step if run == SHORT else offset + 2 / (step + 1)  # a short loss that fell would be healthy
+            rows += [(run, "train_loss", step, loss), (run, "val_loss", step, loss + 0.1)]
     return curvescope.audit(pd.DataFrame(rows, columns=["run", "tag", "step", "value"]), model=False)
 
 
