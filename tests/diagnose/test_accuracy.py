@@ -36,8 +36,8 @@ def _table(scores: evaluate.Scores) -> str:
 # less a small margin: a change that loses accuracy fails here. The targets (``evaluate.TARGETS``) are
 # reported by ``curvescope eval`` and in docs/accuracy.md, met or missed; these floors guard what is reached.
 FLOORS = {
-    "corpus": {"macro_f1": 0.86, "healthy_false_alarms": 0.05, "calibration_error": 0.05},
-    "torch_corpus": {"macro_f1": 0.72, "healthy_false_alarms": 0.25, "calibration_error": 0.12},
+    "corpus": {"macro_f1": 0.86, "healthy_false_alarms": 0.05, "calibration_error": 0.08},
+    "torch_corpus": {"macro_f1": 0.76, "healthy_false_alarms": 0.08, "calibration_error": 0.12},
 }
 
 
