@@ -5,7 +5,9 @@ A range test (the cyclic-learning-rate paper's "LR range test", fastai's ``lr_fi
 usually exponentially, and logs the loss at each. Read against the rate on a log axis, the loss
 first barely moves, then falls, reaches a minimum and turns up as the rate becomes too large.
 
-``recognise`` says whether a run's ``lr`` and ``train_loss`` curves are such a test (and why);
+``recognise`` says whether a run's ``lr`` and ``train_loss`` curves are such a test (and why): a rate
+that rises exponentially every step, or linearly when the loss ended above where it started (a linear warm-up
+from near zero in a run cut short rises the same way, and is no test);
 ``analyse`` reads it: the smoothed loss (a centred moving average, so that no smoothing lag moves
 a rate), where it falls fastest per decade of rate (``steepest``), its ``minimum``, where it
 diverges, and the rates to use: the steepest, the minimum / 10, the cyclic schedule's ``base_lr``
@@ -151,11 +153,26 @@ def recognise(lr: Curve | None, loss: Curve | None) -> str | None:
     shared = np.isin(loss.steps, rate.steps).sum()
     if shared < MIN_POINTS or shared < 0.5 * len(rate):
         return None
-    shape = "exponentially" if _straighter_in_log(rate.steps, rate.values) else "linearly"
+    exponential = _straighter_in_log(rate.steps, rate.values)
+    if not exponential and not _diverged(loss):
+        return None  # a warm-up from near zero, in a run cut short, rises linearly too
+    shape = "exponentially" if exponential else "linearly, and the loss ended above where it started,"
     return (
         f"its rate rises {shape} every step, over {decades:.1f} decades ({rate.values[0]:.2g} to {rate.values[-1]:.2g}) "
         f"in {len(rate)} steps, with the loss logged at {shared} of them"
     )
+
+
+def _diverged(loss: Curve) -> bool:
+    """Whether the loss ends non-finite, or its last twentieth is on average above its first twentieth."""
+    values = loss.values
+    if len(values) and not np.isfinite(values[-1]):
+        return True
+    finite = values[np.isfinite(values)]
+    if len(finite) < MIN_POINTS:
+        return False
+    part = max(3, len(finite) // 20)
+    return bool(finite[-part:].mean() > finite[:part].mean())
 
 
 def _straighter_in_log(steps: np.ndarray, values: np.ndarray) -> bool:
@@ -248,7 +265,8 @@ def _read(steps: np.ndarray, rate: np.ndarray, raw: np.ndarray, window: int) -> 
     found["fall"] = fall
     if lowest == top or fall <= 0:
         return found
-    slope = np.gradient(smoothed, np.log10(rate)) if np.ptp(rate) > 0 else np.zeros(len(rate))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a rate held for several steps gives no slope there
+        slope = np.gradient(smoothed, np.log10(rate)) if np.ptp(rate) > 0 else np.zeros(len(rate))
     slope = np.where(np.isfinite(slope), slope, 0.0)
     edge = window // 2  # the moving average is one-sided there
     span = np.arange(max(top, min(edge, lowest - 1)), lowest + 1)
