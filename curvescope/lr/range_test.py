@@ -41,7 +41,7 @@ WINDOWS = (0.04, 0.08, 0.15)
 FELL = 0.1
 """The share of its whole fall after which the loss has started to fall (the cyclic ``base_lr``); the fall
 stops (the cyclic and one-cycle ``max_lr``) when all but this share of it is done."""
-NOISY = 0.25
+NOISY = 0.15
 """A test whose noise (the raw loss's spread about its smoothed curve) is this share of its fall or more is noisy."""
 
 
