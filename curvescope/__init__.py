@@ -18,7 +18,8 @@ from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRu
 from .features import smooth
 from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Severity
-from .lr import RangeTest, RangeTests, lr_find
+from .lr.find import RangeTests, lr_find
+from .lr.range_test import RangeTest
 from .report import Report, RunReport
 from .version import __version__
 from .watch import Change, ChangeKind, watch

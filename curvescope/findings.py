@@ -119,6 +119,13 @@ _KINDS = (
         "The run fine-tunes a pretrained model: a loss that barely falls is not read as underfitting.",
     ),
     FindingKind(
+        "CS022",
+        "lr-range-test",
+        Severity.INFO,
+        "An LR range test (a rate rising every step until the loss diverges): its divergence is by design, so the labels "
+        "are not judged; its suggested rates are reported (curvescope lr-find).",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..lr import RangeTests, lr_find
+from ..lr.find import RangeTests, lr_find
 from ..lr.range_test import RateEstimate
 from .common import DEBUG_HELP, app, guarded, print_findings, stdout, text
 

@@ -10,6 +10,7 @@ from ..assemble.kinds import FINE_TUNE
 from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
+from ..lr.range_test import analyse, recognise
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import PROBLEMS, UNDERFITTING, label
@@ -23,22 +24,27 @@ def model_codes() -> dict[str, str]:
     return {name: label(name).model_code for name in PROBLEMS}
 
 
+RANGE_TEST = "lr_range_test"
+"""The run kind of an LR range test: a rate rising every step until the loss diverges, by design."""
+
 FAR_BELOW_CHANCE = 0.25
 """A first training loss at most this share of the chance level ln(C) was not learned from scratch in the
 steps logged: a fine-tune of a pretrained model (or a model that fitted within its first logged point)."""
 
 
 def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> dict[str, RunContext]:
-    """Each measured run with its kinds: those reading found (``ReadResult.kinds``), and a fine-tune where the
-    first loss is far below chance."""
+    """Each measured run with its kinds: those reading found (``ReadResult.kinds``), a fine-tune where the
+    first loss is far below chance, and an LR range test where its rate rises every step (``lr.range_test``)."""
     return {
-        name: replace(run, kinds=run_kinds(dict(read_kinds.get(name, {})), run.values, run.classes)) for name, run in runs.items()
+        name: replace(run, kinds=run_kinds(dict(read_kinds.get(name, {})), run.values, run.classes, run.curves))
+        for name, run in runs.items()
     }
 
 
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
-    """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others)."""
-    return [
+    """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
+    and an ``lr-range-test`` finding, with the rates it suggests, for each range test."""
+    found = [
         finding(
             "fine-tuned-run",
             f"a fine-tune: {run.kinds[FINE_TUNE]}; a loss that barely falls is not read as underfitting",
@@ -47,10 +53,32 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
         for run in runs
         if FINE_TUNE in run.kinds and FINE_TUNE not in read_kinds.get(run.run, {})
     ]
+    for run in runs:
+        if RANGE_TEST in run.kinds:
+            test = analyse(run.run, run.curves["lr"], run.curves["train_loss"])
+            found.append(
+                finding("lr-range-test", f"an LR range test: {run.kinds[RANGE_TEST]}; {suggestion_text(test)}", run=run.run)
+            )
+    return found
 
 
-def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None) -> dict[str, str]:
-    """The run kinds reading found, and a fine-tune where the first loss is far below chance."""
+def suggestion_text(test) -> str:
+    """The rates a range test suggests, in one sentence (or what kept it from suggesting any)."""
+    if test.steepest is None:
+        return "it suggests no rate: " + "; ".join(test.notes)
+    s = test.steepest
+    words = f"suggested rate {s.value:.3g} (range {s.low:.3g}-{s.high:.3g}, the steepest descent)"
+    words += f", minimum/10 {test.minimum_over_10:.3g}"
+    if test.base_lr and test.max_lr:
+        words += f", cyclic base_lr {test.base_lr.value:.3g} and max_lr {test.max_lr.value:.3g} (one-cycle max_lr)"
+    return words + "".join(f"; {note}" for note in test.notes)
+
+
+def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None, curves=None) -> dict[str, str]:
+    """The run kinds reading found, a fine-tune where the first loss is far below chance, a range test where the
+    rate rises every step."""
+    if curves is not None and (why := recognise(curves.get("lr"), curves.get("train_loss"))) is not None:
+        kinds[RANGE_TEST] = why
     ratio = values.get("initial_loss_vs_chance", math.nan)
     if FINE_TUNE not in kinds and classes and ratio <= FAR_BELOW_CHANCE:
         kinds[FINE_TUNE] = f"its first training loss is {ratio:.2f} of the chance level ln({classes}), far below it"
@@ -95,6 +123,13 @@ def _not_judged(context: RunContext) -> dict[str, str]:
     for name in PROBLEMS:
         record = label(name)
         needs = record.needs
+        if RANGE_TEST in context.kinds:
+            test = analyse(context.run, context.curves["lr"], context.curves["train_loss"])
+            rate = "" if test.suggested is None else f"; it suggests a rate of {test.suggested:.3g}"
+            reasons[name] = (
+                f"{name} is not judged on an LR range test: its rate rises every step until the loss diverges, by design{rate}"
+            )
+            continue
         if context.reinforcement_learning and "train_loss" in needs:
             reward = context.curves["reward"].tag if "reward" in context.curves else "a reward"
             reasons[name] = (

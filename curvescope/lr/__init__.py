@@ -1,6 +1,6 @@
-"""Learning-rate advice from the logs: LR range tests recognised and read (``range_test``), found below a path (``find``)."""
+"""Learning-rate advice from the logs: LR range tests recognised and read (``range_test``), found below a path
+(``find``, ``curvescope.lr_find``), and linked to the runs of the sweep beside them (``links``)."""
 
-from .find import RangeTests, lr_find
 from .range_test import RangeTest, RateEstimate, analyse, recognise
 
-__all__ = ["RangeTest", "RangeTests", "RateEstimate", "analyse", "lr_find", "recognise"]
+__all__ = ["RangeTest", "RateEstimate", "analyse", "recognise"]
