@@ -30,3 +30,47 @@ def test_the_trainings_beside_it_are_judged(report):
         run = report[f"digits-mlp/lr={lr}"]
         assert run.labels and not run.diagnosis.not_judged.get("lr_too_high")
         assert not [f for f in run.findings if f.code == "CS022"]
+
+
+def test_the_sweep_beside_a_range_test_is_linked_to_it_with_its_rates(report):
+    from curvescope.lr.links import range_test_links
+
+    (link,) = range_test_links(report)
+    assert link.test.run == "digits-mlp/lr_find"
+    read = curvescope.read(RANGE / "sweep")
+    peaks = {run: float(read.curve(run, "lr").max()) for run in read.runs if run != "digits-mlp/lr_find"}
+    assert {run.run: run.rate for run in link.runs} == pytest.approx(peaks)
+    best = min(link.runs, key=lambda run: report[run.run].numbers["best_val_loss"])
+    assert link.best == best
+
+
+def test_a_run_far_above_the_suggestion_that_did_not_train_is_said_to_have_too_high_a_rate(report):
+    from curvescope.lr.links import range_test_links
+
+    (link,) = range_test_links(report)
+    for run, line in zip(link.runs, link.lines()[1:], strict=True):
+        times = run.rate / link.test.suggested
+        unhealthy = run.labels not in ((), ("healthy",))
+        assert ("too high a rate is the likelier cause" in line) == (unhealthy and times >= 5)
+        assert ("too low a rate is the likelier cause" in line) == (unhealthy and times <= 1 / 5)
+
+
+def test_the_audits_json_and_table_carry_the_link(report):
+    from curvescope.report.as_table import render
+
+    document = report.to_dict()
+    assert [link["range_test"]["run"] for link in document["range_tests"]] == ["digits-mlp/lr_find"]
+    assert len(document["range_tests"][0]["runs"]) == 4
+    assert "LR range test digits-mlp/lr_find suggests a rate of" in render(report, width=300)
+
+
+def test_runs_of_another_folder_are_not_linked(tmp_path):
+    import shutil
+
+    shutil.copytree(RANGE / "sweep" / "digits-mlp" / "lr_find", tmp_path / "a" / "lr_find")
+    shutil.copytree(RANGE / "sweep" / "digits-mlp" / "lr=0.1", tmp_path / "b" / "lr=0.1")
+    from curvescope.lr.links import range_test_links
+
+    (link,) = range_test_links(curvescope.audit(tmp_path, cache=False))
+    assert link.runs == ()
+    assert "range_tests" not in curvescope.audit(FIXTURES / "demo").to_dict()
