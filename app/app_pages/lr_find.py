@@ -32,7 +32,8 @@ st.caption(
 )
 if test.suggested is not None:
     st.success(
-        f"Suggested rate: **{test.suggested:.3g}** (range {test.steepest.low:.3g}-{test.steepest.high:.3g}); "
+        f"Suggested rate: **{test.suggested:.3g}** (range {test.suggested_range[0]:.3g}-{test.suggested_range[1]:.3g}, "
+        f"{test.suggested_by}); "
         f"minimum / 10: {test.minimum_over_10:.3g}"
         + (
             f"; cyclic base_lr {test.base_lr.value:.3g}, max_lr {test.max_lr.value:.3g} (also one-cycle's max_lr)"

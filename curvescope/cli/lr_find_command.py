@@ -49,13 +49,14 @@ def lr_find_command(
 
 def print_tests(tests: RangeTests, console: Console) -> None:
     table = Table(header_style="bold")
-    for column in ("run", "points", "suggested (steepest)", "minimum / 10", "cyclic base_lr – max_lr", "diverges at", "notes"):
+    for column in ("run", "points", "suggested", "steepest", "minimum / 10", "cyclic base_lr – max_lr", "diverges at", "notes"):
         table.add_column(column, overflow="fold", justify="right" if column == "points" else "left")
     for test in tests:
-        cyclic = f"{_rate(test.base_lr)} – {_rate(test.max_lr)}" if test.base_lr and test.max_lr else ""
+        cyclic = f"{test.base_lr.value:.3g} – {test.max_lr.value:.3g}" if test.base_lr and test.max_lr else ""
         table.add_row(
             text(test.run),
             str(len(test.steps)),
+            "" if test.suggested is None else f"{test.suggested:.3g} ({test.suggested_by})",
             _rate(test.steepest),
             "" if test.minimum_over_10 is None else f"{test.minimum_over_10:.3g}",
             cyclic,
@@ -70,7 +71,9 @@ def print_tests(tests: RangeTests, console: Console) -> None:
     console.print(found + (others if tests.other_runs else ""), highlight=False, markup=False)
     if tests.tests:
         console.print(
-            "one-cycle max_lr: the cyclic max_lr. Ranges: the rate under three smoothing windows.", highlight=False, markup=False
+            "one-cycle max_lr: the cyclic max_lr. Ranges: the rate under three smoothing windows (--format json for all).",
+            highlight=False,
+            markup=False,
         )
 
 

@@ -66,8 +66,8 @@ def suggestion_text(test) -> str:
     """The rates a range test suggests, in one sentence (or what kept it from suggesting any)."""
     if test.steepest is None:
         return "it suggests no rate: " + "; ".join(test.notes)
-    s = test.steepest
-    words = f"suggested rate {s.value:.3g} (range {s.low:.3g}-{s.high:.3g}, the steepest descent)"
+    low, high = test.suggested_range
+    words = f"suggested rate {test.suggested:.3g} (range {low:.3g}-{high:.3g}, {test.suggested_by})"
     words += f", minimum/10 {test.minimum_over_10:.3g}"
     if test.base_lr and test.max_lr:
         words += f", cyclic base_lr {test.base_lr.value:.3g} and max_lr {test.max_lr.value:.3g} (one-cycle max_lr)"

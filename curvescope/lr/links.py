@@ -51,8 +51,8 @@ class RangeTestLink:
         test = self.test
         if test.steepest is None:
             return [f"LR range test {test.run}: it suggests no rate ({'; '.join(test.notes)})"]
-        s = test.steepest
-        head = f"LR range test {test.run} suggests a rate of {s.value:.3g} (range {s.low:.3g}-{s.high:.3g})"
+        rate, (low, high) = test.suggested, test.suggested_range
+        head = f"LR range test {test.run} suggests a rate of {rate:.3g} (range {low:.3g}-{high:.3g}, {test.suggested_by})"
         if test.divergence is not None:
             head += f"; the loss diverged from {test.divergence.value:.3g}"
         if not self.runs:
@@ -60,12 +60,12 @@ class RangeTestLink:
         lines = [head + f"; the {len(self.runs)} runs beside it:"]
         best = self.best
         for run in self.runs:
-            where = "within its range" if s.low / 2 <= run.rate <= s.high * 2 else f"{run.times(s.value):.2g}x the suggestion"
+            where = "within its range" if low / 2 <= run.rate <= high * 2 else f"{run.times(rate):.2g}x the suggestion"
             if test.divergence is not None and run.rate >= test.divergence.value:
                 where += ", beyond where the test diverged"
             loss = "" if run.best_val_loss is None else f", best validation loss {run.best_val_loss:.4g}"
             mark = " (the sweep's best)" if run is best else ""
-            cause = _likely_cause(run, s.value)
+            cause = _likely_cause(run, rate)
             lines.append(f"  {run.run}: rate {run.rate:.3g}, {where}; {', '.join(run.labels) or 'not judged'}{loss}{mark}{cause}")
         return lines
 

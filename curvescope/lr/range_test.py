@@ -10,8 +10,9 @@ that rises exponentially every step, or linearly when the loss ended above where
 from near zero in a run cut short rises the same way, and is no test);
 ``analyse`` reads it: the smoothed loss (a centred moving average, so that no smoothing lag moves
 a rate), where it falls fastest per decade of rate (``steepest``), its ``minimum``, where it
-diverges, and the rates to use: the steepest, the minimum / 10, the cyclic schedule's ``base_lr``
-and ``max_lr`` (where the loss starts to fall and where it stops falling) and the one-cycle maximum.
+diverges, and the rates to use: the steepest (or the minimum / 10 when the steepest point sits at
+the minimum), the cyclic schedule's ``base_lr`` and ``max_lr`` (where the loss starts to fall and
+where it stops falling) and the one-cycle maximum.
 Each rate is read under several smoothing windows; their spread is its ``RateEstimate.low`` to
 ``high``, so a noisy test gives a range, not a number.
 """
@@ -41,6 +42,9 @@ WINDOWS = (0.04, 0.08, 0.15)
 FELL = 0.1
 """The share of its whole fall after which the loss has started to fall (the cyclic ``base_lr``); the fall
 stops (the cyclic and one-cycle ``max_lr``) when all but this share of it is done."""
+CLOSE = 0.5
+"""A steepest point less than this many decades below the minimum is no steepest point: the fall is too short
+or too noisy to place it (it is where noise dips just before the loss turns), so the minimum / 10 is suggested."""
 NOISY = 0.15
 """A test whose noise (the raw loss's spread about its smoothed curve) is this share of its fall or more is noisy."""
 
@@ -85,9 +89,34 @@ class RangeTest:
     """What limits the reading: a noisy test, a loss that never fell or never turned up."""
 
     @property
+    def steepest_at_minimum(self) -> bool:
+        """Whether the steepest point lies less than ``CLOSE`` decades below the minimum."""
+        if self.steepest is None or self.minimum is None:
+            return False
+        return math.log10(self.minimum.value / self.steepest.value) < CLOSE
+
+    @property
+    def suggested_by(self) -> str | None:
+        """Which reading gives the suggestion: ``steepest``, or ``minimum/10`` when the steepest point sits at the minimum."""
+        if self.steepest is None:
+            return None
+        return "minimum/10" if self.steepest_at_minimum else "steepest"
+
+    @property
     def suggested(self) -> float | None:
-        """The rate to train at: where the loss falls fastest."""
-        return None if self.steepest is None else self.steepest.value
+        """The rate to train at: where the loss falls fastest, or a tenth of the minimum when that is at the minimum."""
+        if self.steepest is None:
+            return None
+        return self.minimum_over_10 if self.steepest_at_minimum else self.steepest.value
+
+    @property
+    def suggested_range(self) -> tuple[float, float] | None:
+        """The suggestion's range under the smoothing windows."""
+        if self.steepest is None:
+            return None
+        if self.steepest_at_minimum:
+            return self.minimum.low / 10, self.minimum.high / 10
+        return self.steepest.low, self.steepest.high
 
     @property
     def minimum_over_10(self) -> float | None:
@@ -122,6 +151,8 @@ class RangeTest:
             "run": self.run,
             "why": self.why,
             "suggested": self.suggested,
+            "suggested_by": self.suggested_by,
+            "suggested_range": None if self.suggested_range is None else list(self.suggested_range),
             "minimum_over_10": self.minimum_over_10,
             "one_cycle_max_lr": self.one_cycle_max_lr,
             "noise": None if not math.isfinite(self.noise) else self.noise,
@@ -216,6 +247,12 @@ def analyse(run: str, lr: Curve, loss: Curve, why: str = "") -> RangeTest:
             notes.append(
                 f"a noisy test (the loss's noise is {noise:.0%} of its fall): read the ranges, not the numbers; "
                 "a larger batch or more steps narrow them"
+            )
+        steepest, lowest = estimates["steepest"], estimates["minimum"]
+        if lowest is not None and math.log10(lowest.value / steepest.value) < CLOSE:
+            notes.append(
+                f"the steepest descent ({steepest.value:.3g}) is within {CLOSE:g} decades of the minimum ({lowest.value:.3g}): "
+                "the fall is too short or too noisy to place it, so the minimum / 10 is suggested"
             )
         if estimates["divergence"] is None and not main["turned_up"]:
             notes.append("the loss never turned up: the test stopped before the rate was too high; end it at a higher rate")

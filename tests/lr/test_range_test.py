@@ -32,7 +32,8 @@ def range_test(points=100, start=1e-6, end=10.0, centre=-2.0, noise=0.0, scale=1
 def test_the_steepest_rate_is_where_the_loss_falls_fastest(centre, scale, offset, points):
     lr, loss = range_test(points=points, centre=centre, scale=scale, offset=offset)
     test = analyse("run", lr, loss)
-    assert abs(math.log10(test.suggested) - centre) < 0.25
+    assert abs(math.log10(test.steepest.value) - centre) < 0.25
+    assert test.suggested == test.steepest.value and test.suggested_by == "steepest"  # the fall spans two decades
     assert test.steepest.low <= test.suggested <= test.steepest.high
     assert test.base_lr.value < test.suggested <= test.max_lr.value <= test.minimum.value
     assert test.divergence.value > test.minimum.value
@@ -55,6 +56,17 @@ def test_a_noisier_test_says_so_and_gives_a_wider_range():
     assert any("noisy" in note for note in noisy.notes)
     assert noisy.noise > quiet.noise
     assert noisy.steepest.spread_decades() >= quiet.steepest.spread_decades()
+
+
+def test_a_steepest_point_at_the_minimum_gives_way_to_a_tenth_of_the_minimum():
+    lr = np.geomspace(1e-6, 10, 100)
+    x = np.log10(lr)
+    loss = np.where(x < -2, 2.3, 2.3 + (x + 2) * 40)  # flat, a sharp dip at 1e-2, then up
+    loss[57:59] = [2.0, 1.8]
+    test = analyse("run", Curve(np.arange(100), lr, "lr"), Curve(np.arange(100), loss, "train_loss"))
+    assert test.steepest_at_minimum
+    assert test.suggested == pytest.approx(test.minimum.value / 10) and test.suggested_by == "minimum/10"
+    assert any("minimum / 10 is suggested" in note for note in test.notes)
 
 
 def test_a_loss_that_never_falls_suggests_nothing_and_says_why():

@@ -41,13 +41,16 @@ def test_every_tools_test_is_recognised_and_the_sweeps_trainings_are_not(found):
 def test_the_rates_sit_where_the_loss_shows_them(found, name):
     test = found[name]
     assert test.suggested is not None, test.notes
+    low, high = test.suggested_range
+    assert low <= test.suggested <= high
+    assert test.suggested == (test.minimum_over_10 if test.suggested_by == "minimum/10" else test.steepest.value)
     loss, lr = np.array(test.loss), np.array(test.lr)
     at = test.steps.index(test.steepest.step)
     # the loss falls around the steepest point, on the raw values: lower a few steps on than a few steps before
     before, after = loss[max(0, at - 5) : at].mean(), loss[at + 1 : at + 6].mean()
     assert after < before
-    assert lr[at] == pytest.approx(test.suggested)
-    assert test.base_lr.value < test.suggested <= test.max_lr.value <= test.minimum.value
+    assert lr[at] == pytest.approx(test.steepest.value)
+    assert test.base_lr.value < test.steepest.value <= test.max_lr.value <= test.minimum.value
     if test.divergence is not None:
         assert test.divergence.value > test.minimum.value
         assert np.nanmax(loss[test.steps.index(test.divergence.step) :]) > np.nanmin(loss)
@@ -57,7 +60,7 @@ def test_the_rates_sit_where_the_loss_shows_them(found, name):
 def test_the_steepest_rate_agrees_with_fastais_own(found, name):
     """fastai's ``steep`` finds the steepest descent per decade too (on its own smoothed losses)."""
     theirs = json.loads((RANGE / "suggested.json").read_text())[name]
-    assert abs(math.log10(found[name].suggested) - math.log10(theirs)) < 0.35
+    assert abs(math.log10(found[name].steepest.value) - math.log10(theirs)) < 0.35
 
 
 def test_an_lr_finder_history_is_read_point_for_point():
