@@ -126,6 +126,12 @@ _KINDS = (
         "are not judged; its suggested rates are reported (curvescope lr-find).",
     ),
     FindingKind(
+        "CS023",
+        "cyclic-step-size",
+        Severity.INFO,
+        "A cyclic schedule's step size (half a cycle) is outside the 2-10 epochs the cyclic-learning-rate paper found best.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

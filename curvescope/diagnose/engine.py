@@ -11,6 +11,7 @@ from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
 from ..lr.range_test import analyse, recognise
+from ..lr.schedule_checks import cyclic_step_size
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import PROBLEMS, UNDERFITTING, label
@@ -43,7 +44,8 @@ def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[
 
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
     """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
-    and an ``lr-range-test`` finding, with the rates it suggests, for each range test."""
+    an ``lr-range-test`` finding, with the rates it suggests, for each range test, and a ``cyclic-step-size``
+    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs."""
     found = [
         finding(
             "fine-tuned-run",
@@ -54,6 +56,11 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
         if FINE_TUNE in run.kinds and FINE_TUNE not in read_kinds.get(run.run, {})
     ]
     for run in runs:
+        if run.schedule is not None and run.schedule.kind == "cyclic":
+            validation = run.curves.get("val_loss") or run.curves.get("val_acc")
+            check = cyclic_step_size(run.curves.get("lr"), validation)
+            if check is not None and not check.within:
+                found.append(finding("cyclic-step-size", check.advice(), run=run.run))
         if RANGE_TEST in run.kinds:
             test = analyse(run.run, run.curves["lr"], run.curves["train_loss"])
             found.append(
