@@ -78,7 +78,8 @@ def measure(name: str, seeds: int, epochs: int) -> dict:
     return {
         "model": name,
         "suggested": s,
-        "suggested_range": None if s is None else [test.steepest.low, test.steepest.high],
+        "suggested_by": test.suggested_by,
+        "suggested_range": None if s is None else list(test.suggested_range),
         "notes": list(test.notes),
         "picks": {key: {"rate": rate, "val_loss": rates[rate]} for key, rate in picks.items()},
         "grid": {f"{rate:g}": rates[rate] for rate in GRID},
@@ -112,7 +113,8 @@ def main() -> None:
         low, high = f["suggested_range"]
         p = f["picks"]
         print(
-            f"| {f['model']} | {f['suggested']:.3g} ({low:.3g}-{high:.3g}) | {p['suggested']['val_loss']:.4g} | "
+            f"| {f['model']} | {f['suggested']:.3g} ({low:.3g}-{high:.3g}, {f['suggested_by']}) | "
+            f"{p['suggested']['val_loss']:.4g} | "
             f"{p['suggested/10']['val_loss']:.4g} | {p['suggested*10']['val_loss']:.4g} | "
             f"{p['minimum/10']['val_loss']:.4g} ({p['minimum/10']['rate']:.3g}) | "
             f"{f['best_grid_rate']:g} | {f['best_grid_loss']:.4g} |"
