@@ -2,7 +2,8 @@
 
 A range test is linked to the runs that share its folder (``sweep/model/lr_find`` to ``sweep/model/lr=0.1``; a
 test at the top of the audit to every run): each run's rate is the peak of its logged ``lr`` curve. Said per
-run: how many times the suggestion it is, whether it is beyond where the test diverged, and how it was labelled.
+run: how many times the suggestion it is, whether it is beyond where the test diverged, and how it was labelled;
+for a cyclic schedule, its bounds against the test's ``base_lr`` and ``max_lr``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from ..features.schedule import lr_schedule
 from .range_test import RangeTest, analyse
 
 RANGE_TEST_CODE = "CS022"
@@ -28,6 +30,8 @@ class SweepRun:
     rate: float
     labels: tuple[str, ...]
     best_val_loss: float | None
+    cyclic_low: float | None = None
+    """The lowest rate of a cyclic schedule (its ``base_lr``; ``rate`` is its ``max_lr``); None for other schedules."""
 
     def times(self, suggested: float) -> float:
         return self.rate / suggested
@@ -65,7 +69,7 @@ class RangeTestLink:
                 where += ", beyond where the test diverged"
             loss = "" if run.best_val_loss is None else f", best validation loss {run.best_val_loss:.4g}"
             mark = " (the sweep's best)" if run is best else ""
-            cause = _likely_cause(run, rate)
+            cause = _likely_cause(run, rate) + _cyclic_bounds(run, test)
             lines.append(f"  {run.run}: rate {run.rate:.3g}, {where}; {', '.join(run.labels) or 'not judged'}{loss}{mark}{cause}")
         return lines
 
@@ -79,6 +83,7 @@ class RangeTestLink:
                     "times_suggested": None if self.test.suggested is None else run.times(self.test.suggested),
                     "labels": list(run.labels),
                     "best_val_loss": run.best_val_loss,
+                    "cyclic_low": run.cyclic_low,
                 }
                 for run in self.runs
             ],
@@ -100,6 +105,22 @@ def _likely_cause(run: SweepRun, suggested: float) -> str:
     if run.times(suggested) <= 1 / FAR:
         return f"; at {run.times(suggested):.2g}x the suggested rate, too low a rate is the likelier cause: try {suggested:.3g}"
     return ""
+
+
+def _cyclic_bounds(run: SweepRun, test: RangeTest) -> str:
+    """A cyclic run's bounds against the test's (the CLR paper's base_lr and max_lr)."""
+    if run.cyclic_low is None or test.base_lr is None or test.max_lr is None:
+        return ""
+    said = (
+        f"; cyclic between {run.cyclic_low:.3g} and {run.rate:.3g}, where the test gives base_lr {test.base_lr.value:.3g} "
+        f"and max_lr {test.max_lr.value:.3g}"
+    )
+    low, high = run.cyclic_low / test.base_lr.value, run.rate / test.max_lr.value
+    if max(low, high) < 1 / 3:
+        return said + f": both bounds are {1 / max(low, high):.2g}x or more too low"
+    if min(low, high) > 3:
+        return said + f": both bounds are {min(low, high):.2g}x or more too high"
+    return said
 
 
 def is_range_test(run) -> bool:
@@ -134,5 +155,7 @@ def _sweep_runs(runs: Sequence) -> tuple[SweepRun, ...]:
         if lr is None or not len(lr) or not np.max(lr.values) > 0:
             continue
         best = run.numbers.get("best_val_loss")
-        found.append(SweepRun(run.run, float(np.max(lr.values)), tuple(run.labels), None if best is None else float(best)))
+        schedule = lr_schedule(lr)
+        low = float(np.min(lr.values)) if schedule is not None and schedule.kind == "cyclic" else None
+        found.append(SweepRun(run.run, float(np.max(lr.values)), tuple(run.labels), None if best is None else float(best), low))
     return tuple(sorted(found, key=lambda run: run.rate))

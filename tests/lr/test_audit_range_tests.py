@@ -26,8 +26,8 @@ def test_a_range_test_is_not_judged_and_says_what_it_suggests(report):
 
 
 def test_the_trainings_beside_it_are_judged(report):
-    for lr in ("0.001", "0.01", "0.1", "1"):
-        run = report[f"digits-mlp/lr={lr}"]
+    for name in ("lr=0.001", "lr=0.01", "lr=0.1", "lr=1", "cyclic"):
+        run = report[f"digits-mlp/{name}"]
         assert run.labels and not run.diagnosis.not_judged.get("lr_too_high")
         assert not [f for f in run.findings if f.code == "CS022"]
 
@@ -60,7 +60,7 @@ def test_the_audits_json_and_table_carry_the_link(report):
 
     document = report.to_dict()
     assert [link["range_test"]["run"] for link in document["range_tests"]] == ["digits-mlp/lr_find"]
-    assert len(document["range_tests"][0]["runs"]) == 4
+    assert len(document["range_tests"][0]["runs"]) == 5
     assert "LR range test digits-mlp/lr_find suggests a rate of" in render(report, width=300)
 
 
@@ -74,3 +74,17 @@ def test_runs_of_another_folder_are_not_linked(tmp_path):
     (link,) = range_test_links(curvescope.audit(tmp_path, cache=False))
     assert link.runs == ()
     assert "range_tests" not in curvescope.audit(FIXTURES / "demo").to_dict()
+
+
+def test_a_cyclic_run_beside_a_test_has_its_bounds_set_against_the_tests(report):
+    from curvescope.lr.links import range_test_links
+
+    (link,) = range_test_links(report)
+    lr = curvescope.read(RANGE / "sweep" / "digits-mlp" / "cyclic").curve("cyclic", "lr")
+    (cyclic,) = [run for run in link.runs if run.cyclic_low is not None]
+    assert cyclic.run == "digits-mlp/cyclic"
+    assert (cyclic.cyclic_low, cyclic.rate) == pytest.approx((lr.min(), lr.max()))
+    (line,) = [line for line in link.lines() if "digits-mlp/cyclic" in line]
+    # the test's base_lr and max_lr are both over 10x the run's bounds
+    assert link.test.base_lr.value > 10 * cyclic.cyclic_low and link.test.max_lr.value > 10 * cyclic.rate
+    assert "both bounds are" in line and "too low" in line

@@ -37,7 +37,7 @@ def test_the_table_names_each_test_and_counts_the_other_runs():
     done = run(RANGE / "sweep")
     assert done.returncode == 0, done.stderr
     assert "digits-mlp/lr_find" in done.stdout
-    assert "1 LR range test; 4 other runs" in done.stdout
+    assert "1 LR range test; 5 other runs" in done.stdout
 
 
 def test_a_folder_without_a_range_test_says_so():
