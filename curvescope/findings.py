@@ -132,6 +132,12 @@ _KINDS = (
         "A cyclic schedule's step size (half a cycle) is outside the 2-10 epochs the cyclic-learning-rate paper found best.",
     ),
     FindingKind(
+        "CS024",
+        "gradient-norm-spike",
+        Severity.INFO,
+        "The gradient norm spiked steps before the loss exploded: the earliest sign that the learning rate is too high.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

@@ -10,6 +10,7 @@ from ..assemble.kinds import FINE_TUNE
 from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
+from ..lr.gradients import spike_before_explosion
 from ..lr.range_test import analyse, recognise
 from ..lr.schedule_checks import cyclic_step_size
 from .combine import THRESHOLD, combine
@@ -44,8 +45,9 @@ def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[
 
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
     """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
-    an ``lr-range-test`` finding, with the rates it suggests, for each range test, and a ``cyclic-step-size``
-    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs."""
+    an ``lr-range-test`` finding, with the rates it suggests, for each range test, a ``cyclic-step-size``
+    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, and a
+    ``gradient-norm-spike`` finding where the gradient norm spiked before the loss exploded."""
     found = [
         finding(
             "fine-tuned-run",
@@ -61,6 +63,10 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
             check = cyclic_step_size(run.curves.get("lr"), validation)
             if check is not None and not check.within:
                 found.append(finding("cyclic-step-size", check.advice(), run=run.run))
+        if RANGE_TEST not in run.kinds and (
+            spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
+        ):
+            found.append(finding("gradient-norm-spike", spike.describe(), run=run.run))
         if RANGE_TEST in run.kinds:
             test = analyse(run.run, run.curves["lr"], run.curves["train_loss"])
             found.append(

@@ -34,7 +34,8 @@ def found():
 
 def test_every_tools_test_is_recognised_and_the_sweeps_trainings_are_not(found):
     assert sorted(t.run for t in found) == sorted(WRITTEN_BY)
-    trainings = ["sweep/digits-mlp/cyclic", *(f"sweep/digits-mlp/lr={lr}" for lr in ("0.001", "0.01", "0.1", "1"))]
+    sweep = ["sweep/digits-mlp/cyclic", *(f"sweep/digits-mlp/lr={lr}" for lr in ("0.001", "0.01", "0.1", "1"))]
+    trainings = ["gradients/diabetes-mlp-sgd-0.05", "gradients/diabetes-mlp-sgd-0.2", *sweep]
     assert sorted(found.other_runs) == trainings
 
 
