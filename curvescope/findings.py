@@ -138,6 +138,12 @@ _KINDS = (
         "The gradient norm spiked steps before the loss exploded: the earliest sign that the learning rate is too high.",
     ),
     FindingKind(
+        "CS025",
+        "early-decay-floor",
+        Severity.INFO,
+        "The learning rate decayed to the floor it kept to the end before half of the run: the rest trained at the floor.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

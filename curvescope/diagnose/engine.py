@@ -12,7 +12,7 @@ from ..features.measured import RunContext
 from ..findings import Finding, finding
 from ..lr.gradients import spike_before_explosion
 from ..lr.range_test import analyse, recognise
-from ..lr.schedule_checks import cyclic_step_size
+from ..lr.schedule_checks import cyclic_step_size, early_floor
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import PROBLEMS, UNDERFITTING, label
@@ -46,8 +46,9 @@ def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
     """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
     an ``lr-range-test`` finding, with the rates it suggests, for each range test, a ``cyclic-step-size``
-    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, and a
-    ``gradient-norm-spike`` finding where the gradient norm spiked before the loss exploded."""
+    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, an ``early-decay-floor``
+    finding for a decay that reached its floor before half the run, and a ``gradient-norm-spike`` finding where the
+    gradient norm spiked before the loss exploded."""
     found = [
         finding(
             "fine-tuned-run",
@@ -63,6 +64,8 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
             check = cyclic_step_size(run.curves.get("lr"), validation)
             if check is not None and not check.within:
                 found.append(finding("cyclic-step-size", check.advice(), run=run.run))
+        if RANGE_TEST not in run.kinds and (floor := early_floor(run.curves.get("lr"))):
+            found.append(finding("early-decay-floor", floor.advice(), run=run.run))
         if RANGE_TEST not in run.kinds and (
             spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
         ):

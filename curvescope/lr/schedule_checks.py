@@ -5,6 +5,9 @@ PyTorch's ``CyclicLR``) against the iterations of an epoch. The cyclic-learning-
 size of 2 to 10 epochs' iterations best; a shorter one cycles before the rate has done its work.
 The iterations of an epoch are read off the validation curve, logged once an epoch, beside a rate
 logged every step.
+
+``early_floor``: a decay that reached the floor it then kept to the end of the run before half of the
+run: the rest of the run trained at the floor, where a decay stretched over the whole run keeps learning.
 """
 
 from __future__ import annotations
@@ -78,3 +81,49 @@ def cyclic_step_size(lr: Curve | None, validation: Curve | None) -> CyclicStepSi
     if epoch <= 1:
         return None
     return CyclicStepSize(float(np.median(half)), epoch, len(half))
+
+
+FLOOR_SHARE = 0.5
+"""A decay that reaches its floor before this share of the run leaves the rest of the run at the floor."""
+FLOOR_DECAY = 10.0
+"""A decay of at least this factor (peak over floor) is one to check."""
+_AT_FLOOR = 1.05
+
+
+@dataclass(frozen=True)
+class EarlyFloor:
+    """Where a decaying rate reached the floor it kept to the end of the run."""
+
+    floor: float
+    peak: float
+    step: int
+    share: float
+    """Where that was, as a share of the run."""
+
+    def advice(self) -> str:
+        return (
+            f"the rate reached its floor ({self.floor:.3g}, {self.peak / self.floor:.3g}x below its peak) at step {self.step}, "
+            f"{self.share:.0%} into the run, and stayed there: the last {1 - self.share:.0%} trained at the floor; "
+            "stretch the decay over the whole run (cosine or linear to the last step), or stop the run where the floor begins"
+        )
+
+
+def early_floor(lr: Curve | None) -> EarlyFloor | None:
+    """The floor a rate decayed to (``FLOOR_DECAY`` or more below its peak) and kept from before ``FLOOR_SHARE`` of the
+    run to its end; None otherwise."""
+    if lr is None:
+        return None
+    rate = lr.finite()
+    keep = rate.values > 0
+    steps, values = rate.steps[keep], rate.values[keep]
+    if len(values) < 5 or steps[-1] <= steps[0]:
+        return None
+    floor, peak = float(values[-1]), float(values.max())
+    if peak < FLOOR_DECAY * floor or values.min() < floor / _AT_FLOOR:
+        return None
+    above = np.flatnonzero(values > _AT_FLOOR * floor)
+    if not len(above) or above[-1] + 1 >= len(values):
+        return None
+    step = int(steps[above[-1] + 1])
+    share = (step - steps[0]) / (steps[-1] - steps[0])
+    return EarlyFloor(floor, peak, step, float(share)) if share <= FLOOR_SHARE else None

@@ -77,3 +77,48 @@ def test_an_audit_says_when_a_cyclic_step_size_is_too_short():
     assert [len(messages) for messages in said.values()] in ([1, 0], [0, 1])
     (message,) = [m for messages in said.values() for m in messages]
     assert "lengthen step_size_up to 44-220 steps" in message
+
+
+@settings(max_examples=60, deadline=None)
+@given(points=st.integers(20, 400), share=st.floats(0.05, 0.95), decay=st.floats(2, 1000))
+def test_a_decay_that_reaches_its_floor_before_half_the_run_is_found(points, share, decay):
+    from curvescope.lr.schedule_checks import FLOOR_DECAY, early_floor
+
+    steps = np.arange(points)
+    floor_at = max(1, int(share * (points - 1)))
+    values = np.where(steps < floor_at, np.geomspace(1.0, 1.0 / decay, floor_at + 1)[np.minimum(steps, floor_at)], 1.0 / decay)
+    found = early_floor(Curve(steps, values))
+    reached = steps[np.flatnonzero(values > 1.05 / decay)[-1] + 1] / (points - 1)
+    assert (found is not None) == (decay >= FLOOR_DECAY and reached <= 0.5)
+    if found is not None:
+        assert found.share == pytest.approx(reached) and found.floor == pytest.approx(1.0 / decay)
+
+
+def test_a_decay_that_goes_on_to_the_end_or_rises_again_has_no_early_floor():
+    from curvescope.lr.schedule_checks import early_floor
+
+    steps = np.arange(100)
+    assert early_floor(Curve(steps, np.geomspace(1.0, 1e-3, 100))) is None  # decays to the last step
+    assert early_floor(Curve(steps, np.full(100, 1e-3))) is None  # constant
+    assert early_floor(Curve(steps, np.r_[np.geomspace(1.0, 1e-3, 20), np.full(60, 1e-3), np.full(20, 1.0)])) is None
+
+
+@pytest.mark.slow
+def test_an_early_floor_is_found_on_the_corpora_runs_that_decayed_too_early_and_rarely_elsewhere():
+    """Measured on the labelled corpora (their labels.csv) and the public runs labelled by people."""
+    from curvescope.lr.schedule_checks import early_floor
+
+    def fired(corpus):
+        read = curvescope.read(corpus / "runs")
+        curves = role_curves(read.scalars)
+        labels = {row["run"]: row["label"] for row in csv.DictReader((corpus / "labels.csv").open())}
+        hits = {run: early_floor(curves.get(run, {}).get("lr")) is not None for run in labels}
+        by = {label: [hits[run] for run in labels if labels[run] == label] for label in set(labels.values())}
+        return {label: (sum(found), len(found)) for label, found in by.items()}
+
+    torch_corpus, numpy_corpus, realworld = fired(CORPUS), fired(FIXTURES / "corpus"), fired(FIXTURES / "realworld")
+    assert torch_corpus["decay_too_early"][0] >= 0.5 * torch_corpus["decay_too_early"][1]
+    assert torch_corpus["healthy"][0] == 0 and numpy_corpus["healthy"][0] <= 0.03 * numpy_corpus["healthy"][1]
+    others = [hit for label, hit in numpy_corpus.items() if label != "decay_too_early"]
+    assert sum(h for h, _ in others) <= 0.03 * sum(n for _, n in others)
+    assert sum(h for h, _ in realworld.values()) == 0
