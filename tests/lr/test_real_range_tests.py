@@ -35,7 +35,7 @@ def found():
 def test_every_tools_test_is_recognised_and_the_sweeps_trainings_are_not(found):
     assert sorted(t.run for t in found) == sorted(WRITTEN_BY)
     sweep = ["sweep/digits-mlp/cyclic", *(f"sweep/digits-mlp/lr={lr}" for lr in ("0.001", "0.01", "0.1", "1"))]
-    trainings = ["gradients/diabetes-mlp-sgd-0.05", "gradients/diabetes-mlp-sgd-0.2", *sweep]
+    trainings = [f"gradients/diabetes-mlp-sgd-{lr}" for lr in ("0.0001", "0.05", "0.2")] + sweep
     assert sorted(found.other_runs) == trainings
 
 
