@@ -10,12 +10,12 @@ from ..assemble.kinds import FINE_TUNE
 from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
-from ..lr.gradients import spike_before_explosion
+from ..lr.gradients import SPIKE, spike_before_explosion
 from ..lr.range_test import analyse, recognise
-from ..lr.schedule_checks import cyclic_step_size, early_floor
+from ..lr.schedule_checks import FLOOR_DECAY, cyclic_step_size, early_floor
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import PROBLEMS, UNDERFITTING, label
+from .labels import DECAY_TOO_EARLY, LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
 from .located import reward_progress
 from .registry import Rule
@@ -123,6 +123,7 @@ def diagnose(
                 if strict:
                     raise
                 failures.append(RuleFailure(rule.code, context.run, f"{type(exc).__name__}: {exc}"))
+        found = _with_rate_evidence(context, found)
         p = None if probabilities is None else probabilities.loc[context.run].to_dict()
         if p is not None:
             if context.fine_tuned and not any(d.label == UNDERFITTING for d in found):
@@ -131,6 +132,28 @@ def diagnose(
             found.extend(_model_diagnoses(context, p, not_judged))
         diagnosed.append(combine(context.run, found, p, not_judged, failures, progress=reward_progress(context)))
     return diagnosed
+
+
+def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Diagnosis]:
+    """The rules' diagnoses, with what the learning-rate checks saw added to the first one of the label it explains:
+    a gradient-norm spike before the explosion to ``lr_too_high``, a decay that reached its floor before half the run
+    to ``decay_too_early``. Confidences do not change."""
+    extra: dict[str, Evidence] = {}
+    grad, lr = context.curves.get("grad_norm"), context.curves.get("lr")
+    if (spike := spike_before_explosion(grad, context.curves.get("train_loss"))) is not None:
+        ratio = spike.spike_norm / spike.typical_norm
+        extra[LR_TOO_HIGH] = Evidence(
+            "gradient_spike", spike.describe(), spike.spike_step, spike.explosion_step, ratio, SPIKE, "grad_norm", grad.tag
+        )
+    if (floor := early_floor(lr)) is not None:
+        extra[DECAY_TOO_EARLY] = Evidence(
+            "lr_floor", floor.advice(), floor.step, int(lr.steps[-1]), floor.peak / floor.floor, FLOOR_DECAY, "lr", lr.tag
+        )
+    out = []
+    for diagnosis in found:
+        item = extra.pop(diagnosis.label, None)
+        out.append(diagnosis if item is None else replace(diagnosis, evidence=(*diagnosis.evidence, item)))
+    return out
 
 
 def _not_judged(context: RunContext) -> dict[str, str]:

@@ -81,3 +81,26 @@ def test_the_gradient_norm_takes_its_role(tmp_path, tag):
     path.write_text("step,loss," + tag + "\n" + "".join(f"{i},{2 - i / 10},{1 + i / 100}\n" for i in range(10)))
     read = curvescope.read(path)
     assert read.roles[read.runs[0]]["grad_norm"] == tag
+
+
+def test_the_spike_backs_the_lr_too_high_verdict_without_moving_its_confidence():
+    from curvescope.diagnose import diagnose, registry
+    from curvescope.features.extract import measure
+
+    read = curvescope.read(GRADIENTS / "diabetes-mlp-sgd-0.2")
+    runs = measure(read)
+    with_grad = diagnose(runs.values(), registry.select(), None)[0]
+    without = {name: replace_curves(run, drop="grad_norm") for name, run in runs.items()}
+    plain = diagnose(without.values(), registry.select(), None)[0]
+    (verdict,) = [v for v in with_grad.verdicts if v.label == "lr_too_high"]
+    (before,) = [v for v in plain.verdicts if v.label == "lr_too_high"]
+    assert verdict.confidence == before.confidence
+    added = [item for item in verdict.evidence if item.kind == "gradient_spike"]
+    assert len(added) == 1 and not [item for item in before.evidence if item.kind == "gradient_spike"]
+    assert added[0].start_step < added[0].end_step and added[0].role == "grad_norm"
+
+
+def replace_curves(run, drop: str):
+    from dataclasses import replace
+
+    return replace(run, curves={role: curve for role, curve in run.curves.items() if role != drop})

@@ -122,3 +122,22 @@ def test_an_early_floor_is_found_on_the_corpora_runs_that_decayed_too_early_and_
     others = [hit for label, hit in numpy_corpus.items() if label != "decay_too_early"]
     assert sum(h for h, _ in others) <= 0.03 * sum(n for _, n in others)
     assert sum(h for h, _ in realworld.values()) == 0
+
+
+@pytest.mark.slow
+def test_an_early_floor_backs_the_decay_too_early_verdict():
+    from curvescope.lr.schedule_checks import early_floor
+
+    rows = [row["run"] for row in csv.DictReader((CORPUS / "labels.csv").open()) if row["label"] == "decay_too_early"]
+    report = curvescope.audit([CORPUS / "runs" / run for run in rows[:12]], cache=False)
+    backed = 0
+    for run in report:
+        floor = early_floor(run.curves.get("lr"))
+        verdicts = [v for v in run.diagnosis.verdicts if v.label == "decay_too_early"]
+        evidence = [item for v in verdicts for item in v.evidence if item.kind == "lr_floor"]
+        if floor is None or not verdicts:
+            assert not evidence
+            continue
+        backed += 1
+        assert [(item.start_step, item.description) for item in evidence] == [(floor.step, floor.advice())]
+    assert backed >= 3
