@@ -135,9 +135,9 @@ def diagnose(
 
 
 def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Diagnosis]:
-    """The rules' diagnoses, with what the learning-rate checks saw added to the first one of the label it explains:
-    a gradient-norm spike before the explosion to ``lr_too_high``, a decay that reached its floor before half the run
-    to ``decay_too_early``. Confidences do not change."""
+    """The rules' diagnoses, with what the learning-rate checks saw added to the first located one of the label it
+    explains: a gradient-norm spike before the explosion to ``lr_too_high``, a decay that reached its floor before
+    half the run to ``decay_too_early``. Confidences do not change, nor whether a verdict is located (a suspicion stays one)."""
     extra: dict[str, Evidence] = {}
     grad, lr = context.curves.get("grad_norm"), context.curves.get("lr")
     if (spike := spike_before_explosion(grad, context.curves.get("train_loss"))) is not None:
@@ -151,7 +151,8 @@ def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Dia
         )
     out = []
     for diagnosis in found:
-        item = extra.pop(diagnosis.label, None)
+        located = any(item.start_step is not None for item in diagnosis.evidence)  # what a label stands on stays the rules'
+        item = extra.pop(diagnosis.label, None) if located else None
         out.append(diagnosis if item is None else replace(diagnosis, evidence=(*diagnosis.evidence, item)))
     return out
 
