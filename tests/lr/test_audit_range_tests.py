@@ -88,3 +88,17 @@ def test_a_cyclic_run_beside_a_test_has_its_bounds_set_against_the_tests(report)
     # the test's base_lr and max_lr are both over 10x the run's bounds
     assert link.test.base_lr.value > 10 * cyclic.cyclic_low and link.test.max_lr.value > 10 * cyclic.rate
     assert "both bounds are" in line and "too low" in line
+
+
+def test_the_html_and_markdown_reports_carry_the_link(report):
+    from curvescope.lr.links import range_test_links
+    from curvescope.report import render
+
+    (link,) = range_test_links(report)
+    markdown, page = render(report, "markdown"), report.to_html()
+    assert "## LR range tests" in markdown and '<section class="range-tests">' in page
+    for run in link.runs:
+        assert f"- {run.run}: rate {run.rate:.3g}" in markdown
+        assert f"<li>{run.run}: rate {run.rate:.3g}" in page
+    demo = curvescope.audit(FIXTURES / "demo")
+    assert "LR range tests" not in render(demo, "markdown") and "range-tests" not in demo.to_html()
