@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import curvescope
 from curvescope.findings import Severity
@@ -105,3 +107,24 @@ def test_no_training_run_of_the_fixtures_is_taken_for_a_range_test(corpus):
     assert [t.run for t in found] == []
     assert found.other_runs
     assert not [f for f in found.findings if f.severity is Severity.ERROR and "lr_finder" in f.message]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lr=st.lists(st.one_of(st.floats(allow_nan=False), st.none(), st.text(max_size=3), st.booleans()), max_size=30),
+    loss=st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.none()), max_size=30),
+)
+def test_any_history_is_read_without_an_exception_and_no_point_is_made_up(tmp_path_factory, lr, loss):
+    path = tmp_path_factory.mktemp("history") / "history.json"
+    path.write_text(json.dumps({"lr": lr, "loss": loss}))
+    result = curvescope.read(path)
+    frame = result.scalars
+    shorter = min(len(lr), len(loss))
+    for tag, values in (("lr", lr), ("loss", loss)):
+        read = frame[frame["tag"] == tag]
+        assert read["step"].tolist() == list(range(len(read)))
+        assert len(read) in (0, shorter)
+        for value, written in zip(read["value"], values, strict=False):
+            number = isinstance(written, float | int) and not isinstance(written, bool)
+            assert (value == written) if number else math.isnan(value)
+    assert ("truncated-record" in [f.name for f in result.findings]) == (len(lr) != len(loss))
