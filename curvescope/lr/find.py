@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..assemble.read import ReadResult, read
 from ..features.extract import role_curves
 from ..findings import Finding
 from .range_test import RangeTest, analyse, recognise
+
+SMOOTHED_BY_TOOL = (
+    "the loss of an LR finder's history is smoothed by the tool already (an exponential moving average of weight "
+    "0.95-0.98), whose lag moves the curve to higher rates: prefer the low end of each range"
+)
+"""The note on a range test read from an LR finder's saved history (the ``lr_finder_json`` format)."""
 
 
 @dataclass(frozen=True)
@@ -55,5 +61,8 @@ def lr_find(path: str | os.PathLike[str] | ReadResult) -> RangeTests:
         if why is None:
             others.append(run)
         else:
-            tests.append(analyse(run, found["lr"], found["train_loss"], why))
+            test = analyse(run, found["lr"], found["train_loss"], why)
+            if "lr_finder_json" in result.formats.get(run, ()):
+                test = replace(test, notes=(*test.notes, SMOOTHED_BY_TOOL))
+            tests.append(test)
     return RangeTests(tuple(tests), tuple(others), result.findings)

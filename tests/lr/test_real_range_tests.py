@@ -128,3 +128,12 @@ def test_any_history_is_read_without_an_exception_and_no_point_is_made_up(tmp_pa
             number = isinstance(written, float | int) and not isinstance(written, bool)
             assert (value == written) if number else math.isnan(value)
     assert ("truncated-record" in [f.name for f in result.findings]) == (len(lr) != len(loss))
+
+
+def test_a_history_saved_by_a_tool_says_its_loss_was_smoothed_by_the_tool(found):
+    from curvescope.lr.find import SMOOTHED_BY_TOOL
+
+    for test in found:
+        # the tools' histories saved as JSON; a history saved as CSV is a plain wide CSV, which does not say who wrote it
+        by_tool = test.run.endswith(".json")
+        assert (SMOOTHED_BY_TOOL in test.notes) == by_tool, test.run
