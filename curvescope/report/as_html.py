@@ -71,7 +71,7 @@ def render(report: Report) -> str:
     then one section per run."""
     anchors = [f"run-{index}" for index in range(len(report.runs))]
     sections = [_section(run, anchor) for run, anchor in zip(report.runs, anchors)]
-    body = "\n".join([_header(report), _summary(report, anchors), _range_tests(report), *sections])
+    body = "\n".join(part for part in [_header(report), _summary(report, anchors), _range_tests(report), *sections] if part)
     title = f"curvescope audit: {_runs(len(report.runs))}"
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
