@@ -34,10 +34,13 @@ PAGES = {
     "run": APP / "app_pages" / "run.py",
     "compare": APP / "app_pages" / "compare.py",
     "sweep": APP / "app_pages" / "sweep.py",
+    "lr_find": APP / "app_pages" / "lr_find.py",
 }
 
 # --- UI state: session-state keys (UI state only) and the URL query keys they are mirrored in -------
 
+LR_TEST = "lr_test"
+"""The range test shown on the LR finder page."""
 FOLDER, FOLDER_WIDGET = "folder", "folder_widget"
 """The directory typed in the sidebar, relative to the one the app was started with."""
 FILTER_LABELS, FILTER_LABELS_WIDGET = "filter_labels", "filter_labels_widget"
@@ -587,6 +590,53 @@ def axis_scale(axis: Axis) -> dict:
     if axis.scale == "log":
         return {"type": "log", "padding": 12}
     return {"type": "linear", "zero": False, "padding": 12}
+
+
+def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame) -> dict:
+    """A range test's loss against its rate on a log axis: the points as logged, the smoothed line, and each
+    suggested rate as a dashed rule with its range as a band."""
+    x = {"field": "lr", "type": "quantitative", "title": "learning rate", "scale": {"type": "log"}}
+    y = {"field": "loss", "type": "quantitative", "title": "loss", "scale": {"zero": False}}
+    colour = {"field": "mark", "type": "nominal", "title": "rate"}
+    tooltip = [
+        {"field": "mark", "type": "nominal"},
+        {"field": "meaning", "type": "nominal"},
+        {"field": "lr", "type": "quantitative", "format": ".3~g"},
+        {"field": "low", "type": "quantitative", "format": ".3~g"},
+        {"field": "high", "type": "quantitative", "format": ".3~g"},
+        {"field": "step", "type": "quantitative"},
+    ]
+    return {
+        "height": 380,
+        "$schema": VEGA_LITE,
+        "datasets": {"points": points, "marks": marks},
+        "layer": [
+            {
+                "data": {"name": "marks"},
+                "mark": {"type": "rect", "opacity": 0.12},
+                "encoding": {"x": {**x, "field": "low"}, "x2": {"field": "high"}, "color": colour},
+            },
+            {
+                "data": {"name": "points"},
+                "mark": {"type": "circle", "size": 14, "color": "#9e9e9e"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "tooltip": [{"field": "step"}, {"field": "lr", "format": ".3~g"}, {"field": "loss"}],
+                },
+            },
+            {
+                "data": {"name": "points"},
+                "mark": {"type": "line", "color": "#1f77b4"},
+                "encoding": {"x": x, "y": {**y, "field": "smoothed"}},
+            },
+            {
+                "data": {"name": "marks"},
+                "mark": {"type": "rule", "strokeDash": [5, 3], "strokeWidth": 2},
+                "encoding": {"x": x, "color": colour, "tooltip": tooltip},
+            },
+        ],
+    }
 
 
 def sweep_chart(

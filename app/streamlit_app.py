@@ -54,6 +54,7 @@ pages = st.navigation(
         st.Page(ui.PAGES["run"], title="Run", icon=":material/show_chart:", url_path="run"),
         st.Page(ui.PAGES["compare"], title="Compare", icon=":material/stacked_line_chart:", url_path="compare"),
         st.Page(ui.PAGES["sweep"], title="Sweep", icon=":material/scatter_plot:", url_path="sweep"),
+        st.Page(ui.PAGES["lr_find"], title="LR finder", icon=":material/speed:", url_path="lr-finder"),
     ]
 )
 

@@ -46,6 +46,7 @@ SAMPLE_FOLDERS = (
     "formats/mmcv_log_json",
     "formats/mmengine_detection",
     "formats/wandb_history",
+    "lr_range/lightning",
 )
 """Fixture folders whose runs are the samples: one or more of every format curvescope reads."""
 

@@ -5,6 +5,7 @@
 >>> report.to_frame()                          # doctest: +SKIP
 >>> result = curvescope.read("runs/")          # doctest: +SKIP
 >>> result.scalars                             # doctest: +SKIP
+>>> curvescope.lr_find("runs/lr_find/").tests   # doctest: +SKIP
 >>> for change in curvescope.watch("runs/"):    # doctest: +SKIP
 ...     print(change.run, change.labels)
 """
@@ -17,6 +18,8 @@ from .errors import CurvescopeError, InvalidParameterError, LogdirNotFound, NoRu
 from .features import smooth
 from .findings import KINDS as FINDING_KINDS
 from .findings import Finding, Severity
+from .lr.find import RangeTests, lr_find
+from .lr.range_test import RangeTest
 from .report import Report, RunReport
 from .version import __version__
 from .watch import Change, ChangeKind, watch
@@ -35,6 +38,8 @@ __all__ = [
     "InvalidParameterError",
     "LogdirNotFound",
     "NoRunsFound",
+    "RangeTest",
+    "RangeTests",
     "ReadResult",
     "Report",
     "Rule",
@@ -46,6 +51,7 @@ __all__ = [
     "Verdict",
     "__version__",
     "audit",
+    "lr_find",
     "read",
     "read_frame",
     "smooth",

@@ -119,6 +119,31 @@ _KINDS = (
         "The run fine-tunes a pretrained model: a loss that barely falls is not read as underfitting.",
     ),
     FindingKind(
+        "CS022",
+        "lr-range-test",
+        Severity.INFO,
+        "An LR range test (a rate rising every step until the loss diverges): its divergence is by design, so the labels "
+        "are not judged; its suggested rates are reported (curvescope lr-find).",
+    ),
+    FindingKind(
+        "CS023",
+        "cyclic-step-size",
+        Severity.INFO,
+        "A cyclic schedule's step size (half a cycle) is outside the 2-10 epochs the cyclic-learning-rate paper found best.",
+    ),
+    FindingKind(
+        "CS024",
+        "gradient-norm-spike",
+        Severity.INFO,
+        "The gradient norm spiked steps before the loss exploded: the earliest sign that the learning rate is too high.",
+    ),
+    FindingKind(
+        "CS025",
+        "early-decay-floor",
+        Severity.INFO,
+        "The learning rate decayed to the floor it kept to the end before half of the run: the rest trained at the floor.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

@@ -72,11 +72,11 @@ EXPECTED = {
         "x/lr0",
         "input_info/learning_rate",
     ],
+    "grad_norm": ["grad_norm", "train/grad_norm", "grad_2.0_norm_total", "Grad_Norm"],
 }
 NO_ROLE = [
     "epoch",
     "global_step/sec",
-    "train/grad_norm",
     "eval/runtime",
     "MAE",
     "val_perplexity",

@@ -1,4 +1,4 @@
-"""Which tag plays which role in a run: train_loss, val_loss, train_acc, val_acc, lr, reward.
+"""Which tag plays which role in a run: train_loss, val_loss, train_acc, val_acc, lr, reward, grad_norm.
 
 The default mapping is data: ``ROLE_PATTERNS`` lists ``RolePattern(role, pattern, examples,
 note)`` records in priority order; a tag takes the role of the first pattern it fully matches
@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from ..errors import InvalidParameterError
 
-ROLES: tuple[str, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "reward")
+ROLES: tuple[str, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "reward", "grad_norm")
 
 LOSS_ROLES = frozenset({"train_loss", "val_loss"})
 MIN_EPOCH_POINTS = 3
@@ -149,6 +149,12 @@ ROLE_PATTERNS: tuple[RolePattern, ...] = (
         "a loss on one of several named evaluation sets (the Hugging Face Trainer's eval_<name>_loss): the first set's",
     ),
     RolePattern("train_loss", rf"{_NOT_EVAL}(?:[\w\-]+/)*{_LOSSY}", ("cost/cost", "train/Loss/total_loss", "loss/loss")),
+    RolePattern(
+        "grad_norm",
+        rf"(?:{_TRAIN}/)?(?:grad_norm|gradient_norm|grad_2\.0_norm_total|grad_norm_total)",
+        ("grad_norm", "train/grad_norm", "grad_2.0_norm_total"),
+        "the norm of all gradients (the Hugging Face Trainer's, before clipping; Lightning's grad_norm utility's total)",
+    ),
     RolePattern(
         "val_loss",
         rf"{_VAL}/\w*loss",

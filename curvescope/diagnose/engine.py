@@ -10,9 +10,12 @@ from ..assemble.kinds import FINE_TUNE
 from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
+from ..lr.gradients import SPIKE, spike_before_explosion
+from ..lr.range_test import analyse, recognise
+from ..lr.schedule_checks import FLOOR_DECAY, cyclic_step_size, early_floor
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
+from .labels import DECAY_TOO_EARLY, LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
 from .located import loss_progress, reward_progress
 from .registry import Rule
@@ -23,22 +26,30 @@ def model_codes() -> dict[str, str]:
     return {name: label(name).model_code for name in PROBLEMS}
 
 
+RANGE_TEST = "lr_range_test"
+"""The run kind of an LR range test: a rate rising every step until the loss diverges, by design."""
+
 FAR_BELOW_CHANCE = 0.25
 """A first training loss at most this share of the chance level ln(C) was not learned from scratch in the
 steps logged: a fine-tune of a pretrained model (or a model that fitted within its first logged point)."""
 
 
 def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> dict[str, RunContext]:
-    """Each measured run with its kinds: those reading found (``ReadResult.kinds``), and a fine-tune where the
-    first loss is far below chance."""
+    """Each measured run with its kinds: those reading found (``ReadResult.kinds``), a fine-tune where the
+    first loss is far below chance, and an LR range test where its rate rises every step (``lr.range_test``)."""
     return {
-        name: replace(run, kinds=run_kinds(dict(read_kinds.get(name, {})), run.values, run.classes)) for name, run in runs.items()
+        name: replace(run, kinds=run_kinds(dict(read_kinds.get(name, {})), run.values, run.classes, run.curves))
+        for name, run in runs.items()
     }
 
 
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
-    """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others)."""
-    return [
+    """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
+    an ``lr-range-test`` finding, with the rates it suggests, for each range test, a ``cyclic-step-size``
+    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, an ``early-decay-floor``
+    finding for a decay that reached its floor before half the run, and a ``gradient-norm-spike`` finding where the
+    gradient norm spiked before the loss exploded."""
+    found = [
         finding(
             "fine-tuned-run",
             f"a fine-tune: {run.kinds[FINE_TUNE]}; a loss that barely falls is not read as underfitting",
@@ -47,10 +58,43 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
         for run in runs
         if FINE_TUNE in run.kinds and FINE_TUNE not in read_kinds.get(run.run, {})
     ]
+    for run in runs:
+        if run.schedule is not None and run.schedule.kind == "cyclic":
+            validation = run.curves.get("val_loss") or run.curves.get("val_acc")
+            check = cyclic_step_size(run.curves.get("lr"), validation)
+            if check is not None and not check.within:
+                found.append(finding("cyclic-step-size", check.advice(), run=run.run))
+        if RANGE_TEST not in run.kinds and (floor := early_floor(run.curves.get("lr"))):
+            found.append(finding("early-decay-floor", floor.advice(), run=run.run))
+        if RANGE_TEST not in run.kinds and (
+            spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
+        ):
+            found.append(finding("gradient-norm-spike", spike.describe(), run=run.run))
+        if RANGE_TEST in run.kinds:
+            test = analyse(run.run, run.curves["lr"], run.curves["train_loss"])
+            found.append(
+                finding("lr-range-test", f"an LR range test: {run.kinds[RANGE_TEST]}; {suggestion_text(test)}", run=run.run)
+            )
+    return found
 
 
-def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None) -> dict[str, str]:
-    """The run kinds reading found, and a fine-tune where the first loss is far below chance."""
+def suggestion_text(test) -> str:
+    """The rates a range test suggests, in one sentence (or what kept it from suggesting any)."""
+    if test.steepest is None:
+        return "it suggests no rate: " + "; ".join(test.notes)
+    low, high = test.suggested_range
+    words = f"suggested rate {test.suggested:.3g} (range {low:.3g}-{high:.3g}, {test.suggested_by})"
+    words += f", minimum/10 {test.minimum_over_10:.3g}"
+    if test.base_lr and test.max_lr:
+        words += f", cyclic base_lr {test.base_lr.value:.3g} and max_lr {test.max_lr.value:.3g} (one-cycle max_lr)"
+    return words + "".join(f"; {note}" for note in test.notes)
+
+
+def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None, curves=None) -> dict[str, str]:
+    """The run kinds reading found, a fine-tune where the first loss is far below chance, a range test where the
+    rate rises every step."""
+    if curves is not None and (why := recognise(curves.get("lr"), curves.get("train_loss"))) is not None:
+        kinds[RANGE_TEST] = why
     ratio = values.get("initial_loss_vs_chance", math.nan)
     if FINE_TUNE not in kinds and classes and ratio <= FAR_BELOW_CHANCE:
         kinds[FINE_TUNE] = f"its first training loss is {ratio:.2f} of the chance level ln({classes}), far below it"
@@ -79,6 +123,7 @@ def diagnose(
                 if strict:
                     raise
                 failures.append(RuleFailure(rule.code, context.run, f"{type(exc).__name__}: {exc}"))
+        found = _with_rate_evidence(context, found)
         p = None if probabilities is None else probabilities.loc[context.run].to_dict()
         if p is not None:
             if context.fine_tuned and not any(d.label == UNDERFITTING for d in found):
@@ -90,12 +135,42 @@ def diagnose(
     return diagnosed
 
 
+def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Diagnosis]:
+    """The rules' diagnoses, with what the learning-rate checks saw added to the first located one of the label it
+    explains: a gradient-norm spike before the explosion to ``lr_too_high``, a decay that reached its floor before
+    half the run to ``decay_too_early``. Confidences do not change, nor whether a verdict is located (a suspicion stays one)."""
+    extra: dict[str, Evidence] = {}
+    grad, lr = context.curves.get("grad_norm"), context.curves.get("lr")
+    if (spike := spike_before_explosion(grad, context.curves.get("train_loss"))) is not None:
+        ratio = spike.spike_norm / spike.typical_norm
+        extra[LR_TOO_HIGH] = Evidence(
+            "gradient_spike", spike.describe(), spike.spike_step, spike.explosion_step, ratio, SPIKE, "grad_norm", grad.tag
+        )
+    if (floor := early_floor(lr)) is not None:
+        extra[DECAY_TOO_EARLY] = Evidence(
+            "lr_floor", floor.advice(), floor.step, int(lr.steps[-1]), floor.peak / floor.floor, FLOOR_DECAY, "lr", lr.tag
+        )
+    out = []
+    for diagnosis in found:
+        located = any(item.start_step is not None for item in diagnosis.evidence)  # what a label stands on stays the rules'
+        item = extra.pop(diagnosis.label, None) if located else None
+        out.append(diagnosis if item is None else replace(diagnosis, evidence=(*diagnosis.evidence, item)))
+    return out
+
+
 def _not_judged(context: RunContext) -> dict[str, str]:
     """Labels the run lacks the curves (or the points) for, with the reason."""
     reasons = {}
     for name in PROBLEMS:
         record = label(name)
         needs = record.needs
+        if RANGE_TEST in context.kinds:
+            test = analyse(context.run, context.curves["lr"], context.curves["train_loss"])
+            rate = "" if test.suggested is None else f"; it suggests a rate of {test.suggested:.3g}"
+            reasons[name] = (
+                f"{name} is not judged on an LR range test: its rate rises every step until the loss diverges, by design{rate}"
+            )
+            continue
         if context.reinforcement_learning and "train_loss" in needs:
             reward = context.curves["reward"].tag if "reward" in context.curves else "a reward"
             reasons[name] = (

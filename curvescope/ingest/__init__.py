@@ -16,6 +16,7 @@ from .csvlogs import (
     UltralyticsCSVReader,
 )
 from .jsonlogs import JSONLinesReader, TrainerStateReader, WandbHistoryReader
+from .lrfinder import LRFinderJSONReader
 from .mlflow import MLflowReader
 from .openmmlab import OpenMMLabReader
 from .raytune import RayTuneReader
@@ -32,6 +33,7 @@ BUILTIN_READERS = (
     LightningCSVReader(),
     UltralyticsCSVReader(),
     TimmCSVReader(),
+    LRFinderJSONReader(),
     KerasCSVReader(),
     LongCSVReader(),
     OpenMMLabReader(),

@@ -28,6 +28,7 @@ from ..diagnose.labels import label as label_record
 from ..features.detectors import trend
 from ..features.events import Curve, Event
 from ..findings import Finding
+from ..lr.links import range_test_links
 from .drawing import LOG_DECADES, MARK_COLOUR, OTHER_COLOUR, PANEL_OF, PANELS, ROLE_COLOUR, panels, series_name, thin
 from .numbers import NUMBERS
 
@@ -70,7 +71,7 @@ def render(report: Report) -> str:
     then one section per run."""
     anchors = [f"run-{index}" for index in range(len(report.runs))]
     sections = [_section(run, anchor) for run, anchor in zip(report.runs, anchors)]
-    body = "\n".join([_header(report), _summary(report, anchors), *sections])
+    body = "\n".join(part for part in [_header(report), _summary(report, anchors), _range_tests(report), *sections] if part)
     title = f"curvescope audit: {_runs(len(report.runs))}"
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -93,6 +94,17 @@ def _header(report: Report) -> str:
         f'<header id="top">\n<h1>curvescope audit</h1>\n<p class="muted">{escape(about)}</p>\n'
         f'<p class="counts">{badges or "no labels"}</p>\n{_reading_findings(report.findings)}\n</header>'
     )
+
+
+def _range_tests(report: Report) -> str:
+    """Each LR range test with the runs of its folder (nothing when there is no test with runs beside it)."""
+    parts = []
+    for link in range_test_links(report.runs):
+        if link.runs:
+            head, *lines = link.lines()
+            items = "".join(f"<li>{escape(line.strip())}</li>" for line in lines)
+            parts.append(f"<p>{escape(head)}</p>\n<ul>{items}</ul>")
+    return f'<section class="range-tests">\n<h2>LR range tests</h2>\n{"".join(parts)}\n</section>' if parts else ""
 
 
 def _reading_findings(findings: tuple[Finding, ...]) -> str:

@@ -12,6 +12,7 @@ import html
 
 from ..diagnose.labels import HEALTHY
 from ..findings import Finding
+from ..lr.links import range_test_links
 from .result import Report, RunReport
 
 _BACKSLASHED = str.maketrans({char: "\\" + char for char in "\\`|[]"})
@@ -24,7 +25,7 @@ MISSING = "-"
 
 def render(report: Report) -> str:
     """The report as Markdown text; the same report always gives the same text."""
-    sections = [_title(report), _counts(report), _table(report), _problems(report), _findings(report)]
+    sections = [_title(report), _counts(report), _table(report), _range_tests(report), _problems(report), _findings(report)]
     return "\n\n".join(section for section in sections if section) + "\n"
 
 
@@ -100,6 +101,16 @@ def _details(run: RunReport) -> str:
     lines += [f"- not judged: {escape(reason)}" for reason in run.diagnosis.not_judged.values()]
     lines += [f"- {escape(label)} is explained by {escape(by)}" for label, by in run.diagnosis.explained.items()]
     return "\n".join(lines)
+
+
+def _range_tests(report: Report) -> str:
+    """Each LR range test with the runs of its folder (nothing when there is no test with runs beside it)."""
+    parts = []
+    for link in range_test_links(report.runs):
+        if link.runs:
+            head, *lines = link.lines()
+            parts.append("\n".join([escape(head), "", *(f"- {escape(line.strip())}" for line in lines)]))
+    return "\n\n".join(["## LR range tests", *parts]) if parts else ""
 
 
 def _findings(report: Report) -> str:

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..diagnose.labels import label_colour
 from ..findings import Finding, Severity
+from ..lr.links import is_range_test, range_test_links
 from ..text import printable
 from .result import Report
 
@@ -17,7 +18,8 @@ SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ER
 
 
 def renderable(report: Report) -> Group:
-    """The report as rich renderables: the runs' table, the findings, the counts."""
+    """The report as rich renderables: the runs' table, each LR range test with the sweep beside it, the findings,
+    the counts."""
     table = Table(header_style="bold")
     for column, justify in (
         ("run", "left"),
@@ -29,7 +31,8 @@ def renderable(report: Report) -> Group:
         table.add_column(column, justify=justify, overflow="fold")
     for run in report:
         labels = Text(
-            ", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items()) or "not judged",
+            ", ".join(f"{label} {confidence:.0%}" for label, confidence in run.label_confidences().items())
+            or ("LR range test" if is_range_test(run) else "not judged"),
             style=label_colour(run.primary_label),
         )
         if run.diagnosis.doubt:
@@ -40,6 +43,7 @@ def renderable(report: Report) -> Group:
         fix = run.fix or (not_judged_text(run.diagnosis.not_judged) if not run.labels else "")
         table.add_row(Text(printable(run.run)), labels, best, losses, Text(printable(fix)))
     lines = [table]
+    lines += [Text(printable(line)) for link in range_test_links(report) if link.runs for line in link.lines()]
     lines += [finding_line(item) for item in report.findings]
     counts = ", ".join(f"{count} {label}" for label, count in sorted(report.counts().items()))
     judged = sum(1 for run in report if not run.labels)

@@ -22,6 +22,7 @@ from ..diagnose.diagnosis import RunDiagnosis
 from ..diagnose.labels import LABEL_NAMES
 from ..features.events import Curve, Event
 from ..findings import Finding
+from ..lr.links import range_test_links
 from ..params import Interval, validate_params
 from .numbers import NUMBERS
 
@@ -238,7 +239,7 @@ class Report:
             "hidden": {"runs": self.hidden, "by": self.hidden_by},
             "runs": [run.to_dict() for run in self.runs],
             "findings": [f.to_dict() for f in self.findings],
-        }
+        } | ({"range_tests": [link.to_dict() for link in links]} if (links := range_test_links(self.runs)) else {})
 
 
 def _json_number(value):

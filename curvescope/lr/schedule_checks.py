@@ -1,0 +1,129 @@
+"""Checks of a run's learning-rate schedule against the practice it comes from.
+
+``cyclic_step_size``: a cyclic schedule's step size (the steps of a half cycle, ``step_size_up`` in
+PyTorch's ``CyclicLR``) against the iterations of an epoch. The cyclic-learning-rate paper found a step
+size of 2 to 10 epochs' iterations best; a shorter one cycles before the rate has done its work.
+The iterations of an epoch are read off the validation curve, logged once an epoch, beside a rate
+logged every step.
+
+``early_floor``: a decay that reached the floor it then kept to the end of the run before half of the
+run: the rest of the run trained at the floor, where a decay stretched over the whole run keeps learning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..features.events import Curve
+
+EPOCHS_PER_STEP_SIZE = (2.0, 10.0)
+"""The CLR paper's step size, in epochs."""
+_FLAT = 1e-3
+
+
+@dataclass(frozen=True)
+class CyclicStepSize:
+    """A cyclic schedule's half cycle in steps, the iterations of an epoch, and how many epochs the one makes of the other."""
+
+    step_size: float
+    iterations_per_epoch: float
+    half_cycles: int
+
+    @property
+    def epochs(self) -> float:
+        return self.step_size / self.iterations_per_epoch
+
+    @property
+    def within(self) -> bool:
+        low, high = EPOCHS_PER_STEP_SIZE
+        return low <= self.epochs <= high
+
+    def advice(self) -> str:
+        """In words, with the fix when the step size is outside the paper's range."""
+        low, high = EPOCHS_PER_STEP_SIZE
+        said = (
+            f"a cyclic schedule: its step size (half a cycle) is {self.step_size:.0f} steps, {self.epochs:.2g} epochs of "
+            f"{self.iterations_per_epoch:.0f} iterations (median of {self.half_cycles} half cycles)"
+        )
+        if self.within:
+            return said + f", within the {low:g}-{high:g} epochs the CLR paper found best"
+        short = self.epochs < low
+        return said + (
+            f"; the CLR paper found {low:g}-{high:g} epochs best: "
+            f"{'lengthen' if short else 'shorten'} step_size_up to {low * self.iterations_per_epoch:.0f}-"
+            f"{high * self.iterations_per_epoch:.0f} steps"
+        )
+
+
+def cyclic_step_size(lr: Curve | None, validation: Curve | None) -> CyclicStepSize | None:
+    """The step size of a cyclic rate logged every step, against the epoch the validation curve's spacing gives;
+    None when the rate does not cycle, or the epoch cannot be told (no validation curve, or one logged as often as the rate)."""
+    if lr is None or validation is None:
+        return None
+    rate = lr.finite()
+    keep = rate.values > 0
+    steps, values = rate.steps[keep], rate.values[keep]
+    val_steps = validation.steps
+    if len(values) < 8 or len(val_steps) < 3 or len(values) < 3 * len(val_steps):
+        return None
+    change = np.diff(np.log(values))
+    moving = np.flatnonzero(np.abs(change) > _FLAT)
+    if len(moving) < 4:
+        return None
+    sign = np.sign(change[moving])
+    turns = moving[1:][sign[1:] != sign[:-1]]  # the first change after each turn
+    if len(turns) < 3:
+        return None
+    half = np.diff(steps[turns])
+    epoch = float(np.median(np.diff(val_steps)))
+    if epoch <= 1:
+        return None
+    return CyclicStepSize(float(np.median(half)), epoch, len(half))
+
+
+FLOOR_SHARE = 0.5
+"""A decay that reaches its floor before this share of the run leaves the rest of the run at the floor."""
+FLOOR_DECAY = 10.0
+"""A decay of at least this factor (peak over floor) is one to check."""
+_AT_FLOOR = 1.05
+
+
+@dataclass(frozen=True)
+class EarlyFloor:
+    """Where a decaying rate reached the floor it kept to the end of the run."""
+
+    floor: float
+    peak: float
+    step: int
+    share: float
+    """Where that was, as a share of the run."""
+
+    def advice(self) -> str:
+        return (
+            f"the rate reached its floor ({self.floor:.3g}, {self.peak / self.floor:.3g}x below its peak) at step {self.step}, "
+            f"{self.share:.0%} into the run, and stayed there: the last {1 - self.share:.0%} trained at the floor; "
+            "stretch the decay over the whole run (cosine or linear to the last step), or stop the run where the floor begins"
+        )
+
+
+def early_floor(lr: Curve | None) -> EarlyFloor | None:
+    """The floor a rate decayed to (``FLOOR_DECAY`` or more below its peak) and kept from before ``FLOOR_SHARE`` of the
+    run to its end; None otherwise."""
+    if lr is None:
+        return None
+    rate = lr.finite()
+    keep = rate.values > 0
+    steps, values = rate.steps[keep], rate.values[keep]
+    if len(values) < 5 or steps[-1] <= steps[0]:
+        return None
+    floor, peak = float(values[-1]), float(values.max())
+    if peak < FLOOR_DECAY * floor or values.min() < floor / _AT_FLOOR:
+        return None
+    above = np.flatnonzero(values > _AT_FLOOR * floor)
+    if not len(above) or above[-1] + 1 >= len(values):
+        return None
+    step = int(steps[above[-1] + 1])
+    share = (step - steps[0]) / (steps[-1] - steps[0])
+    return EarlyFloor(floor, peak, step, float(share)) if share <= FLOOR_SHARE else None
