@@ -457,7 +457,7 @@ def test_a_corrupt_log_is_a_message_naming_the_file(start, tmp_path):
     warning = unescape(at.warning[0].value)
     assert f"cut/{good.name}" in warning and "cut off" in warning
     expected = {run.run: list(run.labels) or ["not judged"] for run in curvescope.audit(tmp_path)}
-    assert labels_shown(at) == expected and expected["cut"] == ["not judged"]
+    assert labels_shown(at) == expected and "cut" in expected  # what was read before the cut is judged
     at.query_params["run"] = "cut"
     page(at, "run")
     assert not at.exception
