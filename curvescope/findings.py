@@ -144,6 +144,13 @@ _KINDS = (
         "The learning rate decayed to the floor it kept to the end before half of the run: the rest trained at the floor.",
     ),
     FindingKind(
+        "CS026",
+        "plateau-cut-on-noise",
+        Severity.INFO,
+        "A reduce-on-plateau schedule cut the learning rate while validation was still improving: a noisy evaluation "
+        "tripped its patience.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

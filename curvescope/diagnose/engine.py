@@ -12,7 +12,7 @@ from ..features.measured import RunContext
 from ..findings import Finding, finding
 from ..lr.gradients import SPIKE, spike_before_explosion
 from ..lr.range_test import analyse, recognise
-from ..lr.schedule_checks import FLOOR_DECAY, cyclic_step_size, early_floor
+from ..lr.schedule_checks import FLOOR_DECAY, cyclic_step_size, early_floor, plateau_cut_on_noise
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import DECAY_TOO_EARLY, LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
@@ -47,7 +47,8 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
     """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
     an ``lr-range-test`` finding, with the rates it suggests, for each range test, a ``cyclic-step-size``
     finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, an ``early-decay-floor``
-    finding for a decay that reached its floor before half the run, and a ``gradient-norm-spike`` finding where the
+    finding for a decay that reached its floor before half the run, a ``plateau-cut-on-noise`` finding for a
+    reduce-on-plateau cut made while validation still improved, and a ``gradient-norm-spike`` finding where the
     gradient norm spiked before the loss exploded."""
     found = [
         finding(
@@ -66,6 +67,8 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
                 found.append(finding("cyclic-step-size", check.advice(), run=run.run))
         if RANGE_TEST not in run.kinds and (floor := early_floor(run.curves.get("lr"))):
             found.append(finding("early-decay-floor", floor.advice(), run=run.run))
+        if (cut := _noisy_cut(run)) is not None:
+            found.append(finding("plateau-cut-on-noise", cut.advice(), run=run.run))
         if RANGE_TEST not in run.kinds and (
             spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
         ):
@@ -138,24 +141,40 @@ def diagnose(
 def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Diagnosis]:
     """The rules' diagnoses, with what the learning-rate checks saw added to the first located one of the label it
     explains: a gradient-norm spike before the explosion to ``lr_too_high``, a decay that reached its floor before
-    half the run to ``decay_too_early``. Confidences do not change, nor whether a verdict is located (a suspicion stays one)."""
-    extra: dict[str, Evidence] = {}
+    half the run and a reduce-on-plateau cut made while validation still improved to ``decay_too_early``.
+    Confidences do not change, nor whether a verdict is located (a suspicion stays one)."""
+    extra: dict[str, list[Evidence]] = {}
     grad, lr = context.curves.get("grad_norm"), context.curves.get("lr")
     if (spike := spike_before_explosion(grad, context.curves.get("train_loss"))) is not None:
         ratio = spike.spike_norm / spike.typical_norm
-        extra[LR_TOO_HIGH] = Evidence(
-            "gradient_spike", spike.describe(), spike.spike_step, spike.explosion_step, ratio, SPIKE, "grad_norm", grad.tag
+        extra.setdefault(LR_TOO_HIGH, []).append(
+            Evidence(
+                "gradient_spike", spike.describe(), spike.spike_step, spike.explosion_step, ratio, SPIKE, "grad_norm", grad.tag
+            )
         )
     if (floor := early_floor(lr)) is not None:
-        extra[DECAY_TOO_EARLY] = Evidence(
-            "lr_floor", floor.advice(), floor.step, int(lr.steps[-1]), floor.peak / floor.floor, FLOOR_DECAY, "lr", lr.tag
+        extra.setdefault(DECAY_TOO_EARLY, []).append(
+            Evidence(
+                "lr_floor", floor.advice(), floor.step, int(lr.steps[-1]), floor.peak / floor.floor, FLOOR_DECAY, "lr", lr.tag
+            )
+        )
+    if (cut := _noisy_cut(context)) is not None:
+        extra.setdefault(DECAY_TOO_EARLY, []).append(
+            Evidence("plateau_cut", cut.advice(), cut.first_step, cut.step, cut.slope, 0.0, "val_loss", cut.tag or None)
         )
     out = []
     for diagnosis in found:
         located = any(item.start_step is not None for item in diagnosis.evidence)  # what a label stands on stays the rules'
-        item = extra.pop(diagnosis.label, None) if located else None
-        out.append(diagnosis if item is None else replace(diagnosis, evidence=(*diagnosis.evidence, item)))
+        items = extra.pop(diagnosis.label, []) if located else []
+        out.append(replace(diagnosis, evidence=(*diagnosis.evidence, *items)) if items else diagnosis)
     return out
+
+
+def _noisy_cut(context: RunContext):
+    """The reduce-on-plateau cut made while validation loss still improved, on a run that is no range test."""
+    if RANGE_TEST in context.kinds or context.schedule is None:
+        return None
+    return plateau_cut_on_noise(context.schedule.kind, context.schedule.drops, context.curves.get("val_loss"))
 
 
 def _not_judged(context: RunContext) -> dict[str, str]:

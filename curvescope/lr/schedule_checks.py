@@ -8,6 +8,9 @@ logged every step.
 
 ``early_floor``: a decay that reached the floor it then kept to the end of the run before half of the
 run: the rest of the run trained at the floor, where a decay stretched over the whole run keeps learning.
+
+``plateau_cut_on_noise``: a reduce-on-plateau schedule that cut the rate while validation was still
+improving: one noisy evaluation above a lucky best tripped its patience, and the rate fell early.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import theilslopes
 
-from ..features.events import Curve
+from ..features.events import Curve, Event
 
 EPOCHS_PER_STEP_SIZE = (2.0, 10.0)
 """The CLR paper's step size, in epochs."""
@@ -127,3 +131,48 @@ def early_floor(lr: Curve | None) -> EarlyFloor | None:
     step = int(steps[above[-1] + 1])
     share = (step - steps[0]) / (steps[-1] - steps[0])
     return EarlyFloor(floor, peak, step, float(share)) if share <= FLOOR_SHARE else None
+
+
+CUT_WINDOW = 6
+"""The validation evaluations before a cut that say whether validation was still improving."""
+CUT_CONFIDENCE = 0.9
+"""How sure the fall of those evaluations must be (the Theil-Sen slope's interval lies below zero)."""
+
+
+@dataclass(frozen=True)
+class NoisyPlateauCut:
+    """A reduce-on-plateau cut made while validation's trend over the evaluations before it was still falling."""
+
+    step: int
+    factor: float
+    first_step: int
+    evaluations: int
+    slope: float
+    """Validation's fall per evaluation before the cut (Theil-Sen; negative: improving)."""
+    tag: str
+
+    def advice(self) -> str:
+        return (
+            f"the rate was cut {self.factor:.3g}x at step {self.step} while {self.tag or 'validation'} was still "
+            f"improving ({self.slope:.3g} per evaluation over the {self.evaluations} evaluations before, from step "
+            f"{self.first_step}): a noisy evaluation tripped reduce-on-plateau; raise its patience or threshold, "
+            "or monitor a smoothed metric"
+        )
+
+
+def plateau_cut_on_noise(kind: str | None, drops: tuple[Event, ...], validation: Curve | None) -> NoisyPlateauCut | None:
+    """The first cut of a ``reduce_on_plateau`` schedule before which validation loss (``CUT_WINDOW`` evaluations, four
+    at least) was falling with ``CUT_CONFIDENCE``; None otherwise. A plateau that really was one has a slope whose
+    interval straddles zero, and is left alone."""
+    if kind != "reduce_on_plateau" or validation is None:
+        return None
+    val = validation.finite()
+    for drop in drops:
+        before = val.steps <= drop.start_step
+        steps, values = val.steps[before][-CUT_WINDOW:], val.values[before][-CUT_WINDOW:]
+        if len(values) < 4:
+            continue
+        slope, _, _, high = theilslopes(values, np.arange(len(values)), alpha=CUT_CONFIDENCE)
+        if high < 0:
+            return NoisyPlateauCut(drop.end_step, drop.magnitude, int(steps[0]), len(values), float(slope), val.tag)
+    return None

@@ -1,4 +1,5 @@
-"""A cyclic schedule's step size, measured from its logged rate, against the epoch its validation curve gives."""
+"""Schedule checks: a cyclic step size against the epoch, a decay that reached its floor early, a reduce-on-plateau
+cut made on noise."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import curvescope
-from curvescope.features.events import Curve
+from curvescope.features.events import Curve, Event
 from curvescope.features.extract import role_curves
-from curvescope.lr.schedule_checks import cyclic_step_size
+from curvescope.lr.schedule_checks import cyclic_step_size, plateau_cut_on_noise
 from tests.conftest import FIXTURES
 
 CORPUS = FIXTURES / "torch_corpus"
@@ -141,3 +142,49 @@ def test_an_early_floor_backs_the_decay_too_early_verdict():
         backed += 1
         assert [(item.start_step, item.description) for item in evidence] == [(floor.step, floor.advice())]
     assert backed >= 3
+
+
+def plateau_drop(step: int, factor: float = 10.0) -> Event:
+    return Event("lr_drop", step, step + 1, factor, f"lr dropped {factor}x at step {step + 1}", role="lr", tag="lr")
+
+
+@settings(max_examples=60, deadline=None)
+@given(falls=st.lists(st.floats(1e-4, 1.0), min_size=4, max_size=12), start=st.floats(0.5, 50.0))
+def test_a_cut_while_validation_fell_at_every_evaluation_is_made_on_noise(falls, start):
+    values = start + 20.0 - np.cumsum(falls)
+    validation = Curve(np.arange(len(values)) * 10, values, tag="val_loss")
+    cut = plateau_cut_on_noise("reduce_on_plateau", (plateau_drop(int(validation.steps[-1])),), validation)
+    assert cut is not None and cut.step == validation.steps[-1] + 1 and cut.slope < 0
+    assert f"step {cut.step}" in cut.advice() and "patience" in cut.advice()
+
+
+@settings(max_examples=60, deadline=None)
+@given(rises=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=12))
+def test_a_cut_after_validation_stopped_falling_is_left_alone(rises):
+    values = 1.0 + np.cumsum(rises)
+    validation = Curve(np.arange(len(values)), values, tag="val_loss")
+    assert plateau_cut_on_noise("reduce_on_plateau", (plateau_drop(len(values) - 1),), validation) is None
+
+
+def test_a_noisy_plateau_or_another_schedule_gives_no_noisy_cut():
+    rng = np.random.default_rng(0)
+    flat = Curve(np.arange(8), 1.0 + 0.05 * rng.standard_normal(8), tag="val_loss")
+    falling = Curve(np.arange(8), np.linspace(2.0, 1.0, 8), tag="val_loss")
+    drop = (plateau_drop(7),)
+    assert plateau_cut_on_noise("reduce_on_plateau", drop, flat) is None
+    assert plateau_cut_on_noise("step", drop, falling) is None  # a planned step decay is the decay rules' to judge
+    assert plateau_cut_on_noise("reduce_on_plateau", drop, None) is None
+    assert plateau_cut_on_noise("reduce_on_plateau", (plateau_drop(2),), falling) is None  # three evaluations: too few
+
+
+@pytest.mark.slow
+def test_the_numpy_corpus_eager_reduce_on_plateau_runs_are_found_cutting_on_noise():
+    """The corpus's reduce-on-plateau runs built with no patience (its labels.csv names the cause) cut while validation
+    still improved; an audit says so in a CS026 finding and in the decay_too_early verdict's evidence."""
+    corpus = FIXTURES / "corpus"
+    eager = [row["run"] for row in csv.DictReader((corpus / "labels.csv").open()) if row["cause"].startswith("reduce-on-plateau")]
+    report = curvescope.audit([corpus / "runs" / run for run in eager], cache=False)
+    noted = {run.run for run in report if any(finding.code == "CS026" for finding in run.findings)}
+    assert len(noted) >= 4  # of 7: two log no rate, one's regular cuts read as a step schedule (planned, not judged here)
+    backed = [item for run in report if run.run in noted for v in run.diagnosis.verdicts for item in v.evidence]
+    assert any(item.kind == "plateau_cut" for item in backed)
