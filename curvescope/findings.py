@@ -151,6 +151,13 @@ _KINDS = (
         "tripped its patience.",
     ),
     FindingKind(
+        "CS027",
+        "short-warmup",
+        Severity.INFO,
+        "The learning rate was at its peak from the first steps and the training loss spiked early, then recovered: "
+        "a warm-up (or a lower peak) avoids the spike.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

@@ -12,7 +12,7 @@ from ..features.measured import RunContext
 from ..findings import Finding, finding
 from ..lr.gradients import SPIKE, spike_before_explosion
 from ..lr.range_test import analyse, recognise
-from ..lr.schedule_checks import FLOOR_DECAY, cyclic_step_size, early_floor, plateau_cut_on_noise
+from ..lr.schedule_checks import EARLY_RISE, FLOOR_DECAY, cyclic_step_size, early_floor, plateau_cut_on_noise, short_warmup
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
 from .labels import DECAY_TOO_EARLY, LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
@@ -48,8 +48,9 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
     an ``lr-range-test`` finding, with the rates it suggests, for each range test, a ``cyclic-step-size``
     finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, an ``early-decay-floor``
     finding for a decay that reached its floor before half the run, a ``plateau-cut-on-noise`` finding for a
-    reduce-on-plateau cut made while validation still improved, and a ``gradient-norm-spike`` finding where the
-    gradient norm spiked before the loss exploded."""
+    reduce-on-plateau cut made while validation still improved, a ``short-warmup`` finding for an early spike of
+    the loss under a rate at its peak from the start, and a ``gradient-norm-spike`` finding where the gradient norm
+    spiked before the loss exploded."""
     found = [
         finding(
             "fine-tuned-run",
@@ -69,6 +70,8 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
             found.append(finding("early-decay-floor", floor.advice(), run=run.run))
         if (cut := _noisy_cut(run)) is not None:
             found.append(finding("plateau-cut-on-noise", cut.advice(), run=run.run))
+        if RANGE_TEST not in run.kinds and (warmup := short_warmup(run.curves.get("lr"), run.curves.get("train_loss"))):
+            found.append(finding("short-warmup", warmup.advice(), run=run.run))
         if RANGE_TEST not in run.kinds and (
             spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
         ):
@@ -140,8 +143,9 @@ def diagnose(
 
 def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Diagnosis]:
     """The rules' diagnoses, with what the learning-rate checks saw added to the first located one of the label it
-    explains: a gradient-norm spike before the explosion to ``lr_too_high``, a decay that reached its floor before
-    half the run and a reduce-on-plateau cut made while validation still improved to ``decay_too_early``.
+    explains: a gradient-norm spike before the explosion and an early spike under a rate without warm-up to
+    ``lr_too_high``, a decay that reached its floor before half the run and a reduce-on-plateau cut made while
+    validation still improved to ``decay_too_early``.
     Confidences do not change, nor whether a verdict is located (a suspicion stays one)."""
     extra: dict[str, list[Evidence]] = {}
     grad, lr = context.curves.get("grad_norm"), context.curves.get("lr")
@@ -150,6 +154,19 @@ def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Dia
         extra.setdefault(LR_TOO_HIGH, []).append(
             Evidence(
                 "gradient_spike", spike.describe(), spike.spike_step, spike.explosion_step, ratio, SPIKE, "grad_norm", grad.tag
+            )
+        )
+    if RANGE_TEST not in context.kinds and (warmup := short_warmup(lr, context.curves.get("train_loss"))) is not None:
+        extra.setdefault(LR_TOO_HIGH, []).append(
+            Evidence(
+                "short_warmup",
+                warmup.advice(),
+                warmup.rise_start,
+                warmup.recovered,
+                warmup.rise,
+                EARLY_RISE,
+                "train_loss",
+                warmup.tag,
             )
         )
     if (floor := early_floor(lr)) is not None:

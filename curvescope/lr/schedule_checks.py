@@ -11,6 +11,10 @@ run: the rest of the run trained at the floor, where a decay stretched over the 
 
 ``plateau_cut_on_noise``: a reduce-on-plateau schedule that cut the rate while validation was still
 improving: one noisy evaluation above a lucky best tripped its patience, and the rate fell early.
+
+``short_warmup``: a rate at its peak from (almost) the first step while the training loss, early on, rose
+well above where it had been and then recovered: the large rate met the untrained network unprepared,
+and a warm-up (or a lower peak) avoids the spike.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import theilslopes
 
+from ..features.detectors import trend
 from ..features.events import Curve, Event
 
 EPOCHS_PER_STEP_SIZE = (2.0, 10.0)
@@ -176,3 +181,69 @@ def plateau_cut_on_noise(kind: str | None, drops: tuple[Event, ...], validation:
         if high < 0:
             return NoisyPlateauCut(drop.end_step, drop.magnitude, int(steps[0]), len(values), float(slope), val.tag)
     return None
+
+
+WARMUP_SHARE = 0.05
+"""A rate at 90% of its peak within this share of the run had (almost) no warm-up."""
+EARLY_SHARE = 0.2
+"""The start of the run where an unprepared large rate shows: the loss's rise must begin and end within it."""
+EARLY_RISE = 2.0
+"""A smoothed loss this many times its running minimum, early on, has spiked."""
+
+
+@dataclass(frozen=True)
+class ShortWarmup:
+    """An early spike of the training loss under a rate at its peak from the start, and where the loss recovered."""
+
+    peak_step: int
+    peak_rate: float
+    rise_start: int
+    rise_top: int
+    rise: float
+    recovered: int
+    tag: str
+
+    def advice(self) -> str:
+        span = max(self.rise_top, 1)
+        return (
+            f"the rate was at its peak ({self.peak_rate:.3g}) by step {self.peak_step} and {self.tag or 'the loss'} rose "
+            f"{self.rise:.3g}x from step {self.rise_start} to step {self.rise_top}, then recovered by step {self.recovered}: "
+            f"warm the rate up over the first {span:,} steps or more (or lower its peak)"
+        )
+
+
+def short_warmup(lr: Curve | None, loss: Curve | None) -> ShortWarmup | None:
+    """The spike of a training loss that, within the first ``EARLY_SHARE`` of the run, rose ``EARLY_RISE`` times above
+    its running minimum (smoothed) and above where it started, then fell below where it rose from, under a rate at 90%
+    of its peak within the first ``WARMUP_SHARE``; None otherwise (a warm-up; a loss that never recovered, which is an
+    explosion, judged elsewhere)."""
+    if lr is None or loss is None:
+        return None
+    rate, finite = lr.finite(), loss.finite()
+    if len(rate) < 5 or len(finite) < 20 or not np.isfinite(loss.values).all() or finite.values.min() <= 0:
+        return None
+    first, last = int(finite.steps[0]), int(finite.steps[-1])
+    peak_rate = float(rate.values.max())
+    at_peak = int(rate.steps[int(np.argmax(rate.values >= 0.9 * peak_rate))])
+    if at_peak - first > WARMUP_SHARE * (last - first):
+        return None
+    smoothed = trend(finite)
+    early = finite.steps <= first + EARLY_SHARE * (last - first)
+    running_min = np.minimum.accumulate(smoothed)
+    ratio = np.where(early, smoothed / running_min, 1.0)
+    top = int(np.argmax(ratio))
+    if ratio[top] < EARLY_RISE or smoothed[top] <= smoothed[0]:  # noise near a small minimum is no spike: it rose past the start
+        return None
+    base = int(np.flatnonzero(smoothed[: top + 1] <= running_min[top])[-1])
+    below = np.flatnonzero(smoothed[top:] < running_min[top])
+    if not len(below):
+        return None
+    return ShortWarmup(
+        at_peak,
+        peak_rate,
+        int(finite.steps[base]),
+        int(finite.steps[top]),
+        float(ratio[top]),
+        int(finite.steps[top + below[0]]),
+        finite.tag,
+    )

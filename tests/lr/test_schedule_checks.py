@@ -1,5 +1,5 @@
 """Schedule checks: a cyclic step size against the epoch, a decay that reached its floor early, a reduce-on-plateau
-cut made on noise."""
+cut made on noise, an early spike for want of a warm-up."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import curvescope
 from curvescope.features.events import Curve, Event
 from curvescope.features.extract import role_curves
-from curvescope.lr.schedule_checks import cyclic_step_size, plateau_cut_on_noise
+from curvescope.lr.schedule_checks import cyclic_step_size, plateau_cut_on_noise, short_warmup
 from tests.conftest import FIXTURES
 
 CORPUS = FIXTURES / "torch_corpus"
@@ -188,3 +188,48 @@ def test_the_numpy_corpus_eager_reduce_on_plateau_runs_are_found_cutting_on_nois
     assert len(noted) >= 4  # of 7: two log no rate, one's regular cuts read as a step schedule (planned, not judged here)
     backed = [item for run in report if run.run in noted for v in run.diagnosis.verdicts for item in v.evidence]
     assert any(item.kind == "plateau_cut" for item in backed)
+
+
+def spiking_loss(points: int, spike_at: int, height: float) -> Curve:
+    """A falling loss that, at ``spike_at``, jumps ``height`` times above where it started and falls back within a tenth."""
+    steps = np.arange(points)
+    values = 2.0 * np.exp(-steps / (points / 5)) + 0.05
+    width = max(points // 50, 2)
+    bump = np.exp(-0.5 * ((steps - spike_at) / width) ** 2)
+    return Curve(steps, values + height * 2.0 * bump, tag="train/loss")
+
+
+@settings(max_examples=40, deadline=None)
+@given(points=st.integers(100, 600), where=st.floats(0.09, 0.12), height=st.floats(2.0, 20.0))
+def test_an_early_spike_under_a_rate_at_its_peak_from_the_start_asks_for_a_warmup(points, where, height):
+    loss = spiking_loss(points, int(where * points), height)
+    constant = Curve(loss.steps, np.full(points, 0.1))
+    found = short_warmup(constant, loss)
+    assert found is not None and found.rise >= 2.0 and found.rise_top < 0.2 * points < found.recovered + 0.2 * points
+    assert "warm the rate up" in found.advice()
+    warmed = Curve(loss.steps, np.minimum(0.1, 0.1 * (loss.steps + 1) / (0.15 * points)))
+    assert short_warmup(warmed, loss) is None  # the rate was warmed up: whatever spiked, it is not for want of a warm-up
+
+
+@settings(max_examples=40, deadline=None)
+@given(points=st.integers(20, 600), noise=st.floats(0.0, 0.3), seed=st.integers(0, 2**16))
+def test_a_loss_that_never_rises_past_its_start_asks_for_no_warmup(points, noise, seed):
+    steps = np.arange(points)
+    rng = np.random.default_rng(seed)
+    values = np.exp(-steps / (points / 5)) * (1 + noise * rng.uniform(-1, 1, points)) + 1e-3
+    values[0] = values.max() * 1.01
+    assert short_warmup(Curve(steps, np.full(points, 0.1)), Curve(steps, values)) is None
+
+
+@pytest.mark.slow
+def test_an_early_spike_is_found_on_runs_whose_rate_was_too_high_and_on_no_healthy_run():
+    """On the numpy corpus (its labels.csv) and the public runs labelled by people."""
+    corpus = FIXTURES / "corpus"
+    labels = {row["run"]: row["label"] for row in csv.DictReader((corpus / "labels.csv").open())}
+    curves = role_curves(curvescope.read(corpus / "runs").scalars)
+    fired = {run: short_warmup(curves[run].get("lr"), curves[run].get("train_loss")) is not None for run in labels}
+    too_high = [fired[run] for run in labels if labels[run] == "lr_too_high"]
+    healthy = [fired[run] for run in labels if labels[run] == "healthy"]
+    assert sum(too_high) >= 0.1 * len(too_high) and not any(healthy)
+    public = role_curves(curvescope.read(FIXTURES / "realworld" / "runs").scalars)
+    assert not any(short_warmup(run.get("lr"), run.get("train_loss")) for run in public.values())
