@@ -67,6 +67,7 @@ with st.sidebar:
         help=f"A directory below {ui.md(root.name)}/ (the app reads nothing outside it).",
     )
     st.caption(f"Started on {ui.md(root.name)}/")
+    ui.settings_note()
     st.multiselect(
         "Labels",
         list(LABELS),

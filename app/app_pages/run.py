@@ -1,4 +1,5 @@
-"""Run: one run's curves with the evidence drawn on them, its diagnosis, reading findings and hyperparameters."""
+"""Run: one run's curves with the evidence drawn on them, every scalar it logged (as TensorBoard browses them),
+the tag that plays each role, its diagnosis, reading findings and hyperparameters."""
 
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ if panels:
     )
 else:
     st.info("No curves were logged for this run.")
+
+st.subheader("Every scalar")
+ui.scalar_browser(report, [name], "run")
+ui.role_chooser(run)
 
 st.subheader("Diagnosis")
 diagnosis = run.diagnosis
