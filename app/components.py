@@ -543,6 +543,7 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
     colour = {
         "field": "run",
         "type": "nominal",
+        "scale": run_colours(list(dict.fromkeys(frame["run"]))),
         "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1},
     }
     data = {"data": {"name": "curves"}}
@@ -844,6 +845,11 @@ def scalar_browser(report: Report, runs: list[str], page: str, *, default_x: str
         )
 
 
+def run_colours(runs: list[str]) -> dict:
+    """A colour per run, each distinct (up to twenty), in the order given."""
+    return {"domain": runs, "scheme": SERIES_SCHEME if len(runs) <= 10 else MANY_SERIES_SCHEME}
+
+
 def _scalar_key(page: str):
     """Widget keys of a page's scalar browser."""
     return lambda name: f"{page}_scalars_{name}"
@@ -859,7 +865,7 @@ def scalars_chart(frame: pd.DataFrame, x_name: str, *, log: bool, ignore_outlier
     colour = {
         "field": "run",
         "type": "nominal",
-        "scale": {"domain": runs, "scheme": SERIES_SCHEME if len(runs) <= 10 else MANY_SERIES_SCHEME},
+        "scale": run_colours(runs),
         "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1}
         if len(runs) > 1
         else None,
@@ -943,7 +949,7 @@ def role_chooser(run: RunReport) -> None:
             "A tag named here plays the role in every run that logs it; the others keep their own. "
             "Applying audits the folder again with these roles, as `curvescope audit --role ROLE=TAG` would."
         )
-        with st.form("role_tags", border=False):
+        with st.form("role_tags_form", border=False):
             picked = {}
             for role in ROLES:
                 curve = run.curves.get(role)
@@ -970,8 +976,7 @@ def settings_note() -> None:
     """The audit's settings in the sidebar, when they are not the defaults."""
     try:
         described = current_settings().describe()
-    except curvescope.CurvescopeError as err:
-        st.error(md(err))
-        return
+    except curvescope.CurvescopeError:
+        return  # the page says what is wrong
     if described:
         st.caption(f"Audited with {md(described)}")

@@ -1,11 +1,12 @@
-"""Compare: several runs' curves of one role overlaid on one step axis."""
+"""Compare: several runs' curves of one role overlaid on one step axis, and every tag they logged aligned by
+step, epoch, time or the fraction of training."""
 
 from __future__ import annotations
 
 import components as ui
 import streamlit as st
 
-from curvescope.report import drawing, views
+from curvescope.report import drawing, scalars, views
 
 DEFAULT_RUNS = 3
 
@@ -16,10 +17,9 @@ st.title("Compare")
 known = {run.run for run in report.runs}
 names = [run.run for run in view.runs]
 chosen = [name for name in st.session_state.get(ui.COMPARED) or () if name in known]
-if not chosen:
+if not chosen:  # the selected run and runs of its sweep, else the first runs shown
     current = st.session_state.get(ui.RUN)
-    chosen = ([current] if current in known else []) + [name for name in names if name != current]
-    chosen = chosen[:DEFAULT_RUNS]
+    chosen = views.sweep_mates(report, current, DEFAULT_RUNS) if current in known else names[:DEFAULT_RUNS]
 options = names + [name for name in chosen if name not in names]  # linked runs stay in reach whatever the filters
 if not options:
     st.info("No run matches the filters in the sidebar.")
@@ -57,6 +57,9 @@ if len(frame):
     st.caption("Aligned by step. Faint: as logged; bold: smoothed. Drag to pan, scroll to zoom, hover for values.")
 if missing:
     st.caption(f"Without a {role.replace('_', ' ')} curve{' here' if log else ''}: " + ", ".join(ui.md(n) for n in missing))
+
+st.subheader("Every scalar")
+ui.scalar_browser(report, selected, "compare", default_x=scalars.default_x(report, selected))
 
 frame = views.overview_frame(views.only(report, selected))
 st.dataframe(

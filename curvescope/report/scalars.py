@@ -4,7 +4,8 @@ axis free of outliers if asked, and downloadable as logged.
 
 - ``run_scalars`` gives one run's points as logged (``tag, step, wall_time, value``);
 - ``tags_of`` and ``matching_tags`` list the tags of some runs, and those a regular expression keeps;
-- ``scalar_frame`` gives the points to draw (a chart per tag, a line per run) on one of ``X_AXES``;
+- ``scalar_frame`` gives the points to draw (a chart per tag, a line per run) on one of ``X_AXES``
+  (``default_x`` aligns runs by the fraction of training when their step scales differ);
   ``hover_frame`` every run's value at each x of a tag, for a tooltip that shows them all;
 - ``value_domain`` is the y-range that leaves the outliers out (TensorBoard's "ignore outliers");
 - ``raw_scalars`` and ``export`` give the runs and tags shown, as logged, as CSV or Parquet bytes.
@@ -183,6 +184,19 @@ def _placed(run: RunReport, scalars: pd.DataFrame, rows: pd.DataFrame, x: str, f
         return times * 1000.0
     start = np.nanmin(scalars["wall_time"].to_numpy(np.float64))
     return (times - start) / 3600.0
+
+
+SCALE_RATIO = 4.0
+"""Runs whose last steps differ by more than this factor count steps on different scales."""
+
+
+def default_x(report: Report, runs: Sequence[str]) -> str:
+    """``step``, or ``fraction`` when the runs' last steps differ more than ``SCALE_RATIO``-fold (a run
+    logged per epoch beside one logged per batch): they are then compared at the same point of training."""
+    lasts = [int(frame["step"].max()) for frame in (run_scalars(report[name]) for name in runs) if len(frame)]
+    if len(lasts) < 2 or min(lasts) <= 0:
+        return "step" if len(lasts) < 2 or max(lasts) <= 0 else "fraction"
+    return "fraction" if max(lasts) / min(lasts) > SCALE_RATIO else "step"
 
 
 def hover_frame(frame: pd.DataFrame, column: str = "smoothed") -> tuple[pd.DataFrame, dict[str, str]]:

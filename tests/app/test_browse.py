@@ -1,0 +1,173 @@
+"""Browsing curves as in TensorBoard, and the audit's settings, under AppTest: every tag of a run with a
+tag pattern and a choice of x-axis, outliers off the axis, the scalars to download; the app audits with
+the options it was started with, and the tag of each role can be chosen in the page."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+import curvescope
+from curvescope.report import scalars
+from tests.app.conftest import DEMO, assert_clean, page, texts, unescape
+from tests.app.test_app_pages import labels_shown
+
+pytestmark = pytest.mark.slow  # each test runs the app's script, and again after each interaction
+
+LIGHTNING = "lightning_logs/classification-mlp-tanh-adam"
+WINE = "keras/wine-mlp-tanh-sgd"
+
+
+def scalar_chart(at) -> tuple[dict, pd.DataFrame]:
+    """The scalar browser's chart: its spec and its points."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        if "concat" in spec:
+            data = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets}
+            return spec, data["scalars"]
+    raise AssertionError("the page draws no chart of every scalar")
+
+
+def downloads(at) -> dict[str, bytes]:
+    """The page's download buttons by label, with the bytes each gives."""
+    found = {}
+    for button in at.get("download_button"):
+        found[button.proto.label] = button
+    return found
+
+
+def test_run_page_charts_every_tag_the_run_logged(start, demo_report):
+    run = demo_report[LIGHTNING]
+    at = page(start(query={"run": run.run}), "run")
+    assert_clean(at)
+    spec, points = scalar_chart(at)
+    logged = set(scalars.run_scalars(run)["tag"])
+    roles = {curve.tag for curve in run.curves.values()}
+    assert logged - roles, "the run logs tags no role reads"
+    assert set(points["tag"]) == logged
+    assert [chart["title"]["text"] for chart in spec["concat"]] == sorted(logged, key=str.casefold)
+
+
+def test_a_tag_pattern_narrows_the_charts_and_a_bad_one_is_a_warning(start, demo_report):
+    at = page(start(query={"run": LIGHTNING}), "run")
+    at.text_input(key="run_scalars_tags").input("^val").run()
+    assert_clean(at)
+    _, points = scalar_chart(at)
+    assert set(points["tag"]) == {"val_acc", "val_loss"}
+    assert "2 of 5 tags" in texts(at)
+    at.text_input(key="run_scalars_tags").input("val(").run()
+    assert_clean(at)
+    assert any("not a regular expression" in w.value for w in at.warning)
+    assert len(set(scalar_chart(at)[1]["tag"])) == 5
+
+
+def test_the_x_axis_can_be_epochs_time_or_the_fraction_of_training(start, demo_report):
+    at = page(start(query={"run": LIGHTNING}), "run")
+    epochs = scalars.run_scalars(demo_report[LIGHTNING])
+    last_epoch = epochs.loc[epochs["tag"] == "epoch", "value"].max()
+    at.selectbox(key="run_scalars_x").select("epoch").run()
+    spec, points = scalar_chart(at)
+    assert points["x"].max() == pytest.approx(last_epoch) and points["x"].max() < points["step"].max()
+    assert spec["concat"][0]["layer"][0]["encoding"]["x"]["title"] == "epoch"
+    at.selectbox(key="run_scalars_x").select("fraction").run()
+    _, points = scalar_chart(at)
+    assert points["x"].min() == 0.0 and points["x"].max() == 1.0
+    at.selectbox(key="run_scalars_x").select("relative").run()
+    assert_clean(at)
+    assert "without times logged" in texts(at), "a CSV log keeps no time: the page says so"
+
+
+def test_hovering_shows_every_series_at_that_point(start, demo_report):
+    at = page(start(query={"runs": [WINE, LIGHTNING]}), "compare")
+    spec, _ = scalar_chart(at)
+    tooltips = [
+        layer["encoding"]["tooltip"] for chart in spec["concat"] for layer in chart["layer"] if "tooltip" in layer["encoding"]
+    ]
+    assert tooltips and all({item.get("title") for item in tooltip} >= {WINE, LIGHTNING} for tooltip in tooltips)
+
+
+def test_ignoring_outliers_sets_the_axis_to_the_bulk_of_the_values(start, demo_report):
+    run = "keras/digits-mlp-tanh-sgd"  # its loss explodes
+    at = page(start(query={"run": run}), "run")
+    at.toggle(key="run_scalars_log_scale").set_value(False).run()
+    spec, _ = scalar_chart(at)
+    assert all("domain" not in layer["encoding"]["y"]["scale"] for chart in spec["concat"] for layer in chart["layer"][:1])
+    at.toggle(key="run_scalars_outliers").set_value(True).run()
+    spec, points = scalar_chart(at)
+    loss = next(chart for chart in spec["concat"] if chart["title"]["text"] == "train/epoch_loss")
+    low, high = loss["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    values = points.loc[points["tag"] == "train/epoch_loss", "value"]
+    assert (values > high).any(), "the explosion's peak is off the axis"
+    assert values.between(low, high).mean() >= 0.85, "the bulk of the curve is on it"
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "PARQUET"])
+def test_the_scalars_shown_can_be_downloaded_as_logged(start, demo_report, fmt):
+    at = page(start(query={"run": LIGHTNING}), "run")
+    at.text_input(key="run_scalars_tags").input("loss").run()
+    button = downloads(at)[f"Scalars as {fmt}"]
+    assert button.proto.label
+    data = scalars.export(scalars.raw_scalars(demo_report, [LIGHTNING], ["train_loss_step", "val_loss"]), fmt.lower())
+    back = pd.read_csv(io.BytesIO(data)) if fmt == "CSV" else pd.read_parquet(io.BytesIO(data))
+    logged = scalars.run_scalars(demo_report[LIGHTNING])
+    assert len(back) == logged["tag"].isin(["train_loss_step", "val_loss"]).sum()
+
+
+# --- the audit's settings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "options"),
+    [(("--no-model",), {"model": False}), (("--role", "val_loss=loss"), {"roles": {"val_loss": "loss"}})],
+)
+def test_the_app_audits_with_the_options_it_was_started_with(start, demo_report, args, options):
+    expected = curvescope.audit(DEMO, **options)
+    assert {r.run: list(r.labels) for r in expected} != {r.run: list(r.labels) for r in demo_report}, "the options matter"
+    at = start(DEMO, args=args)
+    assert_clean(at)
+    assert labels_shown(at) == {run.run: list(run.labels) or ["not judged"] for run in expected}
+    assert "Audited with" in texts(at)
+
+
+def test_bad_options_are_a_message(start):
+    at = start(DEMO, args=("--classes", "one"))
+    assert len(at.error) == 1 and "--classes" in unescape(at.error[0].value)
+
+
+def test_the_tag_of_a_role_is_chosen_in_the_page(start, demo_report):
+    expected = curvescope.audit(DEMO, roles={"val_loss": "loss"})
+    at = page(start(query={"run": WINE}), "run")
+    at.selectbox(key="role_tag_val_loss").select("loss")
+    at.button(key="FormSubmitter:role_tags_form-Apply").click().run()
+    assert_clean(at)
+    assert "val loss (now loss)" in [box.label for box in at.selectbox]
+    assert labels_shown(page(at, "overview")) == {run.run: list(run.labels) or ["not judged"] for run in expected}
+
+
+# --- compare ---------------------------------------------------------------------------------------------
+
+
+def test_compare_starts_from_the_run_and_its_sweep(start, demo_report):
+    at = page(start(query={"run": WINE}), "compare")
+    chosen = at.multiselect(key="compared_widget").value
+    assert chosen[0] == WINE and len(chosen) == 3
+    assert all(name.startswith("keras/") for name in chosen), "runs of the same sweep (the same folder)"
+
+
+def test_compared_runs_have_distinct_colours_and_runs_of_other_step_scales_are_aligned(start, demo_report):
+    names = ["huggingface/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd"]  # steps in batches, steps in epochs
+    at = page(start(query={"runs": names}), "compare")
+    assert_clean(at)
+    assert at.selectbox(key="compare_scalars_x").value == "fraction"
+    spec, points = scalar_chart(at)
+    assert set(points["run"]) == set(names)
+    assert points.groupby("run")["x"].max().tolist() == [1.0, 1.0]
+    scale = spec["concat"][0]["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == names and scale["scheme"] == "tableau10"
+    overlay = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert overlay["layer"][0]["encoding"]["color"]["scale"]["domain"] == names
