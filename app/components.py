@@ -874,8 +874,7 @@ def scalars_chart(frame: pd.DataFrame, x_name: str, *, log: bool, ignore_outlier
     x = {"field": "x", "type": kind, "title": scalars.X_AXES[x_name]}
     charts = []
     for index, tag in enumerate(dict.fromkeys(frame["tag"])):
-        values = frame.loc[frame["tag"] == tag, ["value", "smoothed"]].to_numpy().ravel()
-        domain = scalars.value_domain(values, ignore_outliers=ignore_outliers)
+        domain = scalars.value_domain(frame.loc[frame["tag"] == tag, "value"], ignore_outliers=ignore_outliers)
         y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
         if domain is not None:
             y_scale["domain"] = list(domain)
