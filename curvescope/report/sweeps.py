@@ -68,9 +68,9 @@ def sweep_table(report: Report) -> pd.DataFrame:
             "label_text": label_text(run),
             "confidence": run.confidence,
             "caveat": caveat(run),
-            "best_val_loss": _smoothed_extreme(run.curves.get("val_loss"), np.min),
+            "best_val_loss": measured(run)["best_val_loss"],
             "final_val_loss": _number(run.numbers.get("final_val_loss")),
-            "best_val_acc": _smoothed_extreme(run.curves.get("val_acc"), np.max),
+            "best_val_acc": measured(run)["best_val_acc"],
             "final_val_acc": _number(run.numbers.get("final_val_acc")),
         }
         for name, value in _flatten(run.hparams).items():
@@ -96,12 +96,31 @@ def caveat(run: RunReport) -> str:
         reasons.append("labelled " + ", ".join(problems))
     if any(event.role in DIVERGED.get(event.kind, ()) for event in run.events):
         reasons.append("diverged")
-    for role in ("val_loss", "val_acc"):
-        curve = run.curves.get(role)
-        if curve is not None and len(curve) and not np.isfinite(np.asarray(curve.values, dtype=np.float64)).all():
-            reasons.append("non-finite validation values")
-            break
+    if measured(run)["non_finite_validation"]:
+        reasons.append("non-finite validation values")
     return "; ".join(reasons)
+
+
+def sweep_numbers(curves: Mapping[str, Curve]) -> dict[str, float]:
+    """What a sweep compares of a run, from its role curves: ``best_val_loss`` and ``best_val_acc`` (of the
+    curves smoothed with ``SMOOTHING``; NaN when not logged) and ``non_finite_validation`` (1.0 when a
+    validation curve holds a NaN or an infinity). The audit measures them while the curves are in memory,
+    so that a sweep of a thousand runs reads none again."""
+    non_finite = any(
+        len(curve) and not np.isfinite(np.asarray(curve.values, dtype=np.float64)).all()
+        for curve in (curves.get("val_loss"), curves.get("val_acc"))
+        if curve is not None
+    )
+    return {
+        "best_val_loss": _smoothed_extreme(curves.get("val_loss"), np.min),
+        "best_val_acc": _smoothed_extreme(curves.get("val_acc"), np.max),
+        "non_finite_validation": float(non_finite),
+    }
+
+
+def measured(run: RunReport) -> dict[str, float]:
+    """``sweep_numbers`` of the run: as the audit measured them, else from its curves read again."""
+    return run.sweep if run.sweep is not None else sweep_numbers(run.curves)
 
 
 def sweep_axes(table: pd.DataFrame) -> list[str]:
