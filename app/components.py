@@ -787,6 +787,8 @@ def hparams_frame(hparams) -> pd.DataFrame:
 
 # --- every scalar, as TensorBoard browses them -------------------------------------------------------------
 
+SCALAR_POINTS = 1000
+"""Points drawn per curve on a scalar browser's small charts (TensorBoard draws at most 1,000 too)."""
 MAX_TAG_CHARTS = 24
 """Charts drawn at once on a scalar browser: a pattern narrows a run with more tags."""
 SERIES_SCHEME = "tableau10"
@@ -794,9 +796,11 @@ MANY_SERIES_SCHEME = "category20"
 """Colours of runs on one chart: ten distinct ones, twenty when more runs are drawn."""
 
 
+@st.fragment
 def scalar_browser(report: Report, runs: list[str], page: str, *, default_x: str = "step") -> None:
     """Every tag ``runs`` logged, a chart per tag and a line per run: a tag pattern, the x-axis, smoothing,
-    a log axis, outliers left out of the axis's range, and the points as logged to download."""
+    a log axis, outliers left out of the axis's range, and the points as logged to download. A fragment:
+    its controls redraw it alone, not the page around it."""
     from curvescope import InvalidParameterError
     from curvescope.report import scalars
 
@@ -818,7 +822,7 @@ def scalar_browser(report: Report, runs: list[str], page: str, *, default_x: str
         st.warning(str(error))
         shown = tags
     drawn = shown[:MAX_TAG_CHARTS]
-    frame = scalars.scalar_frame(report, runs, drawn, x=x, smoothing=smoothing, log=log)
+    frame = scalars.scalar_frame(report, runs, drawn, x=x, smoothing=smoothing, log=log, max_points=SCALAR_POINTS)
     note = f"{len(shown)} of {len(tags)} tags" + (
         f"; the first {MAX_TAG_CHARTS} drawn, narrow the pattern" if len(shown) > len(drawn) else ""
     )
@@ -979,3 +983,36 @@ def settings_note() -> None:
         return  # the page says what is wrong
     if described:
         st.caption(f"Audited with {md(described)}")
+
+
+def parallel_chart(frame: pd.DataFrame) -> dict:
+    """Parallel coordinates: an axis per hyperparameter and the metric, a line per run coloured by its label
+    (each axis from its lowest value at the bottom to its highest at the top)."""
+    axes = list(dict.fromkeys(frame["axis"]))
+    x = {"field": "axis", "type": "nominal", "sort": axes, "title": None, "axis": {"labelAngle": -20, "domain": False}}
+    y = {"field": "position", "type": "quantitative", "title": None, "axis": None, "scale": {"domain": [0, 1]}}
+    tooltip = [
+        {"field": "run", "type": "nominal"},
+        {"field": "primary_label", "type": "nominal", "title": "label"},
+        {"field": "axis", "type": "nominal", "title": "axis"},
+        {"field": "shown", "type": "nominal", "title": "value"},
+    ]
+    return {
+        "$schema": VEGA_LITE,
+        "height": 320,
+        "data": {"name": "lines"},
+        "datasets": {"lines": frame},
+        "layer": [
+            {"mark": {"type": "rule", "color": "#bdbdbd"}, "encoding": {"x": x}},
+            {
+                "mark": {"type": "line", "opacity": 0.55, "strokeWidth": 1.4},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "detail": {"field": "run", "type": "nominal"},
+                    "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": label_scale()},
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+    }

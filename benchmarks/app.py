@@ -159,7 +159,9 @@ def interactions(browser, url: str, repeat: int) -> dict[str, float]:
     page.set_default_timeout(TIMEOUT_MS)
     times: dict[str, list[float]] = {name: [] for name in TARGETS if name.startswith("change")}
 
-    def measured(act) -> float:
+    def measured(prepare, act) -> float:
+        """Seconds from ``act`` (a key press) to the end of the rerun it starts; ``prepare`` is not timed."""
+        prepare()
         page.evaluate(WATCH_RERUNS)
         started = page.evaluate("performance.now()")
         act()
@@ -174,28 +176,28 @@ def interactions(browser, url: str, repeat: int) -> dict[str, float]:
             state="visible"
         )
 
-    def choose(label: str, option: str) -> None:
-        box = page.get_by_role("combobox", name=label, exact=True)
-        box.click()
-        page.keyboard.type(option)
-        page.keyboard.press("Enter")
+    def choose(label: str, option: str):
+        """Open a select box and type an option (not timed); the returned Enter (timed) picks it."""
 
+        def prepare() -> None:
+            page.get_by_role("combobox", name=label, exact=True).click()
+            page.keyboard.type(option)
+
+        return prepare, lambda: page.keyboard.press("Enter")
+
+    enter = lambda: page.keyboard.press("Enter")  # noqa: E731
     open_page("/run")
     for index in range(repeat):
-        option = f"run_{index + 5:05d}"
-        times["change the run"].append(measured(lambda option=option: choose("Run", option)))
+        times["change the run"].append(measured(*choose("Run", f"run_{index + 5:05d}")))
         slider = page.get_by_role("slider", name="Smoothing").first
-        times["change the smoothing"].append(measured(lambda slider=slider: (slider.focus(), page.keyboard.press("ArrowRight"))))
+        times["change the smoothing"].append(measured(slider.focus, lambda: page.keyboard.press("ArrowRight")))
     open_page("/")
     for index in range(repeat):
         field = page.get_by_role("textbox", name="Runs whose name matches", exact=True)
-        pattern = f"run_0{index}"
-        times["change the filter"].append(
-            measured(lambda field=field, pattern=pattern: (field.fill(pattern), field.press("Enter")))
-        )
+        times["change the filter"].append(measured(lambda field=field, index=index: field.fill(f"run_0{index}"), enter))
     open_page("/sweep")
     for axis in ["max_steps", "lr", "max_steps"][:repeat]:
-        times["change the sweep axis"].append(measured(lambda axis=axis: choose("Hyperparameter", axis)))
+        times["change the sweep axis"].append(measured(*choose("Hyperparameter", axis)))
     page.close()
     return {name: statistics.median(values) for name, values in times.items()}
 

@@ -5,7 +5,8 @@
 how to draw a hyperparameter and ``metric_range`` where to cut a metric's axis; ``sweep_group`` names
 the hyperparameter whose values must not share a median line, ``sweep_profile`` gives the median at each
 value (a line per group), ``sweep_best`` the best run without a problem and whether it sits at an edge
-of the range searched.
+of the range searched; ``parallel_frame`` places every varying hyperparameter and the metric on parallel
+axes, a line per run.
 """
 
 from __future__ import annotations
@@ -339,3 +340,63 @@ def _number(value: float | int | None) -> float:
 
 def _show(value: Any) -> str:
     return f"{value:.4g}" if _is_number(value) else str(value)
+
+
+def parallel_frame(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Every varying hyperparameter and ``metric`` as parallel axes, a line per run: columns ``run,
+    primary_label, axis, position, shown`` (one row per run and axis). ``position`` places the value
+    on its axis from 0 (lowest) to 1 (highest): on a log scale for the axes ``hparam_scale`` draws so,
+    in sorted order for text; ``shown`` is the value as text. Axes in ``sweep_axes`` order, the metric
+    last; runs without a value of ``metric`` are left out."""
+    if metric not in table:
+        raise InvalidParameterError(f"The sweep table has no column {metric!r}.")
+    data = table[table[metric].notna()]
+    rows = []
+    for column in [*sweep_axes(table), metric]:
+        values = data[column]
+        scale = hparam_scale(column if column != metric else "", values.dropna()).scale
+        position = _positions(values, scale)
+        name = column.removeprefix(HPARAM_PREFIX) if column != metric else METRICS[metric][1]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "run": data["run"],
+                    "primary_label": data["primary_label"],
+                    "axis": name,
+                    "position": position,
+                    "shown": [("" if v is None or (isinstance(v, float) and math.isnan(v)) else _show(v)) for v in values],
+                }
+            )
+        )
+    columns = ["run", "primary_label", "axis", "position", "shown"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
+def _positions(values: pd.Series, scale: str) -> np.ndarray:
+    """Values placed from 0 to 1 on their axis (NaN where missing)."""
+    if scale == "nominal":
+        order = sorted({str(v) for v in values.dropna()})
+        index = {v: i for i, v in enumerate(order)}
+        spread = max(len(order) - 1, 1)
+        return np.array([np.nan if v is None or v != v else index[str(v)] / spread for v in values], dtype=np.float64)
+    numbers = values.astype("float64").to_numpy()
+    if scale in ("log", "symlog"):
+        positive = numbers[numbers > 0]
+        floor = positive.min() / 10 if len(positive) else 1.0
+        numbers = np.log10(np.where(numbers > 0, numbers, np.where(np.isnan(numbers), np.nan, floor)))
+    if not np.isfinite(numbers).any():
+        return numbers
+    low, high = np.nanmin(numbers), np.nanmax(numbers)
+    return (numbers - low) / (high - low) if high > low else np.where(np.isfinite(numbers), 0.5, np.nan)
+
+
+def sweep_facets(table: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
+    """The sweep table cut by the values of the hyperparameter ``by`` (a data set, an optimizer): one
+    chart each, so that runs of different settings are never read off one axis. Values in sorted order,
+    as text; runs without a value of ``by`` are left out."""
+    if by not in table:
+        raise InvalidParameterError(
+            f"The sweep table has no column {by!r}. Hyperparameters: {', '.join(sweep_axes(table)) or 'none'}."
+        )
+    values = table[by].dropna()
+    return [(_show(value), table[table[by] == value].reset_index(drop=True)) for value in sorted(values.unique(), key=str)]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
 import curvescope
-from curvescope.report import scalars
+from curvescope.report import scalars, sweeps
 from tests.app.conftest import DEMO, assert_clean, page, texts, unescape
 from tests.app.test_app_pages import labels_shown
 from tests.report.test_scalars import write_run
@@ -172,3 +173,77 @@ def test_compared_runs_have_distinct_colours_and_runs_of_other_step_scales_are_a
     assert scale["domain"] == names and scale["scheme"] == "tableau10"
     overlay = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert overlay["layer"][0]["encoding"]["color"]["scale"]["domain"] == names
+
+
+# --- sweep -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_data_sets(tmp_path_factory):
+    """Four runs of a learning-rate sweep on each of two data sets (``dataset`` in hparams.yaml)."""
+    from tests.conftest import FIXTURES
+
+    family = FIXTURES / "corpus" / "runs" / "breast_cancer-deep-relu"
+    target = tmp_path_factory.mktemp("two")
+    for run, data in (("r0182", "a"), ("r0828", "b"), ("r0593", "a"), ("r1011", "b"), ("r0833", "a"), ("r0496", "b")):
+        shutil.copytree(family / run, target / run)
+        with (target / run / "hparams.yaml").open("a") as out:
+            out.write(f"dataset: {data}\n")
+    return target
+
+
+def parallel(at) -> tuple[dict, pd.DataFrame]:
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    for element in at.get("vega_lite_chart"):
+        if any(d.name == "lines" for d in element.proto.datasets):
+            data = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets}
+            return json.loads(element.proto.spec), data["lines"]
+    raise AssertionError("the sweep page draws no parallel coordinates")
+
+
+def test_sweep_draws_every_varying_hyperparameter_on_parallel_axes_coloured_by_label(start, two_data_sets):
+    table = sweeps.sweep_table(curvescope.audit(two_data_sets))
+    at = page(start(two_data_sets), "sweep")
+    assert_clean(at)
+    spec, lines = parallel(at)
+    varying = [column.removeprefix("hp.") for column in sweeps.sweep_axes(table)]
+    assert {"lr", "dataset"} <= set(varying)
+    assert list(dict.fromkeys(lines["axis"])) == [*varying, "best validation loss"]
+    assert set(lines["run"]) == set(table.dropna(subset=["best_val_loss"])["run"])
+    labels = dict(zip(table["run"], table["primary_label"]))
+    assert all(labels[run] == label for run, label in zip(lines["run"], lines["primary_label"]))
+    colour = spec["layer"][1]["encoding"]["color"]
+    assert colour["field"] == "primary_label" and colour["scale"]["domain"][0] == "bad_init"
+    lr = lines[lines["axis"] == "lr"].dropna(subset=["position"])
+    lowest = table.set_index("run").loc[lr["run"], "hp.lr"].to_numpy()
+    assert (lr["position"].to_numpy()[lowest == lowest.min()] == 0).all() and lr["position"].max() == 1
+
+
+def test_sweep_draws_one_chart_per_data_set_each_with_its_best(start, two_data_sets):
+    table = sweeps.sweep_table(curvescope.audit(two_data_sets))
+    at = page(start(two_data_sets), "sweep")
+    assert at.selectbox(key="sweep_group").value == "hp.dataset"
+    at.toggle(key="sweep_facet").set_value(True).run()
+    assert_clean(at)
+    shown = texts(at)
+    for value in ("a", "b"):
+        assert f"dataset = {value}" in shown
+        best = sweeps.sweep_best(table[table["hp.dataset"] == value], "hp.lr", "best_val_loss")
+        assert best.describe() in shown
+    sweep_charts = [e for e in at.get("vega_lite_chart") if any(d.name == "runs" for d in e.proto.datasets)]
+    assert len(sweep_charts) == 2
+
+
+def test_sweep_interactions_read_no_curve_again(start, two_data_sets, monkeypatch):
+    at = page(start(two_data_sets), "sweep")
+    from curvescope.assemble import curve_store
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a sweep interaction read a run's curves again")
+
+    curve_store._read_run.cache_clear()
+    monkeypatch.setattr(curve_store, "read_cached", no_reading)
+    at.selectbox(key="sweep_hparam").select("hp.dataset").run()
+    at.selectbox(key="sweep_metric").select("best_val_acc").run()
+    assert_clean(at)
