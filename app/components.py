@@ -28,6 +28,7 @@ from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, Range, SweepB
 from curvescope.report.views import NOT_JUDGED, Filters
 from curvescope.scale.cache import fingerprint
 from curvescope.settings import AuditSettings
+from curvescope.watch import INTERVAL as WATCH_INTERVAL
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
@@ -55,6 +56,8 @@ SMOOTHING, LOG = "smoothing", "log_scale"
 LOG_CHOSEN_FOR = "log_scale_chosen_for"
 """The run whose log-scale default the run page last set: a newly shown run starts on its own."""
 SWEEP_HPARAM, SWEEP_METRIC, SWEEP_GROUP = "sweep_hparam", "sweep_metric", "sweep_group"
+FOLLOW = "follow_logs"
+"""Whether the pages redraw on their own when the logs change (runs still training)."""
 ROLE_TAGS = "role_tags"
 """The tag chosen in the page for each role (``--role`` of the command line to start with): the audit's ``roles``."""
 PUBLISHED = "published_query"
@@ -187,7 +190,18 @@ def loaded() -> Loaded:
         st.error(md(err))
         st.stop()
     filters = current_filters()
-    return Loaded(root, path, seen, settings, report, filters.apply(report), filters)
+    loaded = Loaded(root, path, seen, settings, report, filters.apply(report), filters)
+    if st.session_state.get(FOLLOW, True):
+        follow(str(path), seen)
+    return loaded
+
+
+@st.fragment(run_every=WATCH_INTERVAL)
+def follow(path: str, seen: str) -> None:
+    """Every ``watch.INTERVAL`` seconds, the look ``curvescope watch`` takes (one ``stat`` per file): when a
+    log grew or a run appeared, the page is drawn again from a new audit (unchanged runs from the cache)."""
+    if fingerprint(path) != seen:
+        st.rerun(scope="app")
 
 
 def sweep_rows(data: Loaded) -> pd.DataFrame:

@@ -68,6 +68,7 @@ with st.sidebar:
     )
     st.caption(f"Started on {ui.md(root.name)}/")
     ui.settings_note()
+    st.toggle("Follow the logs", key=ui.FOLLOW, value=True, help="Redraw when runs still training log more.")
     st.multiselect(
         "Labels",
         list(LABELS),
