@@ -1030,3 +1030,49 @@ def parallel_chart(frame: pd.DataFrame) -> dict:
             },
         ],
     }
+
+
+def band_chart(frame: pd.DataFrame, title: str, *, log: bool) -> dict:
+    """A group of runs per colour: the mean of their smoothed curves bold, the band from lowest to highest shaded."""
+    groups = list(dict.fromkeys(frame["group"]))
+    colour = {
+        "field": "group",
+        "type": "nominal",
+        "scale": run_colours(groups),
+        "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420},
+    }
+    x = {"field": "x", "type": "quantitative", "title": "fraction of training"}
+    y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
+    return {
+        "$schema": VEGA_LITE,
+        "height": 320,
+        "data": {"name": "bands"},
+        "datasets": {"bands": frame},
+        "layer": [
+            {
+                "mark": {"type": "area", "opacity": 0.18},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low", "type": "quantitative", "scale": y_scale, "title": title},
+                    "y2": {"field": "high"},
+                    "color": colour,
+                },
+            },
+            {
+                "mark": {"type": "line", "strokeWidth": 2.2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "mean", "type": "quantitative", "scale": y_scale, "title": title},
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "group", "type": "nominal"},
+                        {"field": "runs", "type": "quantitative"},
+                        {"field": "x", "type": "quantitative", "format": ".2f", "title": "fraction"},
+                        {"field": "mean", "type": "quantitative", "format": ".4~g"},
+                        {"field": "low", "type": "quantitative", "format": ".4~g"},
+                        {"field": "high", "type": "quantitative", "format": ".4~g"},
+                    ],
+                },
+            },
+        ],
+    }

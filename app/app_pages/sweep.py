@@ -4,9 +4,10 @@ data set if asked; every varying hyperparameter on parallel coordinates."""
 from __future__ import annotations
 
 import components as ui
+import pandas as pd
 import streamlit as st
 
-from curvescope.report import sweeps
+from curvescope.report import scalars, sweeps
 
 MAX_FACETS = 12
 
@@ -129,3 +130,51 @@ st.caption(
     "bottom; rates on a log scale), a line per run in its label's colour. Hover a line for its run and values."
 )
 st.vega_lite_chart(ui.parallel_chart(sweeps.parallel_frame(table, metric)), width="stretch")
+
+st.subheader("Runs grouped")
+keys = sweeps.seedless(table)
+if st.session_state.get("sweep_group_by") is None or any(key not in keys for key in st.session_state["sweep_group_by"]):
+    st.session_state["sweep_group_by"] = [hparam] if hparam in keys else keys[:1]
+by_keys = st.multiselect(
+    "Group runs by",
+    keys,
+    key="sweep_group_by",
+    format_func=lambda column: column.removeprefix(sweeps.HPARAM_PREFIX),
+    help="Runs sharing these settings (their seeds) become one row and one curve: their mean, and a band from lowest to highest.",
+)
+if by_keys:
+    groups = sweeps.grouped(table, by_keys)
+    st.dataframe(
+        groups,
+        hide_index=True,
+        column_config={
+            **{key: st.column_config.TextColumn(key.removeprefix(sweeps.HPARAM_PREFIX)) for key in by_keys},
+            **{
+                f"{name}_{stat}": st.column_config.NumberColumn(f"{label} ({stat})", format="%.4g")
+                for name, (_, label) in sweeps.METRICS.items()
+                for stat in ("mean", "std")
+            },
+        },
+    )
+    role = "val_acc" if metric.endswith("acc") else "val_loss"
+    drawn = st.toggle(
+        f"Each group's {role.replace('_', ' ')} curve",
+        key="sweep_bands",
+        help="Reads every grouped run's curve again: a few seconds for hundreds of runs.",
+    )
+    bands = (
+        pd.DataFrame()
+        if not drawn
+        else scalars.band_frame(
+            data.report,
+            sweeps.group_members(table, by_keys),
+            lambda run: run.curves[role].tag if role in run.curves else None,
+        )
+    )
+    if len(bands):
+        log = role == "val_loss" and bool((bands["low"] > 0).all())
+        st.vega_lite_chart(ui.band_chart(bands, role.replace("_", " "), log=log), width="stretch")
+        st.caption(
+            f"Each group's {role.replace('_', ' ')}, smoothed, against the fraction of training: the mean bold, "
+            "the band from its lowest to its highest run."
+        )

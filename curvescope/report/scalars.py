@@ -8,6 +8,7 @@ axis free of outliers if asked, and downloadable as logged.
   (``default_x`` aligns runs by the fraction of training when their step scales differ);
   ``hover_frame`` every run's value at each x of a tag, for a tooltip that shows them all;
 - ``value_domain`` is the y-range that leaves the outliers out (TensorBoard's "ignore outliers");
+- ``band_frame`` draws a group of runs (the seeds of one setting) as its mean and the band around it;
 - ``raw_scalars`` and ``export`` give the runs and tags shown, as logged, as CSV or Parquet bytes.
 
 >>> report = curvescope.audit("fixtures/demo")                                     # doctest: +SKIP
@@ -19,7 +20,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -257,3 +258,56 @@ def export(frame: pd.DataFrame, fmt: str) -> bytes:
     except ImportError as error:
         raise InvalidParameterError(f"Parquet needs pyarrow: pip install 'curvescope[parquet]' ({error}).") from None
     return buffer.getvalue()
+
+
+BAND_POINTS = 200
+"""Points along the fraction of training at which ``band_frame`` compares a group's runs."""
+
+
+def band_frame(
+    report: Report, groups: Mapping[str, Sequence[str]], tag_of: Callable[[RunReport], str | None], smoothing: float = 0.6
+) -> pd.DataFrame:
+    """A curve per group of runs (the seeds of one setting), as W&B draws a group: at each fraction of
+    training, the mean of the runs' smoothed values and the band from their lowest to their highest.
+    ``tag_of(run)`` names the tag to read of each run (None: the run is left out). Columns ``group, x,
+    mean, low, high, runs``; a group none of whose runs has the tag has no rows."""
+    weight = smoothing_weight(smoothing)
+    grid = np.linspace(0.0, 1.0, BAND_POINTS)
+    parts = []
+    for group, names in groups.items():
+        curves = []
+        for name in names:
+            run = report[name]
+            tag = tag_of(run)
+            scalars = run_scalars(run) if tag is not None else None
+            if scalars is None or scalars.empty:
+                continue
+            rows = (
+                scalars[(scalars["tag"] == tag) & np.isfinite(scalars["value"])]
+                .sort_values("step")
+                .drop_duplicates("step", keep="last")
+            )
+            if len(rows) < 2:
+                continue
+            first, last = int(scalars["step"].min()), int(scalars["step"].max())
+            place = (rows["step"].to_numpy(np.float64) - first) / max(last - first, 1)
+            curves.append(np.interp(grid, place, smooth(rows["value"].to_numpy(np.float64), weight), left=np.nan, right=np.nan))
+        if not curves:
+            continue
+        stack = np.vstack(curves)
+        seen = np.isfinite(stack).any(axis=0)
+        with np.errstate(all="ignore"):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "group": group,
+                        "x": grid[seen],
+                        "mean": np.nanmean(stack[:, seen], axis=0),
+                        "low": np.nanmin(stack[:, seen], axis=0),
+                        "high": np.nanmax(stack[:, seen], axis=0),
+                        "runs": len(curves),
+                    }
+                )
+            )
+    columns = ["group", "x", "mean", "low", "high", "runs"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)

@@ -6,14 +6,14 @@ how to draw a hyperparameter and ``metric_range`` where to cut a metric's axis; 
 the hyperparameter whose values must not share a median line, ``sweep_profile`` gives the median at each
 value (a line per group), ``sweep_best`` the best run without a problem and whether it sits at an edge
 of the range searched; ``parallel_frame`` places every varying hyperparameter and the metric on parallel
-axes, a line per run.
+axes, a line per run; ``grouped`` the runs of each setting (its seeds) as one row, with means and spreads.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -400,3 +400,50 @@ def sweep_facets(table: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]
         )
     values = table[by].dropna()
     return [(_show(value), table[table[by] == value].reset_index(drop=True)) for value in sorted(values.unique(), key=str)]
+
+
+def grouped(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Runs that share the values of the hyperparameters ``by`` (the seeds of one setting) as one row, as
+    W&B groups a run table: ``by``'s columns, ``runs``, ``labels`` (how many runs carry each strongest
+    label), and the mean and standard deviation of each of ``METRICS`` (``best_val_loss_mean``,
+    ``best_val_loss_std``, ...; NaN where no run of the group has it). Groups in sorted order."""
+    missing = [column for column in by if column not in table]
+    if missing or not by:
+        raise InvalidParameterError(
+            f"Group runs by hyperparameters of the sweep table ({', '.join(sweep_axes(table)) or 'none'}). "
+            f"Got {', '.join(missing) or 'none'}."
+        )
+    keys = list(by)
+    data = table.dropna(subset=keys).assign(**{key: table[key].map(_show) for key in keys})
+    rows = []
+    for values, part in data.groupby(keys, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        counts = part["primary_label"].value_counts()
+        row: dict[str, Any] = dict(zip(keys, values))
+        row["runs"] = len(part)
+        row["labels"] = ", ".join(f"{label} {count}" for label, count in counts.items())
+        for metric in METRICS:
+            row[f"{metric}_mean"] = float(part[metric].mean())
+            row[f"{metric}_std"] = float(part[metric].std(ddof=0)) if part[metric].notna().sum() > 1 else math.nan
+        rows.append(row)
+    columns = [*keys, "runs", "labels", *(f"{metric}_{stat}" for metric in METRICS for stat in ("mean", "std"))]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def group_members(table: pd.DataFrame, by: Sequence[str]) -> dict[str, list[str]]:
+    """The runs of each group of ``grouped``, named ``lr=0.1, optimizer=Adam``, in the same order."""
+    keys = list(by)
+    data = table.dropna(subset=keys)
+    shown = data.assign(**{key: data[key].map(_show) for key in keys})
+    return {
+        ", ".join(
+            f"{key.removeprefix(HPARAM_PREFIX)}={value}"
+            for key, value in zip(keys, values if isinstance(values, tuple) else (values,))
+        ): list(part["run"])
+        for values, part in shown.groupby(keys, sort=True)
+    }
+
+
+def seedless(table: pd.DataFrame) -> list[str]:
+    """The varying hyperparameters that are no seed, trial or repeat: what a group of runs shares."""
+    return [column for column in sweep_axes(table) if not _SEED_HPARAM.search(column.removeprefix(HPARAM_PREFIX))]

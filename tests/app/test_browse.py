@@ -247,3 +247,36 @@ def test_sweep_interactions_read_no_curve_again(start, two_data_sets, monkeypatc
     at.selectbox(key="sweep_hparam").select("hp.dataset").run()
     at.selectbox(key="sweep_metric").select("best_val_acc").run()
     assert_clean(at)
+
+
+def test_runs_of_one_setting_are_grouped_with_their_mean_and_band(start, two_data_sets):
+    report = curvescope.audit(two_data_sets)
+    table = sweeps.sweep_table(report)
+    at = page(start(two_data_sets), "sweep")
+    at.multiselect(key="sweep_group_by").set_value(["hp.dataset"]).run()
+    assert_clean(at)
+    grouped = next(frame.value for frame in at.dataframe if "runs" in frame.value.columns)
+    assert list(grouped["hp.dataset"]) == ["a", "b"] and list(grouped["runs"]) == [3, 3]
+    for value, mean in zip(grouped["hp.dataset"], grouped["best_val_loss_mean"]):
+        assert mean == pytest.approx(table.loc[table["hp.dataset"] == value, "best_val_loss"].mean())
+    at.toggle(key="sweep_bands").set_value(True).run()
+    assert_clean(at)
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    (element,) = [e for e in at.get("vega_lite_chart") if any(d.name == "bands" for d in e.proto.datasets)]
+    bands = convert_arrow_bytes_to_pandas_df(element.proto.datasets[0].data.data)
+    assert set(bands["group"]) == {"dataset=a", "dataset=b"}
+    assert (bands["low"] <= bands["mean"] + 1e-12).all() and (bands["mean"] <= bands["high"] + 1e-12).all()
+    for group, runs in sweeps.group_members(table, ["hp.dataset"]).items():
+        curves = [report[run].curves.get("val_loss") for run in runs]
+        with_curve = sum(curve is not None and len(curve.finite()) >= 2 for curve in curves)
+        assert set(bands.loc[bands["group"] == group, "runs"]) == {with_curve}, group
+
+
+def test_the_overview_table_has_a_column_per_varying_hyperparameter(start, two_data_sets):
+    table = sweeps.sweep_table(curvescope.audit(two_data_sets)).set_index("run")
+    at = start(two_data_sets)
+    assert_clean(at)
+    frame = next(t.value for t in at.dataframe if "labels" in t.value.columns).set_index("run")
+    for column in ("hp.lr", "hp.dataset"):
+        assert frame[column].to_dict() == table.loc[frame.index, column].to_dict()
