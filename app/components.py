@@ -801,8 +801,11 @@ def hparams_frame(hparams) -> pd.DataFrame:
 
 # --- every scalar, as TensorBoard browses them -------------------------------------------------------------
 
-SCALAR_POINTS = 1000
-"""Points drawn per curve on a scalar browser's small charts (TensorBoard draws at most 1,000 too)."""
+DRAWN_POINTS = 600
+"""Points drawn per curve in the app (each bucket of a longer curve keeps its lowest and highest point, so
+spikes survive): a chart is at most 720 pixels wide, and hovering finds the nearest of every point drawn."""
+SCALAR_POINTS = 400
+"""Points drawn per curve on a scalar browser's small charts (340 pixels wide)."""
 MAX_TAG_CHARTS = 24
 """Charts drawn at once on a scalar browser: a pattern narrows a run with more tags."""
 SERIES_SCHEME = "tableau10"

@@ -50,7 +50,7 @@ left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
 role = left.selectbox("Curve", roles, key="compare_role", format_func=lambda r: r.replace("_", " "))
 smoothing, log = ui.curve_controls("compare", middle, right)
 
-frame = drawing.overlay_frame(report, selected, role, smoothing, log=log)
+frame = drawing.overlay_frame(report, selected, role, smoothing, log=log, max_points=ui.DRAWN_POINTS)
 missing = [name for name in selected if name not in set(frame["run"])]
 if len(frame):
     st.vega_lite_chart(ui.overlay_chart(frame, role, log=log), width="stretch")

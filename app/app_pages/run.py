@@ -43,7 +43,9 @@ smoothing, log = ui.curve_controls("run", left, right)
 panels = drawing.panels(run)
 if panels:
     events = drawing.event_frame(run, smoothing, log=log)
-    st.vega_lite_chart(ui.run_chart(drawing.curve_frame(run, smoothing, log=log), events, panels, log=log))
+    st.vega_lite_chart(
+        ui.run_chart(drawing.curve_frame(run, smoothing, log=log, max_points=ui.DRAWN_POINTS), events, panels, log=log)
+    )
     st.caption(
         "Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
         "hover for step and value, or a mark for what it means and which label it backs. " + ui.mark_key(events)
