@@ -414,20 +414,24 @@ def grouped(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
             f"Got {', '.join(missing) or 'none'}."
         )
     keys = list(by)
-    data = table.dropna(subset=keys).assign(**{key: table[key].map(_show) for key in keys})
-    rows = []
-    for values, part in data.groupby(keys, sort=True):
-        values = values if isinstance(values, tuple) else (values,)
-        counts = part["primary_label"].value_counts()
-        row: dict[str, Any] = dict(zip(keys, values))
-        row["runs"] = len(part)
-        row["labels"] = ", ".join(f"{label} {count}" for label, count in counts.items())
-        for metric in METRICS:
-            row[f"{metric}_mean"] = float(part[metric].mean())
-            row[f"{metric}_std"] = float(part[metric].std(ddof=0)) if part[metric].notna().sum() > 1 else math.nan
-        rows.append(row)
+    data = table.dropna(subset=keys)
+    if data.empty:
+        return pd.DataFrame(columns=[*keys, "runs", "labels", *(f"{m}_{stat}" for m in METRICS for stat in ("mean", "std"))])
+    groups = data.groupby(keys, sort=True)
+    counts = pd.crosstab([data[key] for key in keys], data["primary_label"])
+    out = groups.size().rename("runs").to_frame()
+    out["labels"] = [
+        ", ".join(f"{label} {count}" for label, count in sorted(row.items(), key=lambda item: -item[1]) if count)
+        for _, row in counts.loc[out.index].iterrows()
+    ]
+    for metric in METRICS:
+        present = groups[metric].count()
+        out[f"{metric}_mean"] = groups[metric].mean().astype("float64")
+        out[f"{metric}_std"] = groups[metric].std(ddof=0).astype("float64").where(present > 1)
+    out = out.reset_index()
+    out[keys] = out[keys].map(_show)  # grouped in the values' order (1e-4 before 3e-4 before 1e-3), shown as text
     columns = [*keys, "runs", "labels", *(f"{metric}_{stat}" for metric in METRICS for stat in ("mean", "std"))]
-    return pd.DataFrame(rows, columns=columns)
+    return out[columns]
 
 
 def group_members(table: pd.DataFrame, by: Sequence[str]) -> dict[str, list[str]]:
