@@ -836,7 +836,7 @@ def scalar_browser(report: Report, runs: list[str], page: str, *, default_x: str
     try:
         shown = scalars.matching_tags(tags, pattern)
     except InvalidParameterError as error:
-        st.warning(str(error))
+        st.warning(md(error))
         shown = tags
     drawn = shown[:MAX_TAG_CHARTS]
     frame = scalars.scalar_frame(report, runs, drawn, x=x, smoothing=smoothing, log=log, max_points=SCALAR_POINTS)
@@ -976,7 +976,7 @@ def role_chooser(run: RunReport) -> None:
                 now = f" (now {curve.tag or role})" if curve is not None and len(curve) else " (none now)"
                 options = [automatic, *tags, *([chosen[role]] if chosen.get(role) not in (None, *tags) else [])]
                 picked[role] = st.selectbox(
-                    role.replace("_", " ") + now,
+                    md(role.replace("_", " ") + now),
                     options,
                     index=options.index(chosen[role]) if role in chosen else 0,
                     key=f"role_tag_{role}",

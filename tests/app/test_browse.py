@@ -64,7 +64,7 @@ def test_a_tag_pattern_narrows_the_charts_and_a_bad_one_is_a_warning(start, demo
     assert "2 of 5 tags" in texts(at)
     at.text_input(key="run_scalars_tags").input("val(").run()
     assert_clean(at)
-    assert any("not a regular expression" in w.value for w in at.warning)
+    assert any("not a regular expression" in unescape(w.value) for w in at.warning)
     assert len(set(scalar_chart(at)[1]["tag"])) == 5
 
 
@@ -147,7 +147,7 @@ def test_the_tag_of_a_role_is_chosen_in_the_page(start, demo_report):
     at.selectbox(key="role_tag_val_loss").select("loss")
     at.button(key="FormSubmitter:role_tags_form-Apply").click().run()
     assert_clean(at)
-    assert "val loss (now loss)" in [box.label for box in at.selectbox]
+    assert "val loss (now loss)" in [unescape(box.label) for box in at.selectbox]
     assert labels_shown(page(at, "overview")) == {run.run: list(run.labels) or ["not judged"] for run in expected}
 
 
@@ -280,3 +280,17 @@ def test_the_overview_table_has_a_column_per_varying_hyperparameter(start, two_d
     frame = next(t.value for t in at.dataframe if "labels" in t.value.columns).set_index("run")
     for column in ("hp.lr", "hp.dataset"):
         assert frame[column].to_dict() == table.loc[frame.index, column].to_dict()
+
+
+def test_tag_names_from_the_logs_are_shown_as_text(start, tmp_path):
+    odd = "*bold* [link](http://x)"
+    (tmp_path / "odd").mkdir()
+    rows = [f"{epoch},{2.0 / (epoch + 1)},{1.0 / (epoch + 1)}" for epoch in range(30)]
+    (tmp_path / "odd" / "training.log").write_text("\n".join([f"epoch,loss,{odd}", *rows]) + "\n")  # Keras' CSVLogger
+    at = page(start(tmp_path, query={"run": "odd"}), "run")
+    assert_clean(at)
+    _, points = scalar_chart(at)
+    assert odd in set(points["tag"])
+    assert any(unescape(box.label) == "train loss (now loss)" for box in at.selectbox)
+    assert odd in [option for box in at.selectbox for option in box.options]
+    assert all("[link](http" not in box.label for box in at.selectbox), "a label is Markdown: tags are escaped"
