@@ -103,7 +103,9 @@ def test_time_axes_are_hours_since_the_first_point_and_wall_time(runs):
 
 
 def test_a_run_without_times_is_left_off_a_time_axis():
-    report = curvescope.audit(pd.DataFrame({"run": "csv", "tag": "loss", "step": [0, 1, 2], "value": [3.0, 2.0, 1.0]}), model=False)
+    report = curvescope.audit(
+        pd.DataFrame({"run": "csv", "tag": "loss", "step": [0, 1, 2], "value": [3.0, 2.0, 1.0]}), model=False
+    )
     assert scalars.scalar_frame(report, ["csv"], ["loss"], x="relative").empty
     assert len(scalars.scalar_frame(report, ["csv"], ["loss"], x="step")) == 3
 
