@@ -125,8 +125,8 @@ def run_badges(run: RunReport) -> str:
 
 
 def started_argv() -> list[str]:
-    arguments = [argument for argument in sys.argv[1:] if argument.strip()]
-    return arguments
+    """What follows ``--`` on the app's command line: a path, then the audit's options."""
+    return [argument for argument in sys.argv[1:] if argument.strip()]
 
 
 def started_root() -> Path:
@@ -160,7 +160,7 @@ def load_report(logdir: str, fingerprint: str, settings: AuditSettings) -> Repor
 
 @st.cache_resource(show_spinner="Measuring the sweep...", max_entries=8)
 def load_sweep_table(logdir: str, fingerprint: str, settings: AuditSettings) -> pd.DataFrame:
-    """``sweeps.sweep_table`` of the whole audit, made once per audit: it reads every run's validation curve."""
+    """``sweeps.sweep_table`` of the whole audit, made once per audit rather than on every interaction."""
     return sweep_table(load_report(logdir, fingerprint, settings))
 
 
