@@ -192,12 +192,15 @@ SCALE_RATIO = 4.0
 
 
 def default_x(report: Report, runs: Sequence[str]) -> str:
-    """``step``, or ``fraction`` when the runs' last steps differ more than ``SCALE_RATIO``-fold (a run
-    logged per epoch beside one logged per batch): they are then compared at the same point of training."""
-    lasts = [int(frame["step"].max()) for frame in (run_scalars(report[name]) for name in runs) if len(frame)]
-    if len(lasts) < 2 or min(lasts) <= 0:
-        return "step" if len(lasts) < 2 or max(lasts) <= 0 else "fraction"
-    return "fraction" if max(lasts) / min(lasts) > SCALE_RATIO else "step"
+    """``step``, unless the runs' last steps differ more than ``SCALE_RATIO``-fold (a run logged per epoch
+    beside one logged per batch): then ``epoch`` when every run says which epoch each step is in, else
+    ``fraction``, so that they are compared at the same point of training."""
+    logged = [(report[name], frame) for name in runs if len(frame := run_scalars(report[name]))]
+    lasts = [int(frame["step"].max()) for _, frame in logged]
+    if len(lasts) < 2 or max(lasts) <= max(min(lasts), 0) * SCALE_RATIO:
+        return "step"
+    epochs = all(epoch_at(run, frame, frame["step"].to_numpy(np.int64)[:1]) is not None for run, frame in logged)
+    return "epoch" if epochs else "fraction"
 
 
 def hover_frame(frame: pd.DataFrame, column: str = "smoothed") -> tuple[pd.DataFrame, dict[str, str]]:

@@ -165,14 +165,25 @@ def test_compared_runs_have_distinct_colours_and_runs_of_other_step_scales_are_a
     names = ["huggingface/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd"]  # steps in batches, steps in epochs
     at = page(start(query={"runs": names}), "compare")
     assert_clean(at)
-    assert at.selectbox(key="compare_scalars_x").value == "fraction"
+    assert at.selectbox(key="compare_scalars_x").value == "epoch", "both say which epoch each step is in"
     spec, points = scalar_chart(at)
     assert set(points["run"]) == set(names)
-    assert points.groupby("run")["x"].max().tolist() == [1.0, 1.0]
+    last_epochs = points.groupby("run")["x"].max()
+    assert last_epochs[names[1]] == demo_report[names[1]].numbers["last_step"], "Keras logs a row per epoch"
+    assert last_epochs[names[0]] < points.loc[points["run"] == names[0], "step"].max() / 10, "steps are batches"
     scale = spec["concat"][0]["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == names and scale["scheme"] == "tableau10"
     overlay = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert overlay["layer"][0]["encoding"]["color"]["scale"]["domain"] == names
+
+
+def test_runs_of_other_step_scales_without_epochs_are_aligned_by_the_fraction_of_training(start, demo_report):
+    names = ["tensorboard/breast-cancer-deep-relu-sgd", "keras/gaussian-quantiles-mlp-adam"]  # 700 batches, 20 epochs
+    assert scalars.default_x(demo_report, names) == "fraction"
+    at = page(start(query={"runs": names}), "compare")
+    assert at.selectbox(key="compare_scalars_x").value == "fraction"
+    _, points = scalar_chart(at)
+    assert points.groupby("run")["x"].max().tolist() == [1.0, 1.0]
 
 
 # --- sweep -------------------------------------------------------------------------------------------------
