@@ -887,7 +887,7 @@ def scalars_chart(frame: pd.DataFrame, x_name: str, *, log: bool, ignore_outlier
         "field": "run",
         "type": "nominal",
         "scale": run_colours(runs),
-        "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1}
+        "legend": {"title": None, "orient": "top", "columns": 2, "labelLimit": 420, "symbolOpacity": 1}
         if len(runs) > 1
         else None,
     }
