@@ -12,6 +12,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -23,9 +24,11 @@ import curvescope
 from curvescope.diagnose.labels import LABELS, label_colour
 from curvescope.report import NUMBERS, Report, RunReport
 from curvescope.report.drawing import MARK_COLOUR, MARK_KEY, MARK_SHAPE, OTHER_COLOUR, ROLE_COLOUR, UNSMOOTHED, colour_name
-from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, Range, SweepBest
+from curvescope.report.sweeps import HPARAM_PREFIX, METRICS, Axis, Range, SweepBest, sweep_table
 from curvescope.report.views import NOT_JUDGED, Filters
 from curvescope.scale.cache import fingerprint
+from curvescope.settings import AuditSettings
+from curvescope.watch import INTERVAL as WATCH_INTERVAL
 
 APP = Path(__file__).resolve().parent
 DEMO = APP.parent / "fixtures" / "demo"
@@ -56,6 +59,10 @@ SMOOTHING, LOG = "smoothing", "log_scale"
 LOG_CHOSEN_FOR = "log_scale_chosen_for"
 """The run whose log-scale default the run page last set: a newly shown run starts on its own."""
 SWEEP_HPARAM, SWEEP_METRIC, SWEEP_GROUP = "sweep_hparam", "sweep_metric", "sweep_group"
+FOLLOW = "follow_logs"
+"""Whether the pages redraw on their own when the logs change (runs still training)."""
+ROLE_TAGS = "role_tags"
+"""The tag chosen in the page for each role (``--role`` of the command line to start with): the audit's ``roles``."""
 PUBLISHED = "published_query"
 """What the app last wrote to the URL, per query key: a URL value that differs came from outside."""
 
@@ -120,23 +127,52 @@ def run_badges(run: RunReport) -> str:
 # --- the started directory and the cached audit --------------------------------------------------------
 
 
+def started_argv() -> list[str]:
+    """What follows ``--`` on the app's command line: a path, then the audit's options."""
+    return [argument for argument in sys.argv[1:] if argument.strip()]
+
+
 def started_root() -> Path:
     """The directory the app was started with (``streamlit run app/streamlit_app.py -- PATH``), else the demo."""
-    arguments = [argument for argument in sys.argv[1:] if argument.strip()]
-    return Path(arguments[0]).expanduser().resolve() if arguments else DEMO
+    arguments = started_argv()
+    return Path(arguments[0]).expanduser().resolve() if arguments and not arguments[0].startswith("--") else DEMO
 
 
-@st.cache_data(show_spinner="Reading and diagnosing the logs...", max_entries=8)
-def load_report(logdir: str, fingerprint: str) -> Report:
-    """The audit of ``logdir``; ``fingerprint`` (``curvescope.scale.cache.fingerprint``) keys the cache, so
-    new or changed log files are read again. The scalars are dropped: pages draw the report's curves."""
-    return replace(curvescope.audit(logdir), reading=None)
+def started_settings() -> AuditSettings:
+    """The audit's settings the app was started with (``-- PATH --role val_loss=x --no-model``), as
+    ``curvescope app`` passes them on; ``InvalidParameterError`` when they do not parse."""
+    arguments = started_argv()
+    return AuditSettings.from_argv(arguments[1:] if arguments and not arguments[0].startswith("--") else arguments)
+
+
+def current_settings() -> AuditSettings:
+    """The started settings with the role tags chosen in the page."""
+    started = started_settings()
+    chosen = st.session_state.get(ROLE_TAGS)
+    return started if chosen is None else started.with_roles(chosen)
+
+
+@st.cache_resource(show_spinner="Reading and diagnosing the logs...", max_entries=8)
+def load_report(logdir: str, fingerprint: str, settings: AuditSettings) -> Report:
+    """The audit of ``logdir`` with ``settings``; ``fingerprint`` (``curvescope.scale.cache.fingerprint``)
+    keys the cache, so new or changed log files are read again. The scalars are dropped: pages draw the
+    report's curves. Kept as a resource (a report is not changed by the pages): a thousand runs are not
+    copied on every interaction."""
+    return replace(curvescope.audit(logdir, **settings.audit_options()), reading=None)
+
+
+@st.cache_resource(show_spinner="Measuring the sweep...", max_entries=8)
+def load_sweep_table(logdir: str, fingerprint: str, settings: AuditSettings) -> pd.DataFrame:
+    """``sweeps.sweep_table`` of the whole audit, made once per audit rather than on every interaction."""
+    return sweep_table(load_report(logdir, fingerprint, settings))
 
 
 @dataclass(frozen=True)
 class Loaded:
     root: Path
     path: Path
+    fingerprint: str
+    settings: AuditSettings
     report: Report
     view: Report
     """The runs that pass the sidebar's filters."""
@@ -150,12 +186,31 @@ def loaded() -> Loaded:
     try:
         path = confine(root, st.session_state.get(FOLDER, ""))
         confine_links(root, path)
-        report = load_report(str(path), fingerprint(path))
+        settings = current_settings()
+        seen = fingerprint(path)
+        report = load_report(str(path), seen, settings)
     except curvescope.CurvescopeError as err:
         st.error(md(err))
         st.stop()
     filters = current_filters()
-    return Loaded(root, path, report, filters.apply(report), filters)
+    loaded = Loaded(root, path, seen, settings, report, filters.apply(report), filters)
+    if st.session_state.get(FOLLOW, True):
+        follow(str(path), seen)
+    return loaded
+
+
+@st.fragment(run_every=WATCH_INTERVAL)
+def follow(path: str, seen: str) -> None:
+    """Every ``watch.INTERVAL`` seconds, the look ``curvescope watch`` takes (one ``stat`` per file): when a
+    log grew or a run appeared, the page is drawn again from a new audit (unchanged runs from the cache)."""
+    if fingerprint(path) != seen:
+        st.rerun(scope="app")
+
+
+def sweep_rows(data: Loaded) -> pd.DataFrame:
+    """The sweep table's rows of the runs shown (the table is made once per audit)."""
+    table = load_sweep_table(str(data.path), data.fingerprint, data.settings)
+    return table[table["run"].isin({run.run for run in data.view.runs})].reset_index(drop=True)
 
 
 def current_filters() -> Filters:
@@ -505,6 +560,7 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
     colour = {
         "field": "run",
         "type": "nominal",
+        "scale": run_colours(list(dict.fromkeys(frame["run"]))),
         "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420, "symbolOpacity": 1},
     }
     data = {"data": {"name": "curves"}}
@@ -791,3 +847,285 @@ def hparams_frame(hparams) -> pd.DataFrame:
         [{"hyperparameter": str(k), "value": "" if v is None else str(v)} for k, v in hparams.items()],
         columns=["hyperparameter", "value"],
     )
+
+
+# --- every scalar, as TensorBoard browses them -------------------------------------------------------------
+
+DRAWN_POINTS = 600
+"""Points drawn per curve in the app (each bucket of a longer curve keeps its lowest and highest point, so
+spikes survive): a chart is at most 720 pixels wide, and hovering finds the nearest of every point drawn."""
+SCALAR_POINTS = 400
+"""Points drawn per curve on a scalar browser's small charts (340 pixels wide)."""
+MAX_TAG_CHARTS = 24
+"""Charts drawn at once on a scalar browser: a pattern narrows a run with more tags."""
+SERIES_SCHEME = "tableau10"
+MANY_SERIES_SCHEME = "category20"
+"""Colours of runs on one chart: ten distinct ones, twenty when more runs are drawn."""
+
+
+@st.fragment
+def scalar_browser(report: Report, runs: list[str], page: str, *, default_x: str = "step") -> None:
+    """Every tag ``runs`` logged, a chart per tag and a line per run: a tag pattern, the x-axis, smoothing,
+    a log axis, outliers left out of the axis's range, and the points as logged to download. A fragment:
+    its controls redraw it alone, not the page around it."""
+    from curvescope import InvalidParameterError
+    from curvescope.report import scalars
+
+    key = _scalar_key(page)
+    tags = scalars.tags_of(report, runs)
+    if not tags:
+        st.caption("No scalars were logged.")
+        return
+    if st.session_state.get(key("x")) not in scalars.X_AXES:
+        st.session_state[key("x")] = default_x
+    first, second, third = st.columns([3, 2, 2], vertical_alignment="bottom")
+    pattern = first.text_input("Tags matching", key=key("tags"), placeholder="a regular expression, e.g. loss|acc")
+    x = second.selectbox("Horizontal axis", list(scalars.X_AXES), key=key("x"), format_func=scalars.X_AXES.get)
+    ignore = third.toggle("Ignore outliers", key=key("outliers"), help="The y-axis spans the 5th to 95th percentile.")
+    smoothing, log = curve_controls(f"{page}_scalars", *st.columns([4, 1], vertical_alignment="bottom"))
+    try:
+        shown = scalars.matching_tags(tags, pattern)
+    except InvalidParameterError as error:
+        st.warning(md(error))
+        shown = tags
+    drawn = shown[:MAX_TAG_CHARTS]
+    frame = scalars.scalar_frame(report, runs, drawn, x=x, smoothing=smoothing, log=log, max_points=SCALAR_POINTS)
+    note = f"{len(shown)} of {len(tags)} tags" + (
+        f"; the first {MAX_TAG_CHARTS} drawn, narrow the pattern" if len(shown) > len(drawn) else ""
+    )
+    placed = set(frame["run"])
+    unplaced = [name for name in runs if name not in placed]
+    if unplaced and x in ("epoch", "relative", "wall"):
+        note += f"; without {'epochs' if x == 'epoch' else 'times'} logged: " + ", ".join(md(name) for name in unplaced)
+    st.caption(note)
+    if len(frame):
+        st.vega_lite_chart(scalars_chart(frame, x, log=log, ignore_outliers=ignore), width="stretch")
+        st.caption("Faint: as logged; bold: smoothed. Hover for every run's value at that point; drag to pan, scroll to zoom.")
+    raw = partial(scalars.raw_scalars, report, runs, shown)
+    for column, fmt in zip(st.columns(len(scalars.EXPORT_FORMATS)), scalars.EXPORT_FORMATS):
+        column.download_button(
+            f"Scalars as {fmt.upper()}",
+            data=lambda fmt=fmt: scalars.export(raw(), fmt),
+            file_name=f"curvescope-scalars.{fmt}",
+            mime=scalars.EXPORT_FORMATS[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+            key=key(f"download_{fmt}"),
+            help="Every point of the runs and tags shown, as logged (step, wall time, value).",
+        )
+
+
+def run_colours(runs: list[str]) -> dict:
+    """A colour per run, each distinct (up to twenty), in the order given."""
+    return {"domain": runs, "scheme": SERIES_SCHEME if len(runs) <= 10 else MANY_SERIES_SCHEME}
+
+
+def _scalar_key(page: str):
+    """Widget keys of a page's scalar browser."""
+    return lambda name: f"{page}_scalars_{name}"
+
+
+def scalars_chart(frame: pd.DataFrame, x_name: str, *, log: bool, ignore_outliers: bool) -> dict:
+    """A chart per tag, a line per run (raw faint, smoothed bold) in distinct colours; hovering shows every
+    run's smoothed value at that point (a Vega-Lite spec)."""
+    from curvescope.report import scalars
+
+    runs = list(dict.fromkeys(frame["run"]))
+    hover, keys = scalars.hover_frame(frame)
+    colour = {
+        "field": "run",
+        "type": "nominal",
+        "scale": run_colours(runs),
+        "legend": {"title": None, "orient": "top", "columns": 2, "labelLimit": 420, "symbolOpacity": 1}
+        if len(runs) > 1
+        else None,
+    }
+    kind = "temporal" if x_name == "wall" else "quantitative"
+    x = {"field": "x", "type": kind, "title": scalars.X_AXES[x_name]}
+    charts = []
+    for index, tag in enumerate(dict.fromkeys(frame["tag"])):
+        domain = scalars.value_domain(frame.loc[frame["tag"] == tag, "value"], ignore_outliers=ignore_outliers)
+        y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
+        if domain is not None:
+            y_scale["domain"] = list(domain)
+        mine = {"filter": {"field": "tag", "equal": tag}}
+        lines = {"data": {"name": "scalars"}, "transform": [mine]}
+        hover_name = f"hover_{index}"
+        y = {"type": "quantitative", "scale": y_scale, "title": None, "axis": {"format": ".3~g"}}
+        layers = [
+            {
+                **lines,
+                "mark": {"type": "line", "opacity": 0.25, "strokeWidth": 1},
+                "encoding": {"x": x, "y": {**y, "field": "value"}, "color": colour},
+            },
+            {
+                **lines,
+                "mark": {"type": "line", "strokeWidth": 2},
+                "encoding": {"x": x, "y": {**y, "field": "smoothed"}, "color": colour},
+            },
+            {
+                "data": {"name": "hover"},
+                "transform": [mine],
+                "params": [
+                    {
+                        "name": hover_name,
+                        "select": {"type": "point", "fields": ["x"], "nearest": True, "on": "pointerover", "clear": "pointerout"},
+                    },
+                    {"name": f"zoom_{index}", "bind": "scales", "select": {"type": "interval", "encodings": ["x"]}},
+                ],
+                "mark": {"type": "rule", "color": "#9e9e9e", "strokeWidth": 6},
+                "encoding": {
+                    "x": x,
+                    "opacity": {"condition": {"param": hover_name, "empty": False, "value": 0.35}, "value": 0},
+                    "tooltip": [
+                        {
+                            "field": "x",
+                            "type": kind,
+                            "title": scalars.X_AXES[x_name],
+                            **({"format": ".4~g"} if kind == "quantitative" else {}),
+                        },
+                        *(
+                            {"field": field, "type": "quantitative", "title": name, "format": ".4~g"}
+                            for field, name in keys.items()
+                        ),
+                    ],
+                },
+            },
+        ]
+        charts.append(
+            {"title": {"text": tag, "anchor": "start", "fontSize": 13}, "width": 340, "height": 200, "layer": _clipped(layers)}
+        )
+    return {
+        "$schema": VEGA_LITE,
+        "concat": charts,
+        "columns": 2,
+        "resolve": {"scale": {"color": "shared"}},
+        "datasets": {"scalars": frame, "hover": hover},
+    }
+
+
+def role_chooser(run: RunReport) -> None:
+    """Which tag plays each role: each run's own choice, or a tag named here for every run that logs it
+    (the audit's ``roles``, as ``--role`` sets them); applying audits the folder again."""
+    from curvescope.report import scalars
+    from curvescope.report.drawing import ROLES
+
+    tags = sorted(set(scalars.run_scalars(run)["tag"]), key=str.casefold)
+    chosen = dict(current_settings().roles)
+    automatic = "each run's own choice"
+    with st.expander("Which tag plays each role", expanded=bool(chosen)):
+        st.caption(
+            "A tag named here plays the role in every run that logs it; the others keep their own. "
+            "Applying audits the folder again with these roles, as `curvescope audit --role ROLE=TAG` would."
+        )
+        with st.form("role_tags_form", border=False):
+            picked = {}
+            for role in ROLES:
+                curve = run.curves.get(role)
+                now = f" (now {curve.tag or role})" if curve is not None and len(curve) else " (none now)"
+                options = [automatic, *tags, *([chosen[role]] if chosen.get(role) not in (None, *tags) else [])]
+                picked[role] = st.selectbox(
+                    md(role.replace("_", " ") + now),
+                    options,
+                    index=options.index(chosen[role]) if role in chosen else 0,
+                    key=f"role_tag_{role}",
+                )
+            apply, reset = st.columns(2)
+            if apply.form_submit_button("Apply", type="primary", width="stretch"):
+                st.session_state[ROLE_TAGS] = {role: tag for role, tag in picked.items() if tag != automatic}
+                st.rerun()
+            if reset.form_submit_button("Each run's own choice", width="stretch"):
+                st.session_state[ROLE_TAGS] = {}
+                for role in ROLES:
+                    del st.session_state[f"role_tag_{role}"]
+                st.rerun()
+
+
+def settings_note() -> None:
+    """The audit's settings in the sidebar, when they are not the defaults."""
+    try:
+        described = current_settings().describe()
+    except curvescope.CurvescopeError:
+        return  # the page says what is wrong
+    if described:
+        st.caption(f"Audited with {md(described)}")
+
+
+def parallel_chart(frame: pd.DataFrame) -> dict:
+    """Parallel coordinates: an axis per hyperparameter and the metric, a line per run coloured by its label
+    (each axis from its lowest value at the bottom to its highest at the top)."""
+    axes = list(dict.fromkeys(frame["axis"]))
+    x = {"field": "axis", "type": "nominal", "sort": axes, "title": None, "axis": {"labelAngle": -20, "domain": False}}
+    y = {"field": "position", "type": "quantitative", "title": None, "axis": None, "scale": {"domain": [0, 1]}}
+    tooltip = [
+        {"field": "run", "type": "nominal"},
+        {"field": "primary_label", "type": "nominal", "title": "label"},
+        {"field": "axis", "type": "nominal", "title": "axis"},
+        {"field": "shown", "type": "nominal", "title": "value"},
+    ]
+    return {
+        "$schema": VEGA_LITE,
+        "height": 320,
+        "data": {"name": "lines"},
+        "datasets": {"lines": frame},
+        "layer": [
+            {"mark": {"type": "rule", "color": "#bdbdbd"}, "encoding": {"x": x}},
+            {
+                "mark": {"type": "line", "opacity": 0.55, "strokeWidth": 1.4},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "detail": {"field": "run", "type": "nominal"},
+                    "color": {"field": "primary_label", "type": "nominal", "title": "label", "scale": label_scale()},
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+    }
+
+
+def band_chart(frame: pd.DataFrame, title: str, *, log: bool) -> dict:
+    """A group of runs per colour: the mean of their smoothed curves bold, the band from lowest to highest shaded."""
+    groups = list(dict.fromkeys(frame["group"]))
+    colour = {
+        "field": "group",
+        "type": "nominal",
+        "scale": run_colours(groups),
+        "legend": {"title": None, "orient": "bottom", "columns": 2, "labelLimit": 420},
+    }
+    x = {"field": "x", "type": "quantitative", "title": "fraction of training"}
+    y_scale = {"type": "log"} if log else {"type": "linear", "zero": False}
+    return {
+        "$schema": VEGA_LITE,
+        "height": 320,
+        "data": {"name": "bands"},
+        "datasets": {"bands": frame},
+        "layer": [
+            {
+                "mark": {"type": "area", "opacity": 0.18},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low", "type": "quantitative", "scale": y_scale, "title": title},
+                    "y2": {"field": "high"},
+                    "color": colour,
+                },
+            },
+            {
+                "mark": {"type": "line", "strokeWidth": 2.2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "mean", "type": "quantitative", "scale": y_scale, "title": title},
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "group", "type": "nominal"},
+                        {"field": "runs", "type": "quantitative"},
+                        {"field": "x", "type": "quantitative", "format": ".2f", "title": "fraction"},
+                        {"field": "mean", "type": "quantitative", "format": ".4~g"},
+                        {"field": "low", "type": "quantitative", "format": ".4~g"},
+                        {"field": "high", "type": "quantitative", "format": ".4~g"},
+                    ],
+                },
+            },
+        ],
+    }

@@ -68,6 +68,8 @@ with st.sidebar:
         help=f"A directory below {ui.md(root.name)}/ (the app reads nothing outside it).",
     )
     st.caption(f"Started on {ui.md(root.name)}/")
+    ui.settings_note()
+    st.toggle("Follow the logs", key=ui.FOLLOW, value=True, help="Redraw when runs still training log more.")
     st.multiselect(
         "Labels",
         list(LABELS),

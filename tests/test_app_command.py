@@ -88,6 +88,41 @@ def test_passes_the_path_host_and_port(served):
     assert command[-2:] == ["--", str(FIXTURES / "demo")]
 
 
+def test_passes_the_audits_options_as_the_app_reads_them(served):
+    from curvescope.settings import AuditSettings
+
+    result = invoke(
+        FIXTURES / "demo",
+        "--role",
+        "val_loss=eval/loss",
+        "--select",
+        "CS2,CS401",
+        "--ignore",
+        "CS3",
+        "--classes",
+        10,
+        "--no-model",
+    )
+    assert result.exit_code == 0, result.output
+    [command] = served
+    after = command[command.index("--") + 1 :]
+    assert after[0] == str(FIXTURES / "demo")
+    settings = AuditSettings.from_argv(after[1:])
+    assert settings.audit_options() == {
+        "roles": {"val_loss": "eval/loss"},
+        "select": ["CS2", "CS401"],
+        "ignore": ["CS3"],
+        "classes": 10,
+        "model": False,
+    }
+
+
+@pytest.mark.parametrize("args", [["--role", "val_loss"], ["--classes", "1"]])
+def test_bad_audit_options_are_refused_before_serving(served, args):
+    assert invoke(FIXTURES / "demo", *args).exit_code == 2
+    assert served == []
+
+
 @pytest.mark.parametrize("port", [0, 65536])
 def test_a_port_out_of_range_is_a_usage_error(served, port):
     assert invoke("--port", port).exit_code == 2

@@ -1,11 +1,12 @@
-"""Compare: several runs' curves of one role overlaid on one step axis."""
+"""Compare: several runs' curves of one role overlaid on one step axis, and every tag they logged aligned by
+step, epoch, time or the fraction of training."""
 
 from __future__ import annotations
 
 import components as ui
 import streamlit as st
 
-from curvescope.report import drawing, views
+from curvescope.report import drawing, scalars, views
 
 DEFAULT_RUNS = 3
 
@@ -16,10 +17,9 @@ st.title("Compare")
 known = {run.run for run in report.runs}
 names = [run.run for run in view.runs]
 chosen = [name for name in st.session_state.get(ui.COMPARED) or () if name in known]
-if not chosen:
+if not chosen:  # the selected run and runs of its sweep, else the first runs shown
     current = st.session_state.get(ui.RUN)
-    chosen = ([current] if current in known else []) + [name for name in names if name != current]
-    chosen = chosen[:DEFAULT_RUNS]
+    chosen = views.sweep_mates(report, current, DEFAULT_RUNS) if current in known else names[:DEFAULT_RUNS]
 options = names + [name for name in chosen if name not in names]  # linked runs stay in reach whatever the filters
 if not options:
     st.info("No run matches the filters in the sidebar.")
@@ -50,13 +50,16 @@ left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
 role = left.selectbox("Curve", roles, key="compare_role", format_func=lambda r: r.replace("_", " "))
 smoothing, log = ui.curve_controls("compare", middle, right)
 
-frame = drawing.overlay_frame(report, selected, role, smoothing, log=log)
+frame = drawing.overlay_frame(report, selected, role, smoothing, log=log, max_points=ui.DRAWN_POINTS)
 missing = [name for name in selected if name not in set(frame["run"])]
 if len(frame):
     st.vega_lite_chart(ui.overlay_chart(frame, role, log=log), width="stretch")
     st.caption("Aligned by step. Faint: as logged; bold: smoothed. Drag to pan, scroll to zoom, hover for values.")
 if missing:
     st.caption(f"Without a {role.replace('_', ' ')} curve{' here' if log else ''}: " + ", ".join(ui.md(n) for n in missing))
+
+st.subheader("Every scalar")
+ui.scalar_browser(report, selected, "compare", default_x=scalars.default_x(report, selected))
 
 frame = views.overview_frame(views.only(report, selected))
 st.dataframe(

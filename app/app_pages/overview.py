@@ -10,7 +10,7 @@ import components as ui
 import streamlit as st
 
 from curvescope import InvalidParameterError
-from curvescope.report import render, views
+from curvescope.report import render, sweeps, views
 
 RUNS_PER_PAGE = 50
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
@@ -64,13 +64,18 @@ columns = [
     "findings",
     "not_judged",
 ]
+hparams = sweeps.sweep_axes(ui.sweep_rows(data))  # the settings that differ between runs, as W&B's run table shows them
+frame = frame.merge(ui.sweep_rows(data)[["run", *hparams]], on="run", how="left")
 picked = st.dataframe(
-    frame[columns],
+    frame[columns + hparams],
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
     key="overview_table",
-    column_config=ui.run_table_columns(),
+    column_config={
+        **ui.run_table_columns(),
+        **{column: st.column_config.Column(column.removeprefix(sweeps.HPARAM_PREFIX)) for column in hparams},
+    },
 )
 if picked.selection.rows:
     ui.open_run(frame["run"].iloc[picked.selection.rows[0]])

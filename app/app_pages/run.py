@@ -1,4 +1,5 @@
-"""Run: one run's curves with the evidence drawn on them, its diagnosis, reading findings and hyperparameters."""
+"""Run: one run's curves with the evidence drawn on them, every scalar it logged (as TensorBoard browses them),
+the tag that plays each role, its diagnosis, reading findings and hyperparameters."""
 
 from __future__ import annotations
 
@@ -42,13 +43,19 @@ smoothing, log = ui.curve_controls("run", left, right)
 panels = drawing.panels(run)
 if panels:
     events = drawing.event_frame(run, smoothing, log=log)
-    st.vega_lite_chart(ui.run_chart(drawing.curve_frame(run, smoothing, log=log), events, panels, log=log))
+    st.vega_lite_chart(
+        ui.run_chart(drawing.curve_frame(run, smoothing, log=log, max_points=ui.DRAWN_POINTS), events, panels, log=log)
+    )
     st.caption(
         "Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
         "hover for step and value, or a mark for what it means and which label it backs. " + ui.mark_key(events)
     )
 else:
     st.info("No curves were logged for this run.")
+
+st.subheader("Every scalar")
+ui.scalar_browser(report, [name], "run")
+ui.role_chooser(run)
 
 st.subheader("Diagnosis")
 diagnosis = run.diagnosis

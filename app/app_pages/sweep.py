@@ -1,17 +1,21 @@
-"""Sweep: a validation metric against a hyperparameter, a point per run coloured by its label."""
+"""Sweep: a validation metric against a hyperparameter, a point per run coloured by its label, one chart per
+data set if asked; every varying hyperparameter on parallel coordinates."""
 
 from __future__ import annotations
 
 import components as ui
+import pandas as pd
 import streamlit as st
 
-from curvescope.report import sweeps
+from curvescope.report import scalars, sweeps
+
+MAX_FACETS = 12
 
 data = ui.loaded()
 view = data.view
 
 st.title("Sweep")
-table = sweeps.sweep_table(view)
+table = ui.sweep_rows(data)
 axes, metrics = sweeps.sweep_axes(table), sweeps.sweep_metrics(table)
 if not axes or not metrics:
     st.info(
@@ -41,6 +45,11 @@ by = st.selectbox(
     help="Runs of different data sets or settings do not share a median line.",
 )
 
+faceted = by is not None and st.toggle(
+    f"One chart per {ui.md(by.removeprefix(sweeps.HPARAM_PREFIX))}",
+    key="sweep_facet",
+    help="Runs of different data sets or settings on charts of their own, each with its own best and axes.",
+)
 rows = table[table[hparam].notna() & table[metric].notna()]
 y_range = sweeps.metric_range(rows[metric])
 x_axis = sweeps.hparam_scale(hparam, rows[hparam])
@@ -48,7 +57,24 @@ shown_values = rows[metric] if y_range is None else rows[metric].clip(y_range.lo
 y_axis = sweeps.hparam_scale("", shown_values)
 best = sweeps.sweep_best(table, hparam, metric)
 profile = sweeps.sweep_profile(table, hparam, metric, by)
-st.vega_lite_chart(ui.sweep_chart(table, hparam, metric, x_axis, y_axis, profile, best, y_range), width="stretch")
+if faceted:
+    facets = sweeps.sweep_facets(table, by)
+    for (value, part), column in zip(facets[:MAX_FACETS], st.columns(2) * ((len(facets[:MAX_FACETS]) + 1) // 2)):
+        with column:
+            st.markdown(f"**{ui.md(by.removeprefix(sweeps.HPARAM_PREFIX))} = {ui.md(value)}**")
+            if part[hparam].notna().any() and part[metric].notna().any():
+                one_best = sweeps.sweep_best(part, hparam, metric)
+                one_profile = sweeps.sweep_profile(part, hparam, metric)
+                chart = ui.sweep_chart(part, hparam, metric, x_axis, y_axis, one_profile, one_best, y_range)
+                st.vega_lite_chart({**chart, "height": 260}, width="stretch")
+                if one_best is not None:
+                    st.caption(ui.md(one_best.describe()))
+            else:
+                st.caption("No run here has both values.")
+    if len(facets) > MAX_FACETS:
+        st.caption(f"The first {MAX_FACETS} of {len(facets)} values drawn.")
+else:
+    st.vega_lite_chart(ui.sweep_chart(table, hparam, metric, x_axis, y_axis, profile, best, y_range), width="stretch")
 scales = {
     "log": "a log axis",
     "symlog": "a log axis that also shows 0",
@@ -97,3 +123,58 @@ picked = st.dataframe(
 st.caption("Select a row to open the run.")
 if picked.selection.rows:
     ui.open_run(shown["run"].iloc[picked.selection.rows[0]])
+
+st.subheader("Every hyperparameter")
+st.caption(
+    "Parallel coordinates: an axis per hyperparameter that varies and the validation metric (lowest value at the "
+    "bottom; rates on a log scale), a line per run in its label's colour. Hover a line for its run and values."
+)
+st.vega_lite_chart(ui.parallel_chart(sweeps.parallel_frame(table, metric)), width="stretch")
+
+st.subheader("Runs grouped")
+keys = sweeps.seedless(table)
+if st.session_state.get("sweep_group_by") is None or any(key not in keys for key in st.session_state["sweep_group_by"]):
+    st.session_state["sweep_group_by"] = [hparam] if hparam in keys else keys[:1]
+by_keys = st.multiselect(
+    "Group runs by",
+    keys,
+    key="sweep_group_by",
+    format_func=lambda column: column.removeprefix(sweeps.HPARAM_PREFIX),
+    help="Runs sharing these settings (their seeds) become one row and one curve: their mean, and a band from lowest to highest.",
+)
+if by_keys:
+    groups = sweeps.grouped(table, by_keys)
+    st.dataframe(
+        groups,
+        hide_index=True,
+        column_config={
+            **{key: st.column_config.TextColumn(key.removeprefix(sweeps.HPARAM_PREFIX)) for key in by_keys},
+            **{
+                f"{name}_{stat}": st.column_config.NumberColumn(f"{label} ({stat})", format="%.4g")
+                for name, (_, label) in sweeps.METRICS.items()
+                for stat in ("mean", "std")
+            },
+        },
+    )
+    role = "val_acc" if metric.endswith("acc") else "val_loss"
+    drawn = st.toggle(
+        f"Each group's {role.replace('_', ' ')} curve",
+        key="sweep_bands",
+        help="Reads every grouped run's curve again: a few seconds for hundreds of runs.",
+    )
+    bands = (
+        pd.DataFrame()
+        if not drawn
+        else scalars.band_frame(
+            data.report,
+            sweeps.group_members(table, by_keys),
+            lambda run: run.curves[role].tag if role in run.curves else None,
+        )
+    )
+    if len(bands):
+        log = role == "val_loss" and bool((bands["low"] > 0).all())
+        st.vega_lite_chart(ui.band_chart(bands, role.replace("_", " "), log=log), width="stretch")
+        st.caption(
+            f"Each group's {role.replace('_', ' ')}, smoothed, against the fraction of training: the mean bold, "
+            "the band from its lowest to its highest run."
+        )

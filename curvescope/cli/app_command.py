@@ -15,13 +15,16 @@ import curvescope
 
 from ..errors import CurvescopeError, LogdirNotFound
 from ..report.drawing import badge_theme
-from .common import DEBUG_HELP, app, guarded
+from ..settings import AuditSettings, parse_codes, parse_roles
+from .common import DEBUG_HELP, ClassesOption, IgnoreOption, NoModelOption, RoleOption, SelectOption, app, guarded
 
 _EXAMPLES = """Examples:
 
   curvescope app     (the demo runs, at http://127.0.0.1:8501)
 
   curvescope app runs/ --port 8600
+
+  curvescope app runs/ --role val_loss=eval/loss --classes 10 --no-model     (the audit's settings)
 
   curvescope app runs/ --host 0.0.0.0     (other machines can reach it: only on a network you trust)
 
@@ -44,9 +47,17 @@ def app_command(
     ] = None,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Serve on this port.")] = 8501,
     host: Annotated[str, typer.Option("--host", help="Listen on this address (loopback: this machine only).")] = "127.0.0.1",
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    role: RoleOption = None,
+    classes: ClassesOption = None,
+    no_model: NoModelOption = False,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
-    """Browse the runs below PATH in the curvescope app: every run's labels, curves and evidence."""
+    """Browse the runs below PATH in the curvescope app: every run's labels, curves and evidence.
+
+    The app audits them as ``curvescope audit`` would with the same --role, --select, --ignore,
+    --classes and --no-model."""
     outcome = {"code": 0}
 
     def work() -> None:
@@ -59,13 +70,14 @@ def app_command(
                 f"{script}: no such file. The app ships with the source checkout, not the installed package; "
                 "install curvescope with `pip install -e .` from a clone of the repository."
             )
-        outcome["code"] = serve(_command(script, path, host=host, port=port))
+        settings = AuditSettings.of(parse_roles(role or []), parse_codes(select), parse_codes(ignore), classes, not no_model)
+        outcome["code"] = serve(_command(script, path, settings, host=host, port=port))
 
     guarded(work, debug)
     raise typer.Exit(outcome["code"])
 
 
-def _command(script: Path, path: Path | None, *, host: str, port: int) -> list[str]:
+def _command(script: Path, path: Path | None, settings: AuditSettings, *, host: str, port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -83,6 +95,7 @@ def _command(script: Path, path: Path | None, *, host: str, port: int) -> list[s
         *(part for option in badge_theme().items() for part in option),
         "--",
         *([str(path)] if path is not None else []),
+        *settings.to_argv(),
     ]
 
 

@@ -17,6 +17,7 @@ from ..errors import InvalidParameterError
 from ..report import render
 from ..report.as_table import renderable
 from ..scale.backends import cores
+from ..settings import parse_codes, parse_roles
 from ..text import printable
 from .common import (
     DEBUG_HELP,
@@ -30,8 +31,6 @@ from .common import (
     app,
     echo_document,
     guarded,
-    parse_codes,
-    parse_roles,
     stdout,
 )
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from ..errors import CurvescopeError, InvalidParameterError
+from ..errors import CurvescopeError
 from ..findings import Finding
 from ..report.as_table import finding_line
 from ..text import printable, terminal_safe
@@ -137,21 +137,6 @@ def echo_document(document: str) -> None:
     character written as an escape; into a file or a pipe, byte for byte (``color=True``: click
     would strip what looks like a colour code, and so change the names)."""
     typer.echo(terminal_safe(document) if sys.stdout.isatty() else document, nl=False, color=True)
-
-
-def parse_codes(values: list[str] | None) -> list[str] | None:
-    """Rule codes from repeated or comma-separated options."""
-    return None if not values else [code.strip() for value in values for code in value.split(",") if code.strip()]
-
-
-def parse_roles(pairs: list[str]) -> dict[str, str]:
-    roles = {}
-    for pair in pairs:
-        role, sep, tag = pair.partition("=")
-        if not sep or not role or not tag:
-            raise InvalidParameterError(f"--role takes ROLE=TAG, like --role val_loss=eval/my_loss. Got {pair!r} instead.")
-        roles[role.strip()] = tag.strip()
-    return roles
 
 
 def print_findings(findings: tuple[Finding, ...] | list[Finding], console: Console) -> None:

@@ -17,8 +17,9 @@ from ..errors import CurvescopeError, InvalidParameterError
 from ..findings import Severity
 from ..report.as_csv import FORMULA_STARTS
 from ..schema import LABEL_COLUMNS
+from ..settings import parse_roles
 from ..text import printable
-from .common import DEBUG_HELP, app, guarded, parse_roles, print_findings, stdout, text
+from .common import DEBUG_HELP, app, guarded, print_findings, stdout, text
 
 
 class SummaryFormat(StrEnum):

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..diagnose.labels import label_colour
 from ..report.as_table import finding_line
+from ..settings import parse_codes, parse_roles
 from ..text import printable
 from ..watch import INTERVAL, Change, ChangeKind, watch
 from .common import (
@@ -30,8 +31,6 @@ from .common import (
     SelectOption,
     app,
     guarded,
-    parse_codes,
-    parse_roles,
     stdout,
 )
 

@@ -46,6 +46,9 @@ class RunReport:
     hparams: dict[str, Any] = field(default_factory=dict)
     curves: dict[str, Curve] = field(default_factory=dict, compare=False, repr=False)
     """The run's curves by role (``train_loss``, ``val_loss``, ``train_acc``, ``val_acc``, ``lr``), as judged."""
+    sweep: dict[str, float] | None = field(default=None, compare=False, repr=False)
+    """What a sweep compares of the run (``sweeps.sweep_numbers``), measured where its curves were in
+    memory; None when not measured (``sweeps`` then reads the curves again)."""
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -5,14 +5,15 @@
 how to draw a hyperparameter and ``metric_range`` where to cut a metric's axis; ``sweep_group`` names
 the hyperparameter whose values must not share a median line, ``sweep_profile`` gives the median at each
 value (a line per group), ``sweep_best`` the best run without a problem and whether it sits at an edge
-of the range searched.
+of the range searched; ``parallel_frame`` places every varying hyperparameter and the metric on parallel
+axes, a line per run; ``grouped`` the runs of each setting (its seeds) as one row, with means and spreads.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,9 +69,9 @@ def sweep_table(report: Report) -> pd.DataFrame:
             "label_text": label_text(run),
             "confidence": run.confidence,
             "caveat": caveat(run),
-            "best_val_loss": _smoothed_extreme(run.curves.get("val_loss"), np.min),
+            "best_val_loss": measured(run)["best_val_loss"],
             "final_val_loss": _number(run.numbers.get("final_val_loss")),
-            "best_val_acc": _smoothed_extreme(run.curves.get("val_acc"), np.max),
+            "best_val_acc": measured(run)["best_val_acc"],
             "final_val_acc": _number(run.numbers.get("final_val_acc")),
         }
         for name, value in _flatten(run.hparams).items():
@@ -96,12 +97,31 @@ def caveat(run: RunReport) -> str:
         reasons.append("labelled " + ", ".join(problems))
     if any(event.role in DIVERGED.get(event.kind, ()) for event in run.events):
         reasons.append("diverged")
-    for role in ("val_loss", "val_acc"):
-        curve = run.curves.get(role)
-        if curve is not None and len(curve) and not np.isfinite(np.asarray(curve.values, dtype=np.float64)).all():
-            reasons.append("non-finite validation values")
-            break
+    if measured(run)["non_finite_validation"]:
+        reasons.append("non-finite validation values")
     return "; ".join(reasons)
+
+
+def sweep_numbers(curves: Mapping[str, Curve]) -> dict[str, float]:
+    """What a sweep compares of a run, from its role curves: ``best_val_loss`` and ``best_val_acc`` (of the
+    curves smoothed with ``SMOOTHING``; NaN when not logged) and ``non_finite_validation`` (1.0 when a
+    validation curve holds a NaN or an infinity). The audit measures them while the curves are in memory,
+    so that a sweep of a thousand runs reads none again."""
+    non_finite = any(
+        len(curve) and not np.isfinite(np.asarray(curve.values, dtype=np.float64)).all()
+        for curve in (curves.get("val_loss"), curves.get("val_acc"))
+        if curve is not None
+    )
+    return {
+        "best_val_loss": _smoothed_extreme(curves.get("val_loss"), np.min),
+        "best_val_acc": _smoothed_extreme(curves.get("val_acc"), np.max),
+        "non_finite_validation": float(non_finite),
+    }
+
+
+def measured(run: RunReport) -> dict[str, float]:
+    """``sweep_numbers`` of the run: as the audit measured them, else from its curves read again."""
+    return run.sweep if run.sweep is not None else sweep_numbers(run.curves)
 
 
 def sweep_axes(table: pd.DataFrame) -> list[str]:
@@ -320,3 +340,114 @@ def _number(value: float | int | None) -> float:
 
 def _show(value: Any) -> str:
     return f"{value:.4g}" if _is_number(value) else str(value)
+
+
+def parallel_frame(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Every varying hyperparameter and ``metric`` as parallel axes, a line per run: columns ``run,
+    primary_label, axis, position, shown`` (one row per run and axis). ``position`` places the value
+    on its axis from 0 (lowest) to 1 (highest): on a log scale for the axes ``hparam_scale`` draws so,
+    in sorted order for text; ``shown`` is the value as text. Axes in ``sweep_axes`` order, the metric
+    last; runs without a value of ``metric`` are left out."""
+    if metric not in table:
+        raise InvalidParameterError(f"The sweep table has no column {metric!r}.")
+    data = table[table[metric].notna()]
+    rows = []
+    for column in [*sweep_axes(table), metric]:
+        values = data[column]
+        scale = hparam_scale(column if column != metric else "", values.dropna()).scale
+        position = _positions(values, scale)
+        name = column.removeprefix(HPARAM_PREFIX) if column != metric else METRICS[metric][1]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "run": data["run"],
+                    "primary_label": data["primary_label"],
+                    "axis": name,
+                    "position": position,
+                    "shown": [("" if v is None or (isinstance(v, float) and math.isnan(v)) else _show(v)) for v in values],
+                }
+            )
+        )
+    columns = ["run", "primary_label", "axis", "position", "shown"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
+def _positions(values: pd.Series, scale: str) -> np.ndarray:
+    """Values placed from 0 to 1 on their axis (NaN where missing)."""
+    if scale == "nominal":
+        order = sorted({str(v) for v in values.dropna()})
+        index = {v: i for i, v in enumerate(order)}
+        spread = max(len(order) - 1, 1)
+        return np.array([np.nan if v is None or v != v else index[str(v)] / spread for v in values], dtype=np.float64)
+    numbers = values.astype("float64").to_numpy()
+    if scale in ("log", "symlog"):
+        positive = numbers[numbers > 0]
+        floor = positive.min() / 10 if len(positive) else 1.0
+        numbers = np.log10(np.where(numbers > 0, numbers, np.where(np.isnan(numbers), np.nan, floor)))
+    if not np.isfinite(numbers).any():
+        return numbers
+    low, high = np.nanmin(numbers), np.nanmax(numbers)
+    return (numbers - low) / (high - low) if high > low else np.where(np.isfinite(numbers), 0.5, np.nan)
+
+
+def sweep_facets(table: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
+    """The sweep table cut by the values of the hyperparameter ``by`` (a data set, an optimizer): one
+    chart each, so that runs of different settings are never read off one axis. Values in sorted order,
+    as text; runs without a value of ``by`` are left out."""
+    if by not in table:
+        raise InvalidParameterError(
+            f"The sweep table has no column {by!r}. Hyperparameters: {', '.join(sweep_axes(table)) or 'none'}."
+        )
+    values = table[by].dropna()
+    return [(_show(value), table[table[by] == value].reset_index(drop=True)) for value in sorted(values.unique(), key=str)]
+
+
+def grouped(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Runs that share the values of the hyperparameters ``by`` (the seeds of one setting) as one row, as
+    W&B groups a run table: ``by``'s columns, ``runs``, ``labels`` (how many runs carry each strongest
+    label), and the mean and standard deviation of each of ``METRICS`` (``best_val_loss_mean``,
+    ``best_val_loss_std``, ...; NaN where no run of the group has it). Groups in sorted order."""
+    missing = [column for column in by if column not in table]
+    if missing or not by:
+        raise InvalidParameterError(
+            f"Group runs by hyperparameters of the sweep table ({', '.join(sweep_axes(table)) or 'none'}). "
+            f"Got {', '.join(missing) or 'none'}."
+        )
+    keys = list(by)
+    data = table.dropna(subset=keys)
+    if data.empty:
+        return pd.DataFrame(columns=[*keys, "runs", "labels", *(f"{m}_{stat}" for m in METRICS for stat in ("mean", "std"))])
+    groups = data.groupby(keys, sort=True)
+    counts = pd.crosstab([data[key] for key in keys], data["primary_label"])
+    out = groups.size().rename("runs").to_frame()
+    out["labels"] = [
+        ", ".join(f"{label} {count}" for label, count in sorted(row.items(), key=lambda item: -item[1]) if count)
+        for _, row in counts.loc[out.index].iterrows()
+    ]
+    for metric in METRICS:
+        present = groups[metric].count()
+        out[f"{metric}_mean"] = groups[metric].mean().astype("float64")
+        out[f"{metric}_std"] = groups[metric].std(ddof=0).astype("float64").where(present > 1)
+    out = out.reset_index()
+    out[keys] = out[keys].map(_show)  # grouped in the values' order (1e-4 before 3e-4 before 1e-3), shown as text
+    columns = [*keys, "runs", "labels", *(f"{metric}_{stat}" for metric in METRICS for stat in ("mean", "std"))]
+    return out[columns]
+
+
+def group_members(table: pd.DataFrame, by: Sequence[str]) -> dict[str, list[str]]:
+    """The runs of each group of ``grouped``, named ``lr=0.1, optimizer=Adam``, in the same order."""
+    keys = list(by)
+    data = table.dropna(subset=keys)
+    shown = data.assign(**{key: data[key].map(_show) for key in keys})
+    return {
+        ", ".join(
+            f"{key.removeprefix(HPARAM_PREFIX)}={value}"
+            for key, value in zip(keys, values if isinstance(values, tuple) else (values,))
+        ): list(part["run"])
+        for values, part in shown.groupby(keys, sort=True)
+    }
+
+
+def seedless(table: pd.DataFrame) -> list[str]:
+    """The varying hyperparameters that are no seed, trial or repeat: what a group of runs shares."""
+    return [column for column in sweep_axes(table) if not _SEED_HPARAM.search(column.removeprefix(HPARAM_PREFIX))]

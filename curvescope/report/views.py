@@ -4,7 +4,8 @@
 - ``matching`` keeps the runs whose name matches a regular expression;
 - ``by_severity`` puts the runs to act on first;
 - ``overview_frame`` and ``label_counts`` give a table of the runs and how many carry each label;
-- ``label_text`` words a run's labels, ``only`` keeps named runs, ``roles_of`` lists what they logged.
+- ``label_text`` words a run's labels, ``only`` keeps named runs, ``roles_of`` lists what they logged,
+  ``sweep_mates`` finds the runs of a run's sweep.
 """
 
 from __future__ import annotations
@@ -94,6 +95,19 @@ def only(report: Report, runs: Iterable[str]) -> Report:
     """The report with only the named runs, in the order given (names it does not hold are skipped)."""
     by_name = {run.run: run for run in report.runs}
     return replace(report, runs=tuple(by_name[name] for name in dict.fromkeys(runs) if name in by_name))
+
+
+def sweep_mates(report: Report, run: str, limit: int) -> list[str]:
+    """``run`` and up to ``limit - 1`` runs of the same sweep, to compare it with: the runs in its folder,
+    else those that logged the same hyperparameters (with other values); in the report's order."""
+    by_name = {one.run: one for one in report.runs}
+    if run not in by_name:
+        return []
+    folder = run.rpartition("/")[0]
+    same_folder = [one.run for one in report.runs if one.run != run and one.run.rpartition("/")[0] == folder]
+    keys = set(by_name[run].hparams)
+    same_keys = [one.run for one in report.runs if one.run != run and keys and set(one.hparams) == keys]
+    return [run, *(same_folder if len(same_folder) >= len(same_keys) or not same_keys else same_keys)][:limit]
 
 
 def roles_of(report: Report, runs: Iterable[str]) -> list[str]:

@@ -27,6 +27,7 @@ from ..features.extract import measure
 from ..findings import Finding, Severity
 from ..ingest.discover import RunSource, relative_name
 from ..report import RunReport, key_numbers
+from ..report.sweeps import sweep_numbers
 from .cache import CacheLocation
 from .remote import Origin
 
@@ -140,6 +141,7 @@ def judge(reading: ReadResult, settings: Settings, *, curves_of=None) -> tuple[l
             reading.formats.get(d.run, ()),
             dict(reading.hparams.get(d.run, {})),
             dict(run.curves) if curves_of is None else curves_of(d.run),
+            sweep_numbers(run.curves),
         )
         for d, run in zip(diagnosed, runs.values(), strict=True)
     ]

@@ -25,11 +25,12 @@ def demo_report():
 @pytest.fixture
 def start(monkeypatch):
     """``start(path)`` gives an AppTest of the app as ``streamlit run app/streamlit_app.py -- path`` starts
-    it (no path: the demo); ``query`` sets the URL's query parameters before the first run."""
+    it (no path: the demo); ``args`` follow the path as ``curvescope app`` passes the audit's options;
+    ``query`` sets the URL's query parameters before the first run."""
     from streamlit.testing.v1 import AppTest
 
-    def started(path: Path | None = None, *, query: dict | None = None, run: bool = True) -> AppTest:
-        monkeypatch.setattr(sys, "argv", [str(APP), *([str(path)] if path is not None else [])])
+    def started(path: Path | None = None, *, args: tuple[str, ...] = (), query: dict | None = None, run: bool = True) -> AppTest:
+        monkeypatch.setattr(sys, "argv", [str(APP), *([str(path)] if path is not None else []), *args])
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         at.query_params.update(query or {})
         return at.run() if run else at

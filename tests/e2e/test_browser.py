@@ -20,8 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -45,6 +46,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 STARTUP_SECONDS = 60
 PAGE_MS = 60_000  # the first page audits the demo runs
 WIDTH = 1400
+SWEEP = "breast_cancer-deep-relu"
+COMPARED = ("huggingface/digits-mlp-tanh-sgd", "keras/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd")
 
 # The app's DOM, as Streamlit renders it.
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -84,11 +87,23 @@ def browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The URL of ``curvescope app fixtures/demo`` on a free loopback port, stopped after the module."""
+    with _served("fixtures/demo", tmp_path_factory.mktemp("app") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def sweep_server(tmp_path_factory):
+    """The app on a sweep (the demo has none): one family of the corpus, runs of several learning rates."""
+    with _served(f"fixtures/corpus/runs/{SWEEP}", tmp_path_factory.mktemp("sweep") / "server.log") as url:
+        yield url
+
+
+@contextmanager
+def _served(path: str, log: Path):
     port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "server.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "curvescope", "app", "fixtures/demo", "--port", str(port)],
+            [sys.executable, "-m", "curvescope", "app", path, "--port", str(port)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -103,6 +118,15 @@ def server(tmp_path_factory):
         _stop(process)
 
 
+def _window(browser, url: str, path: str, height: int, contexts: list):
+    context = browser.new_context(viewport={"width": WIDTH, "height": height})
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_MS)
+    page.goto(f"{url}{path}")
+    return page
+
+
 @pytest.fixture
 def open_page(browser, server):
     """Opens a path of the app in a fresh browser window of the given height (screenshots show the window)."""
@@ -111,13 +135,8 @@ def open_page(browser, server):
     expect.set_options(timeout=PAGE_MS)
     contexts = []
 
-    def open_page(path: str, height: int):
-        context = browser.new_context(viewport={"width": WIDTH, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(PAGE_MS)
-        page.goto(f"{server}{path}")
-        return page
+    def open_page(path: str, height: int, *, on: str | None = None):
+        return _window(browser, on or server, path, height, contexts)
 
     try:
         yield open_page
@@ -149,6 +168,84 @@ def test_run_page_shows_the_labels_and_a_chart(open_page, report, tmp_path):
     assert box and box["width"] > 100 and box["height"] > 50, f"the chart is drawn {box}"
     _assert_no_errors(page)
     _screenshot(page, tmp_path, "run.png")
+
+
+def test_run_page_browses_every_scalar(open_page, report, tmp_path):
+    from playwright.sync_api import expect
+
+    run = report["lightning_logs/classification-mlp-tanh-adam"]
+    page = open_page(f"/run?run={quote(run.run, safe='')}", height=1100)
+    heading = page.get_by_role("heading", name="Every scalar")
+    expect(heading).to_be_visible()
+    _wait_until_idle(page)
+    expect(page.locator(CHART).nth(1).locator(DRAWING).first).to_be_visible()
+    heading.evaluate("element => element.scrollIntoView({block: 'start'})")
+    for tag in ("epoch", "lr-Adam", "train_loss_step", "val_acc", "val_loss"):
+        expect(page.locator(CHART).nth(1).get_by_text(tag, exact=True).first).to_be_attached()
+    _assert_no_errors(page)
+    _screenshot(page, tmp_path, "scalars.png")
+
+
+def test_compare_hover_shows_every_run_at_that_point(open_page, tmp_path):
+    from playwright.sync_api import expect
+
+    page = open_page("/compare?" + urlencode([("runs", name) for name in COMPARED]), height=1500)
+    charts = page.locator(CHART)
+    expect(charts.nth(1).locator(DRAWING).first).to_be_visible()
+    _wait_until_idle(page)
+    charts.nth(1).scroll_into_view_if_needed()
+    box = charts.nth(1).locator(DRAWING).first.bounding_box()
+    tooltip = page.locator("#vg-tooltip-element")
+    for fraction in (0.15, 0.2, 0.25):  # the first small chart's plot area, left half
+        page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + 120)
+        page.wait_for_timeout(300)
+        if tooltip.is_visible():
+            break
+    expect(tooltip).to_be_visible()
+    for name in COMPARED:
+        expect(tooltip).to_contain_text(name)
+    page.get_by_role("heading", name="Every scalar").evaluate("element => element.scrollIntoView({block: 'start'})")
+    _assert_no_errors(page)
+    _screenshot(page, tmp_path, "compare.png")
+
+
+def test_sweep_page_draws_the_sweep_and_parallel_coordinates(browser, sweep_server, tmp_path):
+    from playwright.sync_api import expect
+
+    contexts: list = []
+    try:
+        page = _window(browser, sweep_server, "/sweep", 1700, contexts)
+        expect(page.locator(CHART).nth(1).locator(DRAWING).first).to_be_visible()
+        _wait_until_idle(page)
+        for index in (0, 1):
+            box = page.locator(CHART).nth(index).locator(DRAWING).first.bounding_box()
+            assert box and box["width"] > 300 and box["height"] > 200, f"chart {index} is drawn {box}"
+        expect(page.get_by_text("Best run by best validation loss").first).to_be_visible()
+        _assert_no_errors(page)
+        _screenshot(page, tmp_path, "sweep.png")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_the_overview_follows_runs_still_training(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    logs = tmp_path / "logs"
+    shutil.copytree(FIXTURES / "demo" / "keras" / "wine-mlp-tanh-sgd", logs / "first")
+    contexts: list = []
+    with _served(str(logs), tmp_path / "server.log") as url:
+        try:
+            page = _window(browser, url, "/", 900, contexts)
+            expect(page.get_by_text("1 runs in logs/")).to_be_visible()
+            _wait_until_idle(page)
+            shutil.copytree(FIXTURES / "demo" / "keras" / "digits-mlp-tanh-sgd", logs / "second")
+            # no reload: the page looks at the folder every few seconds and draws the new run
+            expect(page.get_by_text("2 runs in logs/")).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("link", name="second")).to_be_visible()
+        finally:
+            for context in contexts:
+                context.close()
 
 
 def _showcase(report):

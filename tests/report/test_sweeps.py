@@ -183,8 +183,25 @@ def _run(template, name, labels, curve, lr, events=()):
     diagnosis = replace(template.diagnosis, labels=labels, verdicts=())
     numbers = {"best_val_loss": float(np.nanmin(curve.values))}  # the raw best, as the key numbers give it
     return replace(
-        template, run=name, diagnosis=diagnosis, numbers=numbers, events=events, curves={"val_loss": curve}, hparams={"lr": lr}
+        template,
+        run=name,
+        diagnosis=diagnosis,
+        numbers=numbers,
+        events=events,
+        curves={"val_loss": curve},
+        hparams={"lr": lr},
+        sweep=sweeps.sweep_numbers({"val_loss": curve}),  # as the audit measures them from its curves
     )
+
+
+def test_an_audit_measures_what_a_sweep_compares_so_no_curve_is_read_again(report):
+    for run in report.runs:
+        assert run.sweep is not None
+        fresh = sweeps.sweep_numbers({role: run.curves[role] for role in run.curves})
+        assert run.sweep == pytest.approx(fresh, nan_ok=True)
+    table = sweeps.sweep_table(report)
+    read_again = sweeps.sweep_table(replace(report, runs=tuple(replace(run, sweep=None) for run in report.runs)))
+    pd.testing.assert_frame_equal(table, read_again)
 
 
 def test_the_best_of_a_sweep_is_judged_on_the_smoothed_validation_curve(report):
