@@ -648,11 +648,11 @@ def axis_scale(axis: Axis) -> dict:
     return {"type": "linear", "zero": False, "padding": 12}
 
 
-def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame) -> dict:
+def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame, domain: tuple[float, float]) -> dict:
     """A range test's loss against its rate on a log axis: the points as logged, the smoothed line, and each
-    suggested rate as a dashed rule with its range as a band."""
+    suggested rate as a dashed rule with its range as a band; the loss axis spans ``domain`` (the rest is cut off)."""
     x = {"field": "lr", "type": "quantitative", "title": "learning rate", "scale": {"type": "log"}}
-    y = {"field": "loss", "type": "quantitative", "title": "loss", "scale": {"zero": False}}
+    y = {"field": "loss", "type": "quantitative", "title": "loss", "scale": {"zero": False, "domain": list(domain)}}
     colour = {"field": "mark", "type": "nominal", "title": "rate"}
     tooltip = [
         {"field": "mark", "type": "nominal"},
@@ -674,7 +674,7 @@ def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame) -> dict:
             },
             {
                 "data": {"name": "points"},
-                "mark": {"type": "circle", "size": 14, "color": "#9e9e9e"},
+                "mark": {"type": "circle", "size": 14, "color": "#9e9e9e", "clip": True},
                 "encoding": {
                     "x": x,
                     "y": y,
@@ -683,7 +683,7 @@ def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame) -> dict:
             },
             {
                 "data": {"name": "points"},
-                "mark": {"type": "line", "color": "#1f77b4"},
+                "mark": {"type": "line", "color": "#1f77b4", "clip": True},
                 "encoding": {"x": x, "y": {**y, "field": "smoothed"}},
             },
             {

@@ -21,14 +21,16 @@ if not links:
 names = [link.test.run for link in links]
 if st.session_state.get(ui.LR_TEST) not in names:
     st.session_state[ui.LR_TEST] = names[0]
-chosen = st.selectbox("Range test", names, key=ui.LR_TEST, format_func=ui.md)
+chosen = st.selectbox("Range test", names, key=ui.LR_TEST)  # options are shown as plain text
 link = links[names.index(chosen)]
 test = link.test
 marks = range_tests.marks_frame(test)
-st.vega_lite_chart(ui.range_test_chart(range_tests.points_frame(test), marks), width="stretch")
+domain = range_tests.loss_domain(test)
+st.vega_lite_chart(ui.range_test_chart(range_tests.points_frame(test), marks, domain), width="stretch")
 st.caption(
     "Loss against the learning rate (log axis): the points as logged, the line smoothed (a centred moving average). "
-    "The dashed rules are the rates the test suggests; the band around each is its range under three smoothing windows."
+    "The dashed rules are the rates the test suggests; the band around each is its range under three smoothing windows. "
+    f"The loss axis stops at {domain[1]:.3g}, a third above where the loss started: the divergence climbs off the top."
 )
 if test.suggested is not None:
     st.success(

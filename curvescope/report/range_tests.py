@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..lr.links import RangeTestLink, range_test_links
@@ -26,6 +27,18 @@ def range_tests(report: Report) -> tuple[RangeTestLink, ...]:
 def points_frame(test: RangeTest) -> pd.DataFrame:
     """One row per point of the test: ``step, lr, loss`` (as logged) and ``smoothed``."""
     return pd.DataFrame({"step": test.steps, "lr": test.lr, "loss": test.loss, "smoothed": test.smoothed})
+
+
+def loss_domain(test: RangeTest) -> tuple[float, float]:
+    """The loss axis a person reads a range test on: from just below its smoothed minimum to a third above where it
+    started (the divergence climbs off the top, as in fastai's plot; what lies above is cut off, not rescaled)."""
+    smoothed = np.asarray(test.smoothed, dtype=float)
+    finite = smoothed[np.isfinite(smoothed)]
+    if not len(finite):
+        return (0.0, 1.0)
+    low, start = float(finite.min()), float(finite[: max(len(finite) // 10, 1)].max())
+    high = max(start, low) * 1.3
+    return (low - 0.1 * (high - low), high)
 
 
 def marks_frame(test: RangeTest) -> pd.DataFrame:

@@ -33,6 +33,9 @@ def test_the_test_is_drawn_on_a_log_rate_axis_with_the_librarys_rates_marked(sta
     expected = range_tests.marks_frame(link.test)
     assert drawn == pytest.approx(dict(zip(expected["mark"], expected["lr"])))
     assert "steepest" in drawn and len(datasets["points"]) == len(link.test.steps)
+    low, high = spec["layer"][1]["encoding"]["y"]["scale"]["domain"]  # the divergence climbs off the top
+    first = float(link.test.smoothed[0])
+    assert low < min(link.test.smoothed) and first < high < max(link.test.loss)
     assert f"{link.test.suggested:.3g}" in at.success[0].value
 
 

@@ -98,6 +98,13 @@ def sweep_server(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def lr_server(tmp_path_factory):
+    """The app on a sweep with an LR range test beside its runs (the demo has none)."""
+    with _served("fixtures/lr_range/sweep", tmp_path_factory.mktemp("lr") / "server.log") as url:
+        yield url
+
+
 @contextmanager
 def _served(path: str, log: Path):
     port = _free_port()
@@ -223,6 +230,28 @@ def test_sweep_page_draws_the_sweep_and_parallel_coordinates(browser, sweep_serv
         expect(page.get_by_text("Best run by best validation loss").first).to_be_visible()
         _assert_no_errors(page)
         _screenshot(page, tmp_path, "sweep.png")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_lr_finder_page_draws_the_range_test_with_its_suggestion(browser, lr_server, tmp_path):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=PAGE_MS)  # the first page audits the runs
+    suggested = curvescope.lr_find(FIXTURES / "lr_range" / "sweep")["digits-mlp/lr_find"].suggested
+    contexts: list = []
+    try:
+        page = _window(browser, lr_server, "/lr-finder", 1300, contexts)
+        drawing = page.locator(CHART).first.locator(DRAWING).first
+        expect(drawing).to_be_visible()
+        _wait_until_idle(page)
+        box = drawing.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 150, f"the range test is drawn {box}"
+        expect(page.get_by_text(f"Suggested rate: {suggested:.3g}").first).to_be_visible()
+        expect(page.get_by_text("The runs beside it")).to_be_visible()
+        _assert_no_errors(page)
+        _screenshot(page, tmp_path, "lr_finder.png")
     finally:
         for context in contexts:
             context.close()
