@@ -158,6 +158,13 @@ _KINDS = (
         "a warm-up (or a lower peak) avoids the spike.",
     ),
     FindingKind(
+        "CS028",
+        "update-ratio",
+        Severity.INFO,
+        "The logged update-to-weight ratio sits 10x or more from the 1e-3 CS231n calls about right: by that rule of "
+        "thumb, the rate may be off in that direction.",
+    ),
+    FindingKind(
         "CS021",
         "cache-rebuilt",
         Severity.WARNING,

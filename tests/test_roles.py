@@ -73,6 +73,8 @@ EXPECTED = {
         "input_info/learning_rate",
     ],
     "grad_norm": ["grad_norm", "train/grad_norm", "grad_2.0_norm_total", "Grad_Norm"],
+    "update_ratio": ["update_ratio", "train/update_ratio", "update_to_weight_ratio", "param_update_ratio"],
+    "weight_norm": ["weight_norm", "train/weight_norm", "param_norm", "Weight_Norm"],
 }
 NO_ROLE = [
     "epoch",

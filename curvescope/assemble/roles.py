@@ -1,4 +1,5 @@
-"""Which tag plays which role in a run: train_loss, val_loss, train_acc, val_acc, lr, reward, grad_norm.
+"""Which tag plays which role in a run: train_loss, val_loss, train_acc, val_acc, lr, reward, grad_norm,
+update_ratio, weight_norm.
 
 The default mapping is data: ``ROLE_PATTERNS`` lists ``RolePattern(role, pattern, examples,
 note)`` records in priority order; a tag takes the role of the first pattern it fully matches
@@ -32,7 +33,17 @@ from typing import NamedTuple
 
 from ..errors import InvalidParameterError
 
-ROLES: tuple[str, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "reward", "grad_norm")
+ROLES: tuple[str, ...] = (
+    "train_loss",
+    "val_loss",
+    "train_acc",
+    "val_acc",
+    "lr",
+    "reward",
+    "grad_norm",
+    "update_ratio",
+    "weight_norm",
+)
 
 LOSS_ROLES = frozenset({"train_loss", "val_loss"})
 MIN_EPOCH_POINTS = 3
@@ -154,6 +165,18 @@ ROLE_PATTERNS: tuple[RolePattern, ...] = (
         rf"(?:{_TRAIN}/)?(?:grad_norm|gradient_norm|grad_2\.0_norm_total|grad_norm_total)",
         ("grad_norm", "train/grad_norm", "grad_2.0_norm_total"),
         "the norm of all gradients (the Hugging Face Trainer's, before clipping; Lightning's grad_norm utility's total)",
+    ),
+    RolePattern(
+        "update_ratio",
+        rf"(?:{_TRAIN}/)?(?:update_ratio|update_to_weight(?:_ratio)?|update_weight_ratio|param_update_ratio)",
+        ("update_ratio", "train/update_ratio", "update_to_weight_ratio"),
+        "the size of a step's update over the size of the weights (CS231n: about 1e-3 where the rate is right)",
+    ),
+    RolePattern(
+        "weight_norm",
+        rf"(?:{_TRAIN}/)?(?:weight_norm|param_norm|parameter_norm|weights_norm)",
+        ("weight_norm", "train/weight_norm", "param_norm"),
+        "the norm of all weights",
     ),
     RolePattern(
         "val_loss",

@@ -10,7 +10,7 @@ from ..assemble.kinds import FINE_TUNE
 from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
-from ..lr.gradients import SPIKE, spike_before_explosion
+from ..lr.gradients import SPIKE, spike_before_explosion, update_ratio_reading
 from ..lr.range_test import analyse, recognise
 from ..lr.schedule_checks import EARLY_RISE, FLOOR_DECAY, cyclic_step_size, early_floor, plateau_cut_on_noise, short_warmup
 from .combine import THRESHOLD, combine
@@ -49,8 +49,9 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
     finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, an ``early-decay-floor``
     finding for a decay that reached its floor before half the run, a ``plateau-cut-on-noise`` finding for a
     reduce-on-plateau cut made while validation still improved, a ``short-warmup`` finding for an early spike of
-    the loss under a rate at its peak from the start, and a ``gradient-norm-spike`` finding where the gradient norm
-    spiked before the loss exploded."""
+    the loss under a rate at its peak from the start, a ``gradient-norm-spike`` finding where the gradient norm
+    spiked before the loss exploded, and an ``update-ratio`` finding where the update-to-weight ratio sits far from
+    1e-3."""
     found = [
         finding(
             "fine-tuned-run",
@@ -76,6 +77,8 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
             spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
         ):
             found.append(finding("gradient-norm-spike", spike.describe(), run=run.run))
+        if RANGE_TEST not in run.kinds and (ratio := update_ratio_reading(run.curves.get("update_ratio"))):
+            found.append(finding("update-ratio", ratio.describe(), run=run.run))
         if RANGE_TEST in run.kinds:
             test = analyse(run.run, run.curves["lr"], run.curves["train_loss"])
             found.append(

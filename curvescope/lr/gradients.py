@@ -1,9 +1,14 @@
-"""Gradient norms as evidence about the rate: a spike in the norm of the gradients before the loss blows up.
+"""Gradient signals as evidence about the rate: a spike in the norm of the gradients before the loss blows up, and
+the update-to-weight ratio against CS231n's rule of thumb.
 
 A rate too high for the loss surface shows first in the gradients: their norm jumps several times above
 its typical level steps before the loss itself explodes. ``spike_before_explosion`` finds the loss's
 explosion (the first non-finite value, or the first loss ``EXPLODED`` times its running minimum) and the
 first gradient norm ``SPIKE`` times the median of the norms before it, when that came earlier.
+
+``update_ratio_reading``: the median ratio of a step's update to the weights over the run, set against the
+1e-3 CS231n calls about right; ``RATIO_FAR`` times off or more, it says which way the rate may be off. It is a
+rule of thumb, not a measurement of the right rate, and is read as a note, never as a label.
 """
 
 from __future__ import annotations
@@ -76,3 +81,48 @@ def spike_before_explosion(grad_norm: Curve | None, loss: Curve | None) -> Gradi
         if typical > 0 and values[i] >= SPIKE * typical:
             return GradientSpike(int(steps[i]), float(values[i]), typical, exploded)
     return None
+
+
+TYPICAL_RATIO = 1e-3
+"""CS231n's rule of thumb for the ratio of a step's update to the weights where the rate is about right."""
+RATIO_FAR = 10.0
+"""A median ratio this many times off ``TYPICAL_RATIO`` (either way) is far from it."""
+
+
+@dataclass(frozen=True)
+class UpdateRatio:
+    """The median update-to-weight ratio of a run, and which way it sits from ``TYPICAL_RATIO``."""
+
+    median: float
+    points: int
+    tag: str
+
+    @property
+    def times(self) -> float:
+        return self.median / TYPICAL_RATIO
+
+    @property
+    def direction(self) -> str:
+        return "high" if self.times >= 1 else "low"
+
+    def describe(self) -> str:
+        rate = "lower" if self.direction == "high" else "higher"
+        return (
+            f"{self.tag or 'the update-to-weight ratio'} has a median of {self.median:.2g} over {self.points} points, "
+            f"{self.times:.2g}x the 1e-3 CS231n calls about right: by that rule of thumb the rate may be too "
+            f"{self.direction}; if the loss agrees (unstable when high, slow when low), try it 3-10x {rate}"
+        )
+
+
+def update_ratio_reading(ratio: Curve | None) -> UpdateRatio | None:
+    """The run's median update-to-weight ratio when it is ``RATIO_FAR`` times off ``TYPICAL_RATIO`` or more; None
+    otherwise (or with fewer than five positive finite points)."""
+    if ratio is None:
+        return None
+    values = ratio.finite().values
+    values = values[values > 0]
+    if len(values) < MIN_BEFORE:
+        return None
+    median = float(np.median(values))
+    far = median >= RATIO_FAR * TYPICAL_RATIO or median <= TYPICAL_RATIO / RATIO_FAR
+    return UpdateRatio(median, len(values), ratio.tag) if far else None

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 import curvescope
 from curvescope.features.events import Curve
-from curvescope.lr.gradients import EXPLODED, SPIKE, explosion_step, spike_before_explosion
+from curvescope.lr.gradients import (
+    EXPLODED,
+    SPIKE,
+    TYPICAL_RATIO,
+    explosion_step,
+    spike_before_explosion,
+    update_ratio_reading,
+)
 from tests.conftest import FIXTURES
 
 GRADIENTS = FIXTURES / "lr_range" / "gradients"
@@ -104,3 +111,29 @@ def replace_curves(run, drop: str):
     from dataclasses import replace
 
     return replace(run, curves={role: curve for role, curve in run.curves.items() if role != drop})
+
+
+@settings(max_examples=60, deadline=None)
+@given(median=st.floats(1e-7, 1.0), points=st.integers(5, 200), spread=st.floats(1.0, 3.0))
+def test_an_update_ratio_far_from_1e_3_says_which_way_the_rate_may_be_off(median, points, spread):
+    values = median * np.geomspace(1 / spread, spread, points)
+    reading = update_ratio_reading(Curve(np.arange(points), values, tag="train/update_ratio"))
+    measured = float(np.median(values))
+    far = measured >= 10 * TYPICAL_RATIO or measured <= TYPICAL_RATIO / 10
+    assert (reading is not None) == far
+    if reading is not None:
+        assert reading.median == pytest.approx(measured)
+        assert reading.direction == ("high" if measured > TYPICAL_RATIO else "low")
+        assert ("3-10x lower" if reading.direction == "high" else "3-10x higher") in reading.describe()
+
+
+def test_the_logged_update_ratios_are_read_in_an_audit():
+    """The diabetes runs log their update-to-weight ratio: the role is found, and each run far from 1e-3 gets a note."""
+    report = curvescope.audit(GRADIENTS)
+    read = curvescope.read(GRADIENTS)
+    for run in report:
+        ratio = read.curve(run.run, "update_ratio")
+        assert ratio is not None and len(ratio)
+        median = float(np.median(ratio[ratio > 0]))
+        noted = [f for f in run.findings if f.code == "CS028"]
+        assert bool(noted) == (median >= 1e-2 or median <= 1e-4)
