@@ -7,6 +7,9 @@ value losses may rise while it improves, so the loss-shape labels are not judged
 ``pretrained``, ``from_pretrained``, ``init_checkpoint``, ...). Such a run starts from a low loss,
 so a loss that barely falls is not underfitting. (A first loss far below chance, where the class
 count is known, says the same; that is measured with the features, see ``diagnose.engine``.)
+
+``lr_range_test``: the learning rate rises every step until the loss diverges, by design (recognised from
+the curves, see ``lr.range_test``): no label is judged on it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..findings import Finding, finding
 
 RL = "rl"
 FINE_TUNE = "fine_tune"
+RANGE_TEST = "lr_range_test"
 
 PRETRAINED_KEYS = (
     "model_name_or_path",

@@ -6,18 +6,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from ..assemble.kinds import FINE_TUNE
+from ..assemble.kinds import FINE_TUNE, RANGE_TEST
 from ..features.extract import table
 from ..features.measured import RunContext
 from ..findings import Finding, finding
-from ..lr.gradients import SPIKE, spike_before_explosion, update_ratio_reading
 from ..lr.range_test import analyse, recognise
-from ..lr.schedule_checks import EARLY_RISE, FLOOR_DECAY, cyclic_step_size, early_floor, plateau_cut_on_noise, short_warmup
 from .combine import THRESHOLD, combine
 from .diagnosis import MODEL, Diagnosis, Evidence, RuleFailure, RunDiagnosis
-from .labels import DECAY_TOO_EARLY, LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
+from .labels import LR_TOO_HIGH, PROBLEMS, UNDERFITTING, label
 from .learned import LearnedModel
 from .located import loss_progress, reward_progress
+from .rate_checks import rate_findings, with_rate_evidence
 from .registry import Rule
 
 
@@ -25,9 +24,6 @@ def model_codes() -> dict[str, str]:
     """The learned model's code of each problem label: CS901 bad_init ... CS905 underfitting."""
     return {name: label(name).model_code for name in PROBLEMS}
 
-
-RANGE_TEST = "lr_range_test"
-"""The run kind of an LR range test: a rate rising every step until the loss diverges, by design."""
 
 FAR_BELOW_CHANCE = 0.25
 """A first training loss at most this share of the chance level ln(C) was not learned from scratch in the
@@ -45,13 +41,7 @@ def with_kinds(runs: Mapping[str, RunContext], read_kinds: Mapping[str, Mapping[
 
 def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mapping[str, str]]) -> list[Finding]:
     """A ``fine-tuned-run`` finding for each run found a fine-tune by its first loss (reading names the others),
-    an ``lr-range-test`` finding, with the rates it suggests, for each range test, a ``cyclic-step-size``
-    finding for a cyclic schedule whose half cycle is outside the CLR paper's 2-10 epochs, an ``early-decay-floor``
-    finding for a decay that reached its floor before half the run, a ``plateau-cut-on-noise`` finding for a
-    reduce-on-plateau cut made while validation still improved, a ``short-warmup`` finding for an early spike of
-    the loss under a rate at its peak from the start, a ``gradient-norm-spike`` finding where the gradient norm
-    spiked before the loss exploded, and an ``update-ratio`` finding where the update-to-weight ratio sits far from
-    1e-3."""
+    and what the learning-rate checks found on each run (``rate_checks.rate_findings``)."""
     found = [
         finding(
             "fine-tuned-run",
@@ -62,41 +52,8 @@ def measured_findings(runs: Sequence[RunContext], read_kinds: Mapping[str, Mappi
         if FINE_TUNE in run.kinds and FINE_TUNE not in read_kinds.get(run.run, {})
     ]
     for run in runs:
-        if run.schedule is not None and run.schedule.kind == "cyclic":
-            validation = run.curves.get("val_loss") or run.curves.get("val_acc")
-            check = cyclic_step_size(run.curves.get("lr"), validation)
-            if check is not None and not check.within:
-                found.append(finding("cyclic-step-size", check.advice(), run=run.run))
-        if RANGE_TEST not in run.kinds and (floor := early_floor(run.curves.get("lr"))):
-            found.append(finding("early-decay-floor", floor.advice(), run=run.run))
-        if (cut := _noisy_cut(run)) is not None:
-            found.append(finding("plateau-cut-on-noise", cut.advice(), run=run.run))
-        if RANGE_TEST not in run.kinds and (warmup := short_warmup(run.curves.get("lr"), run.curves.get("train_loss"))):
-            found.append(finding("short-warmup", warmup.advice(), run=run.run))
-        if RANGE_TEST not in run.kinds and (
-            spike := spike_before_explosion(run.curves.get("grad_norm"), run.curves.get("train_loss"))
-        ):
-            found.append(finding("gradient-norm-spike", spike.describe(), run=run.run))
-        if RANGE_TEST not in run.kinds and (ratio := update_ratio_reading(run.curves.get("update_ratio"))):
-            found.append(finding("update-ratio", ratio.describe(), run=run.run))
-        if RANGE_TEST in run.kinds:
-            test = analyse(run.run, run.curves["lr"], run.curves["train_loss"])
-            found.append(
-                finding("lr-range-test", f"an LR range test: {run.kinds[RANGE_TEST]}; {suggestion_text(test)}", run=run.run)
-            )
+        found += rate_findings(run)
     return found
-
-
-def suggestion_text(test) -> str:
-    """The rates a range test suggests, in one sentence (or what kept it from suggesting any)."""
-    if test.steepest is None:
-        return "it suggests no rate: " + "; ".join(test.notes)
-    low, high = test.suggested_range
-    words = f"suggested rate {test.suggested:.3g} (range {low:.3g}-{high:.3g}, {test.suggested_by})"
-    words += f", minimum/10 {test.minimum_over_10:.3g}"
-    if test.base_lr and test.max_lr:
-        words += f", cyclic base_lr {test.base_lr.value:.3g} and max_lr {test.max_lr.value:.3g} (one-cycle max_lr)"
-    return words + "".join(f"; {note}" for note in test.notes)
 
 
 def run_kinds(kinds: dict[str, str], values: Mapping[str, float], classes: int | None, curves=None) -> dict[str, str]:
@@ -132,7 +89,7 @@ def diagnose(
                 if strict:
                     raise
                 failures.append(RuleFailure(rule.code, context.run, f"{type(exc).__name__}: {exc}"))
-        found = _with_rate_evidence(context, found)
+        found = with_rate_evidence(context, found)
         p = None if probabilities is None else probabilities.loc[context.run].to_dict()
         if p is not None:
             if context.fine_tuned and not any(d.label == UNDERFITTING for d in found):
@@ -142,59 +99,6 @@ def diagnose(
         progress = reward_progress(context) or loss_progress(context)
         diagnosed.append(combine(context.run, found, p, not_judged, failures, progress=progress))
     return diagnosed
-
-
-def _with_rate_evidence(context: RunContext, found: list[Diagnosis]) -> list[Diagnosis]:
-    """The rules' diagnoses, with what the learning-rate checks saw added to the first located one of the label it
-    explains: a gradient-norm spike before the explosion and an early spike under a rate without warm-up to
-    ``lr_too_high``, a decay that reached its floor before half the run and a reduce-on-plateau cut made while
-    validation still improved to ``decay_too_early``.
-    Confidences do not change, nor whether a verdict is located (a suspicion stays one)."""
-    extra: dict[str, list[Evidence]] = {}
-    grad, lr = context.curves.get("grad_norm"), context.curves.get("lr")
-    if (spike := spike_before_explosion(grad, context.curves.get("train_loss"))) is not None:
-        ratio = spike.spike_norm / spike.typical_norm
-        extra.setdefault(LR_TOO_HIGH, []).append(
-            Evidence(
-                "gradient_spike", spike.describe(), spike.spike_step, spike.explosion_step, ratio, SPIKE, "grad_norm", grad.tag
-            )
-        )
-    if RANGE_TEST not in context.kinds and (warmup := short_warmup(lr, context.curves.get("train_loss"))) is not None:
-        extra.setdefault(LR_TOO_HIGH, []).append(
-            Evidence(
-                "short_warmup",
-                warmup.advice(),
-                warmup.rise_start,
-                warmup.recovered,
-                warmup.rise,
-                EARLY_RISE,
-                "train_loss",
-                warmup.tag,
-            )
-        )
-    if (floor := early_floor(lr)) is not None:
-        extra.setdefault(DECAY_TOO_EARLY, []).append(
-            Evidence(
-                "lr_floor", floor.advice(), floor.step, int(lr.steps[-1]), floor.peak / floor.floor, FLOOR_DECAY, "lr", lr.tag
-            )
-        )
-    if (cut := _noisy_cut(context)) is not None:
-        extra.setdefault(DECAY_TOO_EARLY, []).append(
-            Evidence("plateau_cut", cut.advice(), cut.first_step, cut.step, cut.slope, 0.0, "val_loss", cut.tag or None)
-        )
-    out = []
-    for diagnosis in found:
-        located = any(item.start_step is not None for item in diagnosis.evidence)  # what a label stands on stays the rules'
-        items = extra.pop(diagnosis.label, []) if located else []
-        out.append(replace(diagnosis, evidence=(*diagnosis.evidence, *items)) if items else diagnosis)
-    return out
-
-
-def _noisy_cut(context: RunContext):
-    """The reduce-on-plateau cut made while validation loss still improved, on a run that is no range test."""
-    if RANGE_TEST in context.kinds or context.schedule is None:
-        return None
-    return plateau_cut_on_noise(context.schedule.kind, context.schedule.drops, context.curves.get("val_loss"))
 
 
 def _not_judged(context: RunContext) -> dict[str, str]:
