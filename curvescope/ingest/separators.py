@@ -11,10 +11,9 @@ asks here, so a file is read with the separator it was recognised by.
 from __future__ import annotations
 
 import csv
-import functools
-import os
 from dataclasses import dataclass
-from pathlib import Path
+
+from .tables import per_file_version
 
 SEPARATORS = (",", "\t", ";")
 """The separators tried, in the order that breaks a tie."""
@@ -59,20 +58,9 @@ def separator(head: bytes) -> Separator:
     )
 
 
-def table_header(path: Path) -> Separator:
-    """``separator`` of a file's first 64 KiB; a file that cannot be read has a header of no names.
-
-    Several readers sniff the same file in turn, so the last few answers are kept, each for the
-    file's size and modification time it was read at."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return Separator(",", [])
-    return _table_header(os.fspath(path), info.st_size, info.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=32)
-def _table_header(path: str, size: int, mtime_ns: int) -> Separator:
+@per_file_version(Separator(",", []))
+def table_header(path: str, size: int, mtime_ns: int) -> Separator:
+    """``separator`` of a file's first 64 KiB; a file that cannot be read has a header of no names."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)  # a header and a few rows are short: read more only when they are not

@@ -145,20 +145,30 @@ class Table:
         return Table(list(columns), values, written, numeric, self.lines)
 
 
-def first_line(path: Path) -> str:
-    """The first line of a file (at most 64 KiB of it), decoded leniently; "" if unreadable.
+def per_file_version(unreadable):
+    """Keep a sniff of a file's head for the last few versions of the file it was made on (its path, size and
+    modification time): several readers sniff the same file in turn. A file that cannot be looked at gives
+    ``unreadable``. The sniff is called as ``sniff(path, size, mtime_ns, *args)``."""
 
-    Several readers sniff the same file in turn, so the last few answers are kept, each for the
-    file's size and modification time it was read at."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return ""
-    return _first_line(os.fspath(path), info.st_size, info.st_mtime_ns)
+    def keep(sniff):
+        kept = functools.lru_cache(maxsize=32)(sniff)
+
+        @functools.wraps(sniff)
+        def sniffed(path, *args):
+            try:
+                info = os.stat(path)
+            except OSError:
+                return unreadable
+            return kept(os.fspath(path), info.st_size, info.st_mtime_ns, *args)
+
+        return sniffed
+
+    return keep
 
 
-@functools.lru_cache(maxsize=32)
-def _first_line(path: str, size: int, mtime_ns: int) -> str:
+@per_file_version("")
+def first_line(path: str, size: int, mtime_ns: int) -> str:
+    """The first line of a file (at most 64 KiB of it), decoded leniently; "" if unreadable."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)  # a header line is short: read more only when it is not
@@ -174,18 +184,10 @@ FIRST_LINE_LIMIT = 16 * 2**20
 into every result line, before the step)."""
 
 
-def first_line_holds(path: Path, pattern: re.Pattern[str]) -> bool:
+@per_file_version(False)
+def first_line_holds(path: str, size: int, mtime_ns: int, pattern: re.Pattern[str]) -> bool:
     """Whether the first line of a file (up to ``FIRST_LINE_LIMIT`` bytes of it) matches ``pattern``,
     which must match within 256 bytes; read in chunks, so a long line costs no more memory."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    return _first_line_holds(os.fspath(path), info.st_size, info.st_mtime_ns, pattern)
-
-
-@functools.lru_cache(maxsize=32)
-def _first_line_holds(path: str, size: int, mtime_ns: int, pattern: re.Pattern[str]) -> bool:
     overlap, tail = 256, b""
     try:
         with open(path, "rb") as handle:
@@ -204,18 +206,10 @@ def _first_line_holds(path: str, size: int, mtime_ns: int, pattern: re.Pattern[s
     return False
 
 
-def head_lines(path: Path, count: int) -> tuple[tuple[str, ...], bool]:
+@per_file_version(((), False))
+def head_lines(path: str, size: int, mtime_ns: int, count: int) -> tuple[tuple[str, ...], bool]:
     """The first ``count`` non-blank whole lines of a file (within its first 64 KiB), decoded
     leniently, and whether the first line was cut by that limit (then it is the only one given)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return (), False
-    return _head_lines(os.fspath(path), info.st_size, info.st_mtime_ns, count)
-
-
-@functools.lru_cache(maxsize=32)
-def _head_lines(path: str, size: int, mtime_ns: int, count: int) -> tuple[tuple[str, ...], bool]:
     try:
         with open(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
