@@ -104,16 +104,14 @@ def diagnose(
 def _not_judged(context: RunContext) -> dict[str, str]:
     """Labels the run lacks the curves (or the points) for, with the reason."""
     reasons = {}
+    if RANGE_TEST in context.kinds:
+        test = analyse(context.run, context.curves["lr"], context.curves["train_loss"])
+        rate = "" if test.suggested is None else f"; it suggests a rate of {test.suggested:.3g}"
+        why = f"is not judged on an LR range test: its rate rises every step until the loss diverges, by design{rate}"
+        return {name: f"{name} {why}" for name in PROBLEMS}
     for name in PROBLEMS:
         record = label(name)
         needs = record.needs
-        if RANGE_TEST in context.kinds:
-            test = analyse(context.run, context.curves["lr"], context.curves["train_loss"])
-            rate = "" if test.suggested is None else f"; it suggests a rate of {test.suggested:.3g}"
-            reasons[name] = (
-                f"{name} is not judged on an LR range test: its rate rises every step until the loss diverges, by design{rate}"
-            )
-            continue
         if context.reinforcement_learning and "train_loss" in needs:
             reward = context.curves["reward"].tag if "reward" in context.curves else "a reward"
             reasons[name] = (

@@ -87,7 +87,7 @@ class RunContext:
         return f"the chance level ln({self.classes})" if chance else "its first level"
 
     def loss_left(self) -> float:
-        """The training loss's level at the end over where it started (``loss_start``): 1 when it did not fall."""
+        """The training loss's level at the end over where it started (``loss_start``): 1 or more when it did not fall."""
         return self.value("loss_left")
 
     def step_at(self, position: float) -> int | None:
