@@ -22,7 +22,8 @@ a suspicion, shown below the verdict and never given.
 
 A cause explains some symptoms of others (``Label.explains``): a loss stalled by an early decay looks
 underfit, a reduce-on-plateau schedule cuts the rate early once validation turns up. A label
-ranked below one that explains it is not given; the run's ``explained`` says by what. A run
+ranked below one that explains it is not given, nor one that a cause read off the logged learning
+rate explains, however they rank; the run's ``explained`` says by what. A run
 with no label is ``healthy``, with confidence one minus the strongest doubt, and at most
 ``UNCHECKED_HEALTHY`` when some label could not be judged. A run none of whose labels could be
 judged (an RL run: its losses are not read for their shape; a run of a few points) is ``healthy``
@@ -82,9 +83,9 @@ def combine(
     explained: dict[str, str] = {}
     for i, verdict in enumerate(verdicts):
         if verdict.label not in explained:
-            for later in verdicts[i + 1 :]:
-                if later.label in label_record(verdict.label).explains:
-                    explained.setdefault(later.label, verdict.label)
+            for other in verdicts if _on_logged_rate(verdict) else verdicts[i + 1 :]:
+                if other.label in label_record(verdict.label).explains and other.label not in explained:
+                    explained.setdefault(other.label, verdict.label)
     verdicts = [v for v in verdicts if v.label not in explained]
     judged = len(not_judged) < len(PROBLEMS)
     if verdicts:
@@ -111,6 +112,12 @@ def combine(
         _uncertain(labels, confidence, verdicts, suspicions, doubts),
         progress if labels == (HEALTHY,) and not judged else None,
     )
+
+
+def _on_logged_rate(verdict: Verdict) -> bool:
+    """The verdict stands on the logged learning rate (a cut seen in the lr curve): a cause read off the
+    schedule itself, which explains the symptoms it accounts for however strongly they were read."""
+    return any(item.role == "lr" for d in verdict.diagnoses if d.origin != MODEL for item in d.evidence)
 
 
 def _uncertain(labels, confidence, verdicts, suspicions, doubts) -> tuple[str, ...]:

@@ -182,6 +182,15 @@ def test_a_label_ranked_below_one_that_explains_it_is_not_given():
     assert d.explained == {}
 
 
+def test_a_cut_seen_in_the_logged_rate_explains_a_stall_ranked_above_it():
+    """The schedule itself shows the early cut: the underfit-looking stall is its doing, however the two rank."""
+    cut = Evidence("lr_drop", "lr x0.1 at step 20", 20, 20, role="lr")
+    seen = Diagnosis("CS301", "planted-rule", "decay_too_early", RUN, 0.6, "seen", "fix it", (cut,))
+    d = combine(RUN, [seen, rule("underfitting", 0.9)], None, {})
+    assert d.labels == ("decay_too_early",)
+    assert d.explained == {"underfitting": "decay_too_early"}
+
+
 def test_an_explained_label_is_not_explaining_others():
     """lr_too_high explains underfitting, which explains nothing: a chain does not remove more."""
     d = combine(RUN, [rule("overfitting", 0.95), rule("decay_too_early", 0.8), rule("underfitting", 0.7)], None, {})
