@@ -133,6 +133,17 @@ def noise(curve: Curve, *, window: int | None = None) -> float:
     return NAN if constant else _robust_spread(finite.values - level) / span
 
 
+def scatter(curve: Curve, *, window: int | None = None) -> float:
+    """The robust spread of the points around their trend over the trend's typical level: unlike ``noise``,
+    it does not grow as the trend flattens, so a loss that barely falls is not read as noisy."""
+    finite = curve.finite()
+    if len(finite) < 5:
+        return NAN
+    level = rolling_median(finite.values, window or max(5, (len(finite) // 20) | 1))
+    typical = float(np.nanmedian(np.abs(level)))
+    return _robust_spread(finite.values - level) / typical if typical > 0 else NAN
+
+
 def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05) -> tuple[dict[str, float], list[Event]]:
     """Plateaus: stretches of at least ``min_fraction`` of the run where the smoothed curve moves
     less than ``tolerance`` of its whole range.

@@ -218,6 +218,16 @@ def barely_falls(seed: int = 0) -> Curves:
     return {TRAIN_LOSS: (steps, train), VAL_LOSS: _val_of(steps, level, rng, 0.01, 0.0005), LR: (steps, lr_curve("constant"))}
 
 
+def barely_falls_with_scatter(seed: int = 0) -> Curves:
+    """CS501: a loss that ends at 95% of its start with 3% minibatch scatter: scatter many times the trend's own
+    small fall, yet small next to the loss itself (the noise of a model that learns nothing)."""
+    rng = np.random.default_rng(seed)
+    steps, t = _t()
+    level = 2.3 * (1 - 0.05 * t)
+    train = level * _noise(rng, N, 0.03)
+    return {TRAIN_LOSS: (steps, train), VAL_LOSS: _val_of(steps, level, rng, 0.01, 0.0005), LR: (steps, lr_curve("constant"))}
+
+
 def validation_diverges(seed: int = 0) -> Curves:
     """CS203: a healthy training loss; the validation loss becomes NaN at 70% of the run."""
     curves = healthy(seed)

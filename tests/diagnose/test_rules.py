@@ -45,6 +45,7 @@ POSITIVES = [
     ("val-loss-u-shape", c.val_loss_u_shape, {}, {"CS401"}),
     ("val-acc-peaks-then-falls", c.val_acc_peaks_then_falls, {}, {"CS402"}),
     ("loss-ends-at-95pct", c.barely_falls, {}, {"CS501"}),
+    ("loss-ends-at-95pct-through-3pct-scatter", c.barely_falls_with_scatter, {}, {"CS501"}),
     ("val-loss-nan-at-70pct", c.validation_diverges, {}, {"CS203"}),
     ("loss-repeats-one-value-from-40pct", c.loss_freezes, {}, {"CS502"}),
 ]

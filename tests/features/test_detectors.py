@@ -172,6 +172,7 @@ def test_detectors_ignore_the_curve_scale(values, scale):
             del numbers["explosion_onset"], numbers_scaled["explosion_onset"]
         _close(numbers, numbers_scaled)
     _close({"noise": detectors.noise(curve)}, {"noise": detectors.noise(scaled)})
+    _close({"scatter": detectors.scatter(curve)}, {"scatter": detectors.scatter(scaled)})
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from numbers import Real
 
+from ...features.detectors import scatter
 from ...features.measured import RunContext
 from ...params import Interval
 from ..diagnosis import Evidence
@@ -68,14 +69,16 @@ class LossOscillatesWithoutProgress(Rule):
 
     What it detects:
     A smoothed training loss that ends at ``min_final`` (or more) of its first level while its
-    points scatter around the trend by ``min_noise`` of the trend's range or more.
+    points scatter around the trend by ``min_scatter`` of the loss's level or more (weighed against the
+    level, not the trend's range: a flat trend would make any minibatch noise look violent), and no
+    explosion (``CS201`` reads that).
 
     Why it matters:
     Each step jumps across the valley instead of down it: the model does not learn, and its
     loss tells nothing about how good the architecture could be.
 
     Example:
-    train/loss ends at 95% of its first level and scatters 0.8 of its range around its trend.
+    train/loss ends at 95% of its first level and scatters 40% of its level around its trend.
 
     What to try:
     Lower the learning rate 10x and look again; add a warm-up; clip gradients.
@@ -86,32 +89,33 @@ class LossOscillatesWithoutProgress(Rule):
     label = LR_TOO_HIGH
     _parameter_constraints = {
         "min_final": [Interval(Real, 0.0, None, closed="neither")],
-        "min_noise": [Interval(Real, 0.0, None, closed="neither")],
+        "min_scatter": [Interval(Real, 0.0, None, closed="neither")],
     }
 
-    def __init__(self, min_final: float = 0.8, min_noise: float = 0.35):
+    def __init__(self, min_final: float = 0.8, min_scatter: float = 0.2):
         self.min_final = min_final
-        self.min_noise = min_noise
+        self.min_scatter = min_scatter
 
     def check(self, context: RunContext):
-        final, noise = context.value("train_drop"), context.value("noise")
-        if not (final >= self.min_final and noise >= self.min_noise):
+        final, curve = context.value("train_drop"), context.curves["train_loss"]
+        spread = scatter(curve)
+        exploded = context.first("explosion") is not None  # a blow-up is CS201's; its rise is no scatter
+        if exploded or not (final >= self.min_final and spread >= self.min_scatter):
             return
-        curve = context.curves["train_loss"]
         yield self.diagnose(
             context,
-            ramp(noise, self.min_noise, 3 * self.min_noise),
-            f"{curve.tag} ends at {final:.0%} of its first level and scatters {noise:.2f} of its range around "
+            ramp(spread, self.min_scatter, 3 * self.min_scatter),
+            f"{curve.tag} ends at {final:.0%} of its first level and scatters {spread:.0%} of its level around "
             f"its trend from step {int(curve.steps[0]):,} to step {int(curve.steps[-1]):,}",
             self.fix("the loss never settled into a descent"),
             [
                 Evidence(
-                    "noise",
-                    f"noise-to-trend ratio {noise:.2f}",
+                    "scatter",
+                    f"scatter around the trend {spread:.0%} of the loss's level",
                     int(curve.steps[0]),
                     int(curve.steps[-1]),
-                    noise,
-                    self.min_noise,
+                    spread,
+                    self.min_scatter,
                     "train_loss",
                     curve.tag,
                 ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from numbers import Real
 
+from ...features.detectors import scatter
 from ...features.measured import RunContext
 from ...params import Interval
 from ..diagnosis import Evidence
@@ -20,7 +21,9 @@ class LossBarelyFalls(Rule):
     What it detects:
     A smoothed training loss that ends at ``min_final`` (or more) of its first level (of the chance level
     ln(C) when that is higher: a per-epoch log's first point already fell from it), with no
-    explosion, no non-finite value and little scatter (noise below ``max_noise``). Not on a
+    explosion, no non-finite value and little scatter around its trend (below ``max_scatter`` of its level:
+    a loss that barely falls has a flat trend, so its scatter is weighed against the level, not the trend's
+    range). Not on a
     fine-tune of a pretrained model (named by its hyperparameters, or a first loss far below
     chance): it starts low, so a loss that barely falls is what fine-tuning looks like.
 
@@ -41,19 +44,18 @@ class LossBarelyFalls(Rule):
     label = UNDERFITTING
     _parameter_constraints = {
         "min_final": [Interval(Real, 0.0, 1.0, closed="neither")],
-        "max_noise": [Interval(Real, 0.0, None, closed="neither")],
+        "max_scatter": [Interval(Real, 0.0, None, closed="neither")],
     }
 
-    def __init__(self, min_final: float = 0.7, max_noise: float = 0.35):
+    def __init__(self, min_final: float = 0.7, max_scatter: float = 0.25):
         self.min_final = min_final
-        self.max_noise = max_noise
+        self.max_scatter = max_scatter
 
     def check(self, context: RunContext):
-        final, noise = context.loss_left(), context.value("noise")
+        final, curve = context.loss_left(), context.curves["train_loss"]
         exploded = context.value("non_finite_fraction") > 0 or context.first("explosion") is not None
-        if context.fine_tuned or exploded or not (final >= self.min_final and not noise >= self.max_noise):
+        if context.fine_tuned or exploded or not final >= self.min_final or scatter(curve) >= self.max_scatter:
             return
-        curve = context.curves["train_loss"]
         yield self.diagnose(
             context,
             ramp(final, self.min_final, 1.0),
