@@ -128,7 +128,7 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         values["train_early_progress"] = (first - early) / (first - best) if first > best else math.nan
     numbers, found = detectors.divergence(train)
     values.update(numbers)
-    events += found
+    events += found if any(e.kind == "explosion" for e in found) else found + detectors.blow_up_at_start(train)
     for detector in (detectors.spikes, detectors.plateaus):
         numbers, found = detector(train)
         values.update(numbers)

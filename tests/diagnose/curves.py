@@ -267,6 +267,16 @@ def spike_that_recovers(seed: int = 0) -> Curves:
     return curves
 
 
+def overshoots_at_start(seed: int = 0) -> Curves:
+    """CS201: a healthy run but for its first updates: the third logged loss is 8x the first, then the descent."""
+    curves = healthy(seed)
+    steps, loss = curves[TRAIN_LOSS]
+    loss = loss.copy()
+    loss[2] = 8 * loss[0]
+    curves[TRAIN_LOSS] = (steps, loss)
+    return curves
+
+
 def warm_up_flat_start(seed: int = 0) -> Curves:
     """Not CS102: the loss is flat while the lr warms up linearly over the first 40%, then falls."""
     curves = flat_start_then_drop(seed)

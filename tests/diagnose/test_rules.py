@@ -28,6 +28,7 @@ def fired(curves: c.Curves, **options) -> set[str]:
 POSITIVES = [
     ("nan-after-blow-up", c.diverges_to_nan, {}, {"CS201"}),
     ("grows-2000x", c.explodes, {}, {"CS201"}),
+    ("third-point-8x-the-first", c.overshoots_at_start, {}, {"CS201"}),
     # draws whose last swings happen to sit near the level; the sweep test below takes every draw
     ("violent-flat-oscillation", lambda seed: c.oscillates((1, 2, 4)[seed]), {}, {"CS202"}),
     ("first-loss-10x-chance-acc-shows-10-classes", c.first_loss_far_above_chance, {}, {"CS101"}),

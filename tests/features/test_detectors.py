@@ -256,3 +256,30 @@ def test_the_chance_level_is_read_off_an_accuracy_never_off_another_metric():
     accuracy = Curve.of(steps, starts_at_one_fifth, "val_acc", "val_accuracy")
     assert measure_run("summariser", {"train_loss": loss, "val_acc": rouge}).classes is None
     assert measure_run("classifier", {"train_loss": loss, "val_acc": accuracy}).classes == 5
+
+
+def _start(values) -> list:
+    return detectors.blow_up_at_start(Curve.of(np.arange(len(values)), np.asarray(values, dtype=float)))
+
+
+def test_a_loss_that_shoots_above_its_first_value_at_once_blew_up_at_the_start():
+    falling = 2.0 * np.exp(-np.linspace(0, 5, 100)) + 0.1
+    overshoot = falling.copy()
+    overshoot[3] = 7.0 * falling[0]
+    (event,) = _start(overshoot)
+    assert (event.kind, event.start_step, event.end_step) == ("explosion", 0, 3)
+    assert event.magnitude == pytest.approx(7.0)
+    assert not _start(falling), "a loss that starts at its highest did not blow up"
+
+
+@pytest.mark.parametrize(
+    "why, values",
+    [
+        ("the rise comes after the first tenth", np.r_[np.linspace(2, 1, 50), np.full(50, 7.0)]),
+        ("the first point is a placeholder", np.r_[0.0, np.linspace(2, 1, 99)]),
+        ("under three times the first point", np.r_[1.0, 2.9, np.linspace(1, 0.5, 98)]),
+        ("too few points to tell", [1.0, 5.0, 0.9, 0.8, 0.7]),
+    ],
+)
+def test_no_blow_up_at_the_start(why, values):
+    assert not _start(values), why

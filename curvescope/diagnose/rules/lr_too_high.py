@@ -17,9 +17,11 @@ class LossDiverges(Rule):
     """The training loss explodes: it becomes NaN or infinite, or grows far above its running minimum.
 
     What it detects:
-    A non-finite training loss, or a smoothed training loss that rises ``min_ratio`` times (or
+    A non-finite training loss; a smoothed training loss that rises ``min_ratio`` times (or
     more) above the lowest level it had reached and ends up above where it started (a loss near
-    zero that wobbles tenfold has not exploded).
+    zero that wobbles tenfold has not exploded); or, in the run's first tenth, a logged point
+    ``min_start_rise`` times the first one or more (the first updates overshot: a healthy loss
+    starts near its highest).
 
     Why it matters:
     Updates too large for the curvature overshoot the minimum and feed on themselves; once the
@@ -36,10 +38,14 @@ class LossDiverges(Rule):
     code = "CS201"
     name = "loss-diverges"
     label = LR_TOO_HIGH
-    _parameter_constraints = {"min_ratio": [Interval(Real, 1.0, None, closed="neither")]}
+    _parameter_constraints = {
+        "min_ratio": [Interval(Real, 1.0, None, closed="neither")],
+        "min_start_rise": [Interval(Real, 1.0, None, closed="neither")],
+    }
 
-    def __init__(self, min_ratio: float = 10.0):
+    def __init__(self, min_ratio: float = 10.0, min_start_rise: float = 3.0):
         self.min_ratio = min_ratio
+        self.min_start_rise = min_start_rise
 
     def check(self, context: RunContext):
         non_finite = context.first("non_finite", role="train_loss")
@@ -48,11 +54,19 @@ class LossDiverges(Rule):
         evidence = []
         if non_finite is not None:
             evidence.append(Evidence.of(non_finite))
-        if explosion is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 1:
+        at_start = explosion is not None and explosion.details.get("at_start", False)
+        if at_start and explosion.magnitude >= self.min_start_rise:
+            evidence.append(Evidence.of(explosion, self.min_start_rise))
+        elif explosion is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 1:
             evidence.append(Evidence.of(explosion, self.min_ratio))
         if not evidence:
             return
-        confidence = CERTAIN if non_finite is not None else ramp(ratio, self.min_ratio, self.min_ratio**2)
+        if non_finite is not None:
+            confidence = CERTAIN
+        elif at_start:
+            confidence = ramp(explosion.magnitude, self.min_start_rise, self.min_start_rise**2)
+        else:
+            confidence = ramp(ratio, self.min_ratio, self.min_ratio**2)
         first = min(evidence, key=lambda e: e.start_step)
         yield self.diagnose(
             context,
