@@ -109,6 +109,17 @@ def test_a_loss_that_barely_falls_is_located_for_underfitting(level):
     assert evidence.kind == "train_drop" and (evidence.start_step, evidence.end_step) == (0, 199)
 
 
+@pytest.mark.parametrize("level", [0.35, 0.5, 0.55])
+def test_a_loss_that_fell_to_a_third_or_half_of_its_start_locates_no_underfitting_whatever_its_shape(level):
+    """Healthy framework runs (a CNN, an LSTM, a regression) end there too: a straight creep or an early settle
+    at that level names a cause in the fix of a located stall, it locates none of its own."""
+    n = np.arange(200)
+    creep = 2.3 * (1 - (1 - level) * n / 199)
+    settle = 2.3 * (level + (1 - level) * np.exp(-n / 25))
+    for loss in (creep, settle):
+        assert label("underfitting").located(run_of(loss, classes=10)) == (), level
+
+
 def test_underfitting_names_a_rate_far_too_low_for_a_slow_straight_fall():
     loss = 2.3 - 0.5 * np.arange(200) / 199  # creeping down in a straight line
     assert "learning rate far too low" in label("underfitting").worded_fix(run_of(loss, classes=10))
