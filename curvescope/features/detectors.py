@@ -83,31 +83,33 @@ def divergence(curve: Curve, *, factor: float = 10.0) -> tuple[dict[str, float],
     return numbers, events
 
 
-def blow_up_at_start(curve: Curve, *, factor: float = 3.0, share: float = 0.1) -> list[Event]:
+def blow_up_at_start(curve: Curve, *, factor: float = 3.0, share: float = 0.1) -> tuple[dict[str, float], list[Event]]:
     """An explosion right after the start: a point in the run's first ``share`` (three points at least)
     ``factor`` times the first point or more. A healthy loss starts near its highest; one that shoots
-    above its start at once overshot from the first update, which smoothing would flatten into nothing.
-    Needs ten points and a first point that is a level, not a placeholder (at least 1% of the median)."""
+    above its start at once overshot from the first updates, which smoothing would flatten into nothing.
+
+    Numbers: ``start_rise`` (the highest point of that stretch over the first). Needs ten points and a first
+    point that is a level, not a placeholder (at least 1% of the median).
+    """
     finite = curve.finite()
     if len(finite) < 10 or not finite.values[0] > 0.01 * float(np.median(np.abs(finite.values))):
-        return []
+        return {"start_rise": NAN}, []
     head = finite.values[: max(3, math.ceil(share * len(finite)))]
     peak = int(np.argmax(head))
     rise = float(head[peak] / head[0])
     if rise < factor:
-        return []
-    return [
-        _event(
-            finite,
-            "explosion",
-            0,
-            peak,
-            rise,
-            f"{finite.tag or finite.role} rose to {rise:.1f}x its first value by step {finite.steps[peak]}, "
-            "within the first tenth of the run",
-            at_start=True,
-        )
-    ]
+        return {"start_rise": rise}, []
+    event = _event(
+        finite,
+        "explosion",
+        0,
+        peak,
+        rise,
+        f"{finite.tag or finite.role} rose to {rise:.1f}x its first value by step {finite.steps[peak]}, "
+        "within the first tenth of the run",
+        at_start=True,
+    )
+    return {"start_rise": rise}, [event]
 
 
 def spikes(curve: Curve, *, threshold: float = 6.0, window: int | None = None) -> tuple[dict[str, float], list[Event]]:

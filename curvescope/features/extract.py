@@ -33,6 +33,7 @@ FEATURES: dict[str, str] = {
     "non_finite_fraction": "share of training-loss points that are NaN or infinite",
     "explosion_ratio": "the largest rise of the smoothed training loss over its running minimum",
     "explosion_onset": "where that rise began (fraction of the run) when it reached 10x, else NaN",
+    "start_rise": "the highest training-loss point in the run's first tenth over the first point (above 1: it overshot at once)",
     "spike_rate": "training-loss spikes (robust z > 6 around the rolling median) per 100 points",
     "spike_size": "largest robust z of a training-loss point around its rolling median",
     "noise": "robust spread of the training loss around its trend, over the trend's range",
@@ -65,7 +66,9 @@ FEATURES: dict[str, str] = {
 ACCURACY = re.compile(r"acc|top-?1", re.IGNORECASE)
 """A metric whose first value may sit at chance, 1/C: an accuracy (not a ROUGE, an F1 or a mAP, which share its role)."""
 
-LOG_SCALED = frozenset({"points", "initial_collapse", "peak_vs_start", "explosion_ratio", "lr_total_decay", "initial_loss"})
+LOG_SCALED = frozenset(
+    {"points", "initial_collapse", "peak_vs_start", "explosion_ratio", "start_rise", "lr_total_decay", "initial_loss"}
+)
 """The features the learned model reads as log10 (x > 0: log10(x), else NaN): counts and ratios that span decades."""
 
 
@@ -128,7 +131,9 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
         values["train_early_progress"] = (first - early) / (first - best) if first > best else math.nan
     numbers, found = detectors.divergence(train)
     values.update(numbers)
-    events += found if any(e.kind == "explosion" for e in found) else found + detectors.blow_up_at_start(train)
+    numbers, at_start = detectors.blow_up_at_start(train)
+    values.update(numbers)
+    events += found if any(e.kind == "explosion" for e in found) else found + at_start
     for detector in (detectors.spikes, detectors.plateaus):
         numbers, found = detector(train)
         values.update(numbers)

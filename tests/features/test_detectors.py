@@ -259,7 +259,7 @@ def test_the_chance_level_is_read_off_an_accuracy_never_off_another_metric():
 
 
 def _start(values) -> list:
-    return detectors.blow_up_at_start(Curve.of(np.arange(len(values)), np.asarray(values, dtype=float)))
+    return detectors.blow_up_at_start(Curve.of(np.arange(len(values)), np.asarray(values, dtype=float)))[1]
 
 
 def test_a_loss_that_shoots_above_its_first_value_at_once_blew_up_at_the_start():
