@@ -36,7 +36,8 @@ well be (the next verdict, the strongest suspicion, or ``healthy``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from .diagnosis import MODEL, Diagnosis, RuleFailure, RunDiagnosis, Verdict
 from .labels import HEALTHY, PROBLEMS
@@ -59,8 +60,11 @@ def combine(
     failures: Sequence[RuleFailure] = (),
     *,
     progress: str | None = None,
+    calibrated: Callable[[float], float] | None = None,
 ) -> RunDiagnosis:
-    """The run's labels, strongest first, from its rule and model diagnoses."""
+    """The run's labels, strongest first, from its rule and model diagnoses. ``calibrated`` maps the confidences
+    shown (the run's, its verdicts' and suspicions') to how often such verdicts were right; labels are given,
+    and doubts raised, on the confidences as combined."""
     verdicts, suspicions, doubts = [], [], {}
     for label in PROBLEMS:
         if label in not_judged:
@@ -98,18 +102,20 @@ def combine(
         labels, confidence = (HEALTHY,), UNCHECKED_HEALTHY
     else:
         labels, confidence = (), 0.0
+    uncertain = _uncertain(labels, confidence, verdicts, suspicions, doubts)
+    shown = calibrated or (lambda value: value)
     return RunDiagnosis(
         run,
         labels,
-        confidence,
-        tuple(verdicts),
+        shown(confidence),
+        tuple(replace(v, confidence=shown(v.confidence)) for v in verdicts),
         tuple(diagnoses),
         dict(not_judged),
         tuple(failures),
         explained,
-        tuple(suspicions),
+        tuple(replace(s, confidence=shown(s.confidence)) for s in suspicions),
         dict(doubts),
-        _uncertain(labels, confidence, verdicts, suspicions, doubts),
+        uncertain,
         progress if labels == (HEALTHY,) and not judged else None,
     )
 
