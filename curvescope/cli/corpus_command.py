@@ -136,8 +136,7 @@ def train_command(
     seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_COUNT, help="Random seed.")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
 ) -> None:
-    """Fit the learned model on one labelled corpus or several pooled (reproducible: fixed seed), and calibrate
-    its confidence on the runs judged out of fold."""
+    """Fit the learned model on one labelled corpus or several pooled (reproducible: fixed seed)."""
 
     def work() -> None:
         from ..evaluation import views
@@ -150,7 +149,7 @@ def train_command(
             + (f" split {split}" if split else "")
             + f", {len(labelled.truth)} runs, seed {seed}"
         )
-        model = views.calibrated_model(labelled, seed=seed, trained_on=described, jobs=2)
+        model = evaluate.train(labelled, seed=seed, trained_on=described)
         model.save(output)
         counts = labelled.truth.sum().astype(int).to_dict()
         typer.echo(f"trained on {described} ({', '.join(f'{k} {v}' for k, v in counts.items())}); written to {output}")

@@ -36,8 +36,7 @@ well be (the next verdict, the strongest suspicion, or ``healthy``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 
 from .diagnosis import MODEL, Diagnosis, RuleFailure, RunDiagnosis, Verdict
 from .labels import HEALTHY, PROBLEMS
@@ -60,11 +59,8 @@ def combine(
     failures: Sequence[RuleFailure] = (),
     *,
     progress: str | None = None,
-    calibrated: Callable[[float], float] | None = None,
 ) -> RunDiagnosis:
-    """The run's labels, strongest first, from its rule and model diagnoses. ``calibrated`` maps the confidences
-    shown (the run's, its verdicts' and suspicions') to how often such verdicts were right; labels are given,
-    and doubts raised, on the confidences as combined."""
+    """The run's labels, strongest first, from its rule and model diagnoses."""
     verdicts, suspicions, doubts = [], [], {}
     for label in PROBLEMS:
         if label in not_judged:
@@ -102,20 +98,18 @@ def combine(
         labels, confidence = (HEALTHY,), UNCHECKED_HEALTHY
     else:
         labels, confidence = (), 0.0
-    uncertain = _uncertain(labels, confidence, verdicts, suspicions, doubts)
-    shown = calibrated or (lambda value: value)
     return RunDiagnosis(
         run,
         labels,
-        shown(confidence),
-        tuple(replace(v, confidence=shown(v.confidence)) for v in verdicts),
+        confidence,
+        tuple(verdicts),
         tuple(diagnoses),
         dict(not_judged),
         tuple(failures),
         explained,
-        tuple(replace(s, confidence=shown(s.confidence)) for s in suspicions),
+        tuple(suspicions),
         dict(doubts),
-        uncertain,
+        _uncertain(labels, confidence, verdicts, suspicions, doubts),
         progress if labels == (HEALTHY,) and not judged else None,
     )
 

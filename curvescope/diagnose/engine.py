@@ -97,8 +97,7 @@ def diagnose(
                 p = {name: (0.0 if name == UNDERFITTING else value) for name, value in p.items()}
             found.extend(_model_diagnoses(context, p, not_judged))
         progress = reward_progress(context) or loss_progress(context)
-        calibrated = getattr(model, "calibrated", None)  # a model without it shows confidences as combined
-        diagnosed.append(combine(context.run, found, p, not_judged, failures, progress=progress, calibrated=calibrated))
+        diagnosed.append(combine(context.run, found, p, not_judged, failures, progress=progress))
     return diagnosed
 
 

@@ -61,15 +61,6 @@ class LearnedModel:
     trained_on: str
     blind: tuple[object, tuple[str, ...]] | None = None
     """(estimator, features) of the class-blind model."""
-    calibration: object | None = None
-    """An isotonic map from a run's combined confidence to how often runs judged that confidently were right,
-    fitted on out-of-fold verdicts of the training runs (``curvescope.evaluation.views.calibrated_model``)."""
-
-    def calibrated(self, confidence: float) -> float:
-        """``confidence`` (rules and model combined) as the share of such verdicts that were right."""
-        if self.calibration is None:
-            return confidence
-        return float(self.calibration.predict(np.array([confidence]))[0])
 
     def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:
         """Probability of each label for each run (rows of ``table``, which holds the feature columns in natural units)."""
@@ -99,7 +90,6 @@ class LearnedModel:
             "sklearn": self.sklearn_version,
             "trained_on": self.trained_on,
             "blind": None if self.blind is None else {"estimator": self.blind[0], "features": list(self.blind[1])},
-            "calibration": self.calibration,
         }
         skops.io.dump(stored, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
@@ -132,7 +122,6 @@ class LearnedModel:
                 str(stored["sklearn"]),
                 str(stored.get("trained_on", "")),
                 None if blind is None else (blind["estimator"], tuple(map(str, blind["features"]))),
-                stored.get("calibration"),
             )
         except (KeyError, TypeError) as exc:
             raise ModelUnavailable(f"{Path(path).name} lacks a field of a curvescope model ({exc})") from exc

@@ -7,12 +7,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
 from ..diagnose.learned import CHANCE_FEATURE, fit
 from ..errors import InvalidParameterError
-from ..evaluate import CONFIDENCE, LabelledRuns, Scores, evaluate, predict, score, train
+from ..evaluate import LabelledRuns, Scores, evaluate, predict, score, train
 from ..features import FEATURES
 from ..features.extract import table
 
@@ -35,46 +34,8 @@ def needs_class_blind(corpus: LabelledRuns) -> bool:
 
 
 def cross_corpus_model(train_on: LabelledRuns, test: LabelledRuns, *, seed: int = 0, trained_on: str = ""):
-    """The learned model fitted on ``train_on`` (in memory, fixed seed, calibrated) to judge ``test``'s runs."""
-    return calibrated_model(train_on, seed=seed, trained_on=trained_on, class_blind=needs_class_blind(test))
-
-
-SURE_AT_MOST = 0.99
-"""No verdict read off curves is certain: a calibrated confidence stays within 1% of 0 and 1, however
-many of the verdicts judged as confidently were right."""
-CALIBRATION_FOLDS = 5
-"""Groups of families whose runs are judged, each by a model trained on the others, to calibrate confidence."""
-
-
-def calibrated_model(corpus: LabelledRuns, *, seed: int = 0, trained_on: str = "", class_blind: bool = True, jobs: int = 1):
-    """``evaluate.train``'s model with its confidence calibrated: the training runs are judged out of fold (the
-    families in ``CALIBRATION_FOLDS`` groups, each judged by rules and a model fitted on the other groups), and an
-    isotonic map from each verdict's combined confidence to whether its primary label was right is kept with
-    the model. Verdicts on families a model never saw run less sure than those on its own: fitted on its own
-    runs, the map would keep the overconfidence it is there to remove. A corpus of one family, or one too small
-    to fit a model without a group of its families, gives the model uncalibrated."""
-    from joblib import Parallel, delayed
-    from sklearn.isotonic import IsotonicRegression
-
-    model = train(corpus, seed=seed, trained_on=trained_on, class_blind=class_blind)
-    family = families(corpus)
-    names = np.random.default_rng(seed).permutation(sorted(set(family)))
-    group = family.map({name: i % CALIBRATION_FOLDS for i, name in enumerate(names)})
-    features = table(corpus.runs.values())
-    if len(names) < 2:
-        return model
-    try:
-        folds = Parallel(n_jobs=jobs)(
-            delayed(_fold)(features[group != k], corpus.truth[group != k], subset(corpus, group.index[group == k]), seed)
-            for k in sorted(set(group))
-        )
-    except InvalidParameterError:  # too few runs of some label outside a group
-        return model
-    judged = pd.concat([fold["combined"] for fold in folds]).loc[corpus.truth.index]
-    right = [bool(corpus.truth.loc[run, label]) if label in corpus.truth else False for run, label in judged["primary"].items()]
-    curve = IsotonicRegression(y_min=1 - SURE_AT_MOST, y_max=SURE_AT_MOST, out_of_bounds="clip")
-    curve.fit(judged[CONFIDENCE].to_numpy(), right)
-    return replace(model, calibration=curve)
+    """The learned model fitted on ``train_on`` (in memory, fixed seed) to judge ``test``'s runs."""
+    return train(train_on, seed=seed, trained_on=trained_on, class_blind=needs_class_blind(test))
 
 
 def subset(corpus: LabelledRuns, runs: Sequence[str]) -> LabelledRuns:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -175,17 +174,6 @@ def test_a_model_made_of_other_sklearn_trees_is_refused_naming_the_type(tmp_path
     LearnedModel(trees, tuple(FEATURES), tuple(LABELS), sklearn.__version__, "trees").save(path)
     with pytest.raises(ModelUnavailable, match=r"sklearn\.tree\._tree\.Tree"):
         LearnedModel.load(path)
-
-
-def test_a_calibration_is_stored_with_the_model_and_maps_confidence_as_fitted(light, tmp_path):
-    from sklearn.isotonic import IsotonicRegression
-
-    curve = IsotonicRegression(out_of_bounds="clip").fit([0.2, 0.5, 0.7, 0.9], [0.0, 0.3, 0.9, 1.0])
-    path = tmp_path / "calibrated.skops"
-    replace(light, calibration=curve).save(path)
-    loaded, _ = LearnedModel.load(path)
-    assert loaded.calibrated(0.7) == pytest.approx(0.9) and loaded.calibrated(0.95) == pytest.approx(1.0)
-    assert light.calibrated(0.7) == 0.7, "an uncalibrated model shows the combined confidence"
 
 
 @pytest.mark.parametrize("keep", [0, 0.5, -1], ids=["empty", "half", "last-byte-missing"])
