@@ -166,11 +166,11 @@ class RunDiagnosis:
     scores: dict[str, float] = field(default_factory=dict)
     """Each judged problem label's combined confidence, given or not (what ``THRESHOLD`` is held against)."""
     uncertain: tuple[str, ...] = ()
+    """When the signals disagree: the primary label and the one it could as well be (``overfitting``,
+    ``healthy``); empty when the verdict is clear."""
     progress: str | None = None
     """Why a run none of whose labels could be judged is healthy: the progress its reward showed, or how a
     training loss too short to judge fell."""
-    """When the signals disagree: the primary label and the one it could as well be (``overfitting``,
-    ``healthy``); empty when the verdict is clear."""
 
     @property
     def primary_label(self) -> str | None:
