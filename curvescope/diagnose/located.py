@@ -14,6 +14,7 @@ import numpy as np
 
 from ..features.detectors import trend
 from ..features.events import Event
+from ..features.extract import ACCURACY
 from ..features.measured import RunContext
 from .diagnosis import Evidence
 
@@ -209,8 +210,11 @@ def _scores_well(context: RunContext) -> bool:
 
 
 def _classifier(context: RunContext) -> bool:
-    """The run logs an accuracy: its loss is a classifier's cross-entropy, with a chance level."""
-    return context.has("train_acc") or context.has("val_acc")
+    """The run logs an accuracy (not a mAP, an F1 or a precision, which share its role): its loss is a classifier's
+    cross-entropy, with a chance level."""
+    return any(
+        ACCURACY.search(curve.tag or "") for role in ("train_acc", "val_acc") if (curve := context.curves.get(role)) is not None
+    )
 
 
 def _end_plateaus(context: RunContext) -> list[Event]:

@@ -162,3 +162,16 @@ def test_a_fast_healthy_fall_is_no_bad_init_evidence_and_a_tenfold_collapse_is()
     assert label("bad_init").located(run_of(fast)) == ()
     collapse = 0.3 + 40 * np.exp(-np.arange(300) / 4)  # 40 -> 0.3 within the first tenth
     assert {e.kind for e in label("bad_init").located(run_of(collapse))} == {"initial_collapse"}
+
+
+@pytest.mark.parametrize(("tag", "located"), [("val/accuracy", True), ("metrics/mAP50(B)", False), ("val/f1", False)])
+def test_a_first_loss_far_above_any_chance_level_is_bad_init_evidence_only_beside_an_accuracy(tag, located):
+    """With no class count, a first loss of 40 is far from ln(C) for any C up to 1,000 only if the loss is a
+    classifier's cross-entropy, which an accuracy shows; a detector's summed losses beside a mAP have no chance level."""
+    steps = np.arange(200)
+    curves = {
+        "train_loss": Curve.of(steps, smooth_fall(200, 40.0, 2.0), "train_loss", "train/loss"),
+        "val_acc": Curve.of(steps[::10], np.linspace(0.1, 0.8, 20), "val_acc", tag),
+    }
+    context = measure_run("run", curves)
+    assert bool(label("bad_init").located(context)) is located, tag
