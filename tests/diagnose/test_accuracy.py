@@ -37,7 +37,7 @@ def _table(scores: evaluate.Scores) -> str:
 # reported by ``curvescope eval`` and in docs/accuracy.md, met or missed; these floors guard what is reached.
 FLOORS = {
     "corpus": {"macro_f1": 0.86, "healthy_false_alarms": 0.05, "calibration_error": 0.08},
-    "torch_corpus": {"macro_f1": 0.76, "healthy_false_alarms": 0.08, "calibration_error": 0.12},
+    "torch_corpus": {"macro_f1": 0.81, "healthy_false_alarms": 0.03, "calibration_error": 0.11},
 }
 
 
@@ -55,8 +55,8 @@ def test_the_combined_diagnosis_holds_its_level_on_held_out_families(name, model
 def test_on_runs_people_labelled_the_labels_are_theirs(model):
     """The public runs two people labelled apart, on those both were sure of: the issue asks for 0.85."""
     scores = evaluate.evaluate(evaluate.load(FIXTURES / "realworld", split="test"), model)["combined"]
-    assert scores.agreement >= 0.85, _table(scores)
-    assert scores.healthy_false_alarms <= 0.10, _table(scores)
+    assert scores.agreement >= 0.90, _table(scores)
+    assert scores.healthy_false_alarms <= 0.05, _table(scores)
 
 
 @pytest.mark.slow
@@ -83,7 +83,7 @@ def test_the_combination_is_no_worse_than_either_side_alone(held_out, model):
 def test_without_class_counts_the_diagnosis_stays_close(model):
     """Most users do not pass --classes: the class-blind model must keep the audit useful."""
     blind = evaluate.evaluate(evaluate.load(CORPUS, split="test", use_classes=False), model)["combined"]
-    assert blind.macro_f1 >= 0.84, _table(blind)
+    assert blind.macro_f1 >= 0.82, _table(blind)
     assert blind.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(blind)
     assert blind.per_label.loc["bad_init", "recall"] >= 0.6, _table(blind)
 
