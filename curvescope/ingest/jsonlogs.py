@@ -55,8 +55,8 @@ def _number(value: Any) -> float | None:
         return None
     try:
         return float(value)
-    except OverflowError:
-        return math.copysign(math.inf, value)
+    except OverflowError:  # an integer beyond the floats
+        return math.inf if value > 0 else -math.inf
 
 
 def records_table(records: Sequence[dict], lines: Sequence[int]) -> Table:

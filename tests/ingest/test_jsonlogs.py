@@ -88,6 +88,13 @@ def test_jsonl_flattens_nested_keys_and_reports_the_half_written_last_line():
     assert "line (4)" in cut.message
 
 
+def test_jsonl_integer_beyond_the_floats_is_an_infinite_value(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text(f'{{"step": 1, "loss": {10**400}}}\n{{"step": 2, "loss": {-(10**400)}}}\n')
+    result = JSONLinesReader().read(tmp_path, [path])
+    assert series(result.scalars, "loss") == [(1, math.inf), (2, -math.inf)]
+
+
 def test_jsonl_corrupt_line_is_counted_and_the_rest_read():
     path = JSON / "jsonl_corrupt" / "metrics.jsonl"
     result = JSONLinesReader().read(path.parent, [path])
