@@ -100,15 +100,13 @@ class LearnedModel:
         version that passes the check comes with a finding saying so.
         """
         import skops.io
+        from skops.io.exceptions import UntrustedTypesFoundException
 
         try:
-            untrusted = skops.io.get_untrusted_types(file=path)
-            unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-            if unexpected:
-                raise ModelUnavailable(f"{Path(path).name} holds types curvescope does not trust: {', '.join(unexpected)}")
             stored = skops.io.load(path, trusted=list(TRUSTED_TYPES))
-        except ModelUnavailable:
-            raise
+        except UntrustedTypesFoundException:
+            unexpected = sorted(set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+            raise ModelUnavailable(f"{Path(path).name} holds types curvescope does not trust: {', '.join(unexpected)}") from None
         except Exception as exc:  # a damaged or foreign file is a reason to fall back, whatever it raised
             raise ModelUnavailable(f"{Path(path).name} could not be loaded ({type(exc).__name__}: {exc})") from exc
         if not isinstance(stored, dict) or stored.get("format") != FORMAT:

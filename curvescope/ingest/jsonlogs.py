@@ -8,6 +8,8 @@ and lists are metadata, and a mostly-numeric key holding a few non-numbers is a 
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import math
 import re
@@ -31,6 +33,7 @@ from .tables import (
     find_step_column,
     first_line,
     first_line_holds,
+    flat_records,
     flatten,
     head_lines,
     is_empty,
@@ -46,6 +49,7 @@ _CHECKPOINT_DIR = re.compile(r"checkpoint-\d+")
 _SUMMARY_KEYS = frozenset({"train_runtime", "train_loss", "total_flos"})
 _LINES_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
 _SNIFF_RECORDS = 5
+_PLAIN_NUMBERS = frozenset({int, float})
 _STEP_KEY = re.compile(r'"\s*(' + "|".join(STEP_COLUMNS) + r')\s*"\s*:', re.IGNORECASE)
 
 
@@ -55,33 +59,65 @@ def _number(value: Any) -> float | None:
         return None
     try:
         return float(value)
-    except OverflowError:
-        return math.copysign(math.inf, value)
+    except OverflowError:  # an integer beyond the floats
+        return math.inf if value > 0 else -math.inf
+
+
+def _without_collection(read):
+    """``read`` with the cyclic garbage collector paused: the records it decodes are many, short-lived
+    and hold no cycles, and every collection they would set off while alive walks all of the
+    process's objects (a model, the runs read before) to free none of them."""
+
+    @functools.wraps(read)
+    def reading(*args, **kwargs):
+        if not gc.isenabled():
+            return read(*args, **kwargs)
+        gc.disable()
+        try:
+            return read(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return reading
 
 
 def records_table(records: Sequence[dict], lines: Sequence[int]) -> Table:
-    """A table of flat records (one row each, a column per key); ``null`` cells are not written."""
-    index: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    values: list[float] = []
-    is_number: list[bool] = []
+    """A table of flat records (one row each, a column per key); ``null`` cells are not written.
+
+    Records with the same keys in the same order are read together, a column of cells at a time."""
+    rows_of: dict[tuple, list[int]] = {}
     for row, record in enumerate(records):
-        for key, value in record.items():
-            if value is not None:
-                number = _number(value)
-                rows.append(row)
-                cols.append(index.setdefault(str(key), len(index)))
-                values.append(math.nan if number is None else number)
-                is_number.append(number is not None)
+        rows_of.setdefault(tuple(record), []).append(row)
+    index: dict[str, int] = {}
+    for keys in rows_of:
+        for key in keys:
+            index.setdefault(str(key), len(index))
     shape = (len(records), len(index))
     written = np.zeros(shape, dtype=bool)
     numeric = np.zeros(shape, dtype=bool)
     cells = np.full(shape, np.nan)
-    written[rows, cols] = True
-    numeric[rows, cols] = is_number
-    cells[rows, cols] = values
+    for keys, rows in rows_of.items():
+        at = np.asarray(rows, dtype=np.int64)
+        for key, column in zip(keys, zip(*(records[row].values() for row in rows))):
+            j = index[str(key)]
+            cells[at, j], numeric[at, j], written[at, j] = _column_cells(column)
     return Table(list(index), cells, written, numeric, np.asarray(lines, dtype=np.int64))
+
+
+def _column_cells(column: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column's cells as floats (NaN where not a number), which hold numbers, and which are not ``null``."""
+    if set(map(type, column)) <= _PLAIN_NUMBERS:
+        try:
+            values = np.array(column, dtype=np.float64)
+        except OverflowError:
+            pass
+        else:
+            everywhere = np.ones(len(column), dtype=bool)
+            return values, everywhere, everywhere
+    numbers = [_number(value) for value in column]
+    values = np.array([math.nan if number is None else number for number in numbers], dtype=np.float64)
+    is_number = np.array([number is not None for number in numbers], dtype=bool)
+    return values, is_number, np.array([value is not None for value in column], dtype=bool)
 
 
 def parse_json_lines(path: Path) -> tuple[list[dict], list[int], list[Finding]]:
@@ -156,7 +192,7 @@ def _loads_or_none(raw: bytes) -> Any:
 def read_records(records: Sequence[dict], lines: Sequence[int], source: str, step_key: str | None = None) -> RunRead:
     """Flatten records (nested keys joined with ``/``) and melt them on ``step_key`` (found by name
     when None; the record number when there is none, with a finding)."""
-    return read_table(records_table([flatten(record) for record in records], lines), source, step_key)
+    return read_table(records_table(flat_records(records), lines), source, step_key)
 
 
 def read_table(table: Table, source: str, step_key: str | None = None) -> RunRead:
@@ -237,6 +273,7 @@ class TrainerStateReader:
         parent = path.parent
         return parent.parent if _CHECKPOINT_DIR.fullmatch(parent.name) else parent
 
+    @_without_collection
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         findings: list[Finding] = []
         states: list[tuple[tuple[float, bool], Path, dict]] = []
@@ -271,8 +308,8 @@ class TrainerStateReader:
     @staticmethod
     def _read_state(path: Path, state: dict, findings: list[Finding]) -> RunRead:
         entries = [entry for entry in state["log_history"] if isinstance(entry, dict)]
-        points = [entry for entry in entries if not _SUMMARY_KEYS & entry.keys()]
-        summaries = [entry for entry in entries if _SUMMARY_KEYS & entry.keys()]
+        points = [entry for entry in entries if _SUMMARY_KEYS.isdisjoint(entry)]
+        summaries = [entry for entry in entries if not _SUMMARY_KEYS.isdisjoint(entry)]
         if len(entries) < len(state["log_history"]):
             count = len(state["log_history"]) - len(entries)
             findings.append(
@@ -344,9 +381,9 @@ class JSONLinesReader:
         return resume_each(self._resume_file, files, earlier)
 
     @staticmethod
-    def _flat(record: dict) -> dict[str, Any]:
-        """A record as one level of keys (see ``flatten``)."""
-        return flatten(record)
+    def _flat(records: Sequence[dict]) -> list[dict[str, Any]]:
+        """Records as one level of keys each (see ``flat_records``)."""
+        return flat_records(records)
 
     @classmethod
     def _read_file(cls, path: Path) -> RunRead:
@@ -362,12 +399,13 @@ class JSONLinesReader:
         return None if data is None else cls._read_lines(path, data, mark.offset, state, points)
 
     @classmethod
+    @_without_collection
     def _read_lines(
         cls, path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
     ) -> RunRead | None:
         """The file's points, ``data`` being its bytes from byte ``start`` on (see ``read_lines``)."""
         records, lines, findings = json_lines(data, str(path), earlier.lines if earlier else 0)
-        table = records_table([cls._flat(record) for record in records], lines)
+        table = records_table(cls._flat(records), lines)
         return read_lines(
             path, data, table, findings, partial(_lines_layout, source=str(path)), start=start, earlier=earlier, points=points
         )
@@ -430,7 +468,7 @@ class WandbHistoryReader(JSONLinesReader):
             elif path.name == "wandb-summary.json":
                 summary, findings = load_json(path)
                 if isinstance(summary, dict):
-                    flat = WandbHistoryReader._flat(summary)
+                    flat = flatten(_without_media(summary))
                     result.hparams.update({f"summary/{key}": value for key, value in flat.items() if not key.startswith("_")})
             else:
                 continue
@@ -438,8 +476,13 @@ class WandbHistoryReader(JSONLinesReader):
         return result
 
     @staticmethod
-    def _flat(record: dict) -> dict[str, Any]:
-        return flatten({key: value for key, value in record.items() if not (isinstance(value, dict) and "_type" in value)})
+    def _flat(records: Sequence[dict]) -> list[dict[str, Any]]:
+        return flat_records([_without_media(record) for record in records])
+
+
+def _without_media(record: dict) -> dict:
+    """A W&B record without its logged media objects (a dict with a ``_type``)."""
+    return {key: value for key, value in record.items() if not (isinstance(value, dict) and "_type" in value)}
 
 
 _WANDB_HISTORY = "wandb-history.jsonl"

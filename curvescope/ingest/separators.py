@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from itertools import islice
 
 from .tables import per_file_version
 
@@ -36,9 +37,10 @@ class Separator:
 
 def separator(head: bytes) -> Separator:
     """The separator of a table whose file begins with ``head`` (its first 64 KiB are looked at)."""
-    lines = [line.rstrip("\r") for line in head[:_HEAD_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")]
-    whole = lines if len(head) <= _HEAD_BYTES else lines[:-1]  # the last line may be cut by the limit
-    header, rows = lines[0], [line for line in whole[1:] if line.strip()][: HEAD_LINES - 1]
+    lines = head[:_HEAD_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
+    whole = len(lines) if len(head) <= _HEAD_BYTES else len(lines) - 1  # the last line may be cut by the limit
+    header = lines[0].rstrip("\r")
+    rows = [line.rstrip("\r") for line in islice(filter(str.strip, islice(lines, 1, whole)), HEAD_LINES - 1)]
     in_header = [sep for sep in SEPARATORS if sep in header]
     if len(in_header) < 2:
         return _named(in_header[0] if in_header else ",", header)

@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -751,6 +752,15 @@ def flatten(mapping: dict, sep: str = "/") -> dict[str, Any]:
         else:
             stack.pop()
     return flat
+
+
+def flat_records(records: Sequence[dict]) -> list[dict[str, Any]]:
+    """Each record flattened (see ``flatten``); records that hold no dict and have only string keys
+    are flat already, and are kept as they are."""
+    kinds = set(map(type, chain.from_iterable(map(dict.values, records))))
+    if not any(issubclass(kind, dict) for kind in kinds) and set(map(type, chain.from_iterable(records))) <= {str}:
+        return list(records)
+    return [flatten(record) for record in records]
 
 
 class _YamlLoader(yaml.SafeLoader):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader
+from curvescope.ingest.jsonlogs import JSONLinesReader, TrainerStateReader, records_table
+from curvescope.ingest.tables import Table, flat_records, flatten
 from curvescope.schema import READER_COLUMNS, validate_scalars
 from tests.conftest import FIXTURES
 from tests.ingest.fuzzing import FUZZ, read_bytes_as
@@ -66,6 +70,18 @@ def test_without_the_top_level_file_the_latest_checkpoint_is_read():
     assert result.scalars["source"].unique().tolist() == [str(files[1])]
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_json_logs_leaves_the_garbage_collector_as_it_was(enabled):
+    jsonl = JSON / "jsonl" / "metrics.jsonl"
+    (gc.enable if enabled else gc.disable)()
+    try:
+        TrainerStateReader().read(HF_RUN, hf_files())
+        JSONLinesReader().read(jsonl.parent, [jsonl])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
 def test_truncated_trainer_state_is_a_finding():
     path = JSON / "hf_truncated" / "trainer_state.json"
     result = TrainerStateReader().read(path.parent, [path])
@@ -86,6 +102,13 @@ def test_jsonl_flattens_nested_keys_and_reports_the_half_written_last_line():
     [cut] = result.findings
     assert (cut.name, cut.count, cut.source) == ("truncated-record", 1, str(path))
     assert "line (4)" in cut.message
+
+
+def test_jsonl_integer_beyond_the_floats_is_an_infinite_value(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text(f'{{"step": 1, "loss": {10**400}}}\n{{"step": 2, "loss": {-(10**400)}}}\n')
+    result = JSONLinesReader().read(tmp_path, [path])
+    assert series(result.scalars, "loss") == [(1, math.inf), (2, -math.inf)]
 
 
 def test_jsonl_corrupt_line_is_counted_and_the_rest_read():
@@ -132,3 +155,82 @@ def test_json_readers_never_raise_on_random_records(records):
     read_bytes_as(JSONLinesReader(), "log.jsonl", lines.encode())
     state = {"global_step": 3, "log_history": records}
     read_bytes_as(TrainerStateReader(), "trainer_state.json", json.dumps(state).encode())
+
+
+def test_records_table_reads_every_kind_of_cell():
+    records = [
+        {"step": 0, "train": {"loss": 2.5, "ok": True}, "note": "warmup", "lr": None},
+        {"lr": 10**400, "step": 1, "train": {"loss": math.nan}, "flags": [1]},
+        {"step": 2, "train": {"loss": -math.inf}, "big": 2**64 + 1, "empty": {}},
+        {"step": 3, "train": {"loss": 1}},
+    ]
+    table = records_table(flat_records(records), [1, 2, 3, 5])
+    nan = math.nan
+    assert table.columns == ["step", "train/loss", "train/ok", "note", "lr", "flags", "big", "empty"]
+    np.testing.assert_array_equal(
+        table.values,
+        [
+            [0, 2.5, nan, nan, nan, nan, nan, nan],
+            [1, nan, nan, nan, math.inf, nan, nan, nan],
+            [2, -math.inf, nan, nan, nan, nan, float(2**64 + 1), nan],
+            [3, 1, nan, nan, nan, nan, nan, nan],
+        ],
+    )
+    np.testing.assert_array_equal(
+        table.written,
+        [[1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 1, 1, 0, 0], [1, 1, 0, 0, 0, 0, 1, 1], [1, 1, 0, 0, 0, 0, 0, 0]],
+    )
+    np.testing.assert_array_equal(
+        table.numeric,
+        [[1, 1, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 1, 0, 0, 0], [1, 1, 0, 0, 0, 0, 1, 0], [1, 1, 0, 0, 0, 0, 0, 0]],
+    )
+    assert table.lines.tolist() == [1, 2, 3, 5]
+
+
+def cell_by_cell_table(records: list[dict]) -> Table:
+    """What ``records_table`` must give, built one cell at a time."""
+    index: dict[str, int] = {}
+    cells = [
+        (row, index.setdefault(key, len(index)), value) for row, record in enumerate(records) for key, value in record.items()
+    ]
+    shape = (len(records), len(index))
+    values, written, numeric = np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    for row, column, value in cells:
+        if value is None:
+            continue
+        written[row, column] = True
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            numeric[row, column] = True
+            try:
+                values[row, column] = float(value)
+            except OverflowError:
+                values[row, column] = math.inf if value > 0 else -math.inf
+    return Table(list(index), values, written, numeric, np.arange(1, len(records) + 1))
+
+
+CELL = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([2**53 + 1, 2**64, -(2**70), 10**400, -(10**400)])
+    | st.floats()
+    | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.sampled_from(["b", "c"]), inner, max_size=2),
+    max_leaves=6,
+)
+RECORDS = st.lists(st.dictionaries(st.sampled_from(["step", "loss", "a", "a/b", "lr", 1]), CELL, max_size=5), max_size=6).flatmap(
+    lambda records: st.permutations(records + records)
+)
+
+
+@given(records=RECORDS)
+def test_records_table_matches_the_table_read_cell_by_cell(records):
+    flat = flat_records(records)
+    assert flat == [flatten(record) for record in records]
+    assert [list(record) for record in flat] == [list(flatten(record)) for record in records]
+    table, expected = records_table(flat, range(1, len(flat) + 1)), cell_by_cell_table(flat)
+    assert table.columns == expected.columns
+    np.testing.assert_array_equal(table.values, expected.values)
+    np.testing.assert_array_equal(table.written, expected.written)
+    np.testing.assert_array_equal(table.numeric, expected.numeric)
+    np.testing.assert_array_equal(table.lines, expected.lines)
