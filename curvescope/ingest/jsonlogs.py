@@ -8,8 +8,6 @@ and lists are metadata, and a mostly-numeric key holding a few non-numbers is a 
 
 from __future__ import annotations
 
-import functools
-import gc
 import json
 import math
 import re
@@ -61,24 +59,6 @@ def _number(value: Any) -> float | None:
         return float(value)
     except OverflowError:  # an integer beyond the floats
         return math.inf if value > 0 else -math.inf
-
-
-def _without_collection(read):
-    """``read`` with the cyclic garbage collector paused: the records it decodes are many, short-lived
-    and hold no cycles, and every collection they would set off while alive walks all of the
-    process's objects (a model, the runs read before) to free none of them."""
-
-    @functools.wraps(read)
-    def reading(*args, **kwargs):
-        if not gc.isenabled():
-            return read(*args, **kwargs)
-        gc.disable()
-        try:
-            return read(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return reading
 
 
 def records_table(records: Sequence[dict], lines: Sequence[int]) -> Table:
@@ -273,7 +253,6 @@ class TrainerStateReader:
         parent = path.parent
         return parent.parent if _CHECKPOINT_DIR.fullmatch(parent.name) else parent
 
-    @_without_collection
     def read(self, run_path: Path, files: Sequence[Path]) -> RunRead:
         findings: list[Finding] = []
         states: list[tuple[tuple[float, bool], Path, dict]] = []
@@ -399,7 +378,6 @@ class JSONLinesReader:
         return None if data is None else cls._read_lines(path, data, mark.offset, state, points)
 
     @classmethod
-    @_without_collection
     def _read_lines(
         cls, path: Path, data: bytes, start: int = 0, earlier: LinesProgress | None = None, points: pd.DataFrame | None = None
     ) -> RunRead | None:

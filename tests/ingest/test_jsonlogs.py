@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,18 +66,6 @@ def test_without_the_top_level_file_the_latest_checkpoint_is_read():
     result = TrainerStateReader().read(HF_RUN, files)
     assert series(result.scalars, "loss") == [(2, 1.2893), (4, 1.1021)]
     assert result.scalars["source"].unique().tolist() == [str(files[1])]
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_reading_json_logs_leaves_the_garbage_collector_as_it_was(enabled):
-    jsonl = JSON / "jsonl" / "metrics.jsonl"
-    (gc.enable if enabled else gc.disable)()
-    try:
-        TrainerStateReader().read(HF_RUN, hf_files())
-        JSONLinesReader().read(jsonl.parent, [jsonl])
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable()
 
 
 def test_truncated_trainer_state_is_a_finding():
