@@ -88,11 +88,11 @@ def blow_up_at_start(curve: Curve, *, factor: float = 3.0, share: float = 0.1) -
     ``factor`` times the first point or more. A healthy loss starts near its highest; one that shoots
     above its start at once overshot from the first updates, which smoothing would flatten into nothing.
 
-    Numbers: ``start_rise`` (the highest point of that stretch over the first). Needs ten points and a first
-    point that is a level, not a placeholder (at least 1% of the median).
+    Numbers: ``start_rise`` (the highest point of that stretch over the first). Needs ten points and a positive
+    first point (a 0 logged before the first batch is a placeholder, not a level).
     """
     finite = curve.finite()
-    if len(finite) < 10 or not finite.values[0] > 0.01 * float(np.median(np.abs(finite.values))):
+    if len(finite) < 10 or not finite.values[0] > 0:
         return {"start_rise": NAN}, []
     head = finite.values[: max(3, math.ceil(share * len(finite)))]
     peak = int(np.argmax(head))

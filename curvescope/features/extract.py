@@ -133,7 +133,7 @@ def _measure_training(train: Curve, values: dict, events: list, classes: int | N
     values.update(numbers)
     numbers, at_start = detectors.blow_up_at_start(train)
     values.update(numbers)
-    events += found if any(e.kind == "explosion" for e in found) else found + at_start
+    events += found + at_start
     for detector in (detectors.spikes, detectors.plateaus):
         numbers, found = detector(train)
         values.update(numbers)

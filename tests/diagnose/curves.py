@@ -277,6 +277,16 @@ def overshoots_at_start(seed: int = 0) -> Curves:
     return curves
 
 
+def blows_up_at_once(seed: int = 0) -> Curves:
+    """CS201: a regression whose second logged loss is 10^5 times its first, then a slow fall back over the first
+    fifth of the run: the blow-up dwarfs every later point, the first included."""
+    curves = healthy(seed)
+    steps, loss = curves[TRAIN_LOSS]
+    loss = loss.copy()
+    loss[1 : N // 5 + 1] *= np.geomspace(1e5, 1, N // 5)
+    return {TRAIN_LOSS: (steps, loss), VAL_LOSS: curves[VAL_LOSS], LR: curves[LR]}
+
+
 def warm_up_flat_start(seed: int = 0) -> Curves:
     """Not CS102: the loss is flat while the lr warms up linearly over the first 40%, then falls."""
     curves = flat_start_then_drop(seed)

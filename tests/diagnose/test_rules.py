@@ -29,6 +29,7 @@ POSITIVES = [
     ("nan-after-blow-up", c.diverges_to_nan, {}, {"CS201"}),
     ("grows-2000x", c.explodes, {}, {"CS201"}),
     ("third-point-8x-the-first", c.overshoots_at_start, {}, {"CS201"}),
+    ("second-point-1e5x-the-first", c.blows_up_at_once, {}, {"CS201"}),
     # draws whose last swings happen to sit near the level; the sweep test below takes every draw
     ("violent-flat-oscillation", lambda seed: c.oscillates((1, 2, 4)[seed]), {}, {"CS202"}),
     ("first-loss-10x-chance-acc-shows-10-classes", c.first_loss_far_above_chance, {}, {"CS101"}),

@@ -270,6 +270,8 @@ def test_a_loss_that_shoots_above_its_first_value_at_once_blew_up_at_the_start()
     assert (event.kind, event.start_step, event.end_step) == ("explosion", 0, 3)
     assert event.magnitude == pytest.approx(7.0)
     assert not _start(falling), "a loss that starts at its highest did not blow up"
+    (huge,) = _start(np.r_[0.97, 7.4e5, np.geomspace(1e5, 20, 98)])
+    assert huge.magnitude == pytest.approx(7.4e5 / 0.97), "a blow-up that dwarfs the whole run is no placeholder"
 
 
 @pytest.mark.parametrize(
@@ -277,6 +279,7 @@ def test_a_loss_that_shoots_above_its_first_value_at_once_blew_up_at_the_start()
     [
         ("the rise comes after the first tenth", np.r_[np.linspace(2, 1, 50), np.full(50, 7.0)]),
         ("the first point is a placeholder", np.r_[0.0, np.linspace(2, 1, 99)]),
+        ("no positive first point", np.r_[-1.0, np.linspace(2, 1, 99)]),
         ("under three times the first point", np.r_[1.0, 2.9, np.linspace(1, 0.5, 98)]),
         ("too few points to tell", [1.0, 5.0, 0.9, 0.8, 0.7]),
     ],

@@ -49,22 +49,23 @@ class LossDiverges(Rule):
 
     def check(self, context: RunContext):
         non_finite = context.first("non_finite", role="train_loss")
-        explosion = context.first("explosion", role="train_loss")
+        explosions = [e for e in context.events if e.kind == "explosion" and e.role == "train_loss"]
+        at_start = next((e for e in explosions if e.details.get("at_start") and e.magnitude >= self.min_start_rise), None)
+        later = next((e for e in explosions if not e.details.get("at_start")), None)
         ratio = context.value("explosion_ratio")
         evidence = []
         if non_finite is not None:
             evidence.append(Evidence.of(non_finite))
-        at_start = explosion is not None and explosion.details.get("at_start", False)
-        if at_start and explosion.magnitude >= self.min_start_rise:
-            evidence.append(Evidence.of(explosion, self.min_start_rise))
-        elif explosion is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 1:
-            evidence.append(Evidence.of(explosion, self.min_ratio))
+        if at_start is not None:
+            evidence.append(Evidence.of(at_start, self.min_start_rise))
+        elif later is not None and ratio >= self.min_ratio and context.value("peak_vs_start") > 1:
+            evidence.append(Evidence.of(later, self.min_ratio))
         if not evidence:
             return
         if non_finite is not None:
             confidence = CERTAIN
-        elif at_start:
-            confidence = ramp(explosion.magnitude, self.min_start_rise, self.min_start_rise**2)
+        elif at_start is not None:
+            confidence = ramp(at_start.magnitude, self.min_start_rise, self.min_start_rise**2)
         else:
             confidence = ramp(ratio, self.min_ratio, self.min_ratio**2)
         first = min(evidence, key=lambda e: e.start_step)
