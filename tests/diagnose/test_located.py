@@ -175,3 +175,14 @@ def test_a_first_loss_far_above_any_chance_level_is_bad_init_evidence_only_besid
     }
     context = measure_run("run", curves)
     assert bool(label("bad_init").located(context)) is located, tag
+
+
+def test_a_fall_within_the_first_steps_counts_from_the_first_point():
+    """A fine-tune falls 40% in its first three steps and then holds level: the median of those steps already sits
+    low, so from it the loss barely fell (CS501); from its first point it fell, and the rules see no underfitting."""
+    rng = np.random.default_rng(0)
+    loss = np.r_[1.04, 0.73, 0.62, 0.62 * (1 + 0.1 * rng.standard_normal(125))]
+    context = run_of(loss)
+    assert context.loss_left() < 0.7
+    (diagnosis,) = diagnose([context], select(), None)
+    assert "underfitting" not in {d.label for d in diagnosis.diagnoses}
