@@ -147,6 +147,18 @@ def audit(
             store.close()
 
 
+def load_model(model: bool | str | os.PathLike[str] | LearnedModel = True, cache: bool | str | os.PathLike[str] = True) -> None:
+    """Load ``model`` now, unless the cache ``audit`` would use with this ``cache`` already knows it: an audit
+    in this process then finds it loaded (or in the cache). For a server, while it starts."""
+    location, _ = _cache_location(cache)
+    store = location.open() if location is not None else None
+    try:
+        choose(model, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
 def _check(jobs, scheduler) -> None:
     if scheduler is not None and jobs not in (None, 1):
         raise InvalidParameterError(

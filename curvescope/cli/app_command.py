@@ -78,10 +78,10 @@ def app_command(
 
 
 def _command(script: Path, path: Path | None, settings: AuditSettings, *, host: str, port: int) -> list[str]:
+    """``streamlit run`` through the app's ``serve.py``, which makes the first audit ready as the server starts."""
     return [
         sys.executable,
-        "-m",
-        "streamlit",
+        str(script.parent / "serve.py"),
         "run",
         str(script),
         "--server.headless",
