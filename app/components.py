@@ -128,7 +128,7 @@ def run_badges(run: RunReport) -> str:
 
 # --- the started directory and the cached audit --------------------------------------------------------
 
-GROWING_SECONDS = 1.0
+GROWING_SECONDS = 2.0
 """How often a page drawn from the runs audited so far looks whether the audit got further."""
 PROGRESS_SECONDS = 0.25
 """How often a page waiting for the whole report moves its progress bar."""
