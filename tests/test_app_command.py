@@ -75,6 +75,8 @@ def test_serves_headless_on_loopback_port_8501_by_default(served, installed):
         "--server.address": "127.0.0.1",
         "--server.port": "8501",
         "--browser.gatherUsageStats": "false",
+        "--server.fileWatcherType": "none",
+        "--runner.postScriptGC": "false",
         **badge_theme(),
     }
     assert command[-1] == "--", "no PATH: the app shows the demo"
