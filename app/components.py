@@ -273,7 +273,7 @@ def loaded(*, partial: bool = False) -> Loaded:
         stop_with(err)
     filters = current_filters()
     loaded = Loaded(root, path, seen, settings, report, filters.apply(report), filters, growing)
-    if st.session_state.get(FOLLOW, True):
+    if growing is None and st.session_state.get(FOLLOW, True):  # changes are looked for once the audit is done
         follow(str(path), seen)
     return loaded
 
