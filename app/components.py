@@ -228,8 +228,9 @@ def whole_report(auditing: Auditing) -> Report:
 
 def report_so_far(auditing: Auditing) -> tuple[Report, tuple[int, int] | None]:
     """The runs audited so far and how far the audit got, once some are; the whole report and None at the end."""
-    with st.spinner("Reading and diagnosing the logs..."):
-        auditing.drawable.wait()
+    if not auditing.drawable.is_set():
+        with st.spinner("Reading and diagnosing the logs..."):
+            auditing.drawable.wait()
     report, done, total = auditing.latest
     if auditing.finished.is_set() or report is None:
         return auditing.whole(), None
