@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -126,6 +128,11 @@ def run_badges(run: RunReport) -> str:
 
 # --- the started directory and the cached audit --------------------------------------------------------
 
+GROWING_SECONDS = 2.0
+"""How often a page drawn from the runs audited so far looks whether the audit got further."""
+PROGRESS_SECONDS = 0.25
+"""How often a page waiting for the whole report moves its progress bar."""
+
 
 def started_argv() -> list[str]:
     """What follows ``--`` on the app's command line: a path, then the audit's options."""
@@ -152,19 +159,82 @@ def current_settings() -> AuditSettings:
     return started if chosen is None else started.with_roles(chosen)
 
 
-@st.cache_resource(show_spinner="Reading and diagnosing the logs...", max_entries=8)
-def load_report(logdir: str, fingerprint: str, settings: AuditSettings) -> Report:
-    """The audit of ``logdir`` with ``settings``; ``fingerprint`` (``curvescope.scale.cache.fingerprint``)
-    keys the cache, so new or changed log files are read again. The scalars are dropped: pages draw the
-    report's curves. Kept as a resource (a report is not changed by the pages): a thousand runs are not
-    copied on every interaction."""
-    return replace(curvescope.audit(logdir, **settings.audit_options()), reading=None)
+class Auditing:
+    """An audit running in a thread of its own: the report so far (``curvescope.audit``'s ``audited``), then
+    the whole report, or the error that stopped it."""
+
+    def __init__(self, logdir: str, settings: AuditSettings) -> None:
+        self.latest: tuple[Report | None, int, int] = (None, 0, 0)
+        """The report so far, the runs it holds and the runs found: replaced whole, never changed."""
+        self.report: Report | None = None
+        self.error: Exception | None = None
+        self.drawable = threading.Event()
+        """Set once there is something to draw: some runs but not all, or the end."""
+        self.finished = threading.Event()
+        threading.Thread(target=self._audit, args=(logdir, settings), name=f"audit of {logdir}", daemon=True).start()
+
+    def _audit(self, logdir: str, settings: AuditSettings) -> None:
+        try:
+            self.report = replace(curvescope.audit(logdir, **settings.audit_options(), audited=self._grown), reading=None)
+        except Exception as error:  # raised again in the page that asks for the report
+            self.error = error
+        finally:
+            self.finished.set()
+            self.drawable.set()
+
+    def _grown(self, report: Report, done: int, total: int) -> None:
+        self.latest = (report, done, total)
+        if 0 < done < total:
+            self.drawable.set()
+
+    def whole(self) -> Report:
+        """The report, once every run is audited (the audit's error raised, when it failed)."""
+        self.finished.wait()
+        if self.error is not None:
+            raise self.error
+        return self.report
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def started_audit(logdir: str, fingerprint: str, settings: AuditSettings) -> Auditing:
+    """The audit of ``logdir`` with ``settings``, started on the first look at it; ``fingerprint``
+    (``curvescope.scale.cache.fingerprint``) keys the cache, so new or changed log files are read again.
+    The scalars are dropped: pages draw the report's curves. Kept as a resource (a report is not changed
+    by the pages): a thousand runs are not copied on every interaction."""
+    return Auditing(logdir, settings)
 
 
 @st.cache_resource(show_spinner="Measuring the sweep...", max_entries=8)
 def load_sweep_table(logdir: str, fingerprint: str, settings: AuditSettings) -> pd.DataFrame:
     """``sweeps.sweep_table`` of the whole audit, made once per audit rather than on every interaction."""
-    return sweep_table(load_report(logdir, fingerprint, settings))
+    return sweep_table(started_audit(logdir, fingerprint, settings).whole())
+
+
+def audited_line(done: int, total: int) -> str:
+    return f"Audited {done:,} of {total:,} runs\u2026"
+
+
+def whole_report(auditing: Auditing) -> Report:
+    """The whole report; while the audit runs, a bar says how far it got."""
+    if not auditing.finished.is_set():
+        bar = st.progress(0.0, text="Reading and diagnosing the logs...")
+        while not auditing.finished.wait(PROGRESS_SECONDS):
+            _, done, total = auditing.latest
+            if total:
+                bar.progress(done / total, text=audited_line(done, total))
+        bar.empty()
+    return auditing.whole()
+
+
+def report_so_far(auditing: Auditing) -> tuple[Report, tuple[int, int] | None]:
+    """The runs audited so far and how far the audit got, once some are; the whole report and None at the end."""
+    if not auditing.drawable.is_set():
+        with st.spinner("Reading and diagnosing the logs..."):
+            auditing.drawable.wait()
+    report, done, total = auditing.latest
+    if auditing.finished.is_set() or report is None:
+        return auditing.whole(), None
+    return report, (done, total)
 
 
 @dataclass(frozen=True)
@@ -177,26 +247,58 @@ class Loaded:
     view: Report
     """The runs that pass the sidebar's filters."""
     filters: Filters
+    growing: tuple[int, int] | None = None
+    """While the audit runs, the runs ``report`` holds and the runs found; None once it is whole."""
 
 
-def loaded() -> Loaded:
+def loaded(*, partial: bool = False) -> Loaded:
     """The audit of the directory chosen in the sidebar, with the filters applied; on bad input, the
-    message in the page (naming the path and the problem) and the page stops there."""
+    message in the page (naming the path and the problem) and the page stops there. With ``partial``, the
+    runs audited so far while the audit runs (``show_growing`` says how far it got and draws the page again
+    as it grows); else the whole report, with a bar until it is."""
     root = started_root()
     try:
         path = confine(root, st.session_state.get(FOLDER, ""))
         confine_links(root, path)
         settings = current_settings()
         seen = fingerprint(path)
-        report = load_report(str(path), seen, settings)
     except curvescope.CurvescopeError as err:
-        st.error(md(err))
-        st.stop()
+        stop_with(err)
+    try:
+        auditing = started_audit(str(path), seen, settings)
+        report, growing = report_so_far(auditing) if partial else (whole_report(auditing), None)
+    except Exception as err:
+        started_audit.clear(str(path), seen, settings)  # a failed audit is not kept: the next look audits again
+        if not isinstance(err, curvescope.CurvescopeError):
+            raise
+        stop_with(err)
     filters = current_filters()
-    loaded = Loaded(root, path, seen, settings, report, filters.apply(report), filters)
-    if st.session_state.get(FOLLOW, True):
+    loaded = Loaded(root, path, seen, settings, report, filters.apply(report), filters, growing)
+    if growing is None and st.session_state.get(FOLLOW, True):  # changes are looked for once the audit is done
         follow(str(path), seen)
     return loaded
+
+
+def stop_with(error: curvescope.CurvescopeError) -> NoReturn:
+    """The message in the page (naming the path and the problem), and the page stops there."""
+    st.error(md(error))
+    st.stop()
+
+
+def show_growing(data: Loaded) -> None:
+    """While the audit runs: how far it got, and the page drawn again as it gets further."""
+    if data.growing is None:
+        return
+    done, total = data.growing
+    st.progress(done / total, text=audited_line(done, total))
+    redraw_as_it_grows(started_audit(str(data.path), data.fingerprint, data.settings), done)
+
+
+@st.fragment(run_every=GROWING_SECONDS)
+def redraw_as_it_grows(auditing: Auditing, done: int) -> None:
+    """Every ``GROWING_SECONDS``, the page is drawn again when the audit holds more than its ``done`` runs, or is over."""
+    if auditing.finished.is_set() or auditing.latest[1] != done:
+        st.rerun(scope="app")
 
 
 @st.fragment(run_every=WATCH_INTERVAL)
@@ -208,8 +310,12 @@ def follow(path: str, seen: str) -> None:
 
 
 def sweep_rows(data: Loaded) -> pd.DataFrame:
-    """The sweep table's rows of the runs shown (the table is made once per audit)."""
-    table = load_sweep_table(str(data.path), data.fingerprint, data.settings)
+    """The sweep table's rows of the runs shown (the table is made once per audit, and for the runs so far
+    each time while it runs)."""
+    if data.growing is not None:
+        table = sweep_table(data.report)
+    else:
+        table = load_sweep_table(str(data.path), data.fingerprint, data.settings)
     return table[table["run"].isin({run.run for run in data.view.runs})].reset_index(drop=True)
 
 

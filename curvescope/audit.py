@@ -39,8 +39,13 @@ from .version import __version__, code_identity
 Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | pd.DataFrame | ReadResult
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stages ``reading`` (finding the runs) and ``auditing`` (runs done)."""
+Audited = Callable[[Report, int, int], None]
+"""``audited(report, done, total)``: the report of the runs audited so far (those from the cache at once, then
+task by task), with the findings known so far, after ``done`` of the ``total`` runs found; when ``done`` is
+``total``, it is the report ``audit`` returns."""
 
 _TASK_RUNS = 128  # runs per task, at most: the learned model predicts a task at once
+_FIRST_TASK_RUNS = 16  # runs of the first task, each next one twice as many: the first runs are reported soon
 _TASK_BYTES = 32 * 2**20  # bytes of log files per task, at most
 _TASKS_PER_WORKER = 4  # tasks per worker at least, when the folder allows
 
@@ -68,6 +73,7 @@ def audit(
     cache: bool | str | os.PathLike[str] = True,
     strict: bool = False,
     progress: Progress | None = None,
+    audited: Audited | None = None,
 ) -> Report:
     """Read every run below ``source``, measure it, diagnose it and report.
 
@@ -84,7 +90,8 @@ def audit(
     ``cache`` keeps each run's scalars and report between audits: ``True`` in the user's cache
     folder (or ``$CURVESCOPE_CACHE_DIR``), a folder of your choice, or ``False`` for none.
     ``strict`` re-raises a rule's error instead of reporting it as a rule failure. ``progress``
-    is told how far it got.
+    is told how far it got; ``audited`` is given the report as it grows, to show runs before the last is
+    audited (an audit of a frame gives it once, whole).
 
     >>> report = curvescope.audit("fixtures/demo")              # doctest: +SKIP
     >>> report.to_frame()[["run", "labels", "confidence"]]      # doctest: +SKIP
@@ -110,22 +117,43 @@ def audit(
         if isinstance(source, pd.DataFrame | ReadResult):
             reading = source if isinstance(source, ReadResult) else read_frame(source, roles=roles)
             runs, seconds = judge(reading, replace(settings, model=chosen.get()))
-            return Report(
+            report = Report(
                 tuple(runs),
                 (*cache_findings, *chosen.findings, *reading.findings),
                 summary,
                 reading,
                 seconds={"reading": 0.0, **seconds},
             )
+            if audited is not None:
+                audited(report, len(runs), len(runs))
+            return report
         tell("reading", 0, 0)
         plan = _plan(_paths(source), location)
         key = _settings_key(settings, chosen.identity) if store is not None else None
-        results, workers = _audit_runs(plan, settings, chosen, store, key, jobs=jobs, scheduler=scheduler, tell=tell)
-        runs = tuple(sorted((run for result in results for run in result.runs), key=lambda run: run.run))
-        found = sorted((f for result in results for f in result.findings), key=lambda f: f.run or "")
-        seconds = {stage: sum(result.seconds.get(stage, 0.0) for result in results) for stage in STAGES}
-        found = (*cache_findings, *chosen.findings, *plan.findings, *found)
-        return Report(runs, found, summary, seconds=seconds, workers=1 if scheduler is not None else workers)
+        known = (*cache_findings, *chosen.findings, *plan.findings)
+
+        def gathered(results: list[TaskResult], workers: int) -> Report:
+            return _gathered(results, known, summary, 1 if scheduler is not None else workers)
+
+        def grown(results: list[TaskResult], workers: int) -> None:
+            if audited is not None:
+                done = sum(len(result.planned) for result in results)
+                audited(gathered(results, workers), done, len(plan.groups))
+
+        results, workers = _audit_runs(plan, settings, chosen, store, key, jobs=jobs, scheduler=scheduler, tell=tell, grown=grown)
+        return gathered(results, workers)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def load_model(model: bool | str | os.PathLike[str] | LearnedModel = True, cache: bool | str | os.PathLike[str] = True) -> None:
+    """Load ``model`` now, unless the cache ``audit`` would use with this ``cache`` already knows it: an audit
+    in this process then finds it loaded (or in the cache). For a server, while it starts."""
+    location, _ = _cache_location(cache)
+    store = location.open() if location is not None else None
+    try:
+        choose(model, store)
     finally:
         if store is not None:
             store.close()
@@ -201,10 +229,20 @@ def _plan(paths: list[str | os.PathLike[str]], cache: CacheLocation | None) -> _
 
 
 def _audit_runs(
-    plan: _Plan, settings: Settings, model: ModelChoice, store: Cache | None, key: str | None, *, jobs, scheduler, tell: Progress
+    plan: _Plan,
+    settings: Settings,
+    model: ModelChoice,
+    store: Cache | None,
+    key: str | None,
+    *,
+    jobs,
+    scheduler,
+    tell: Progress,
+    grown: Callable[[list[TaskResult], int], None],
 ) -> tuple[list[TaskResult], int]:
     """Every run's result: from the cache when its files and the settings are unchanged, else audited
-    anew; and the number of worker processes that audited them."""
+    anew; and the number of worker processes that audited them. ``grown`` is given the results so far
+    and that number, once the cache has answered and after each task."""
     total = len(plan.groups)
     keys = {group.run: _report_key(key, group, settings.classes) for group in plan.groups} if key else {}
     stored = store.get_many("reports", list(keys.values())) if store is not None and keys else {}
@@ -217,17 +255,27 @@ def _audit_runs(
             results.append(_located(entry[1], groups, settings))
         else:
             todo.append(group)
+    workers = worker_count(jobs, len(todo))
+    grown(results, workers)
     tell("auditing", len(results), total)
     if todo:
         settings = replace(settings, model=model.get())
-    workers = worker_count(jobs, len(todo))
     for result in _run(lambda workers: _tasks(todo, workers), settings, workers, scheduler):
         if store is not None and keys:
             store.put_many("reports", _entries(result, groups, keys))
         results.append(_located(result, groups, settings))
+        grown(results, workers)
         tell("auditing", min(total, sum(len(r.runs) or 1 for r in results)), total)
     tell("auditing", total, total)
     return results, workers
+
+
+def _gathered(results: list[TaskResult], findings: Sequence[Finding], summary: dict, workers: int) -> Report:
+    """The report of ``results``: runs by name, after ``findings`` (those of the whole audit) the runs' own."""
+    runs = tuple(sorted((run for result in results for run in result.runs), key=lambda run: run.run))
+    found = sorted((f for result in results for f in result.findings), key=lambda f: f.run or "")
+    seconds = {stage: sum(result.seconds.get(stage, 0.0) for result in results) for stage in STAGES}
+    return Report(runs, (*findings, *found), summary, seconds=seconds, workers=workers)
 
 
 def worker_count(jobs: int | None, runs: int) -> int:
@@ -246,8 +294,10 @@ def _run(plan: backends.Plan, settings: Settings, workers: int, scheduler) -> It
 
 def _tasks(groups: list[_Group], workers: int = 1) -> Iterator[Task]:
     """Runs in tasks of a bounded number of runs and bytes, each task's runs sharing one naming;
-    with several workers, at least a few tasks per worker, so that none waits on another's."""
-    runs = _TASK_RUNS if workers == 1 else max(1, min(_TASK_RUNS, math.ceil(len(groups) / (workers * _TASKS_PER_WORKER))))
+    with several workers, at least a few tasks per worker, so that none waits on another's. The first
+    tasks are smaller, each twice the one before, so that the first runs are audited soon."""
+    most = _TASK_RUNS if workers == 1 else max(1, min(_TASK_RUNS, math.ceil(len(groups) / (workers * _TASKS_PER_WORKER))))
+    runs = min(most, _FIRST_TASK_RUNS)
     chunk: list[_Group] = []
     size = 0
     for group in groups:
@@ -257,7 +307,7 @@ def _tasks(groups: list[_Group], workers: int = 1) -> Iterator[Task]:
             or (group.names, group.origin) != (chunk[0].names, chunk[0].origin)
         ):
             yield Task(tuple(s for g in chunk for s in g.sources), chunk[0].names, chunk[0].origin)
-            chunk, size = [], 0
+            chunk, size, runs = [], 0, min(most, 2 * runs)
         chunk.append(group)
         size += group.size
     if chunk:

@@ -9,6 +9,7 @@ milliseconds instead of rebuilding every tree from the skops file.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -45,7 +46,7 @@ def choose(model, store: Cache | None) -> ModelChoice:
         return ModelChoice(None, (), "rules alone")
     if model is True:
         path = learned_model.shipped_model_path()
-        return _from_file(path, store, shipped_model, "shipped")
+        return _from_file(path, store, _shipped, "shipped")
     if isinstance(model, LearnedModel):
         _check_labels(model)
         return ModelChoice(model.trained_on or "custom", (), None, lambda: model)
@@ -54,6 +55,15 @@ def choose(model, store: Cache | None) -> ModelChoice:
     raise InvalidParameterError(
         f"The 'model' parameter of audit must be a bool, a path or a LearnedModel. Got {type(model).__name__} instead."
     )
+
+
+_SHIPPING = threading.Lock()
+
+
+def _shipped() -> tuple[LearnedModel | None, tuple[Finding, ...]]:
+    """The shipped model, loaded once however many threads ask at once (a server warming up, its first audit)."""
+    with _SHIPPING:
+        return shipped_model()
 
 
 def _from_file(path: Path, store: Cache | None, load, kind: str) -> ModelChoice:

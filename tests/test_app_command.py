@@ -67,13 +67,16 @@ def test_serves_headless_on_loopback_port_8501_by_default(served, installed):
     result = invoke()
     assert result.exit_code == 0, result.output
     [command] = served
-    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(installed / "app" / "streamlit_app.py")]
-    options = dict(zip(command[5:-1:2], command[6:-1:2]))
+    app = installed / "app"
+    assert command[:4] == [sys.executable, str(app / "serve.py"), "run", str(app / "streamlit_app.py")]
+    options = dict(zip(command[4:-1:2], command[5:-1:2]))
     assert options == {
         "--server.headless": "true",
         "--server.address": "127.0.0.1",
         "--server.port": "8501",
         "--browser.gatherUsageStats": "false",
+        "--server.fileWatcherType": "none",
+        "--runner.postScriptGC": "false",
         **badge_theme(),
     }
     assert command[-1] == "--", "no PATH: the app shows the demo"

@@ -1,5 +1,6 @@
 """Overview, for triage: every run with its labels and fix, problem runs first, narrowed by a pattern on
-their names; what reading met, counts per label, and the report to download."""
+their names; what reading met, counts per label, and the report to download. While the audit runs, the
+runs audited so far, drawn again as more are."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from curvescope.report import render, sweeps, views
 RUNS_PER_PAGE = 50
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
 
-data = ui.loaded()
+data = ui.loaded(partial=True)
 report, view = data.report, data.view
 
 st.title("Overview")
+ui.show_growing(data)
 shown = f"{len(view)} of {len(report)} runs" if data.filters.active else f"{len(report)} runs"
 hidden = view.hidden_note()
 st.caption(f"{shown} in {ui.md(ui.where(data))}" + (f"; {ui.md(hidden)}" if hidden else ""))
@@ -90,6 +92,9 @@ for run in ordered.runs[(page - 1) * RUNS_PER_PAGE : page * RUNS_PER_PAGE]:
     labels.markdown(ui.run_badges(run))
 
 st.subheader("Download the report")
+if data.growing is not None:
+    st.caption("Once every run is audited: the formats of `curvescope audit --format ...`.")
+    st.stop()
 st.caption("The same renderers as `curvescope audit --format ...`, for the runs shown.")
 for column, (fmt, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS):
     column.download_button(

@@ -34,14 +34,17 @@ run = report[name]
 st.markdown(ui.run_badges(run))
 st.markdown(ui.key_numbers(run))
 
-st.subheader("Curves")
-if st.session_state.get(ui.LOG_CHOSEN_FOR) != name:  # each run starts on a log axis when its losses span decades
-    ui.set_lasting(ui.LOG, ui.widget_key(ui.LOG, "run"), drawing.wide_range(run))
-    st.session_state[ui.LOG_CHOSEN_FOR] = name
-left, right = st.columns([4, 1], vertical_alignment="bottom")
-smoothing, log = ui.curve_controls("run", left, right)
-panels = drawing.panels(run)
-if panels:
+
+@st.fragment
+def curves(run) -> None:
+    """The run's panels with the evidence on them, under their smoothing and log-scale controls: a fragment, so
+    that moving the smoothing redraws this chart alone, not the diagnosis and every scalar below it."""
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    smoothing, log = ui.curve_controls("run", left, right)
+    panels = drawing.panels(run)
+    if not panels:
+        st.info("No curves were logged for this run.")
+        return
     events = drawing.event_frame(run, smoothing, log=log)
     st.vega_lite_chart(
         ui.run_chart(drawing.curve_frame(run, smoothing, log=log, max_points=ui.DRAWN_POINTS), events, panels, log=log)
@@ -50,8 +53,13 @@ if panels:
         "Faint: the points as logged; bold: smoothed. Drag to pan, scroll to zoom (double-click resets), "
         "hover for step and value, or a mark for what it means and which label it backs. " + ui.mark_key(events)
     )
-else:
-    st.info("No curves were logged for this run.")
+
+
+st.subheader("Curves")
+if st.session_state.get(ui.LOG_CHOSEN_FOR) != name:  # each run starts on a log axis when its losses span decades
+    ui.set_lasting(ui.LOG, ui.widget_key(ui.LOG, "run"), drawing.wide_range(run))
+    st.session_state[ui.LOG_CHOSEN_FOR] = name
+curves(run)
 
 st.subheader("Every scalar")
 ui.scalar_browser(report, [name], "run")

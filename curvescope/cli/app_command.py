@@ -78,10 +78,14 @@ def app_command(
 
 
 def _command(script: Path, path: Path | None, settings: AuditSettings, *, host: str, port: int) -> list[str]:
+    """``streamlit run`` through the app's ``serve.py``, which makes the first audit ready as the server starts.
+    Streamlit's watch of the app's source is off (it looked at every imported module's file again for each new
+    page view, a second of the server's time with curvescope's imports, to reload a script nobody edits here),
+    and so is its full garbage collection after every rerun (a tenth of a second with a large audit in memory,
+    which holds up the rerun's last messages; Python still collects on its own)."""
     return [
         sys.executable,
-        "-m",
-        "streamlit",
+        str(script.parent / "serve.py"),
         "run",
         str(script),
         "--server.headless",
@@ -91,6 +95,10 @@ def _command(script: Path, path: Path | None, settings: AuditSettings, *, host: 
         "--server.port",
         str(port),
         "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--runner.postScriptGC",
         "false",
         *(part for option in badge_theme().items() for part in option),
         "--",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,15 @@ def copy_runs(target: Path, *runs: str, source: Path = DEMO) -> Path:
 def page(at, name: str):
     """Switch to one of the app's pages and run it."""
     return at.switch_page(f"app_pages/{name}.py").run()
+
+
+def audited(at, seconds: float = TIMEOUT):
+    """The app run again until its audit is done: the overview shows the runs audited so far while it runs."""
+    deadline = time.monotonic() + seconds
+    while at.get("progress") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        at.run()
+    return at
 
 
 def assert_clean(at) -> None:

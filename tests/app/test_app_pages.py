@@ -11,7 +11,7 @@ import pytest
 
 import curvescope
 from curvescope.report import render, sweeps, views
-from tests.app.conftest import DEMO, assert_clean, copy_runs, page, texts, unescape
+from tests.app.conftest import DEMO, assert_clean, audited, copy_runs, page, texts, unescape
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow  # each test runs the app's script, and most run it again after an interaction
@@ -505,7 +505,7 @@ def test_new_log_data_shows_after_a_rerun_and_unchanged_data_is_not_read_again(s
         page(at, name)
     assert len(audits) == 1
     shutil.copytree(DEMO / "keras" / "digits-mlp-tanh-sgd", tmp_path / "keras" / "digits-mlp-tanh-sgd")
-    assert set(labels_shown(at.run())) == {"keras/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd"}
+    assert set(labels_shown(audited(at.run()))) == {"keras/digits-mlp-tanh-sgd", "keras/wine-mlp-tanh-sgd"}
     assert len(audits) == 2
 
 

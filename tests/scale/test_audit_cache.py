@@ -8,11 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 import curvescope
+from curvescope.audit import load_model
 from curvescope.diagnose.learned import LearnedModel
 from curvescope.scale import tasks
 from tests.scale.conftest import age
@@ -161,6 +163,29 @@ def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, monkeypatch):
     second = curvescope.audit(logs[0], cache=cache, select=["CS4"])  # judged anew, with the model from the cache
     assert len(calls) == 1
     assert first.settings["model"] == second.settings["model"] is not None
+    curvescope.diagnose.learned.shipped_model.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_model_loaded_ahead_while_an_audit_starts_is_loaded_once(logs, tmp_path, monkeypatch):
+    """As the app's server does: ``load_model`` as it starts, while the first look at a folder starts an audit."""
+    cache = tmp_path / "cache"
+    calls = []
+    load = LearnedModel.load.__func__
+    curvescope.diagnose.learned.shipped_model.cache_clear()
+
+    def counted(cls, path):
+        calls.append(path)
+        time.sleep(0.5)  # the audit asks for the model while it loads
+        return load(cls, path)
+
+    monkeypatch.setattr(LearnedModel, "load", classmethod(counted))
+    ahead = threading.Thread(target=load_model, kwargs={"cache": cache})
+    ahead.start()
+    report = curvescope.audit(logs[0], cache=cache)
+    ahead.join()
+    assert len(calls) == 1
+    assert report.settings["model"] is not None
     curvescope.diagnose.learned.shipped_model.cache_clear()
 
 
