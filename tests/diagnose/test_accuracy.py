@@ -83,7 +83,7 @@ def test_the_combination_is_no_worse_than_either_side_alone(held_out, model):
 def test_without_class_counts_the_diagnosis_stays_close(model):
     """Most users do not pass --classes: the class-blind model must keep the audit useful."""
     blind = evaluate.evaluate(evaluate.load(CORPUS, split="test", use_classes=False), model)["combined"]
-    assert blind.macro_f1 >= 0.82, _table(blind)
+    assert blind.macro_f1 >= 0.80, _table(blind)
     assert blind.healthy_false_alarms <= evaluate.TARGETS["healthy_false_alarms"], _table(blind)
     assert blind.per_label.loc["bad_init", "recall"] >= 0.6, _table(blind)
 
