@@ -146,18 +146,30 @@ def test_no_cache_writes_nothing(logs, tmp_path, monkeypatch):
     assert (tmp_path / "default" / "cache-v1.sqlite").is_file()
 
 
+@pytest.fixture
+def model_loads(monkeypatch):
+    """Count the model's loads from its file, each taking ``seconds`` longer; the shipped model is forgotten before."""
+
+    def counting(seconds: float) -> list:
+        calls = []
+        load = LearnedModel.load.__func__
+        curvescope.diagnose.learned.shipped_model.cache_clear()
+
+        def counted(cls, path):
+            calls.append(path)
+            time.sleep(seconds)
+            return load(cls, path)
+
+        monkeypatch.setattr(LearnedModel, "load", classmethod(counted))
+        return calls
+
+    return counting
+
+
 @pytest.mark.slow
-def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, monkeypatch):
+def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, model_loads):
     cache = tmp_path / "cache"
-    calls = []
-    load = LearnedModel.load.__func__
-    curvescope.diagnose.learned.shipped_model.cache_clear()
-
-    def counted(cls, path):
-        calls.append(path)
-        return load(cls, path)
-
-    monkeypatch.setattr(LearnedModel, "load", classmethod(counted))
+    calls = model_loads(0.0)
     first = curvescope.audit(logs[0], cache=cache)
     curvescope.diagnose.learned.shipped_model.cache_clear()
     second = curvescope.audit(logs[0], cache=cache, select=["CS4"])  # judged anew, with the model from the cache
@@ -167,19 +179,10 @@ def test_the_skops_model_is_loaded_once_per_cache(logs, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_model_loaded_ahead_while_an_audit_starts_is_loaded_once(logs, tmp_path, monkeypatch):
+def test_a_model_loaded_ahead_while_an_audit_starts_is_loaded_once(logs, tmp_path, model_loads):
     """As the app's server does: ``load_model`` as it starts, while the first look at a folder starts an audit."""
     cache = tmp_path / "cache"
-    calls = []
-    load = LearnedModel.load.__func__
-    curvescope.diagnose.learned.shipped_model.cache_clear()
-
-    def counted(cls, path):
-        calls.append(path)
-        time.sleep(0.5)  # the audit asks for the model while it loads
-        return load(cls, path)
-
-    monkeypatch.setattr(LearnedModel, "load", classmethod(counted))
+    calls = model_loads(0.5)  # the audit asks for the model while it loads
     ahead = threading.Thread(target=load_model, kwargs={"cache": cache})
     ahead.start()
     report = curvescope.audit(logs[0], cache=cache)

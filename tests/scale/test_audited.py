@@ -8,16 +8,9 @@ import pytest
 
 import curvescope
 from tests.conftest import FIXTURES
+from tests.scale.reports import assert_same
 
 audit_module = importlib.import_module("curvescope.audit")  # the package exports the function under the same name
-
-
-def _same(one: curvescope.Report, other: curvescope.Report) -> None:
-    """Equal reports, run for run: the JSON form, every feature and every event."""
-    assert one.to_dict() == other.to_dict()
-    for a, b in zip(one, other, strict=True):
-        assert repr(a.features) == repr(b.features)
-        assert repr(a.events) == repr(b.events)
 
 
 @pytest.fixture
@@ -38,8 +31,8 @@ def test_the_report_grows_task_by_task_to_the_one_audit_returns(small_tasks, tmp
         assert [run.run for run in after] == sorted(run.run for run in after)
     last, count, total = grown[-1]
     assert count == total
-    _same(last, report)
-    _same(report, curvescope.audit(FIXTURES / "demo", cache=False))
+    assert_same(last, report)
+    assert_same(report, curvescope.audit(FIXTURES / "demo", cache=False))
 
 
 def test_runs_from_the_cache_come_at_once(small_tasks, tmp_path):
@@ -47,7 +40,7 @@ def test_runs_from_the_cache_come_at_once(small_tasks, tmp_path):
     grown = []
     report = curvescope.audit(FIXTURES / "demo", cache=tmp_path, audited=lambda *told: grown.append(told))
     assert [(count, total) for _, count, total in grown] == [(len(report), len(report))]
-    _same(grown[0][0], report)
+    assert_same(grown[0][0], report)
 
 
 def test_an_audit_of_a_frame_gives_its_report_once(tmp_path):

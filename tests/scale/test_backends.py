@@ -13,16 +13,9 @@ from distributed import Client, LocalCluster
 import curvescope
 from curvescope.assemble.curve_store import StoredCurves
 from curvescope.scale import backends
+from tests.scale.reports import assert_same
 
 audit_module = importlib.import_module("curvescope.audit")  # the package exports the function under the same name
-
-
-def _same(one: curvescope.Report, other: curvescope.Report) -> None:
-    """Equal reports: the JSON form, every feature and every event (a float's repr is exact, and NaN equals NaN)."""
-    assert one.to_dict() == other.to_dict()
-    for a, b in zip(one, other, strict=True):
-        assert repr(a.features) == repr(b.features)
-        assert repr(a.events) == repr(b.events)
 
 
 @pytest.fixture
@@ -32,7 +25,7 @@ def reference(logs) -> curvescope.Report:
 
 @pytest.mark.slow
 def test_two_processes_give_the_single_process_report(logs, reference):
-    _same(curvescope.audit(logs, cache=False, jobs=2), reference)
+    assert_same(curvescope.audit(logs, cache=False, jobs=2), reference)
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +37,13 @@ def cluster():
 @pytest.mark.slow
 def test_a_dask_client_gives_the_single_process_report(logs, reference, cluster):
     with Client(cluster) as client:
-        _same(curvescope.audit(logs, cache=False, scheduler=client), reference)
+        assert_same(curvescope.audit(logs, cache=False, scheduler=client), reference)
         assert client.status == "running"  # a client the caller passed stays theirs
 
 
 @pytest.mark.slow
 def test_a_dask_scheduler_address_gives_the_single_process_report(logs, reference, cluster):
-    _same(curvescope.audit(logs, cache=False, scheduler=cluster.scheduler_address), reference)
+    assert_same(curvescope.audit(logs, cache=False, scheduler=cluster.scheduler_address), reference)
 
 
 @pytest.mark.slow
