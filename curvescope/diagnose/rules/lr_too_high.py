@@ -114,7 +114,7 @@ class LossOscillatesWithoutProgress(Rule):
     def check(self, context: RunContext):
         final, curve = context.value("train_drop"), context.curves["train_loss"]
         spread = scatter(curve)
-        exploded = context.first("explosion") is not None  # a blow-up is CS201's; its rise is no scatter
+        exploded = context.first("explosion", role="train_loss") is not None  # CS201 reads a blow-up: no scatter
         if exploded or not (final >= self.min_final and spread >= self.min_scatter):
             return
         yield self.diagnose(
