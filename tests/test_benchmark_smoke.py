@@ -72,7 +72,7 @@ def test_the_app_benchmark_measures_every_figure(tmp_path):
     )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     figures = json.loads(figures_path.read_text())["figures"]
-    views = {"first view, cold", "first view, fresh server", "first view, warm", "server memory (MB)"}
+    views = {"first view, cold", "all runs audited, cold", "first view, fresh server", "first view, warm", "server memory (MB)"}
     changes = {"change the run", "change the smoothing", "change the filter", "change the sweep axis"}
     assert set(figures) == views | changes
     assert all(value > 0 for name, value in figures.items() if name != "change the sweep axis")
