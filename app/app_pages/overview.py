@@ -87,9 +87,9 @@ st.caption("Open a run:")
 pages = math.ceil(len(ordered) / RUNS_PER_PAGE)
 page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="runs_page") if pages > 1 else 1
 for run in ordered.runs[(page - 1) * RUNS_PER_PAGE : page * RUNS_PER_PAGE]:
-    name, labels = st.columns([3, 2], vertical_alignment="center")
-    name.page_link(ui.PAGES["run"], label=ui.md(run.run), query_params=ui.shared_query(**{ui.Q_RUN: run.run}))
-    labels.markdown(ui.run_badges(run))
+    st.page_link(
+        ui.PAGES["run"], label=f"{ui.md(run.run)} {ui.run_badges(run)}", query_params=ui.shared_query(**{ui.Q_RUN: run.run})
+    )
 
 st.subheader("Download the report")
 if data.growing is not None:

@@ -67,9 +67,11 @@ def test_overview_shows_every_run_with_the_labels_the_library_gives(start, demo_
     (frame,) = [table.value for table in at.dataframe if "labels" in table.value.columns]
     assert list(frame["run"]) == [run.run for run in views.by_severity(demo_report)], "problem runs first"
     assert list(frame.columns[:4]) == ["run", "labels", "label_text", "fix"], "the fix is seen without scrolling"
-    link_texts = [link.label.replace("\\", "") for link in at.get("page_link")]  # labels are escaped Markdown
-    links = [text for text in link_texts if text in {run.run for run in demo_report}]
-    assert links == [run.run for run in views.by_severity(demo_report)], "the runs as links, in the table's order"
+    link_texts = [unescape(link.label) for link in at.get("page_link")]  # labels are escaped Markdown
+    links = {text.split(" ")[0]: text for text in link_texts if text.split(" ")[0] in {run.run for run in demo_report}}
+    assert list(links) == [run.run for run in views.by_severity(demo_report)], "the runs as links, in the table's order"
+    for run in demo_report:
+        assert all(f"[{label} " in links[run.run] for label in run.labels), "each link shows the run's labels"
     assert frame.set_index("run")["best_val_step"].to_dict() == {r.run: r.numbers["best_val_step"] for r in demo_report}
     texts_only = frame[["label_text", "driver", "fix", "not_judged"]]
     assert not texts_only.isna().any().any(), "a table shows a missing text as None"
