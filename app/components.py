@@ -54,6 +54,7 @@ FILTER_NAME, FILTER_NAME_WIDGET = "filter_name", "filter_name_widget"
 """Lasting state lives in keys no widget owns: Streamlit drops a widget's state when a page switches
 programmatically (``st.switch_page``), even for the sidebar's widgets. ``lasting`` ties the two."""
 RUN, RUN_WIDGET = "run", "run_widget"
+RUN_TAB = "run_tab"
 """The selected run lasts across pages in ``RUN``; the run page's selector owns ``RUN_WIDGET``."""
 COMPARED, COMPARED_WIDGET = "compared", "compared_widget"
 SMOOTHING, LOG = "smoothing", "log_scale"

@@ -1,5 +1,5 @@
-"""Run: one run's curves with the evidence drawn on them, every scalar it logged (as TensorBoard browses them),
-the tag that plays each role, its diagnosis, reading findings and hyperparameters."""
+"""Run: one run's curves with the evidence drawn on them, its diagnosis, reading findings and hyperparameters;
+in a second tab every scalar it logged (as TensorBoard browses them) and the tag that plays each role."""
 
 from __future__ import annotations
 
@@ -55,54 +55,60 @@ def curves(run) -> None:
     )
 
 
-st.subheader("Curves")
-if st.session_state.get(ui.LOG_CHOSEN_FOR) != name:  # each run starts on a log axis when its losses span decades
-    ui.set_lasting(ui.LOG, ui.widget_key(ui.LOG, "run"), drawing.wide_range(run))
-    st.session_state[ui.LOG_CHOSEN_FOR] = name
-curves(run)
+# Two tabs, the one open drawn alone: the scalar browser's chart and the role chooser cost the browser a
+# third of a run change, and only someone browsing tags looks at them.
+diagnosis_tab, scalars_tab = st.tabs(["Diagnosis", "Every scalar"], key=ui.RUN_TAB, on_change="rerun")
+if scalars_tab.open:
+    with scalars_tab:
+        ui.scalar_browser(report, [name], "run")
+        ui.role_chooser(run)
+if diagnosis_tab.open:
+    with diagnosis_tab:
+        st.subheader("Curves")
+        if st.session_state.get(ui.LOG_CHOSEN_FOR) != name:  # each run starts on a log axis when its losses span decades
+            ui.set_lasting(ui.LOG, ui.widget_key(ui.LOG, "run"), drawing.wide_range(run))
+            st.session_state[ui.LOG_CHOSEN_FOR] = name
+        curves(run)
 
-st.subheader("Every scalar")
-ui.scalar_browser(report, [name], "run")
-ui.role_chooser(run)
+        st.subheader("Diagnosis")
+        diagnosis = run.diagnosis
+        if diagnosis.doubt:
+            st.warning(ui.md(diagnosis.doubt))
+        for verdict in diagnosis.verdicts:
+            ui.verdict_card(verdict)
+        if not diagnosis.verdicts and "healthy" in run.labels:
+            st.success(f"{ui.badge('healthy', f'{run.confidence:.0%}')} {label('healthy').meaning}.")
+        elif not run.labels:
+            st.info("This run could not be judged: the reasons are below.")
+        if diagnosis.suspicions:
+            st.markdown("**Suspected, not given**\n\n" + "\n".join(f"- {ui.md(text)}" for text in diagnosis.suspected()))
+        if diagnosis.explained:
+            st.markdown(
+                "**Explained by a stronger label**\n\n"
+                + "\n".join(f"- {ui.md(label)} is explained by {ui.md(by)}" for label, by in diagnosis.explained.items())
+            )
+        if diagnosis.not_judged:
+            st.markdown(
+                "**Not judged**\n\n"
+                + "\n".join(f"- {ui.md(label)}: {ui.md(reason)}" for label, reason in diagnosis.not_judged.items())
+            )
+        if diagnosis.failures:
+            st.warning(
+                "**Rules that failed on this run**\n\n"
+                + "\n".join(f"- {ui.md(failure.code)}: {ui.md(failure.reason)}" for failure in diagnosis.failures)
+            )
+        if run.events:
+            with st.expander(f"Located on the curves ({len(run.events)})", expanded=not diagnosis.verdicts):
+                st.dataframe(ui.events_frame(run.events), hide_index=True)
 
-st.subheader("Diagnosis")
-diagnosis = run.diagnosis
-if diagnosis.doubt:
-    st.warning(ui.md(diagnosis.doubt))
-for verdict in diagnosis.verdicts:
-    ui.verdict_card(verdict)
-if not diagnosis.verdicts and "healthy" in run.labels:
-    st.success(f"{ui.badge('healthy', f'{run.confidence:.0%}')} {label('healthy').meaning}.")
-elif not run.labels:
-    st.info("This run could not be judged: the reasons are below.")
-if diagnosis.suspicions:
-    st.markdown("**Suspected, not given**\n\n" + "\n".join(f"- {ui.md(text)}" for text in diagnosis.suspected()))
-if diagnosis.explained:
-    st.markdown(
-        "**Explained by a stronger label**\n\n"
-        + "\n".join(f"- {ui.md(label)} is explained by {ui.md(by)}" for label, by in diagnosis.explained.items())
-    )
-if diagnosis.not_judged:
-    st.markdown(
-        "**Not judged**\n\n" + "\n".join(f"- {ui.md(label)}: {ui.md(reason)}" for label, reason in diagnosis.not_judged.items())
-    )
-if diagnosis.failures:
-    st.warning(
-        "**Rules that failed on this run**\n\n"
-        + "\n".join(f"- {ui.md(failure.code)}: {ui.md(failure.reason)}" for failure in diagnosis.failures)
-    )
-if run.events:
-    with st.expander(f"Located on the curves ({len(run.events)})", expanded=not diagnosis.verdicts):
-        st.dataframe(ui.events_frame(run.events), hide_index=True)
+        st.subheader("Reading findings")
+        if run.findings:
+            ui.show_findings(run.findings, summary=False)
+        else:
+            st.caption("Reading met no problem in this run's files.")
 
-st.subheader("Reading findings")
-if run.findings:
-    ui.show_findings(run.findings, summary=False)
-else:
-    st.caption("Reading met no problem in this run's files.")
-
-st.subheader("Hyperparameters")
-if run.hparams:
-    st.dataframe(ui.hparams_frame(run.hparams), hide_index=True)
-else:
-    st.caption("None were logged.")
+        st.subheader("Hyperparameters")
+        if run.hparams:
+            st.dataframe(ui.hparams_frame(run.hparams), hide_index=True)
+        else:
+            st.caption("None were logged.")

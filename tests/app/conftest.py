@@ -51,6 +51,12 @@ def page(at, name: str):
     return at.switch_page(f"app_pages/{name}.py").run()
 
 
+def scalars_tab(at):
+    """The Run page run again with its "Every scalar" tab open."""
+    at.session_state["run_tab"] = "Every scalar"
+    return at.run()
+
+
 def audited(at, seconds: float = TIMEOUT):
     """The app run again until its audit is done: the overview shows the runs audited so far while it runs."""
     deadline = time.monotonic() + seconds

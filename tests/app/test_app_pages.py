@@ -11,7 +11,7 @@ import pytest
 
 import curvescope
 from curvescope.report import render, sweeps, views
-from tests.app.conftest import DEMO, assert_clean, audited, copy_runs, page, texts, unescape
+from tests.app.conftest import DEMO, assert_clean, audited, copy_runs, page, scalars_tab, texts, unescape
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow  # each test runs the app's script, and most run it again after an interaction
@@ -223,6 +223,22 @@ def test_run_page_smoothing_and_log_scale_redraw_the_curves(start, demo_report):
     assert_clean(at)
     assert '"type": "log"' in json.dumps(chart(at)[0])
     assert page(page(at, "compare"), "run").slider(key="run_smoothing").value == 0.9
+
+
+def test_run_page_draws_only_its_open_tab(start, demo_report):
+    run = demo_report["lightning_logs/classification-mlp-tanh-adam"]
+    at = page(start(query={"run": run.run}), "run")
+    assert_clean(at)
+    assert [tab.label for tab in at.tabs] == ["Diagnosis", "Every scalar"]
+    assert len(at.get("vega_lite_chart")) == 1 and "curves" in chart_data(at), "the curves with their evidence alone"
+    assert "run_scalars_tags" not in {box.key for box in at.text_input}
+    assert not any(box.key.startswith("role_tag_") for box in at.selectbox)
+    at = scalars_tab(at)
+    assert_clean(at)
+    assert len(at.get("vega_lite_chart")) == 1 and "curves" not in chart_data(at), "every scalar alone"
+    assert {"Curves", "Diagnosis"}.isdisjoint(header.value for header in at.subheader)
+    assert "run_scalars_tags" in {box.key for box in at.text_input}
+    assert any(box.key.startswith("role_tag_") for box in at.selectbox)
 
 
 def test_run_page_shows_findings_hyperparameters_and_what_was_not_judged(start, demo_report):

@@ -13,7 +13,7 @@ import pytest
 
 import curvescope
 from curvescope.report import scalars, sweeps
-from tests.app.conftest import DEMO, assert_clean, page, texts, unescape
+from tests.app.conftest import DEMO, assert_clean, page, scalars_tab, texts, unescape
 from tests.app.test_app_pages import labels_shown
 from tests.report.test_scalars import write_run
 
@@ -45,7 +45,7 @@ def downloads(at) -> dict[str, bytes]:
 
 def test_run_page_charts_every_tag_the_run_logged(start, demo_report):
     run = demo_report[LIGHTNING]
-    at = page(start(query={"run": run.run}), "run")
+    at = scalars_tab(page(start(query={"run": run.run}), "run"))
     assert_clean(at)
     spec, points = scalar_chart(at)
     logged = set(scalars.run_scalars(run)["tag"])
@@ -56,7 +56,7 @@ def test_run_page_charts_every_tag_the_run_logged(start, demo_report):
 
 
 def test_a_tag_pattern_narrows_the_charts_and_a_bad_one_is_a_warning(start, demo_report):
-    at = page(start(query={"run": LIGHTNING}), "run")
+    at = scalars_tab(page(start(query={"run": LIGHTNING}), "run"))
     at.text_input(key="run_scalars_tags").input("^val").run()
     assert_clean(at)
     _, points = scalar_chart(at)
@@ -69,7 +69,7 @@ def test_a_tag_pattern_narrows_the_charts_and_a_bad_one_is_a_warning(start, demo
 
 
 def test_the_x_axis_can_be_epochs_time_or_the_fraction_of_training(start, demo_report):
-    at = page(start(query={"run": LIGHTNING}), "run")
+    at = scalars_tab(page(start(query={"run": LIGHTNING}), "run"))
     epochs = scalars.run_scalars(demo_report[LIGHTNING])
     last_epoch = epochs.loc[epochs["tag"] == "epoch", "value"].max()
     at.selectbox(key="run_scalars_x").select("epoch").run()
@@ -95,7 +95,7 @@ def test_hovering_shows_every_series_at_that_point(start, demo_report):
 
 def test_ignoring_outliers_sets_the_axis_to_the_bulk_of_the_values(start, tmp_path):
     write_run(tmp_path / "spiky", spike=True)  # grad_norm jumps to 1e9 once
-    at = page(start(tmp_path, query={"run": "spiky"}), "run")
+    at = scalars_tab(page(start(tmp_path, query={"run": "spiky"}), "run"))
     spec, points = scalar_chart(at)
     norm = next(chart for chart in spec["concat"] if chart["title"]["text"] == "grad_norm")
     assert "domain" not in norm["layer"][0]["encoding"]["y"]["scale"]
@@ -110,7 +110,7 @@ def test_ignoring_outliers_sets_the_axis_to_the_bulk_of_the_values(start, tmp_pa
 
 @pytest.mark.parametrize("fmt", ["CSV", "PARQUET"])
 def test_the_scalars_shown_can_be_downloaded_as_logged(start, demo_report, fmt):
-    at = page(start(query={"run": LIGHTNING}), "run")
+    at = scalars_tab(page(start(query={"run": LIGHTNING}), "run"))
     at.text_input(key="run_scalars_tags").input("loss").run()
     button = downloads(at)[f"Scalars as {fmt}"]
     assert button.proto.label
@@ -143,7 +143,7 @@ def test_bad_options_are_a_message(start):
 
 def test_the_tag_of_a_role_is_chosen_in_the_page(start, demo_report):
     expected = curvescope.audit(DEMO, roles={"val_loss": "loss"})
-    at = page(start(query={"run": WINE}), "run")
+    at = scalars_tab(page(start(query={"run": WINE}), "run"))
     at.selectbox(key="role_tag_val_loss").select("loss")
     at.button(key="FormSubmitter:role_tags_form-Apply").click().run()
     assert_clean(at)
@@ -298,7 +298,7 @@ def test_tag_names_from_the_logs_are_shown_as_text(start, tmp_path):
     (tmp_path / "odd").mkdir()
     rows = [f"{epoch},{2.0 / (epoch + 1)},{1.0 / (epoch + 1)}" for epoch in range(30)]
     (tmp_path / "odd" / "training.log").write_text("\n".join([f"epoch,loss,{odd}", *rows]) + "\n")  # Keras' CSVLogger
-    at = page(start(tmp_path, query={"run": "odd"}), "run")
+    at = scalars_tab(page(start(tmp_path, query={"run": "odd"}), "run"))
     assert_clean(at)
     _, points = scalar_chart(at)
     assert odd in set(points["tag"])

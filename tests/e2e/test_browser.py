@@ -182,13 +182,16 @@ def test_run_page_browses_every_scalar(open_page, report, tmp_path):
 
     run = report["lightning_logs/classification-mlp-tanh-adam"]
     page = open_page(f"/run?run={quote(run.run, safe='')}", height=1100)
-    heading = page.get_by_role("heading", name="Every scalar")
-    expect(heading).to_be_visible()
+    tab = page.get_by_role("tab", name="Every scalar")
+    expect(tab).to_be_visible()
     _wait_until_idle(page)
-    expect(page.locator(CHART).nth(1).locator(DRAWING).first).to_be_visible()
-    heading.evaluate("element => element.scrollIntoView({block: 'start'})")
+    tab.click()
+    chart = page.locator(CHART).filter(has_text="train_loss_step")
+    expect(chart.locator(DRAWING).first).to_be_visible()
+    _wait_until_idle(page)
+    tab.evaluate("element => element.scrollIntoView({block: 'start'})")
     for tag in ("epoch", "lr-Adam", "train_loss_step", "val_acc", "val_loss"):
-        expect(page.locator(CHART).nth(1).get_by_text(tag, exact=True).first).to_be_attached()
+        expect(chart.get_by_text(tag, exact=True).first).to_be_attached()
     _assert_no_errors(page)
     _screenshot(page, tmp_path, "scalars.png")
 
