@@ -77,6 +77,7 @@ def test_serves_headless_on_loopback_port_8501_by_default(served, installed):
         "--browser.gatherUsageStats": "false",
         "--server.fileWatcherType": "none",
         "--runner.postScriptGC": "false",
+        "--client.toolbarMode": "viewer",
         **badge_theme(),
     }
     assert command[-1] == "--", "no PATH: the app shows the demo"

@@ -82,7 +82,8 @@ def _command(script: Path, path: Path | None, settings: AuditSettings, *, host: 
     Streamlit's watch of the app's source is off (it looked at every imported module's file again for each new
     page view, a second of the server's time with curvescope's imports, to reload a script nobody edits here),
     and so is its full garbage collection after every rerun (a tenth of a second with a large audit in memory,
-    which holds up the rerun's last messages; Python still collects on its own)."""
+    which holds up the rerun's last messages; Python still collects on its own). The toolbar is a viewer's:
+    no "Deploy" button offering to publish the user's logs."""
     return [
         sys.executable,
         str(script.parent / "serve.py"),
@@ -100,6 +101,8 @@ def _command(script: Path, path: Path | None, settings: AuditSettings, *, host: 
         "none",
         "--runner.postScriptGC",
         "false",
+        "--client.toolbarMode",
+        "viewer",
         *(part for option in badge_theme().items() for part in option),
         "--",
         *([str(path)] if path is not None else []),

@@ -189,7 +189,6 @@ def test_run_page_browses_every_scalar(open_page, report, tmp_path):
     chart = page.locator(CHART).filter(has_text="train_loss_step")
     expect(chart.locator(DRAWING).first).to_be_visible()
     _wait_until_idle(page)
-    tab.evaluate("element => element.scrollIntoView({block: 'start'})")
     for tag in ("epoch", "lr-Adam", "train_loss_step", "val_acc", "val_loss"):
         expect(chart.get_by_text(tag, exact=True).first).to_be_attached()
     _assert_no_errors(page)
