@@ -729,23 +729,6 @@ def overlay_chart(frame: pd.DataFrame, role: str, *, log: bool) -> dict:
     return {"$schema": VEGA_LITE, "height": 420, "layer": _clipped(layers), "datasets": {"curves": frame}}
 
 
-def counts_chart(counts: pd.DataFrame) -> dict:
-    """Runs per label as bars in the labels' colours."""
-    return {
-        "$schema": VEGA_LITE,
-        "height": 34 * len(counts) + 30,
-        "data": {"name": "counts"},
-        "mark": "bar",
-        "datasets": {"counts": counts},
-        "encoding": {
-            "x": {"field": "runs", "type": "quantitative", "title": "runs", "axis": {"tickMinStep": 1, "format": "d"}},
-            "y": {"field": "label", "type": "nominal", "title": None, "sort": label_order(), "axis": {"labelOverlap": False}},
-            "color": {"field": "label", "type": "nominal", "scale": label_scale(), "legend": None},
-            "tooltip": [{"field": "label", "type": "nominal"}, {"field": "runs", "type": "quantitative"}],
-        },
-    }
-
-
 def axis_scale(axis: Axis) -> dict:
     """A Vega-Lite scale, padded so that the points at its ends are drawn whole."""
     if axis.scale == "symlog":

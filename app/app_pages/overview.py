@@ -13,7 +13,7 @@ import streamlit as st
 from curvescope import InvalidParameterError
 from curvescope.report import render, sweeps, views
 
-RUNS_PER_PAGE = 50
+RUNS_PER_PAGE = 25
 DOWNLOADS = (("csv", "text/csv"), ("json", "application/json"), ("html", "text/html"))
 
 data = ui.loaded(partial=True)
@@ -31,15 +31,11 @@ if not len(view):
     st.info("No run matches the filters in the sidebar.")
     st.stop()
 
+# the counts on one line, so that the table and its fixes start within the first screen
 counts = views.label_counts(view)
-left, right = st.columns([2, 3])
-with left:
-    st.subheader("Labels")
-    st.markdown(
-        "  \n".join(f"{ui.badge(label)} {runs} run{'' if runs == 1 else 's'}" for label, runs in counts.itertuples(index=False))
-    )
-with right:
-    st.vega_lite_chart(ui.counts_chart(counts), width="stretch")
+st.markdown(
+    " · ".join(f"{ui.badge(label)} {runs} run{'' if runs == 1 else 's'}" for label, runs in counts.itertuples(index=False))
+)
 
 st.subheader("Runs")
 pattern = st.text_input("Runs whose name matches", key="overview_pattern", placeholder="a regular expression, e.g. ^keras/.*sgd")
