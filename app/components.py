@@ -135,22 +135,35 @@ PROGRESS_SECONDS = 0.25
 """How often a page waiting for the whole report moves its progress bar."""
 
 
-def started_argv() -> list[str]:
-    """What follows ``--`` on the app's command line: a path, then the audit's options."""
-    return [argument for argument in sys.argv[1:] if argument.strip()]
+def started_argv(argv: list[str] | None = None) -> list[str]:
+    """What follows ``--`` on the app's command line (the script's ``sys.argv`` unless ``argv`` is given): a path,
+    then the audit's options."""
+    return [argument for argument in (sys.argv[1:] if argv is None else argv) if argument.strip()]
 
 
-def started_root() -> Path:
+def started_root(argv: list[str] | None = None) -> Path:
     """The directory the app was started with (``streamlit run app/streamlit_app.py -- PATH``), else the demo."""
-    arguments = started_argv()
+    arguments = started_argv(argv)
     return Path(arguments[0]).expanduser().resolve() if arguments and not arguments[0].startswith("--") else DEMO
 
 
-def started_settings() -> AuditSettings:
+def started_settings(argv: list[str] | None = None) -> AuditSettings:
     """The audit's settings the app was started with (``-- PATH --role val_loss=x --no-model``), as
     ``curvescope app`` passes them on; ``InvalidParameterError`` when they do not parse."""
-    arguments = started_argv()
+    arguments = started_argv(argv)
     return AuditSettings.from_argv(arguments[1:] if arguments and not arguments[0].startswith("--") else arguments)
+
+
+def audit_started_folder(argv: list[str]) -> None:
+    """Begin the audit of the folder the app was started on (``argv``: what follows ``--``), as the first look at
+    the overview would: the server does so as it starts, so that the first page finds runs already audited. A
+    folder or settings the page would refuse are left for the page to say so."""
+    root = started_root(argv)
+    try:
+        path, settings = confine(root, ""), started_settings(argv)
+        started_audit(str(path), fingerprint(path), settings)
+    except curvescope.CurvescopeError:
+        return
 
 
 def current_settings() -> AuditSettings:

@@ -1,6 +1,7 @@
 """The app's server, as ``curvescope app`` starts it: ``streamlit run`` with the same arguments, while a thread
-makes ready what the first look at a folder needs (curvescope and the pages' modules imported, the learned model
-loaded unless the cache knows it); the first audit would otherwise wait seconds for them before it begins."""
+begins the audit of the folder the app was started on (curvescope and the pages' modules imported, the learned
+model loaded unless the cache knows the audit), as the first look at the overview would: that look would
+otherwise wait seconds for them."""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ import threading
 from streamlit.web import cli
 
 
-def warm_up(model: bool) -> None:
-    import components  # noqa: F401  (curvescope, and what the pages import)
+def warm_up(argv: list[str]) -> None:
+    import components
 
-    from curvescope.audit import load_model
-
-    if model:
-        load_model()
+    components.audit_started_folder(argv)
 
 
 if __name__ == "__main__":
-    threading.Thread(target=warm_up, args=("--no-model" not in sys.argv,), name="warm-up", daemon=True).start()
+    started = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
+    threading.Thread(target=warm_up, args=(started,), name="warm-up", daemon=True).start()
     sys.exit(cli.main(prog_name="streamlit"))
