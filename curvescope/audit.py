@@ -45,7 +45,7 @@ task by task), with the findings known so far, after ``done`` of the ``total`` r
 ``total``, it is the report ``audit`` returns."""
 
 _TASK_RUNS = 128  # runs per task, at most: the learned model predicts a task at once
-_FIRST_TASK_RUNS = 16  # runs of the first task, each next one twice as many: the first runs are reported soon
+_FIRST_TASK_RUNS = 4  # runs of the first task, each next one twice as many: the first runs are reported soon
 _TASK_BYTES = 32 * 2**20  # bytes of log files per task, at most
 _TASKS_PER_WORKER = 4  # tasks per worker at least, when the folder allows
 
