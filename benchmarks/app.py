@@ -244,6 +244,7 @@ def interactions(browser, url: str, repeat: int) -> dict[str, float]:
         times["change the filter"].append(measured(lambda field=field, index=index: field.fill(f"run_0{index}"), enter))
     open_page("/sweep")
     page.get_by_role("combobox", name="Hyperparameter", exact=True).click()
+    page.get_by_role("option").first.wait_for(state="visible")  # read before the list is open, it holds no axis
     axes = page.get_by_role("option").all_inner_texts()
     page.keyboard.press("Escape")
     for index in range(repeat if len(axes) > 1 else 0):  # each choice another axis than the one shown
