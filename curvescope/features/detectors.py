@@ -152,25 +152,34 @@ def spikes(curve: Curve, *, threshold: float = 6.0, window: int | None = None) -
 
 def noise(curve: Curve, *, window: int | None = None) -> float:
     """Noise-to-trend ratio: the robust spread of the residuals over the trend's range."""
-    finite = curve.finite()
-    if len(finite) < 5:
+    around = _around_trend(curve, window)
+    if around is None:
         return NAN
-    window = window or max(5, (len(finite) // 20) | 1)
-    level = rolling_median(finite.values, window)
+    level, spread = around
     span = float(np.nanmax(level) - np.nanmin(level))
     constant = span <= _ROUNDING * float(np.nanmax(np.abs(level)))
-    return NAN if constant else _robust_spread(finite.values - level) / span
+    return NAN if constant else spread / span
 
 
 def scatter(curve: Curve, *, window: int | None = None) -> float:
     """The robust spread of the points around their trend over the trend's typical level: unlike ``noise``,
     it does not grow as the trend flattens, so a loss that barely falls is not read as noisy."""
+    around = _around_trend(curve, window)
+    if around is None:
+        return NAN
+    level, spread = around
+    typical = float(np.nanmedian(np.abs(level)))
+    return spread / typical if typical > 0 else NAN
+
+
+def _around_trend(curve: Curve, window: int | None) -> tuple[np.ndarray, float] | None:
+    """The trend of the curve's finite points (a rolling median ``window`` points wide, a twentieth of the run by
+    default) and the robust spread of the points around it; None below five points."""
     finite = curve.finite()
     if len(finite) < 5:
-        return NAN
+        return None
     level = rolling_median(finite.values, window or max(5, (len(finite) // 20) | 1))
-    typical = float(np.nanmedian(np.abs(level)))
-    return _robust_spread(finite.values - level) / typical if typical > 0 else NAN
+    return level, _robust_spread(finite.values - level)
 
 
 def plateaus(curve: Curve, *, min_fraction: float = 0.1, tolerance: float = 0.05) -> tuple[dict[str, float], list[Event]]:
