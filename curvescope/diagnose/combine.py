@@ -84,7 +84,7 @@ def combine(
     for i, verdict in enumerate(verdicts):
         if verdict.label not in explained:
             for other in verdicts if _on_logged_rate(verdict) else verdicts[i + 1 :]:
-                if other.label in label_record(verdict.label).explains and other.label not in explained:
+                if other.label in label_record(verdict.label).explains:
                     explained.setdefault(other.label, verdict.label)
     verdicts = [v for v in verdicts if v.label not in explained]
     judged = len(not_judged) < len(PROBLEMS)
