@@ -102,15 +102,13 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             with served(folder, cache) as (url, _):
-                cold = browser.new_context(viewport={"width": 1400, "height": 900})
+                cold = window(browser)
                 first, figures["all runs audited, cold"] = first_view(cold, url, whole=True)
             others = [cold_view(browser, folder) for _ in range(args.repeat - 1)]
             figures["first view, cold"] = statistics.median([first, *others])
             with served(folder, cache) as (url, server):
-                figures["first view, fresh server"] = first_view(
-                    browser.new_context(viewport={"width": 1400, "height": 900}), url
-                )
-                tab = browser.new_context(viewport={"width": 1400, "height": 900})
+                figures["first view, fresh server"] = first_view(window(browser), url)
+                tab = window(browser)
                 first_view(tab, url)  # the browser fetches the app's scripts once, as any visit after the first
                 figures["first view, warm"] = statistics.median(first_view(tab, url) for _ in range(args.repeat))
                 figures.update(interactions(browser, url, args.repeat))
@@ -183,12 +181,17 @@ def first_view(context, url: str, *, whole: bool = False):
     return seconds
 
 
+def window(browser):
+    """A new browser context (nothing cached in it) with the window the figures are measured in."""
+    return browser.new_context(viewport={"width": 1400, "height": 900})
+
+
 def cold_view(browser, folder: Path) -> float:
     """One more cold first view: a fresh server on an empty cache of its own, a browser with nothing cached."""
     cache = Path(tempfile.mkdtemp(prefix="curvescope-app-bench-"))
     try:
         with served(folder, cache) as (url, _):
-            return first_view(browser.new_context(viewport={"width": 1400, "height": 900}), url)
+            return first_view(window(browser), url)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
